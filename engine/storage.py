@@ -1,0 +1,299 @@
+"""The workspace on disk: corpora and runs as folders of Parquet files plus ``manifest.json``.
+
+Layout::
+
+    <root>/corpora/<name>/manifest.json, documents.parquet, vocab.parquet, n_dw.parquet,
+                          sequences.parquet (text inputs only)
+    <root>/runs/<run_id>/  (see engine.run)
+
+Every folder is written under a temporary name inside the same parent and renamed into place,
+so a crash never leaves a half-written corpus or run, and a failed write leaves what was there.
+No pickle anywhere: tables are Parquet, settings are JSON.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import scipy.sparse as sp
+
+from .corpus import Corpus, TokenSequences
+from .errors import WorkspaceError
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.parquet"
+VOCAB = "vocab.parquet"
+N_DW = "n_dw.parquet"
+SEQUENCES = "sequences.parquet"
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
+
+
+def engine_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def default_root() -> Path:
+    """``$ARTM_STUDIO_HOME`` or ``~/.artm-studio``."""
+    env = os.environ.get("ARTM_STUDIO_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".artm-studio"
+
+
+def validate_name(name: str, what: str = "name") -> str:
+    """Return ``name`` if it is a safe folder name, else raise :class:`WorkspaceError`.
+
+    Letters, digits, ``.``, ``_`` and ``-``; starts with a letter or digit; at most 100
+    characters. This rules out path traversal (``..``, ``/``) and hidden files.
+    """
+    if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name:
+        raise WorkspaceError(
+            f"invalid {what} {name!r}: use letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit, at most 100 characters)"
+        )
+    return name
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path, replace: bool = False):
+    """Yield a fresh temporary folder; on success rename it to ``target``.
+
+    If the block raises, the temporary folder is removed and ``target`` is untouched. With
+    ``replace=True`` an existing ``target`` is swapped out only after the new one is complete.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not replace:
+        raise WorkspaceError(f"{target.name!r} already exists in {target.parent} (pass --replace to overwrite)")
+    tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        _fsync_dir(tmp)
+        if target.exists():
+            old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
+            os.rename(target, old)
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    for f in Path(path).iterdir():
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, obj) -> None:
+    """Write JSON to ``path`` via a temporary file and ``os.replace``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2, default=_json_default)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise WorkspaceError(f"{path} is missing") from None
+    except json.JSONDecodeError as e:
+        raise WorkspaceError(f"{path} is not valid JSON (line {e.lineno}): {e.msg}") from None
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (pd.Timestamp, datetime)):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, compression="zstd")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
+
+
+# --------------------------------------------------------------------------- sparse matrices
+
+def csr_to_table(m: sp.csr_matrix, row: str = "doc", col: str = "token", val: str = "count") -> pa.Table:
+    """A CSR matrix as a long (row, col, value) Arrow table in CSR order."""
+    m = m.tocsr()
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int32), np.diff(m.indptr))
+    return pa.table({row: rows, col: m.indices.astype(np.int32), val: m.data})
+
+
+def table_to_csr(t: pa.Table, shape: tuple[int, int], row: str = "doc", col: str = "token",
+                 val: str = "count", dtype=np.float32) -> sp.csr_matrix:
+    rows = t.column(row).to_numpy()
+    cols = t.column(col).to_numpy().astype(np.int32)
+    data = t.column(val).to_numpy().astype(dtype)
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.add.at(indptr, rows.astype(np.int64) + 1, 1)
+    np.cumsum(indptr, out=indptr)
+    m = sp.csr_matrix((data, cols, indptr), shape=shape)
+    m.indices = m.indices.astype(np.int32)
+    return m
+
+
+# --------------------------------------------------------------------------- workspace
+
+class Workspace:
+    """A folder holding corpora and runs. Cheap to construct; every call reads the disk."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root).expanduser() if root is not None else default_root()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    @property
+    def corpora_dir(self) -> Path:
+        return self.root / "corpora"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    # corpora ---------------------------------------------------------------------------
+    def corpus_path(self, name: str) -> Path:
+        return self.corpora_dir / validate_name(name, "corpus name")
+
+    def has_corpus(self, name: str) -> bool:
+        return (self.corpus_path(name) / MANIFEST).exists()
+
+    def list_corpora(self) -> list[dict]:
+        """Manifests of all stored corpora, sorted by name."""
+        out = []
+        if self.corpora_dir.exists():
+            for p in sorted(self.corpora_dir.iterdir()):
+                if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists():
+                    try:
+                        out.append(read_json(p / MANIFEST))
+                    except WorkspaceError:
+                        continue
+        return out
+
+    def save_corpus(self, corpus: Corpus, name: str, replace: bool = False, extra_manifest: dict | None = None) -> dict:
+        """Store ``corpus`` as ``name``; returns the manifest written."""
+        target = self.corpus_path(name)
+        if target.exists() and not replace:
+            raise WorkspaceError(f"a corpus named {name!r} already exists in {self.root} (use --replace to overwrite it)")
+        manifest = dict(corpus.manifest)
+        manifest.update(extra_manifest or {})
+        manifest.update(corpus_counts(corpus))
+        manifest.update({
+            "schema_version": SCHEMA_VERSION,
+            "kind": "corpus",
+            "name": name,
+            "engine_version": engine_version(),
+            "created_at": manifest.get("created_at") or now_iso(),
+            "fingerprint": corpus.fingerprint(),
+            "has_sequences": corpus.sequences is not None,
+        })
+        with atomic_dir(target, replace=replace) as tmp:
+            write_table(corpus.documents, tmp / DOCUMENTS)
+            write_table(corpus.vocab, tmp / VOCAB)
+            pq.write_table(csr_to_table(corpus.n_dw), tmp / N_DW, compression="zstd")
+            if corpus.sequences is not None:
+                s = corpus.sequences
+                doc = np.repeat(np.arange(len(s.ptr) - 1, dtype=np.int32), np.diff(s.ptr))
+                pq.write_table(pa.table({"doc": doc, "token": s.token, "start": s.start, "end": s.end}),
+                               tmp / SEQUENCES, compression="zstd")
+            write_json_atomic(tmp / MANIFEST, manifest)
+        return manifest
+
+    def load_corpus(self, name: str) -> Corpus:
+        path = self.corpus_path(name)
+        if not (path / MANIFEST).exists():
+            known = ", ".join(m["name"] for m in self.list_corpora()) or "none"
+            raise WorkspaceError(f"no corpus named {name!r} in {self.root} (stored corpora: {known})")
+        manifest = read_json(path / MANIFEST)
+        documents = read_table(path / DOCUMENTS)
+        vocab = read_table(path / VOCAB)
+        n_dw = table_to_csr(pq.read_table(path / N_DW), (len(documents), len(vocab)))
+        sequences = None
+        if (path / SEQUENCES).exists():
+            t = pq.read_table(path / SEQUENCES)
+            doc = t.column("doc").to_numpy()
+            ptr = np.zeros(len(documents) + 1, dtype=np.int64)
+            np.add.at(ptr, doc.astype(np.int64) + 1, 1)
+            np.cumsum(ptr, out=ptr)
+            sequences = TokenSequences(ptr=ptr, token=t.column("token").to_numpy().astype(np.int32),
+                                       start=t.column("start").to_numpy().astype(np.int32),
+                                       end=t.column("end").to_numpy().astype(np.int32))
+        return Corpus(name=name, documents=documents, vocab=vocab, n_dw=n_dw,
+                      sequences=sequences, manifest=manifest)
+
+    def delete_corpus(self, name: str) -> None:
+        path = self.corpus_path(name)
+        if not path.exists():
+            raise WorkspaceError(f"no corpus named {name!r} in {self.root}")
+        trash = path.parent / f".del-{name}-{uuid.uuid4().hex[:8]}"
+        os.rename(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def corpus_counts(corpus: Corpus) -> dict:
+    """Counts reported by ``inspect-corpus`` and stored in the manifest."""
+    vocab = corpus.vocab
+    per_mod = {}
+    for m in corpus.modalities:
+        mask = (vocab["modality"] == m).to_numpy()
+        per_mod[m] = {"vocabulary": int(mask.sum()), "tokens": float(vocab["tf"].to_numpy()[mask].sum())}
+    out = {
+        "documents": int(corpus.n_docs),
+        "tokens": float(corpus.n_dw.sum()),
+        "vocabulary": int(corpus.n_tokens),
+        "modalities": per_mod,
+        "metadata_columns": [c for c in corpus.documents.columns if c not in ("id", "text")],
+    }
+    if corpus.has_dates:
+        d = corpus.documents["date"].dropna()
+        out["date_range"] = [str(pd.Timestamp(d.min()).date()), str(pd.Timestamp(d.max()).date())]
+    else:
+        out["date_range"] = None
+    return out
