@@ -1,0 +1,132 @@
+"""engine.analysis: distances, MDS, trends, matching, report."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.spatial.distance import jensenshannon
+
+from engine import analysis as an
+
+
+def _phi(rng, W=30, T=5):
+    p = rng.random((W, T)) ** 4
+    return p / p.sum(axis=0)
+
+
+def test_js_matches_scipy_and_is_symmetric():
+    rng = np.random.default_rng(0)
+    phi = _phi(rng)
+    d = an.js_distance_matrix(phi)
+    ref = np.array([[jensenshannon(phi[:, i], phi[:, j], base=2) for j in range(5)] for i in range(5)])
+    np.testing.assert_allclose(d, ref, atol=1e-9)
+    assert np.allclose(d, d.T) and np.all(np.diag(d) == 0)
+
+
+def test_js_dead_topic_is_finite():
+    rng = np.random.default_rng(1)
+    phi = _phi(rng)
+    phi[:, 2] = 0
+    d = an.js_distance_matrix(an.topic_distributions(phi))
+    assert np.isfinite(d).all() and (d >= 0).all() and (d <= 1).all()
+
+
+def test_classical_mds_recovers_planar_distances():
+    rng = np.random.default_rng(2)
+    pts = rng.normal(size=(7, 2))
+    dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+    xy = an.classical_mds(dist, 2)
+    back = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+    np.testing.assert_allclose(back, dist, atol=1e-8)
+
+
+def test_intertopic_map_mass_and_columns():
+    rng = np.random.default_rng(3)
+    phi = _phi(rng)
+    df = an.intertopic_map(phi, np.array([1, 2, 3, 4, 0.0]), [f"t{i}" for i in range(5)],
+                           background=np.array([0, 0, 0, 0, 1], bool))
+    assert list(df.columns) == ["topic", "label", "x", "y", "mass", "background"]
+    assert df["mass"].sum() == pytest.approx(1.0)
+    assert df["background"].tolist() == [False] * 4 + [True]
+
+
+def test_similarity_diagonal_one():
+    rng = np.random.default_rng(4)
+    s = an.topic_similarity(_phi(rng))
+    np.testing.assert_allclose(np.diag(s), 1.0)
+    assert (s <= 1).all() and (s >= 0).all()
+
+
+def test_choose_frequency():
+    assert an.choose_frequency(pd.to_datetime(["2020-01-01", "2020-01-20"])) == "D"
+    assert an.choose_frequency(pd.to_datetime(["2020-01-01", "2020-09-01"])) == "W"
+    assert an.choose_frequency(pd.to_datetime(["2020-01-01", "2021-06-01"])) == "M"
+    assert an.choose_frequency(pd.to_datetime(["2010-01-01", "2020-06-01"])) == "Q"
+    assert an.choose_frequency(pd.to_datetime(["1900-01-01", "2020-06-01"])) == "Y"
+
+
+def test_topic_trends_weighted_share():
+    theta = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]])
+    n_d = np.array([10.0, 30.0, 20.0])
+    dates = pd.Series(pd.to_datetime(["2020-01-05", "2020-01-20", "2021-03-01"]))
+    tr = an.topic_trends(theta, n_d, dates, freq="Y", topic_names=["a", "b"])
+    y2020 = tr[tr["period"] == pd.Timestamp("2020-01-01")].set_index("topic")["share"]
+    assert y2020["a"] == pytest.approx(10 / 40) and y2020["b"] == pytest.approx(30 / 40)
+    sums = tr.groupby("period")["share"].sum()
+    np.testing.assert_allclose(sums, 1.0)
+    assert tr.attrs["freq"] == "Y"
+
+
+def test_topic_trends_groups_and_growth():
+    D = 40
+    dates = pd.Series(pd.date_range("2000-01-01", periods=D, freq="MS"))
+    rising = np.linspace(0.1, 0.9, D)
+    theta = np.vstack([rising, 1 - rising])
+    groups = pd.Series(["x", "y"] * (D // 2))
+    tr = an.topic_trends(theta, np.ones(D), dates, freq="Y", topic_names=["up", "down"], groups=groups)
+    assert set(tr["group"]) == {"x", "y"}
+    g = an.growth_rates(tr)
+    assert g.iloc[0]["topic"] == "up" and g.iloc[0]["slope"] > 0
+    assert an.fastest_growing(tr, k=1) == ["up"]
+
+
+def test_document_groups_by_modality_and_column():
+    docs = pd.DataFrame({"id": ["a", "b", "c"], "party": ["L", None, "C"]})
+    vocab = pd.DataFrame({"token": ["w", "lab", "con"], "modality": ["@default_class", "@party", "@party"]})
+    n_dw = sp.csr_matrix(np.array([[3, 1, 0], [2, 0, 0], [1, 0, 2]], dtype=np.float32))
+    g = an.document_groups(docs, "@party", n_dw, vocab)
+    assert g.tolist() == ["lab", "(none)", "con"]
+    assert an.document_groups(docs, "party").tolist() == ["L", "(none)", "C"]
+    assert an.document_groups(docs, None) is None
+    with pytest.raises(ValueError):
+        an.document_groups(docs, "nope")
+
+
+def test_match_topics_recovers_permutation():
+    rng = np.random.default_rng(5)
+    phi = _phi(rng, W=50, T=6)
+    perm = np.array([3, 0, 5, 1, 4, 2])
+    m = an.match_topics(phi, phi[:, perm], names_a=list("abcdef"), names_b=list("ABCDEF"))
+    pairs = dict(zip(m["topic_a"], m["topic_b"]))
+    for j, i in enumerate(perm):
+        assert pairs["abcdef"[i]] == "ABCDEF"[j]
+    assert np.allclose(m["distance"], 0, atol=1e-6)
+
+
+def test_align_phi_by_token():
+    v1 = pd.DataFrame({"token": ["a", "b", "c"], "modality": ["@d"] * 3})
+    v2 = pd.DataFrame({"token": ["c", "x", "a"], "modality": ["@d"] * 3})
+    phi = np.arange(6, dtype=float).reshape(3, 2)
+    out = an.align_phi(phi, v1, v2)
+    np.testing.assert_array_equal(out, [[4, 5], [0, 0], [0, 1]])
+
+
+def test_html_report_is_standalone():
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
+    page = an.html_report("My <report>", [("Chart", fig), ("Table", pd.DataFrame({"a": [1]})), ("Note", "x<y")])
+    assert page.startswith("<!DOCTYPE html>") and "My &lt;report&gt;" in page
+    assert "x&lt;y" in page and "<table" in page
+    assert page.count("plotly.js v") <= 2 and "Plotly.newPlot" in page
