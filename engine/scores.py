@@ -1,0 +1,651 @@
+"""Scores: one small class per quality measure, computed after an EM pass from a
+:class:`~engine.topic_model.ScoreContext` (no score re-runs the E-step).
+
+Names and definitions follow BigARTM (``python/artm/scores.py``, ``docs/tutorials/scores_descr.txt``).
+Every score has an ``every`` setting: it is computed when ``iteration % every == 0`` and always on
+the last iteration. ``compute(ctx)`` returns a flat ``dict[str, float]``; per-modality values
+are keyed ``name`` for the first (default) modality and ``name@modality`` for the others
+(``perplexity``, ``perplexity@labels`` for the modality ``@labels``).
+
+Conventions (shapes as in the ARTM papers): Φ is (W, T), Θ is (T, D), n_wt is (W, T).
+Aggregates over topics use *subject* topics only unless a class says otherwise, and skip dead
+topics (all-zero Φ column) where a value would be undefined.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import ConfigError
+from .topic_model import ScoreContext, TopicModel
+
+__all__ = [
+    "Score", "Perplexity", "HeldOutPerplexity", "SparsityPhi", "SparsityTheta", "TopicKernel",
+    "BackgroundTokensRatio", "TopicMass", "Coherence", "TopicDistance", "ClassPrecision",
+    "SCORES", "ScoreSet", "default_scores", "score_from_dict", "perplexity_of",
+    "cooccurrence", "Cooccurrence", "npmi_coherence", "top_token_ids",
+]
+
+EPS = 1e-37  # BigARTM's eps for "zero" in sparsity scores
+
+
+def modality_key(name: str, modality: str, modalities: list[str]) -> str:
+    """``name`` for the first (default) modality, ``name@modality`` for the others (the
+    modality's own leading ``@`` dropped: ``perplexity@labels`` for ``@labels``)."""
+    if modalities and modality == modalities[0]:
+        return name
+    return f"{name}@{modality.lstrip('@')}"
+
+
+def _pick_modality(model: TopicModel, modality: str | None) -> tuple[str, np.ndarray] | None:
+    """(name, token mask) of ``modality`` (default: the first one); None if the model lacks it."""
+    if not model.modalities:
+        return None
+    m = modality or model.modalities[0]
+    if m not in model.modalities:
+        return None
+    code = model.modalities.index(m)
+    return m, np.asarray(model.token_modality) == code
+
+
+def _live_subject(model: TopicModel, topics: Any = "subject") -> np.ndarray:
+    """Indices of the selected topics whose Φ column is not all zero."""
+    idx = model.topic_indices(topics)
+    alive = model.phi[:, idx].sum(axis=0) > 0
+    return idx[alive]
+
+
+# --------------------------------------------------------------------------- base + registry
+
+SCORES: dict[str, type["Score"]] = {}
+
+
+def _register(cls):
+    SCORES[cls.kind] = cls
+    return cls
+
+
+@dataclass
+class Score:
+    """Base class: ``every`` schedule, JSON round trip. Subclasses set ``kind`` and ``compute``."""
+
+    kind: ClassVar[str] = "Score"
+    every: int = 1
+
+    def __post_init__(self):
+        if not isinstance(self.every, (int, np.integer)) or isinstance(self.every, bool) or self.every < 1:
+            raise ConfigError(f"{self.kind}.every must be an integer >= 1, got {self.every!r}")
+
+    def due(self, iteration: int, last: bool = False) -> bool:
+        """True when the score should be computed at ``iteration`` (1-based)."""
+        return bool(last) or iteration % self.every == 0
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        d = {"kind": self.kind}
+        for f in fields(self):
+            if f.metadata.get("transient"):
+                continue
+            v = getattr(self, f.name)
+            d[f.name] = list(v) if isinstance(v, tuple) else v
+        return d
+
+
+def score_from_dict(d: dict) -> Score:
+    """Build a score from ``{"kind": ..., "every": ..., params...}``; ConfigError names bad fields."""
+    if not isinstance(d, dict) or "kind" not in d:
+        raise ConfigError(f"a score setting needs a 'kind' (one of {', '.join(SCORES)}), got {d!r}")
+    kind = d["kind"]
+    if kind not in SCORES:
+        raise ConfigError(f"unknown score kind {kind!r}; known: {', '.join(SCORES)}")
+    cls = SCORES[kind]
+    allowed = {f.name for f in fields(cls) if not f.metadata.get("transient")}
+    params = {k: v for k, v in d.items() if k != "kind"}
+    bad = set(params) - allowed
+    if bad:
+        raise ConfigError(f"{kind}: unknown field(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(allowed))}")
+    for k, v in params.items():
+        if isinstance(v, list):
+            params[k] = tuple(v)
+    return cls(**params)
+
+
+# --------------------------------------------------------------------------- perplexity
+
+def perplexity_of(loglik: dict[str, float], n_tokens: dict[str, float], modalities: list[str]) -> dict[str, float]:
+    """exp(−L_m / n_m) for every modality m with tokens, keyed by :func:`modality_key`.
+
+    A modality with no tokens is left out; a finite log-likelihood always gives a finite value.
+    """
+    out = {}
+    for m in modalities:
+        n = float(n_tokens.get(m, 0.0))
+        if n > 0 and m in loglik:
+            out[m] = float(np.exp(-float(loglik[m]) / n))
+    return out
+
+
+@_register
+@dataclass
+class Perplexity(Score):
+    """Train perplexity per modality (BigARTM ``PerplexityScore``).
+
+    .. math:: \\mathcal{P}_m = \\exp\\Big(-\\frac{1}{n_m} \\sum_d \\sum_{w \\in W_m} n_{dw}
+              \\ln \\sum_t \\phi_{wt}\\theta_{td}\\Big),\\quad n_m = \\sum_d\\sum_{w\\in W_m} n_{dw}
+
+    Read from ``ctx.loglik`` / ``ctx.n_tokens``, which the E-step accumulates (no second pass).
+    Keys: ``perplexity`` (default modality), ``perplexity@<modality>`` for the others.
+    """
+
+    kind: ClassVar[str] = "Perplexity"
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        mods = ctx.model.modalities
+        return {modality_key("perplexity", m, mods): v
+                for m, v in perplexity_of(ctx.loglik, ctx.n_tokens, mods).items()}
+
+
+def loglik_of(phi: np.ndarray, theta: np.ndarray, n_dw: sp.csr_matrix, token_modality: np.ndarray,
+              n_modalities: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-modality Σ n_dw ln p(w|d) and Σ n_dw for p(w|d) = Σ_t φ_wt θ_td (NumPy, chunked).
+
+    Zero p(w|d) is clamped to 1e-30 (BigARTM substitutes the collection frequency; we keep the
+    value finite and count it). Shapes: phi (W, T), theta (T, D), n_dw (D, W).
+    """
+    n_dw = sp.csr_matrix(n_dw)
+    rows = np.repeat(np.arange(n_dw.shape[0]), np.diff(n_dw.indptr))
+    cols = n_dw.indices
+    ll = np.zeros(n_modalities)
+    nt = np.zeros(n_modalities)
+    phi64 = np.asarray(phi, dtype=np.float64)
+    th64 = np.asarray(theta, dtype=np.float64)
+    step = 200_000
+    for a in range(0, len(cols), step):
+        r, c, v = rows[a:a + step], cols[a:a + step], n_dw.data[a:a + step].astype(np.float64)
+        p = np.einsum("ij,ji->i", phi64[c], th64[:, r])
+        lp = np.log(np.maximum(p, 1e-30))
+        codes = token_modality[c]
+        ll += np.bincount(codes, weights=v * lp, minlength=n_modalities)
+        nt += np.bincount(codes, weights=v, minlength=n_modalities)
+    return ll, nt
+
+
+@_register
+@dataclass
+class HeldOutPerplexity(Score):
+    """Held-out perplexity per modality: Θ of the held-out documents is inferred with Φ fixed
+    (BigARTM: ``transform`` with a ``PerplexityScore`` attached), then
+
+    .. math:: \\mathcal{P}^{hold}_m = \\exp\\big(-\\tfrac{1}{n'_m}\\sum_{d\\in D'}\\sum_{w\\in W_m}
+              n'_{dw}\\ln\\sum_t\\phi_{wt}\\theta'_{td}\\big)
+
+    ``n_dw`` is the held-out count matrix (D', W) over the training vocabulary (transient, not
+    serialized). ``infer`` maps ``(model, n_dw) -> theta (T, D')``; by default
+    :func:`engine.model.infer_theta` with ``passes`` inner iterations. Keys ``holdout_perplexity``
+    and ``holdout_perplexity@<modality>``.
+    """
+
+    kind: ClassVar[str] = "HeldOutPerplexity"
+    passes: int = 10
+    n_dw: Any = field(default=None, repr=False, metadata={"transient": True})
+    infer: Any = field(default=None, repr=False, metadata={"transient": True})
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        if self.n_dw is None or self.n_dw.shape[0] == 0:
+            return {}
+        model = ctx.model
+        infer = self.infer
+        if infer is None:
+            from . import model as _model  # engine helper's module; imported lazily
+
+            def infer(m, n_dw, _f=_model.infer_theta, _p=self.passes):
+                return _f(m, n_dw, passes=_p)
+        theta = infer(model, self.n_dw)
+        ll, nt = loglik_of(model.phi, theta, self.n_dw, np.asarray(model.token_modality), len(model.modalities))
+        mods = model.modalities
+        per = perplexity_of(dict(zip(mods, ll)), dict(zip(mods, nt)), mods)
+        return {modality_key("holdout_perplexity", m, mods): v for m, v in per.items()}
+
+
+# --------------------------------------------------------------------------- sparsity
+
+@_register
+@dataclass
+class SparsityPhi(Score):
+    """Sparsity of Φ (BigARTM ``SparsityPhiScore``): the share of zero entries
+    :math:`|\\{(w,t): \\phi_{wt} < \\varepsilon\\}| / (|W_m|\\,|T|)` per modality over the chosen
+    topics (default: subject topics). Keys ``sparsity_phi``, ``sparsity_phi@<modality>``.
+    """
+
+    kind: ClassVar[str] = "SparsityPhi"
+    topics: Any = "subject"
+    eps: float = EPS
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        idx = model.topic_indices(self.topics)
+        if len(idx) == 0:
+            return {}
+        zero = model.phi[:, idx] < self.eps
+        codes = np.asarray(model.token_modality)
+        out = {}
+        for c, m in enumerate(model.modalities):
+            mask = codes == c
+            if mask.any():
+                out[modality_key("sparsity_phi", m, model.modalities)] = float(zero[mask].mean())
+        return out
+
+
+@_register
+@dataclass
+class SparsityTheta(Score):
+    """Sparsity of Θ (BigARTM ``SparsityThetaScore``): the share of zero entries
+    :math:`|\\{(t,d): \\theta_{td} < \\varepsilon\\}| / (|T|\\,|D|)` over the chosen topics
+    (default: subject topics). Key ``sparsity_theta``.
+    """
+
+    kind: ClassVar[str] = "SparsityTheta"
+    topics: Any = "subject"
+    eps: float = EPS
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        idx = ctx.model.topic_indices(self.topics)
+        th = ctx.model.theta
+        if len(idx) == 0 or th.shape[1] == 0:
+            return {}
+        return {"sparsity_theta": float((th[idx] < self.eps).mean())}
+
+
+# --------------------------------------------------------------------------- kernels
+
+def p_t_given_w(phi: np.ndarray, n_t: np.ndarray) -> np.ndarray:
+    """p(t|w) = φ_wt n_t / Σ_s φ_ws n_s, shape (W, T); rows of tokens no topic has are 0."""
+    num = np.asarray(phi, dtype=np.float64) * np.asarray(n_t, dtype=np.float64)[None, :]
+    den = num.sum(axis=1, keepdims=True)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+@_register
+@dataclass
+class TopicKernel(Score):
+    """Topic kernels (BigARTM ``TopicKernelScore``) of one modality.
+
+    The kernel of topic t is :math:`W_t = \\{w : p(t|w) > \\delta\\}` with
+    :math:`p(t|w) = \\phi_{wt} n_t / \\sum_s \\phi_{ws} n_s` (n_t from ``ctx.n_wt`` within the
+    modality, all topics in the denominator) and δ = ``threshold`` (0.25). Then
+
+    * size :math:`|W_t|`,
+    * purity :math:`\\sum_{w\\in W_t} \\phi_{wt}` (the probability mass of the kernel),
+    * contrast :math:`\\frac{1}{|W_t|}\\sum_{w\\in W_t} p(t|w)`.
+
+    Reported as averages over the live subject topics: ``kernel_size``, ``kernel_purity``
+    (an empty kernel counts 0) and ``kernel_contrast`` (averaged over non-empty kernels).
+    Non-default modalities get ``@<modality>`` suffixes.
+    """
+
+    kind: ClassVar[str] = "TopicKernel"
+    threshold: float = 0.25
+    modality: str | None = None
+    topics: Any = "subject"
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        pm = _pick_modality(model, self.modality)
+        if pm is None:
+            return {}
+        m, mask = pm
+        idx = _live_subject(model, self.topics)
+        if len(idx) == 0 or not mask.any():
+            return {}
+        phi = model.phi[mask]
+        n_t = np.asarray(ctx.n_wt, dtype=np.float64)[mask].sum(axis=0)
+        ptw = p_t_given_w(phi, n_t)[:, idx]
+        kern = ptw > self.threshold
+        size = kern.sum(axis=0)
+        purity = np.where(kern, phi[:, idx], 0.0).sum(axis=0)
+        nonempty = size > 0
+        contrast = np.where(kern, ptw, 0.0).sum(axis=0)[nonempty] / size[nonempty]
+        key = lambda n: modality_key(n, m, model.modalities)  # noqa: E731
+        return {key("kernel_size"): float(size.mean()),
+                key("kernel_purity"): float(purity.mean()),
+                key("kernel_contrast"): float(contrast.mean()) if nonempty.any() else 0.0}
+
+
+# --------------------------------------------------------------------------- mass
+
+@_register
+@dataclass
+class BackgroundTokensRatio(Score):
+    """Share of the token mass the E-step gives background topics:
+    :math:`\\sum_{w\\in W_m}\\sum_{t\\in B} n_{wt} / \\sum_{w\\in W_m}\\sum_t n_{wt}` for the default
+    modality (BigARTM's ``BackgroundTokensRatioScore`` counts tokens whose KL(p(t)‖p(t|w)) exceeds
+    δ; the mass share is the direct reading of "how much text background topics absorb").
+    Key ``background_ratio`` (0 when the model has no background topics).
+    """
+
+    kind: ClassVar[str] = "BackgroundTokensRatio"
+    modality: str | None = None
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        pm = _pick_modality(model, self.modality)
+        if pm is None:
+            return {}
+        m, mask = pm
+        n_wt = np.asarray(ctx.n_wt, dtype=np.float64)[mask]
+        total = n_wt.sum()
+        if total <= 0:
+            return {}
+        bg = n_wt[:, np.asarray(model.background, dtype=bool)].sum()
+        return {modality_key("background_ratio", m, model.modalities): float(bg / total)}
+
+
+@_register
+@dataclass
+class TopicMass(Score):
+    """Topic mass (BigARTM ``TopicMassPhiScore``): :math:`n_t / \\sum_s n_s` with
+    :math:`n_t = \\sum_w n_{wt}` from ``ctx.n_wt`` (all modalities, weights applied).
+
+    Keys ``topic_mass:<topic name>`` for every topic, and ``dead_topics`` (number of topics with
+    an all-zero Φ column).
+    """
+
+    kind: ClassVar[str] = "TopicMass"
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        n_t = np.asarray(ctx.n_wt, dtype=np.float64).sum(axis=0)
+        total = n_t.sum()
+        share = n_t / total if total > 0 else np.zeros_like(n_t)
+        out = {f"topic_mass:{name}": float(s) for name, s in zip(model.topic_names, share)}
+        out["dead_topics"] = float(len(model.dead_topics()))
+        return out
+
+
+# --------------------------------------------------------------------------- coherence
+
+class Cooccurrence:
+    """Document co-occurrence of tokens, from the binary pattern of n_dw (sparse, CSC).
+
+    ``df[w]`` = number of documents containing w; ``pair_counts(ids)`` = (k, k) matrix of the
+    number of documents containing both ids[i] and ids[j] (computed on demand from the columns,
+    so memory stays O(nnz) whatever W is).
+    """
+
+    def __init__(self, n_dw: sp.spmatrix):
+        b = sp.csc_matrix(n_dw, dtype=np.float32, copy=True)
+        b.data[:] = 1.0
+        b.eliminate_zeros()
+        self.binary = b
+        self.n_docs = b.shape[0]
+        self.df = np.asarray(b.sum(axis=0)).ravel().astype(np.float64)
+
+    def pair_counts(self, ids: np.ndarray) -> np.ndarray:
+        sub = self.binary[:, np.asarray(ids, dtype=np.int64)]
+        return np.asarray((sub.T @ sub).todense(), dtype=np.float64)
+
+
+_COOC_BY_CORPUS: "weakref.WeakKeyDictionary[Any, Cooccurrence]" = weakref.WeakKeyDictionary()
+_COOC_BY_FP: dict[str, Cooccurrence] = {}
+_COOC_LOCK = threading.Lock()
+_COOC_MAX = 4
+
+
+def cooccurrence(corpus) -> Cooccurrence:
+    """The :class:`Cooccurrence` of ``corpus``, computed once and cached per corpus fingerprint
+    (and per corpus object, so the fingerprint hash itself is computed once)."""
+    with _COOC_LOCK:
+        try:
+            hit = _COOC_BY_CORPUS.get(corpus)
+        except TypeError:
+            hit = None
+        if hit is not None:
+            return hit
+        fp = corpus.fingerprint()
+        co = _COOC_BY_FP.get(fp)
+        if co is None:
+            co = Cooccurrence(corpus.n_dw)
+            if len(_COOC_BY_FP) >= _COOC_MAX:
+                _COOC_BY_FP.pop(next(iter(_COOC_BY_FP)))
+            _COOC_BY_FP[fp] = co
+        try:
+            _COOC_BY_CORPUS[corpus] = co
+        except TypeError:
+            pass
+        return co
+
+
+def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int) -> list[np.ndarray]:
+    """For each topic in ``topics`` the ids (global rows of Φ) of its k largest φ_wt within
+    ``mask``, by decreasing φ (ties by token id); zero-probability tokens are left out."""
+    rows = np.flatnonzero(mask)
+    sub = phi[rows]
+    out = []
+    for t in topics:
+        col = sub[:, t]
+        kk = min(k, len(col))
+        if kk == 0:
+            out.append(np.zeros(0, dtype=np.int64))
+            continue
+        part = np.argpartition(-col, kk - 1)[:kk] if kk < len(col) else np.arange(len(col))
+        order = part[np.lexsort((part, -col[part]))]
+        order = order[col[order] > 0]
+        out.append(rows[order])
+    return out
+
+
+def npmi_coherence(co: Cooccurrence, ids: np.ndarray) -> float:
+    """Mean NPMI over the pairs of ``ids``:
+
+    .. math:: \\mathrm{NPMI}(u,v) = \\frac{\\ln\\frac{p(u,v)}{p(u)p(v)}}{-\\ln p(u,v)},\\quad
+              p(u)=\\frac{D_u}{D},\\; p(u,v)=\\frac{D_{uv}}{D}
+
+    with document frequencies D_u and joint frequencies D_uv. A pair that never co-occurs scores
+    −1; a pair present in every document (p(u,v)=1) scores 1. NaN for fewer than two ids.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    k = len(ids)
+    if k < 2 or co.n_docs == 0:
+        return float("nan")
+    joint = co.pair_counts(ids) / co.n_docs
+    p = co.df[ids] / co.n_docs
+    iu = np.triu_indices(k, 1)
+    pj = joint[iu]
+    pu, pv = p[iu[0]], p[iu[1]]
+    vals = np.full(len(pj), -1.0)
+    pos = pj > 0
+    one = pos & (pj >= 1.0)
+    mid = pos & ~one
+    vals[one] = 1.0
+    vals[mid] = np.log(pj[mid] / (pu[mid] * pv[mid])) / -np.log(pj[mid])
+    return float(vals.mean())
+
+
+@_register
+@dataclass
+class Coherence(Score):
+    """Topic coherence: mean NPMI of the top-k tokens of each live subject topic over document
+    co-occurrence in the training corpus (BigARTM ``TopTokensScore`` with a co-occurrence
+    dictionary; here NPMI is computed from n_dw, no external tool), averaged over topics:
+
+    .. math:: C = \\frac{1}{|T|}\\sum_t \\frac{2}{k(k-1)}\\sum_{i<j}
+              \\mathrm{NPMI}(w^t_i, w^t_j)
+
+    Co-occurrence is built once per corpus (:func:`cooccurrence`). Key ``coherence``
+    (``coherence@<modality>`` for a non-default modality). Default ``every=5``.
+    """
+
+    kind: ClassVar[str] = "Coherence"
+    every: int = 5
+    top_k: int = 10
+    modality: str | None = None
+    topics: Any = "subject"
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        pm = _pick_modality(model, self.modality)
+        if pm is None:
+            return {}
+        m, mask = pm
+        idx = _live_subject(model, self.topics)
+        if len(idx) == 0:
+            return {}
+        co = cooccurrence(ctx.corpus)
+        vals = [npmi_coherence(co, ids) for ids in top_token_ids(model.phi, mask, idx, self.top_k)]
+        vals = [v for v in vals if np.isfinite(v)]
+        if not vals:
+            return {}
+        return {modality_key("coherence", m, model.modalities): float(np.mean(vals))}
+
+
+# --------------------------------------------------------------------------- distinctness
+
+def pairwise_topic_distance(phi: np.ndarray, metric: str = "hellinger") -> np.ndarray:
+    """(T, T) distances between the columns of ``phi`` (each a distribution over tokens).
+
+    * ``hellinger``: :math:`H(p,q) = \\sqrt{1 - \\sum_w \\sqrt{p_w q_w}}` (in [0, 1]);
+    * ``jensen_shannon``: :math:`JS(p,q) = \\tfrac12 KL(p\\|m) + \\tfrac12 KL(q\\|m)`,
+      m = (p+q)/2, in bits (in [0, 1]).
+    """
+    p = np.asarray(phi, dtype=np.float64)
+    s = p.sum(axis=0, keepdims=True)
+    p = np.divide(p, s, out=np.zeros_like(p), where=s > 0)
+    T = p.shape[1]
+    if metric == "hellinger":
+        r = np.sqrt(p)
+        bc = np.clip(r.T @ r, 0.0, 1.0)
+        return np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
+    if metric == "jensen_shannon":
+        out = np.zeros((T, T))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logp = np.where(p > 0, np.log2(p), 0.0)
+            for i in range(T):
+                for j in range(i + 1, T):
+                    a, b = p[:, i], p[:, j]
+                    mm = 0.5 * (a + b)
+                    nz = mm > 0
+                    logm = np.log2(mm[nz])
+                    kl_a = np.sum(a[nz] * (logp[nz, i] - logm))
+                    kl_b = np.sum(b[nz] * (logp[nz, j] - logm))
+                    out[i, j] = out[j, i] = 0.5 * (kl_a + kl_b)
+        return np.clip(out, 0.0, 1.0)
+    raise ConfigError(f"TopicDistance.metric must be 'hellinger' or 'jensen_shannon', got {metric!r}")
+
+
+@_register
+@dataclass
+class TopicDistance(Score):
+    """Topic distinctness: mean pairwise distance between the Φ columns (within one modality) of
+    the live subject topics, :math:`\\frac{2}{|T|(|T|-1)}\\sum_{s<t} d(\\phi_s, \\phi_t)` with d the
+    Hellinger distance (default) or the Jensen–Shannon divergence in bits. Both lie in [0, 1];
+    larger is more distinct. Key ``topic_distance``.
+    """
+
+    kind: ClassVar[str] = "TopicDistance"
+    metric: str = "hellinger"
+    modality: str | None = None
+    topics: Any = "subject"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.metric not in ("hellinger", "jensen_shannon"):
+            raise ConfigError(f"TopicDistance.metric must be 'hellinger' or 'jensen_shannon', got {self.metric!r}")
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        pm = _pick_modality(model, self.modality)
+        if pm is None:
+            return {}
+        m, mask = pm
+        idx = _live_subject(model, self.topics)
+        if len(idx) < 2:
+            return {}
+        d = pairwise_topic_distance(model.phi[mask][:, idx], self.metric)
+        iu = np.triu_indices(len(idx), 1)
+        return {modality_key("topic_distance", m, model.modalities): float(d[iu].mean())}
+
+
+# --------------------------------------------------------------------------- supervision
+
+@_register
+@dataclass
+class ClassPrecision(Score):
+    """Class precision for a label modality (BigARTM ``ClassPrecisionScore``): the share of
+    labelled documents whose predicted class :math:`\\arg\\max_c p(c|d)`,
+    :math:`p(c|d) = \\sum_t \\phi_{ct}\\theta_{td}` over the tokens c of the label modality, is one
+    of the document's own label tokens (n_dc > 0). Documents without a label token are not
+    counted. Key ``class_precision@<modality>``; absent when the corpus has no such modality.
+    """
+
+    kind: ClassVar[str] = "ClassPrecision"
+    modality: str = "@labels"
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        if self.modality not in model.modalities:
+            return {}
+        _, mask = _pick_modality(model, self.modality)
+        cols = np.flatnonzero(mask)
+        if len(cols) == 0:
+            return {}
+        labels = sp.csr_matrix(ctx.corpus.n_dw)[:, cols]
+        has = np.diff(labels.indptr) > 0
+        if not has.any():
+            return {}
+        docs = np.flatnonzero(has)
+        p_cd = np.asarray(model.phi[cols], dtype=np.float64) @ np.asarray(model.theta[:, docs], dtype=np.float64)
+        pred = np.argmax(p_cd, axis=0)
+        own = labels[docs]
+        hit = np.asarray(own[np.arange(len(docs)), pred]).ravel() > 0
+        hit &= p_cd.max(axis=0) > 0
+        return {modality_key("class_precision", self.modality, model.modalities): float(hit.mean())}
+
+
+# --------------------------------------------------------------------------- score set
+
+def default_scores() -> list[Score]:
+    """The scores a run computes unless its config says otherwise."""
+    return [Perplexity(), SparsityPhi(), SparsityTheta(), TopicKernel(), BackgroundTokensRatio(),
+            TopicMass(), Coherence(every=5), TopicDistance(every=5), ClassPrecision()]
+
+
+class ScoreSet:
+    """An ordered collection of scores computed together after each pass.
+
+    ``compute(ctx)`` runs every score that is due (``ctx.iteration % every == 0`` or
+    ``ctx.last``) and merges their flat dicts. Errors propagate: a broken score is a bug to
+    see, not to hide.
+    """
+
+    def __init__(self, scores: list[Score] | None = None):
+        self.scores = list(default_scores() if scores is None else scores)
+
+    def __iter__(self):
+        return iter(self.scores)
+
+    def __len__(self):
+        return len(self.scores)
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for s in self.scores:
+            if s.due(ctx.iteration, ctx.last):
+                out.update(s.compute(ctx))
+        return out
+
+    def to_list(self) -> list[dict]:
+        return [s.to_dict() for s in self.scores]
+
+    @classmethod
+    def from_list(cls, items: list[dict] | None) -> "ScoreSet":
+        """From ``[{"kind": ..., ...}, ...]``; ``None`` gives the default set."""
+        if items is None:
+            return cls()
+        return cls([score_from_dict(d) for d in items])
