@@ -27,7 +27,7 @@ from .topic_model import ScoreContext, TopicModel
 __all__ = [
     "Score", "Perplexity", "HeldOutPerplexity", "SparsityPhi", "SparsityTheta", "TopicKernel",
     "BackgroundTokensRatio", "TopicMass", "Coherence", "TopicDistance", "ClassPrecision",
-    "SCORES", "ScoreSet", "default_scores", "score_from_dict", "perplexity_of",
+    "SCORES", "SCORE_NAMES", "ScoreSet", "default_scores", "score_from_dict", "perplexity_of",
     "cooccurrence", "Cooccurrence", "npmi_coherence", "top_token_ids",
 ]
 
@@ -610,6 +610,15 @@ class ClassPrecision(Score):
 
 # --------------------------------------------------------------------------- score set
 
+#: snake-case score names (as in ``ModelConfig.scores``) -> class kind
+SCORE_NAMES = {
+    "perplexity": "Perplexity", "holdout_perplexity": "HeldOutPerplexity",
+    "sparsity_phi": "SparsityPhi", "sparsity_theta": "SparsityTheta", "topic_kernel": "TopicKernel",
+    "background_ratio": "BackgroundTokensRatio", "topic_mass": "TopicMass", "coherence": "Coherence",
+    "topic_distance": "TopicDistance", "class_precision": "ClassPrecision",
+}
+
+
 def default_scores() -> list[Score]:
     """The scores a run computes unless its config says otherwise."""
     return [Perplexity(), SparsityPhi(), SparsityTheta(), TopicKernel(), BackgroundTokensRatio(),
@@ -642,6 +651,40 @@ class ScoreSet:
 
     def to_list(self) -> list[dict]:
         return [s.to_dict() for s in self.scores]
+
+    @classmethod
+    def from_config(cls, every: dict | None, held_out=None) -> "ScoreSet":
+        """From ``ModelConfig.scores`` (score name -> every; 0 switches a score off).
+
+        Names are the snake-case names of :data:`SCORE_NAMES` (``perplexity``, ``coherence``,
+        ...) or the class kinds (``Perplexity``). Scores not named keep their default ``every``;
+        an empty mapping gives :func:`default_scores`. ``held_out`` (a held-out n_dw) adds
+        :class:`HeldOutPerplexity` unless switched off.
+        """
+        every = dict(every or {})
+        wanted: dict[str, int] = {}
+        for name, k in every.items():
+            kind = SCORE_NAMES.get(name, name if name in SCORES else None)
+            if kind is None:
+                raise ConfigError(f"scores: unknown score {name!r}; known: {', '.join(SCORE_NAMES)}")
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+                raise ConfigError(f"scores[{name!r}] must be an integer >= 0 (0 = off), got {k!r}")
+            wanted[kind] = int(k)
+        out = []
+        defaults = default_scores()
+        if held_out is not None:
+            defaults.append(HeldOutPerplexity(n_dw=held_out))
+        have = {s.kind for s in defaults}
+        for kind in wanted:
+            if kind not in have and wanted[kind] > 0:
+                defaults.append(SCORES[kind]())
+        for s in defaults:
+            k = wanted.get(s.kind, s.every)
+            if k == 0:
+                continue
+            s.every = k
+            out.append(s)
+        return cls(out)
 
     @classmethod
     def from_list(cls, items: list[dict] | None) -> "ScoreSet":

@@ -238,3 +238,15 @@ def test_round_trip_and_config_errors():
         score_from_dict({"kind": "Bogus"})
     with pytest.raises(ConfigError, match="top_kk"):
         score_from_dict({"kind": "Coherence", "top_kk": 3})
+
+
+def test_from_config_every_and_off():
+    ss = ScoreSet.from_config({"coherence": 2, "sparsity_theta": 0, "TopicMass": 3})
+    kinds = {s.kind: s.every for s in ss}
+    assert kinds["Coherence"] == 2 and kinds["TopicMass"] == 3 and kinds["Perplexity"] == 1
+    assert "SparsityTheta" not in kinds
+    assert [s.kind for s in ScoreSet.from_config({})] == [s.kind for s in ScoreSet()]
+    held = ScoreSet.from_config({}, held_out=sp.csr_matrix((1, 2), dtype=np.float32))
+    assert "HeldOutPerplexity" in {s.kind for s in held}
+    with pytest.raises(ConfigError, match="unknown score"):
+        ScoreSet.from_config({"bogus": 1})
