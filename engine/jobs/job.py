@@ -1,267 +1,32 @@
-"""Background training jobs: live control, immutable snapshots, checkpoints, a process registry.
+"""The :class:`TrainingJob`: one run's EM passes in a background thread, steerable live.
 
-A :class:`TrainingJob` runs the EM passes of one run in its own thread (never a Streamlit call
-in it). Between two passes it reads the controls, runs the pass with the *current*
-:class:`~engine.config.ModelConfig`, records the τ it applied, publishes a :class:`Snapshot` and
-checkpoints to disk when due. Controls (pause, resume, stop, more iterations, regularizer and
-modality-weight edits, rollback) only set state under a lock; the trainer thread picks them up
-before its next pass, so a change made during pass *k* is used by pass *k + 1* — a latency of at
-most one iteration. The thread never waits for a reader: a snapshot is an immutable object whose
-reference is swapped after each pass; Φ and Θ are copied only when someone calls
-:meth:`TrainingJob.model_view`.
-
-Concurrency policy
-------------------
-At most **one job runs EM at a time per process** (``RunSlots(capacity=1)``, shared by every
-registry); other started jobs wait in FIFO order, and ``Snapshot.queue_position`` (1 = next)
-shows where they are. Why: the machine has 2 cores and each pass already uses
-``config.threads`` numba worker threads; numba's threading layers do not promise that parallel
-regions launched from several Python threads at once are safe (the ``workqueue`` layer aborts);
-and two jobs sharing the cores would each run at half speed, doubling the latency of live
-controls. A paused job gives its slot up and goes to the back of the queue when resumed; a stop
-request also removes a queued job. Jobs never share mutable state: each owns its trainer, its
-config reference and its run folder, so two jobs started together cannot corrupt each other.
-
-Checkpoints
------------
-Written atomically under ``<root>/runs/<run_id>/checkpoints/iter_NNNN/`` (see
-:mod:`engine.checkpoint`) every ``checkpoint_every`` passes (default 10) or when
-``checkpoint_seconds`` (default 30 s) have passed since the last one, and on pause, stop and
-finish. The newest ``keep_checkpoints`` (default 10) are kept. :meth:`TrainingJob.rollback`
-restores one and continues from it; the abandoned later checkpoints are deleted and
-``Snapshot.branches`` records the branch. On finish or stop the run is saved with
-:func:`engine.run.save_run` (loadable with ``load_run``); a failed job keeps its checkpoints
-and the error (message and traceback) in its snapshot.
-
-Ownership
----------
-A job records the sessions (``owner`` strings) allowed to control it: the one that started it
-and any that :meth:`JobRegistry.attach` on purpose. Anyone may read snapshots; a control from
-another owner raises :class:`JobPermissionError`. A job started without an owner (the CLI)
-accepts every control.
+See :mod:`engine.jobs` for the concurrency policy, checkpoints and ownership rules.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 import time
 import traceback
-import uuid
-from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
-import pandas as pd
 
-from . import checkpoint as ckpt
-from .errors import ConfigError, EngineError
-from .run import new_run, new_run_id, save_run
-from .topic_model import IterationReport, TopicModel
+from .. import checkpoint as ckpt
+from ..errors import ConfigError, EngineError
+from ..run import new_run, new_run_id, save_run
+from ..topic_model import IterationReport, TopicModel
+from .snapshot import (Branch, JobPermissionError, JobStatus, Snapshot, TopTokens, modality_rows,
+                       top_tokens_by_modality)
+from .slots import PROCESS_SLOTS, RunSlots
 
-__all__ = ["JobStatus", "JobPermissionError", "Branch", "Snapshot", "TrainingJob", "RunSlots",
-           "JobRegistry", "default_registry", "run_job_blocking"]
+__all__ = ["TrainingJob"]
 
-
-class JobStatus:
-    """Status strings of a job."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    TERMINAL = frozenset({FINISHED, STOPPED, FAILED})
-
-
-class JobPermissionError(EngineError, PermissionError):
-    """A session tried to control a job it neither started nor attached to."""
-
-
-@dataclass(frozen=True)
-class Branch:
-    """A rollback: branch ``branch`` continues from the checkpoint at ``from_iteration`` of
-    ``parent_branch``, which had reached ``abandoned_at`` passes. Same fields as the run's
-    ``lineage`` entries (:mod:`engine.run`) plus ``abandoned_at``."""
-
-    branch: int
-    parent_branch: int
-    from_iteration: int
-    abandoned_at: int
-    at: str
-
-    def to_dict(self) -> dict:
-        return {"branch": self.branch, "parent_branch": self.parent_branch,
-                "from_iteration": self.from_iteration, "abandoned_at": self.abandoned_at, "at": self.at}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Branch":
-        return cls(int(d["branch"]), int(d["parent_branch"]), int(d["from_iteration"]),
-                   int(d.get("abandoned_at", d["from_iteration"])), str(d.get("at", "")))
-
-
-TopTokens = Mapping[str, tuple]  # modality -> per topic: tuple of (token, p)
-
-
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """What a job looks like after its latest pass. Immutable; safe to read from any thread.
-
-    Attributes
-    ----------
-    job_id, run_id, name : str
-        ``job_id == run_id`` (the run folder name).
-    status : str
-        One of :class:`JobStatus`.
-    iteration : int
-        Passes done on the current branch.
-    total_iterations : int
-        ``config.iterations`` now (grows with ``more(k)``).
-    queue_position : int or None
-        1-based place in the queue while ``status == "queued"``.
-    reports : tuple of IterationReport
-        One per pass of the current branch (iteration, seconds, τ applied, scores).
-    config : ModelConfig
-        The config the next pass will use (live edits included).
-    config_version : int
-        Version of the config the last pass used (each control edit adds 1).
-    topic_names : tuple of str
-    top_tokens : mapping modality -> tuple over topics of tuple of (token, p)
-        Top ``top_n`` tokens of each topic in each modality, from the latest Φ.
-    seconds_per_iteration, eta_seconds : float or None
-        Mean wall time of the last 5 passes; that times the passes left.
-    error, traceback : str or None
-        Set when ``status == "failed"``.
-    checkpoints : tuple of int
-        Iterations with a checkpoint on disk.
-    branches : tuple of Branch
-        Rollbacks, oldest first.
-    saved : bool
-        True once the run is saved in the workspace (after finish or stop).
-    owners : frozenset of str
-    updated_at : float
-        ``time.time()`` of publication.
-    """
-
-    job_id: str
-    run_id: str
-    name: str
-    status: str
-    iteration: int
-    total_iterations: int
-    config: Any
-    queue_position: int | None = None
-    reports: tuple = ()
-    config_version: int = 0
-    topic_names: tuple = ()
-    top_tokens: TopTokens = field(default_factory=lambda: MappingProxyType({}))
-    seconds_per_iteration: float | None = None
-    eta_seconds: float | None = None
-    error: str | None = None
-    traceback: str | None = None
-    checkpoints: tuple = ()
-    branches: tuple = ()
-    saved: bool = False
-    owners: frozenset = frozenset()
-    updated_at: float = 0.0
-
-    @property
-    def done(self) -> bool:
-        """True when the job has ended (finished, stopped or failed)."""
-        return self.status in JobStatus.TERMINAL
-
-    @property
-    def progress(self) -> float:
-        return min(1.0, self.iteration / self.total_iterations) if self.total_iterations else 1.0
-
-    def scores_frame(self) -> pd.DataFrame:
-        """Score history, long: columns iteration, score, value."""
-        rows = [(r.iteration, k, float(v)) for r in self.reports for k, v in r.scores.items()]
-        return pd.DataFrame(rows, columns=["iteration", "score", "value"])
-
-    def tau_frame(self) -> pd.DataFrame:
-        """τ applied at each pass, long: columns iteration, regularizer, tau."""
-        rows = [(r.iteration, k, float(v)) for r in self.reports for k, v in r.tau.items()]
-        return pd.DataFrame(rows, columns=["iteration", "regularizer", "tau"])
-
-    def latest_scores(self) -> dict[str, float]:
-        """The most recent value of every score (scores with ``every > 1`` keep their last one)."""
-        out: dict[str, float] = {}
-        for r in self.reports:
-            out.update(r.scores)
-        return out
-
-
-# --------------------------------------------------------------------------- run slots
-
-class RunSlots:
-    """FIFO admission: at most ``capacity`` jobs hold a slot (run EM) at once."""
-
-    def __init__(self, capacity: int = 1):
-        if capacity < 1:
-            raise ConfigError(f"capacity must be ≥ 1, got {capacity}")
-        self.capacity = capacity
-        self._cv = threading.Condition()
-        self._queue: deque = deque()
-        self._running: set = set()
-
-    def enqueue(self, job: "TrainingJob") -> None:
-        """Put ``job`` at the back of the queue (no-op if it is queued or running). Called from
-        the thread that starts/resumes the job, so the queue order is the order of the calls."""
-        with self._cv:
-            if job not in self._queue and job not in self._running:
-                self._queue.append(job)
-                self._cv.notify_all()
-
-    def acquire(self, job: "TrainingJob", cancelled: Callable[[], bool]) -> bool:
-        """Wait for a slot; False if ``cancelled()`` became true first (checked on every wake)."""
-        self.enqueue(job)
-        with self._cv:
-            try:
-                while True:
-                    if cancelled():
-                        return False
-                    if self._queue[0] is job and len(self._running) < self.capacity:
-                        self._queue.popleft()
-                        self._running.add(job)
-                        return True
-                    job._queued_at(self._queue.index(job) + 1)
-                    self._cv.wait(0.25)
-            finally:
-                if job in self._queue:
-                    self._queue.remove(job)
-                self._cv.notify_all()
-
-    def release(self, job: "TrainingJob") -> None:
-        with self._cv:
-            self._running.discard(job)
-            self._cv.notify_all()
-
-    def wake(self) -> None:
-        with self._cv:
-            self._cv.notify_all()
-
-    def position(self, job: "TrainingJob") -> int | None:
-        with self._cv:
-            return self._queue.index(job) + 1 if job in self._queue else None
-
-    @property
-    def running(self) -> int:
-        with self._cv:
-            return len(self._running)
-
-
-_SLOTS = RunSlots(1)
-
-
-# --------------------------------------------------------------------------- job
 
 def _default_trainer_cls():
-    from .model import Trainer
+    from ..model import Trainer
 
     return Trainer
 
@@ -317,7 +82,7 @@ class TrainingJob:
         self.keep_checkpoints = max(1, int(keep_checkpoints))
         self.top_n = int(top_n)
         self.save = save
-        self._slots = slots or _SLOTS
+        self._slots = slots or PROCESS_SLOTS
         self._trainer_cls = trainer_cls
         self._lock = threading.RLock()
         self._cv = threading.Condition(self._lock)
@@ -634,30 +399,11 @@ class TrainingJob:
                       topic_names=names, top_tokens=top)
 
     def _top_tokens(self, model: TopicModel) -> tuple[tuple, TopTokens]:
-        """Top ``top_n`` (token, p) per topic and modality; argpartition over Φ, no copy of Φ."""
-        phi = model.phi
-        vocab = self.corpus.vocab
         if self._modality_rows is None:
-            tm = np.asarray(model.token_modality)
-            self._modality_rows = {m: (None if (tm == i).all() else np.flatnonzero(tm == i))
-                                   for i, m in enumerate(model.modalities)}
-            self._tokens = vocab["token"].to_numpy()
-        out = {}
-        for m, rows in self._modality_rows.items():
-            sub = phi if rows is None else phi[rows]
-            if sub.shape[0] == 0:
-                continue
-            k = min(self.top_n, sub.shape[0])
-            part = np.argpartition(sub, sub.shape[0] - k, axis=0)[-k:]  # (k, T)
-            vals = np.take_along_axis(sub, part, axis=0)
-            order = np.argsort(-vals, axis=0, kind="stable")
-            part = np.take_along_axis(part, order, axis=0)
-            vals = np.take_along_axis(vals, order, axis=0)
-            ids = part if rows is None else rows[part]
-            toks = self._tokens[ids]
-            out[m] = tuple(tuple((str(toks[j, t]), float(vals[j, t])) for j in range(k) if vals[j, t] > 0)
-                           for t in range(sub.shape[1]))
-        return tuple(model.topic_names), MappingProxyType(out)
+            self._modality_rows = modality_rows(model.token_modality, model.modalities)
+            self._tokens = self.corpus.vocab["token"].to_numpy()
+        top = top_tokens_by_modality(model.phi, self._modality_rows, self._tokens, self.top_n)
+        return tuple(model.topic_names), top
 
     # ------------------------------------------------------------------ checkpoints
     def _checkpoint_due(self) -> bool:
@@ -757,10 +503,8 @@ class TrainingJob:
         save_run(self.workspace, run, replace=True)
 
 
-# --------------------------------------------------------------------------- helpers
-
 def _now() -> str:
-    from .storage import now_iso
+    from ..storage import now_iso
 
     return now_iso()
 
@@ -805,158 +549,6 @@ def _edit_regularizer(reg, *, enabled=None, tau=None, params=None):
 
 
 def _as_trajectory(tau):
-    from .schedule import as_trajectory
+    from ..schedule import as_trajectory
 
     return as_trajectory(tau)
-
-
-# --------------------------------------------------------------------------- registry
-
-class JobRegistry:
-    """Process-wide, thread-safe table of jobs keyed by run id.
-
-    Share one instance per process (``default_registry()``; the app wraps it in
-    ``st.cache_resource``). Sessions keep only job ids.
-    """
-
-    def __init__(self, slots: RunSlots | None = None, keep_ended: int = 50):
-        self._lock = threading.Lock()
-        self._jobs: dict[str, TrainingJob] = {}
-        self._slots = slots or _SLOTS
-        self.keep_ended = keep_ended
-
-    def start(self, workspace, corpus, config, owner: str | None = None, name: str | None = None,
-              phi0: np.ndarray | None = None, **job_options) -> str:
-        """Create a job, queue it, return its id (= run id)."""
-        job = TrainingJob(workspace, corpus, config, name=name, owner=owner, phi0=phi0,
-                          slots=self._slots, **job_options)
-        with self._lock:
-            if job.job_id in self._jobs:
-                raise EngineError(f"a job with id {job.job_id!r} already exists")
-            self._jobs[job.job_id] = job
-            self._prune()
-        job.start(owner)
-        return job.job_id
-
-    def get(self, job_id: str) -> TrainingJob:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None:
-            raise EngineError(f"no job {job_id!r} in this process (it may have ended before a restart)")
-        return job
-
-    def __contains__(self, job_id: str) -> bool:
-        with self._lock:
-            return job_id in self._jobs
-
-    def jobs(self) -> list[TrainingJob]:
-        """All jobs, oldest first."""
-        with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: j.created_at)
-
-    def jobs_for(self, owner: str) -> list[TrainingJob]:
-        """Jobs ``owner`` may control, oldest first."""
-        return [j for j in self.jobs() if owner in j.owners]
-
-    def snapshots(self) -> list[Snapshot]:
-        return [j.snapshot() for j in self.jobs()]
-
-    def attach(self, job_id: str, owner: str) -> TrainingJob:
-        """Let ``owner`` (a session that opened the job on purpose) control it too."""
-        job = self.get(job_id)
-        job.add_owner(owner)
-        return job
-
-    def control(self, job_id: str, owner: str, action: str, *args, **kwargs):
-        """``registry.control(id, owner, "pause")`` ≡ ``registry.get(id).pause(*args, owner=owner)``."""
-        allowed = {"start", "pause", "resume", "stop", "more", "rollback", "update_config",
-                   "set_regularizer", "add_regularizer", "remove_regularizer", "set_modality_weights"}
-        if action not in allowed:
-            raise EngineError(f"unknown job action {action!r}")
-        return getattr(self.get(job_id), action)(*args, owner=owner, **kwargs)
-
-    def forget(self, job_id: str, owner: str | None = None) -> None:
-        """Drop an ended job from the registry (its run stays on disk)."""
-        job = self.get(job_id)
-        job._check(owner)
-        if not job.snapshot().done:
-            raise EngineError(f"job {job_id!r} is still {job.snapshot().status}; stop it first")
-        with self._lock:
-            self._jobs.pop(job_id, None)
-
-    def stop_all(self, timeout: float | None = None) -> None:
-        """Stop every job (no owner check: for process shutdown) and wait for them."""
-        jobs = self.jobs()
-        for j in jobs:
-            with j._cv:
-                if not j.snapshot().done:
-                    j._want = "stop"
-                    j._cv.notify_all()
-        self._slots.wake()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for j in jobs:
-            j.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-
-    def _prune(self) -> None:
-        ended = sorted((j for j in self._jobs.values() if j.snapshot().done), key=lambda j: j.created_at)
-        for j in ended[:max(0, len(ended) - self.keep_ended)]:
-            self._jobs.pop(j.job_id, None)
-
-
-_REGISTRY: JobRegistry | None = None
-_REGISTRY_LOCK = threading.Lock()
-
-
-def default_registry() -> JobRegistry:
-    """The process-wide registry (created on first use; jobs are stopped at interpreter exit)."""
-    global _REGISTRY
-    with _REGISTRY_LOCK:
-        if _REGISTRY is None:
-            _REGISTRY = JobRegistry()
-            _at_shutdown(lambda: _REGISTRY.stop_all(timeout=120))
-        return _REGISTRY
-
-
-def _at_shutdown(fn: Callable[[], None]) -> None:
-    """Run ``fn`` when the interpreter shuts down, *before* it joins non-daemon threads."""
-    register = getattr(threading, "_register_atexit", None)
-    if register is not None:
-        try:
-            register(fn)
-            return
-        except RuntimeError:
-            pass
-    import atexit
-
-    atexit.register(fn)
-
-
-# --------------------------------------------------------------------------- CLI helper
-
-def run_job_blocking(job: TrainingJob, on_report: Callable[[IterationReport], None] | None = None,
-                     poll: float = 0.5) -> Snapshot:
-    """Run ``job`` in the foreground: start it, call ``on_report`` for each pass, return the
-    final snapshot. Ctrl-C (KeyboardInterrupt) stops the job cleanly — it checkpoints and saves
-    the run — and waits for it; a second Ctrl-C propagates.
-    """
-    job.start()
-    seen = 0
-
-    def emit(snap: Snapshot) -> int:
-        last = seen
-        for r in snap.reports:
-            if r.iteration > last and on_report is not None:
-                on_report(r)
-        return max([seen] + [r.iteration for r in snap.reports])
-
-    try:
-        while True:
-            snap = job.wait_for(lambda s: s.done or s.iteration != seen, poll)
-            seen = emit(snap)
-            if snap.done:
-                return snap
-    except KeyboardInterrupt:
-        job.stop()
-        snap = job.wait()
-        emit(snap)
-        return snap

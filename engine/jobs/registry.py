@@ -1,0 +1,166 @@
+"""The process-wide :class:`JobRegistry` and the foreground runner the CLI uses."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+from ..errors import EngineError
+from ..topic_model import IterationReport
+from .job import TrainingJob
+from .slots import PROCESS_SLOTS, RunSlots
+from .snapshot import Snapshot
+
+__all__ = ["JobRegistry", "default_registry", "run_job_blocking"]
+
+
+class JobRegistry:
+    """Process-wide, thread-safe table of jobs keyed by run id.
+
+    Share one instance per process (``default_registry()``; the app wraps it in
+    ``st.cache_resource``). Sessions keep only job ids.
+    """
+
+    def __init__(self, slots: RunSlots | None = None, keep_ended: int = 50):
+        self._lock = threading.Lock()
+        self._jobs: dict[str, TrainingJob] = {}
+        self._slots = slots or PROCESS_SLOTS
+        self.keep_ended = keep_ended
+
+    def start(self, workspace, corpus, config, owner: str | None = None, name: str | None = None,
+              phi0: np.ndarray | None = None, **job_options) -> str:
+        """Create a job, queue it, return its id (= run id)."""
+        job = TrainingJob(workspace, corpus, config, name=name, owner=owner, phi0=phi0,
+                          slots=self._slots, **job_options)
+        with self._lock:
+            if job.job_id in self._jobs:
+                raise EngineError(f"a job with id {job.job_id!r} already exists")
+            self._jobs[job.job_id] = job
+            self._prune()
+        job.start(owner)
+        return job.job_id
+
+    def get(self, job_id: str) -> TrainingJob:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise EngineError(f"no job {job_id!r} in this process (it may have ended before a restart)")
+        return job
+
+    def __contains__(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._jobs
+
+    def jobs(self) -> list[TrainingJob]:
+        """All jobs, oldest first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.created_at)
+
+    def jobs_for(self, owner: str) -> list[TrainingJob]:
+        """Jobs ``owner`` may control, oldest first."""
+        return [j for j in self.jobs() if owner in j.owners]
+
+    def snapshots(self) -> list[Snapshot]:
+        return [j.snapshot() for j in self.jobs()]
+
+    def attach(self, job_id: str, owner: str) -> TrainingJob:
+        """Let ``owner`` (a session that opened the job on purpose) control it too."""
+        job = self.get(job_id)
+        job.add_owner(owner)
+        return job
+
+    def control(self, job_id: str, owner: str, action: str, *args, **kwargs):
+        """``registry.control(id, owner, "pause")`` ≡ ``registry.get(id).pause(*args, owner=owner)``."""
+        allowed = {"start", "pause", "resume", "stop", "more", "rollback", "update_config",
+                   "set_regularizer", "add_regularizer", "remove_regularizer", "set_modality_weights"}
+        if action not in allowed:
+            raise EngineError(f"unknown job action {action!r}")
+        return getattr(self.get(job_id), action)(*args, owner=owner, **kwargs)
+
+    def forget(self, job_id: str, owner: str | None = None) -> None:
+        """Drop an ended job from the registry (its run stays on disk)."""
+        job = self.get(job_id)
+        job._check(owner)
+        if not job.snapshot().done:
+            raise EngineError(f"job {job_id!r} is still {job.snapshot().status}; stop it first")
+        with self._lock:
+            self._jobs.pop(job_id, None)
+
+    def stop_all(self, timeout: float | None = None) -> None:
+        """Stop every job (no owner check: for process shutdown) and wait for them."""
+        jobs = self.jobs()
+        for j in jobs:
+            with j._cv:
+                if not j.snapshot().done:
+                    j._want = "stop"
+                    j._cv.notify_all()
+        self._slots.wake()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for j in jobs:
+            j.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+    def _prune(self) -> None:
+        ended = sorted((j for j in self._jobs.values() if j.snapshot().done), key=lambda j: j.created_at)
+        for j in ended[:max(0, len(ended) - self.keep_ended)]:
+            self._jobs.pop(j.job_id, None)
+
+
+_REGISTRY: JobRegistry | None = None
+_REGISTRY_LOCK = threading.Lock()
+
+
+def default_registry() -> JobRegistry:
+    """The process-wide registry (created on first use; jobs are stopped at interpreter exit)."""
+    global _REGISTRY
+    with _REGISTRY_LOCK:
+        if _REGISTRY is None:
+            _REGISTRY = JobRegistry()
+            _at_shutdown(lambda: _REGISTRY.stop_all(timeout=120))
+        return _REGISTRY
+
+
+def _at_shutdown(fn: Callable[[], None]) -> None:
+    """Run ``fn`` when the interpreter shuts down, *before* it joins non-daemon threads."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        try:
+            register(fn)
+            return
+        except RuntimeError:
+            pass
+    import atexit
+
+    atexit.register(fn)
+
+
+# --------------------------------------------------------------------------- CLI helper
+
+def run_job_blocking(job: TrainingJob, on_report: Callable[[IterationReport], None] | None = None,
+                     poll: float = 0.5) -> Snapshot:
+    """Run ``job`` in the foreground: start it, call ``on_report`` for each pass, return the
+    final snapshot. Ctrl-C (KeyboardInterrupt) stops the job cleanly — it checkpoints and saves
+    the run — and waits for it; a second Ctrl-C propagates.
+    """
+    job.start()
+    seen = 0
+
+    def emit(snap: Snapshot) -> int:
+        last = seen
+        for r in snap.reports:
+            if r.iteration > last and on_report is not None:
+                on_report(r)
+        return max([seen] + [r.iteration for r in snap.reports])
+
+    try:
+        while True:
+            snap = job.wait_for(lambda s: s.done or s.iteration != seen, poll)
+            seen = emit(snap)
+            if snap.done:
+                return snap
+    except KeyboardInterrupt:
+        job.stop()
+        snap = job.wait()
+        emit(snap)
+        return snap
