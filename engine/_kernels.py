@@ -1,0 +1,402 @@
+"""numba kernels of the EM algorithm: pure functions over arrays, no I/O, no globals.
+
+Conventions (ARTM names):
+
+- ``n_dw`` is a CSR matrix given as ``indptr`` (int32/int64, D+1), ``indices`` (int32, nnz) and
+  ``data`` (float32, nnz); row d = document d.
+- ``phi`` is Φ of shape (W, T), float32, row-major, so φ_w· is contiguous.
+- Θ is kept **transposed** inside the engine: ``theta`` of shape (D, T), float32, so θ_·d is
+  contiguous. ``TopicModel.theta`` is its (T, D) view.
+- ``tok_weight`` (W,) float32 is the modality weight τ_m of every token; ``tok_mod`` (W,) int32
+  its modality code.
+
+Every kernel is ``@njit(cache=True, nogil=True)``: the caller pre-allocates outputs, and several
+Python threads may run kernels at the same time on disjoint document ranges (the trainer splits
+the corpus into contiguous chunks balanced by nnz and gives every chunk its own n_wt buffer).
+No ``parallel=True`` (numba's threading layers are not safe under concurrent Python threads) and
+no ``fastmath`` (the kernels divide and take logs; zero guards must survive). Dot products use
+eight independent accumulators so LLVM can vectorize them without reassociation flags.
+
+The order of operations follows BigARTM (``processor_helpers.cc``,
+``InferThetaAndUpdateNwtSparse``; ``NormalizeThetaAgent``; ``perplexity.cc``) so perplexity
+agrees pass by pass:
+
+1. θ_d starts from 1/T (or from the previous pass when Θ is reused);
+2. each inner pass: n_td = θ_td Σ_w τ n_dw φ_wt / p_dw with p_dw = Σ_t φ_wt θ_td;
+   θ_td = norm_t(n_td + r_td), where norm sums the positive parts and zeroes values < 1e-16;
+3. after the inner passes, with the final θ_d: n_wt += τ n_dw φ_wt θ_td / p_dw and the
+   log-likelihood Σ n_dw ln p_dw (a token with p_dw = 0 contributes ln(n_dw / n_d), BigARTM's
+   document-unigram fallback, and is counted as a zero token).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: values below this are zero (BigARTM's kProcessorEps / isZero)
+EPS = 1e-16
+
+
+@njit(cache=True, nogil=True)
+def _dot(a, b, n):
+    """Σ_k a[k] b[k] in float32 with eight accumulators (vectorizable, deterministic)."""
+    s0 = np.float32(0.0)
+    s1 = np.float32(0.0)
+    s2 = np.float32(0.0)
+    s3 = np.float32(0.0)
+    s4 = np.float32(0.0)
+    s5 = np.float32(0.0)
+    s6 = np.float32(0.0)
+    s7 = np.float32(0.0)
+    k = 0
+    while k + 8 <= n:
+        s0 += a[k] * b[k]
+        s1 += a[k + 1] * b[k + 1]
+        s2 += a[k + 2] * b[k + 2]
+        s3 += a[k + 3] * b[k + 3]
+        s4 += a[k + 4] * b[k + 4]
+        s5 += a[k + 5] * b[k + 5]
+        s6 += a[k + 6] * b[k + 6]
+        s7 += a[k + 7] * b[k + 7]
+        k += 8
+    while k < n:
+        s0 += a[k] * b[k]
+        k += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(cache=True, nogil=True)
+def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
+                 theta_add, theta_mult, theta_add_doc):
+    """Run ``inner_passes`` θ_d updates in place on ``th`` (T,) for document d = rows a..b."""
+    T = th.shape[0]
+    has_doc = theta_add_doc.shape[0] > 0
+    for _ in range(inner_passes):
+        for k in range(T):
+            ntd[k] = 0.0
+        for i in range(a, b):
+            w = indices[i]
+            nw = data[i] * tok_weight[w]
+            if nw == 0.0:
+                continue
+            row = phi[w]
+            p = _dot(row, th, T)
+            if p < EPS:
+                continue
+            alpha = nw / p
+            for k in range(T):
+                ntd[k] += alpha * row[k]
+        s = np.float32(0.0)
+        for k in range(T):
+            v = th[k] * ntd[k]
+            v = v + theta_mult[k] * v + theta_add[k]
+            if has_doc:
+                v += theta_add_doc[d, k]
+            ntd[k] = v
+            if v > 0.0:
+                s += v
+        inv = np.float32(1.0) / s if s > 0.0 else np.float32(0.0)
+        for k in range(T):
+            v = ntd[k] * inv
+            th[k] = v if v >= EPS else np.float32(0.0)
+
+
+@njit(cache=True, nogil=True)
+def _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_theta, th, n_dm):
+    """Load θ_d into ``th`` and the per-modality weighted length into ``n_dm``.
+
+    Returns False when the document has no token of positive weight (θ_d is then 0).
+    """
+    T = th.shape[0]
+    n_dm[:] = 0.0
+    tot = 0.0
+    for i in range(a, b):
+        w = indices[i]
+        x = data[i] * tok_weight[w]
+        if x > 0.0:
+            n_dm[tok_mod[w]] += data[i]
+            tot += x
+    if tot <= 0.0:
+        return False
+    s = np.float32(0.0)
+    if not reset_theta:
+        for k in range(T):
+            th[k] = theta_in[d, k]
+            s += th[k]
+    if reset_theta or not s > 0.0:
+        for k in range(T):
+            th[k] = np.float32(1.0) / T
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik, n_tok, n_zero):
+    """Σ n_dw ln p_dw per modality for one document with its final θ_d (no n_wt)."""
+    T = th.shape[0]
+    for i in range(a, b):
+        w = indices[i]
+        if data[i] * tok_weight[w] == 0.0:
+            continue
+        m = tok_mod[w]
+        p = _dot(phi[w], th, T)
+        n = data[i]
+        n_tok[m] += n
+        if p < EPS:
+            n_zero[m] += 1.0
+            loglik[m] += n * np.log(n / n_dm[m])
+        else:
+            loglik[m] += n * np.log(np.float64(p))
+
+
+@njit(cache=True, nogil=True)
+def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_in, theta_out,
+                reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc,
+                nwt_raw, loglik, n_tok, n_zero):
+    """One offline E-step over documents [d0, d1): θ updates, n_wt accumulation, log-likelihood.
+
+    Parameters
+    ----------
+    d0, d1 : int
+        Document range of this chunk.
+    indptr, indices, data : CSR arrays of n_dw (D, W).
+    tok_weight : ndarray (W,), float32
+        Modality weight τ_m of every token (0 drops the token).
+    tok_mod : ndarray (W,), int32
+        Modality code of every token.
+    phi : ndarray (W, T), float32
+        Φ of the previous M-step (read only).
+    theta_in : ndarray (D, T), float32
+        Θ of the previous pass (read when ``reset_theta`` is False).
+    theta_out : ndarray (D, T), float32
+        Receives θ_d after the inner passes (rows d0..d1 only).
+    reset_theta : bool
+        Start every θ_d from 1/T instead of ``theta_in`` (BigARTM ``reuse_theta=False``).
+    inner_passes : int
+        Inner θ iterations per document (BigARTM ``num_document_passes``).
+    theta_add, theta_mult : ndarray (T,), float32
+        Θ regularizer terms: r_td = theta_add[t] + theta_mult[t] n_td (τ applied).
+    theta_add_doc : ndarray (D, T) or (0, T), float32
+        Optional per-document additive term (empty when unused).
+    nwt_raw : ndarray (W, T), float32
+        This chunk's private accumulator, zeroed here; receives Σ_d τ n_dw θ_td / p_dw.
+        The caller multiplies by φ_wt after summing the chunks (:func:`reduce_nwt`).
+    loglik, n_tok, n_zero : ndarray (M,), float64
+        Per modality Σ n_dw ln p_dw, Σ n_dw, and the number of zero-probability tokens;
+        overwritten.
+    """
+    W, T = phi.shape
+    M = loglik.shape[0]
+    nwt_raw[:, :] = 0.0
+    loglik[:] = 0.0
+    n_tok[:] = 0.0
+    n_zero[:] = 0.0
+    th = np.empty(T, dtype=np.float32)
+    ntd = np.empty(T, dtype=np.float32)
+    n_dm = np.empty(M, dtype=np.float64)
+    for d in range(d0, d1):
+        a = indptr[d]
+        b = indptr[d + 1]
+        if not _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_theta,
+                          th, n_dm):
+            for k in range(T):
+                theta_out[d, k] = 0.0
+            continue
+        _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
+                     theta_add, theta_mult, theta_add_doc)
+        for i in range(a, b):
+            w = indices[i]
+            nw = data[i] * tok_weight[w]
+            if nw == 0.0:
+                continue
+            m = tok_mod[w]
+            row = phi[w]
+            p = _dot(row, th, T)
+            n = data[i]
+            n_tok[m] += n
+            if p < EPS:
+                n_zero[m] += 1.0
+                loglik[m] += n * np.log(n / n_dm[m])
+                continue
+            loglik[m] += n * np.log(np.float64(p))
+            alpha = nw / p
+            acc = nwt_raw[w]
+            for k in range(T):
+                acc[k] += alpha * th[k]
+        for k in range(T):
+            theta_out[d, k] = th[k]
+
+
+@njit(cache=True, nogil=True)
+def reduce_nwt(w0, w1, bufs, phi, n_wt):
+    """n_wt[w] = φ_w ⊙ Σ_c bufs[c, w] for rows [w0, w1), chunks summed in index order.
+
+    bufs : ndarray (C, W, T) float32 (chunk accumulators); phi, n_wt : (W, T) float32.
+    """
+    C = bufs.shape[0]
+    T = phi.shape[1]
+    for w in range(w0, w1):
+        for k in range(T):
+            s = bufs[0, w, k]
+            for c in range(1, C):
+                s += bufs[c, w, k]
+            n_wt[w, k] = phi[w, k] * s
+
+
+@njit(cache=True, nogil=True)
+def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_out,
+                inner_passes, theta_add, theta_mult, theta_add_doc, loglik, n_tok, n_zero):
+    """θ of documents [d0, d1) with Φ fixed (transform): θ_d from 1/T, ``inner_passes``
+    updates; then the log-likelihood with the final θ (held-out perplexity). Shapes as in
+    :func:`estep_chunk`; ``theta_out`` (D, T) receives θ; loglik/n_tok/n_zero are overwritten.
+    """
+    W, T = phi.shape
+    M = loglik.shape[0]
+    loglik[:] = 0.0
+    n_tok[:] = 0.0
+    n_zero[:] = 0.0
+    th = np.empty(T, dtype=np.float32)
+    ntd = np.empty(T, dtype=np.float32)
+    n_dm = np.empty(M, dtype=np.float64)
+    for d in range(d0, d1):
+        a = indptr[d]
+        b = indptr[d + 1]
+        if not _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_out, True,
+                          th, n_dm):
+            for k in range(T):
+                theta_out[d, k] = 0.0
+            continue
+        _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
+                     theta_add, theta_mult, theta_add_doc)
+        _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik, n_tok,
+                    n_zero)
+        for k in range(T):
+            theta_out[d, k] = th[k]
+
+
+@njit(cache=True, nogil=True)
+def mstep(x, tok_mod, n_mod, phi_out, n_t_out):
+    """φ_wt = max(x_wt, 0) / Σ_{w'∈m(w)} max(x_w't, 0) within each modality m.
+
+    Parameters
+    ----------
+    x : ndarray (W, T), float32
+        n_wt + r_wt.
+    tok_mod : ndarray (W,), int32
+    n_mod : int
+    phi_out : ndarray (W, T), float32
+        Receives Φ; a column whose modality sum is ≤ 0 stays zero (dead topic), values
+        below 1e-16 become 0 (BigARTM ``FindPwt``).
+    n_t_out : ndarray (n_mod, T), float64
+        Receives the normalizers Σ_w max(x_wt, 0) per modality.
+    """
+    W, T = x.shape
+    n_t_out[:, :] = 0.0
+    for w in range(W):
+        m = tok_mod[w]
+        for k in range(T):
+            v = x[w, k]
+            if v > 0.0:
+                n_t_out[m, k] += v
+    for w in range(W):
+        m = tok_mod[w]
+        for k in range(T):
+            v = x[w, k]
+            nt = n_t_out[m, k]
+            if v > 0.0 and nt > 0.0:
+                r = np.float32(v / nt)
+                phi_out[w, k] = r if r >= EPS else np.float32(0.0)
+            else:
+                phi_out[w, k] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def one_pass_theta(indptr, indices, data, tok_weight, p_tw, theta_out):
+    """θ_td = Σ_w (τ n_dw / n_d) p(t|w) for every row of n_dw (TARTM's one-pass estimate).
+
+    p_tw : ndarray (W, T), float32 — p(t|w) = norm_t(φ_wt n_t), rows may be zero.
+    theta_out : ndarray (D, T), float32 — receives θ (rows sum to 1, 0 for empty documents).
+    """
+    D = indptr.shape[0] - 1
+    T = p_tw.shape[1]
+    acc = np.empty(T, dtype=np.float64)
+    for d in range(D):
+        acc[:] = 0.0
+        for i in range(indptr[d], indptr[d + 1]):
+            w = indices[i]
+            x = data[i] * tok_weight[w]
+            if x > 0.0:
+                for k in range(T):
+                    acc[k] += x * p_tw[w, k]
+        s = 0.0
+        for k in range(T):
+            s += acc[k]
+        inv = 1.0 / s if s > 0.0 else 0.0
+        for k in range(T):
+            theta_out[d, k] = acc[k] * inv
+
+
+@njit(cache=True, nogil=True)
+def p_t_given_w(phi, n_t, out):
+    """p(t|w) = norm_t(φ_wt n_t); rows of tokens with no mass are 0.
+
+    phi : (W, T) float32; n_t : (T,) float64; out : (W, T) float32.
+    """
+    W, T = phi.shape
+    for w in range(W):
+        s = 0.0
+        for k in range(T):
+            s += phi[w, k] * n_t[k]
+        inv = 1.0 / s if s > 0.0 else 0.0
+        for k in range(T):
+            out[w, k] = phi[w, k] * n_t[k] * inv
+
+
+@njit(cache=True, nogil=True)
+def token_topics(phi, theta_d, tokens, out):
+    """p(t|d,w_i) = norm_t(φ_{w_i t} θ_td) for every position i of one document.
+
+    phi : (W, T) float32; theta_d : (T,) float32; tokens : (n,) int token ids;
+    out : (T, n) float32 — column i is the topic distribution of position i (0 when
+    Σ_t φ θ = 0).
+    """
+    T = phi.shape[1]
+    n = tokens.shape[0]
+    for i in range(n):
+        w = tokens[i]
+        s = 0.0
+        for k in range(T):
+            s += phi[w, k] * theta_d[k]
+        inv = 1.0 / s if s > 0.0 else 0.0
+        for k in range(T):
+            out[k, i] = phi[w, k] * theta_d[k] * inv
+
+
+@njit(cache=True, nogil=True)
+def doc_cooccurrence(indptr, indices, pos, df_out, co_out):
+    """Document frequencies and co-document counts of a token subset.
+
+    pos : (W,) int64 — index of token w in the subset, or -1.
+    df_out : (K,) float64 — receives the number of documents containing each subset token.
+    co_out : (K, K) float64 — receives the number of documents containing both (symmetric,
+    diagonal = df).
+    """
+    df_out[:] = 0.0
+    co_out[:, :] = 0.0
+    D = indptr.shape[0] - 1
+    K = df_out.shape[0]
+    present = np.empty(K, dtype=np.int64)
+    for d in range(D):
+        n = 0
+        for i in range(indptr[d], indptr[d + 1]):
+            j = pos[indices[i]]
+            if j >= 0:
+                present[n] = j
+                n += 1
+        for x in range(n):
+            a = present[x]
+            df_out[a] += 1.0
+            co_out[a, a] += 1.0
+            for y in range(x + 1, n):
+                b = present[y]
+                co_out[a, b] += 1.0
+                co_out[b, a] += 1.0

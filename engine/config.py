@@ -1,0 +1,238 @@
+"""``ModelConfig``: everything that defines a training run, frozen, validated, JSON only.
+
+Names follow BigARTM where it has one: ``inner_passes`` is ``num_document_passes``,
+``reuse_theta`` is ``reuse_theta``, ``modality_weights`` is ``class_ids``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .errors import ConfigError
+from .regularizers import (LDA, Decorrelator, Regularizer, SmoothSparsePhi, SmoothSparseTheta,
+                           regularizer_from_dict)
+from .schedule import Constant, Linear
+
+#: upper bounds that keep a run on one machine sane
+MAX_TOPICS = 5000
+MAX_ITERATIONS = 100_000
+MAX_INNER = 1000
+MAX_THREADS = 256
+
+
+def _int(value, name, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One run's settings.
+
+    Attributes
+    ----------
+    n_topics : int
+        Number of subject topics (named ``topic_0 …``).
+    n_background : int
+        Number of background topics (``background_0 …``), placed after the subject topics.
+    iterations : int
+        Offline passes over the corpus.
+    inner_passes : int
+        θ_d updates per document per pass (BigARTM ``num_document_passes``).
+    reuse_theta : bool
+        Start each pass from the previous pass's Θ (else from 1/T).
+    seed : int
+        Seed of the random initial Φ.
+    threads : int
+        Worker threads of the E-step (documents split into contiguous chunks by nnz).
+    modality_weights : dict modality -> float
+        τ_m; modalities not listed get 1.0 (0 drops a modality).
+    regularizers : tuple of Regularizer
+    regularizers_off_last : int
+        All regularizers get τ = 0 in the last k iterations.
+    init : str
+        ``"random"`` or a path to a Parquet/CSV Φ (columns ``token``, optional ``modality``,
+        one column per topic).
+    scores : dict score name -> int
+        Compute the score every k iterations (and always on the last); empty = the scores
+        module's defaults.
+    """
+
+    n_topics: int = 20
+    n_background: int = 0
+    iterations: int = 20
+    inner_passes: int = 1
+    reuse_theta: bool = True
+    seed: int = 1
+    threads: int = 2
+    modality_weights: dict = field(default_factory=dict)
+    regularizers: tuple = ()
+    regularizers_off_last: int = 0
+    init: str = "random"
+    scores: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        regs = []
+        for i, r in enumerate(self.regularizers or ()):
+            if isinstance(r, dict):
+                r = regularizer_from_dict(r)
+            if not isinstance(r, Regularizer):
+                raise ConfigError(f"regularizers[{i}] must be a regularizer, got {r!r}")
+            regs.append(r)
+        seen: dict[str, int] = {}
+        for i, r in enumerate(regs):  # make names unique: Decorrelator, Decorrelator_2, ...
+            base = r.name
+            if base in seen:
+                n = seen[base] + 1
+                while f"{base}_{n}" in seen:
+                    n += 1
+                seen[base] = n
+                regs[i] = r.with_changes(name=f"{base}_{n}")
+                seen[regs[i].name] = 1
+            else:
+                seen[base] = 1
+        object.__setattr__(self, "regularizers", tuple(regs))
+        object.__setattr__(self, "modality_weights", dict(self.modality_weights or {}))
+        object.__setattr__(self, "scores", dict(self.scores or {}))
+
+    @property
+    def total_topics(self) -> int:
+        return self.n_topics + self.n_background
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [f"topic_{i}" for i in range(self.n_topics)] + [
+            f"background_{i}" for i in range(self.n_background)]
+
+    def validate(self) -> "ModelConfig":
+        """Raise :class:`ConfigError` naming the first invalid field; return self."""
+        _int(self.n_topics, "n_topics", 0, MAX_TOPICS)
+        _int(self.n_background, "n_background", 0, MAX_TOPICS)
+        if self.total_topics < 1:
+            raise ConfigError("n_topics: need at least one topic (n_topics + n_background ≥ 1)")
+        _int(self.iterations, "iterations", 1, MAX_ITERATIONS)
+        _int(self.inner_passes, "inner_passes", 1, MAX_INNER)
+        if not isinstance(self.reuse_theta, bool):
+            raise ConfigError(f"reuse_theta must be true or false, got {self.reuse_theta!r}")
+        _int(self.seed, "seed", 0, 2**32 - 1)
+        _int(self.threads, "threads", 1, MAX_THREADS)
+        for m, w in self.modality_weights.items():
+            if not isinstance(m, str) or not m:
+                raise ConfigError(f"modality_weights: modality names must be strings, got {m!r}")
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) \
+                    or w < 0 or w > 1e6:
+                raise ConfigError(f"modality_weights[{m!r}] must be a number in [0, 1e6], got {w!r}")
+        _int(self.regularizers_off_last, "regularizers_off_last", 0, MAX_ITERATIONS)
+        if not isinstance(self.init, str) or not self.init:
+            raise ConfigError(f"init must be 'random' or a path to a Φ table, got {self.init!r}")
+        for s, every in self.scores.items():
+            if not isinstance(s, str) or not s:
+                raise ConfigError(f"scores: score names must be strings, got {s!r}")
+            _int(every, f"scores[{s!r}]", 0, MAX_ITERATIONS)
+        return self
+
+    def check_corpus(self, corpus) -> "ModelConfig":
+        """Fields that depend on the corpus: modality names."""
+        for m in self.modality_weights:
+            if m not in corpus.modalities:
+                raise ConfigError(f"modality_weights: the corpus has no modality {m!r} "
+                                  f"(it has {', '.join(corpus.modalities)})")
+        return self
+
+    def weight_of(self, modality: str) -> float:
+        return float(self.modality_weights.get(modality, 1.0))
+
+    def regularizer(self, name: str) -> Regularizer:
+        for r in self.regularizers:
+            if r.name == name:
+                return r
+        raise ConfigError(f"no regularizer named {name!r}")
+
+    def with_changes(self, **changes) -> "ModelConfig":
+        """A copy with some fields replaced (unknown names raise ConfigError)."""
+        known = {f.name for f in fields(self)}
+        bad = set(changes) - known
+        if bad:
+            raise ConfigError(f"unknown config field(s): {', '.join(sorted(bad))}")
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {
+            "n_topics": self.n_topics,
+            "n_background": self.n_background,
+            "iterations": self.iterations,
+            "inner_passes": self.inner_passes,
+            "reuse_theta": self.reuse_theta,
+            "seed": self.seed,
+            "threads": self.threads,
+            "modality_weights": dict(self.modality_weights),
+            "regularizers": [r.to_dict() for r in self.regularizers],
+            "regularizers_off_last": self.regularizers_off_last,
+            "init": self.init,
+            "scores": dict(self.scores),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        if not isinstance(data, dict):
+            raise ConfigError(f"a model config must be an object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        bad = set(data) - known
+        if bad:
+            raise ConfigError(f"unknown config field(s): {', '.join(sorted(bad))}")
+        args = dict(data)
+        args["regularizers"] = tuple(regularizer_from_dict(r) for r in data.get("regularizers", ()))
+        return cls(**args).validate()
+
+
+PRESETS = ("plsa", "lda", "interpretable")
+
+
+def preset(name: str, n_topics: int = 20, **kwargs: Any) -> ModelConfig:
+    """A ready config.
+
+    - ``"plsa"``: no regularizers.
+    - ``"lda"``: LDA(alpha, beta) — φ ∝ n_wt + β, θ ∝ n_td + α (kwargs ``alpha=0.1``,
+      ``beta=0.01``).
+    - ``"interpretable"``: BigARTM's recipe — ``n_background`` (default 1) background topics
+      smoothed from the start (SmoothSparsePhi/Theta τ > 0), subject topics sparsed with τ
+      brought in linearly from iteration ``sparse_start`` (default iterations // 4) to
+      ``sparse_full`` (default iterations // 2), plus a Decorrelator on subject topics.
+      kwargs ``sparse_phi=-0.1``, ``sparse_theta=-0.1``, ``smooth_phi=0.1``,
+      ``smooth_theta=0.1``, ``decorrelation=1e4``.
+
+    Other kwargs go to :class:`ModelConfig`.
+    """
+    name = (name or "").lower()
+    if name == "plsa":
+        return ModelConfig(n_topics=n_topics, **kwargs).validate()
+    if name == "lda":
+        alpha = kwargs.pop("alpha", 0.1)
+        beta = kwargs.pop("beta", 0.01)
+        regs = (LDA(name="lda", tau=1.0, alpha=alpha, beta=beta),)
+        return ModelConfig(n_topics=n_topics, regularizers=regs, **kwargs).validate()
+    if name == "interpretable":
+        p = {k: kwargs.pop(k) for k in ("sparse_phi", "sparse_theta", "smooth_phi", "smooth_theta",
+                                        "decorrelation", "sparse_start", "sparse_full") if k in kwargs}
+        kwargs.setdefault("n_background", 1)
+        iterations = kwargs.setdefault("iterations", 30)
+        s0 = int(p.get("sparse_start", max(1, iterations // 4)))
+        s1 = int(p.get("sparse_full", max(s0, iterations // 2)))
+        regs = (
+            SmoothSparsePhi(name="smooth_background_phi", topics="background",
+                            tau=Constant(p.get("smooth_phi", 0.1))),
+            SmoothSparseTheta(name="smooth_background_theta", topics="background",
+                              tau=Constant(p.get("smooth_theta", 0.1))),
+            SmoothSparsePhi(name="sparse_subject_phi", topics="subject",
+                            tau=Linear(0.0, p.get("sparse_phi", -0.1), s0, s1)),
+            SmoothSparseTheta(name="sparse_subject_theta", topics="subject",
+                              tau=Linear(0.0, p.get("sparse_theta", -0.1), s0, s1)),
+            Decorrelator(name="decorrelate_subject", topics="subject",
+                         tau=Constant(p.get("decorrelation", 1e4))),
+        )
+        return ModelConfig(n_topics=n_topics, regularizers=regs, **kwargs).validate()
+    raise ConfigError(f"preset must be one of {', '.join(PRESETS)}, got {name!r}")
