@@ -150,18 +150,11 @@ def doc_topics(model: TopicModel, d: int) -> pd.DataFrame:
     return out.sort_values("theta", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _token_topics(model: TopicModel, d: int, tokens: np.ndarray) -> np.ndarray:
-    """(T, n) p(t|d,w_i) via the trainer's helper when present, else the same formula in NumPy."""
-    try:
-        from .model import token_topics as _tt  # engine helper
-    except ImportError:
-        _tt = None
-    if _tt is not None:
-        return np.asarray(_tt(model, d, tokens))
-    phi = np.asarray(model.phi, dtype=np.float64)[tokens]  # (n, T)
-    x = phi * np.asarray(model.theta[:, d], dtype=np.float64)[None, :]
-    s = x.sum(axis=1, keepdims=True)
-    return np.divide(x, s, out=np.zeros_like(x), where=s > 0).T.astype(np.float32)
+def _token_topics(model: TopicModel, corpus, d: int, tokens: np.ndarray) -> np.ndarray:
+    """(T, n) p(t|d,w_i) via the trainer's kernel (:func:`engine.model.token_topics`)."""
+    from .model import token_topics
+
+    return np.asarray(token_topics(model, corpus, d))
 
 
 def token_topic_table(model: TopicModel, corpus, d: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -182,7 +175,7 @@ def token_topic_table(model: TopicModel, corpus, d: int) -> tuple[pd.DataFrame, 
     if not 0 <= d < corpus.n_docs:
         raise InputError(f"document {d} is out of range (0..{corpus.n_docs - 1})")
     tokens, start, end = corpus.sequences.of(d)
-    mat = _token_topics(model, d, np.asarray(tokens, dtype=np.int64))
+    mat = _token_topics(model, corpus, d, np.asarray(tokens, dtype=np.int64))
     best = mat.argmax(axis=0) if mat.shape[1] else np.zeros(0, dtype=np.int64)
     pbest = mat[best, np.arange(mat.shape[1])] if mat.shape[1] else np.zeros(0)
     names = np.asarray(model.topic_names, dtype=object)
@@ -211,7 +204,7 @@ def transform(run, corpus, texts: list[str], passes: int | None = None) -> pd.Da
     texts = [str(t) for t in texts]
     n_dw, _seq = vectorize_texts(corpus, texts)
     model = run.model if hasattr(run, "model") else run
-    kw = {} if passes is None else {"passes": passes}
+    kw = {} if passes is None else {"inner_passes": int(passes)}
     theta = np.asarray(infer_theta(model, n_dw, **kw), dtype=np.float64)  # (T, n)
     out = pd.DataFrame({"text": np.arange(len(texts)), "tokens": np.asarray(n_dw.sum(axis=1)).ravel()})
     for j, name in enumerate(model.topic_names):

@@ -5,7 +5,8 @@ Names and definitions follow BigARTM (``python/artm/scores.py``, ``docs/tutorial
 Every score has an ``every`` setting: it is computed when ``iteration % every == 0`` and always on
 the last iteration. ``compute(ctx)`` returns a flat ``dict[str, float]``; per-modality values
 are keyed ``name`` for the first (default) modality and ``name@modality`` for the others
-(``perplexity``, ``perplexity@labels`` for the modality ``@labels``).
+(``sparsity_phi``, ``sparsity_phi@labels`` for the modality ``@labels``). Perplexity follows the
+trainer's keys instead: ``perplexity`` over all modalities plus ``perplexity@<modality>`` for each.
 
 Conventions (shapes as in the ARTM papers): Φ is (W, T), Θ is (T, D), n_wt is (W, T).
 Aggregates over topics use *subject* topics only unless a class says otherwise, and skip dead
@@ -119,37 +120,45 @@ def score_from_dict(d: dict) -> Score:
 
 # --------------------------------------------------------------------------- perplexity
 
-def perplexity_of(loglik: dict[str, float], n_tokens: dict[str, float], modalities: list[str]) -> dict[str, float]:
-    """exp(−L_m / n_m) for every modality m with tokens, keyed by :func:`modality_key`.
-
-    A modality with no tokens is left out; a finite log-likelihood always gives a finite value.
+def perplexity_of(loglik: dict[str, float], n_tokens: dict[str, float], modalities: list[str],
+                  weights: dict[str, float] | None = None) -> dict[str, float]:
+    """``perplexity@<m>`` = exp(−L_m / n_m) for every modality m with tokens, and ``perplexity``
+    = exp(−Σ_m τ_m L_m / Σ_m τ_m n_m) over all modalities (BigARTM's value; τ_m = 1 unless
+    ``weights`` says otherwise). Keys are bare (``@`` dropped): ``perplexity@default_class``.
     """
     out = {}
+    num = den = 0.0
     for m in modalities:
         n = float(n_tokens.get(m, 0.0))
         if n > 0 and m in loglik:
-            out[m] = float(np.exp(-float(loglik[m]) / n))
+            out[f"perplexity@{m.lstrip('@')}"] = float(np.exp(-float(loglik[m]) / n))
+            w = float((weights or {}).get(m, 1.0))
+            num += w * float(loglik[m])
+            den += w * n
+    if den > 0:
+        out["perplexity"] = float(np.exp(-num / den))
     return out
 
 
 @_register
 @dataclass
 class Perplexity(Score):
-    """Train perplexity per modality (BigARTM ``PerplexityScore``).
+    """Train perplexity (BigARTM ``PerplexityScore``), overall and per modality.
 
     .. math:: \\mathcal{P}_m = \\exp\\Big(-\\frac{1}{n_m} \\sum_d \\sum_{w \\in W_m} n_{dw}
               \\ln \\sum_t \\phi_{wt}\\theta_{td}\\Big),\\quad n_m = \\sum_d\\sum_{w\\in W_m} n_{dw}
 
-    Read from ``ctx.loglik`` / ``ctx.n_tokens``, which the E-step accumulates (no second pass).
-    Keys: ``perplexity`` (default modality), ``perplexity@<modality>`` for the others.
+    and ``perplexity`` = exp(−Σ_m L_m / Σ_m n_m). Read from ``ctx.loglik`` / ``ctx.n_tokens``,
+    which the E-step accumulates (no second pass). :class:`engine.model.Trainer` already puts
+    these keys (with modality weights) into every report, so this class is not in
+    :func:`default_scores`; it exists for contexts built elsewhere. Keys ``perplexity``,
+    ``perplexity@<modality>``.
     """
 
     kind: ClassVar[str] = "Perplexity"
 
     def compute(self, ctx: ScoreContext) -> dict[str, float]:
-        mods = ctx.model.modalities
-        return {modality_key("perplexity", m, mods): v
-                for m, v in perplexity_of(ctx.loglik, ctx.n_tokens, mods).items()}
+        return perplexity_of(ctx.loglik, ctx.n_tokens, ctx.model.modalities)
 
 
 def loglik_of(phi: np.ndarray, theta: np.ndarray, n_dw: sp.csr_matrix, token_modality: np.ndarray,
@@ -189,10 +198,11 @@ class HeldOutPerplexity(Score):
     ``n_dw`` is the held-out count matrix (D', W) over the training vocabulary (transient, not
     serialized). ``infer`` maps ``(model, n_dw) -> theta (T, D')``; by default
     :func:`engine.model.infer_theta` with ``passes`` inner iterations. Keys ``holdout_perplexity``
-    and ``holdout_perplexity@<modality>``.
+    (all modalities) and ``holdout_perplexity@<modality>``. Default ``every=5``.
     """
 
     kind: ClassVar[str] = "HeldOutPerplexity"
+    every: int = 5
     passes: int = 10
     n_dw: Any = field(default=None, repr=False, metadata={"transient": True})
     infer: Any = field(default=None, repr=False, metadata={"transient": True})
@@ -206,12 +216,12 @@ class HeldOutPerplexity(Score):
             from . import model as _model  # engine helper's module; imported lazily
 
             def infer(m, n_dw, _f=_model.infer_theta, _p=self.passes):
-                return _f(m, n_dw, passes=_p)
+                return _f(m, n_dw, inner_passes=_p)
         theta = infer(model, self.n_dw)
         ll, nt = loglik_of(model.phi, theta, self.n_dw, np.asarray(model.token_modality), len(model.modalities))
         mods = model.modalities
         per = perplexity_of(dict(zip(mods, ll)), dict(zip(mods, nt)), mods)
-        return {modality_key("holdout_perplexity", m, mods): v for m, v in per.items()}
+        return {"holdout_" + k: v for k, v in per.items()}
 
 
 # --------------------------------------------------------------------------- sparsity
@@ -621,7 +631,7 @@ SCORE_NAMES = {
 
 def default_scores() -> list[Score]:
     """The scores a run computes unless its config says otherwise."""
-    return [Perplexity(), SparsityPhi(), SparsityTheta(), TopicKernel(), BackgroundTokensRatio(),
+    return [SparsityPhi(), SparsityTheta(), TopicKernel(), BackgroundTokensRatio(),
             TopicMass(), Coherence(every=5), TopicDistance(every=5), ClassPrecision()]
 
 

@@ -52,14 +52,15 @@ def test_perplexity_per_modality_from_context():
     m = make_model(np.ones((2, 1)), np.ones((1, 1)), modalities=MODS, token_modality=[0, 1])
     out = Perplexity().compute(ctx_of(m, loglik={"@default_class": -10.0, "@labels": -2.0},
                                       n_tokens={"@default_class": 5.0, "@labels": 2.0}))
-    assert out == pytest.approx({"perplexity": math.exp(2.0), "perplexity@labels": math.exp(1.0)})
+    assert out == pytest.approx({"perplexity@default_class": math.exp(2.0), "perplexity@labels": math.exp(1.0),
+                                 "perplexity": math.exp(12.0 / 7.0)})
 
 
 def test_perplexity_skips_empty_modality():
     m = make_model(np.ones((2, 1)), np.ones((1, 1)), modalities=MODS, token_modality=[0, 1])
     out = Perplexity().compute(ctx_of(m, loglik={"@default_class": -3.0, "@labels": 0.0},
                                       n_tokens={"@default_class": 3.0, "@labels": 0.0}))
-    assert out == pytest.approx({"perplexity": math.e})
+    assert out == pytest.approx({"perplexity": math.e, "perplexity@default_class": math.e})
 
 
 def test_loglik_of_matches_brute_force():
@@ -86,7 +87,8 @@ def test_holdout_perplexity_uses_inferred_theta():
     s = HeldOutPerplexity(n_dw=held, infer=lambda model, n_dw: theta_h)
     out = s.compute(ctx_of(m))
     # loglik = 2 ln 0.5 + 3 ln 1 over 5 tokens
-    assert out == pytest.approx({"holdout_perplexity": math.exp(-2 * math.log(0.5) / 5)})
+    v = math.exp(-2 * math.log(0.5) / 5)
+    assert out == pytest.approx({"holdout_perplexity": v, "holdout_perplexity@default_class": v})
     assert "n_dw" not in s.to_dict()
 
 
@@ -243,7 +245,9 @@ def test_round_trip_and_config_errors():
 def test_from_config_every_and_off():
     ss = ScoreSet.from_config({"coherence": 2, "sparsity_theta": 0, "TopicMass": 3})
     kinds = {s.kind: s.every for s in ss}
-    assert kinds["Coherence"] == 2 and kinds["TopicMass"] == 3 and kinds["Perplexity"] == 1
+    assert kinds["Coherence"] == 2 and kinds["TopicMass"] == 3 and kinds["SparsityPhi"] == 1
+    assert "Perplexity" not in kinds  # the trainer reports it from the E-step
+    assert ScoreSet.from_config({"perplexity": 1}).scores[-1].kind == "Perplexity"
     assert "SparsityTheta" not in kinds
     assert [s.kind for s in ScoreSet.from_config({})] == [s.kind for s in ScoreSet()]
     held = ScoreSet.from_config({}, held_out=sp.csr_matrix((1, 2), dtype=np.float32))

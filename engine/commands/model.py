@@ -1,0 +1,469 @@
+"""CLI commands about models: ``train``, ``runs``, ``show``, ``export``, ``transform``,
+``rename-run``, ``delete-run``.
+
+``train`` is a plain loop over :meth:`engine.model.Trainer.step` (:func:`run_training`); Ctrl-C
+finishes the pass in progress, computes every score once more and saves the run as "stopped".
+"""
+from __future__ import annotations
+
+
+import json
+import math
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ConfigError, InputError
+from ..topic_model import IterationReport
+
+#: scores shown on the one-line-per-iteration output (all scores go to --jsonl)
+_LINE_SKIP_PREFIXES = ("topic_mass:",)
+
+
+# --------------------------------------------------------------------------- training loop
+
+class StopFlag:
+    """Set by Ctrl-C (first press) or by a caller; checked between iterations."""
+
+    def __init__(self):
+        self._event = threading.Event()
+
+    def set(self):
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+def run_training(corpus, config, *, name: str | None = None, workspace=None,
+                 on_report: Callable[[IterationReport], None] | None = None,
+                 stop: StopFlag | None = None, phi0=None, run_id: str | None = None):
+    """Train ``config.iterations`` passes on ``corpus``; return the :class:`engine.run.Run`.
+
+    Each pass is one :meth:`Trainer.step`; its report goes into the run history and to
+    ``on_report``. When ``stop`` is set between passes the loop ends early, the scores are
+    computed once more on the final model (as on a last iteration) and the run is marked
+    ``"stopped"``; otherwise ``"finished"``. An exception marks it ``"failed"`` (saved with the
+    message when ``workspace`` is given) and propagates. With ``workspace`` the run is saved.
+    """
+    from ..model import Trainer
+    from ..run import new_run, save_run
+    from ..scores import ScoreSet
+
+    trainer = Trainer(corpus, config, phi0=phi0)
+    score_set = ScoreSet.from_config(config.scores)
+    run = new_run(corpus, config.to_dict(), trainer.model, name=name, run_id=run_id)
+    run.status = "running"
+    try:
+        for _ in range(config.iterations):
+            if stop is not None and stop.is_set():
+                break
+            report = trainer.step(config, score_fn=score_set.compute)
+            run.record(report)
+            if on_report is not None:
+                on_report(report)
+        run.model = trainer.model
+        if run.iteration < config.iterations:
+            run.status = "stopped"
+            extra = _final_scores(trainer, config, run)
+            if extra and on_report is not None:
+                on_report(IterationReport(iteration=run.iteration, seconds=0.0, tau={}, scores=extra))
+        else:
+            run.status = "finished"
+    except KeyboardInterrupt:
+        run.model = trainer.model
+        run.status = "stopped"
+    except Exception as e:
+        run.status = "failed"
+        run.error = f"{type(e).__name__}: {e}"
+        if workspace is not None:
+            try:
+                run.model = trainer.model
+                save_run(workspace, run)
+            except Exception:  # noqa: BLE001 - the original error matters more
+                pass
+        raise
+    if workspace is not None:
+        save_run(workspace, run)
+    return run
+
+
+def _final_scores(trainer, config, run) -> dict:
+    """Scores of the final model computed as on a last pass (stopped runs), recorded in ``run``."""
+    ctx = getattr(trainer, "last_context", None)
+    if ctx is None or run.iteration == 0:
+        return {}
+    from ..scores import ScoreSet
+
+    act = run.active_scores()
+    have = set(act.loc[act["iteration"] == run.iteration, "score"]) if not act.empty else set()
+    values = ScoreSet.from_config(getattr(config, "scores", {})).compute(replace(ctx, last=True))
+    extra = {k: v for k, v in values.items() if k not in have}
+    if extra:
+        run.record(IterationReport(iteration=run.iteration, seconds=0.0, tau={}, scores=extra))
+    return extra
+
+
+# --------------------------------------------------------------------------- config from args
+
+def _parse_modality_weight(text: str) -> tuple[str, float]:
+    if "=" not in text:
+        raise ConfigError(f"--modality-weight expects MODALITY=WEIGHT (e.g. @labels=5), got {text!r}")
+    m, w = text.rsplit("=", 1)
+    m = m.strip()
+    if not m.startswith("@"):
+        m = "@" + m
+    try:
+        value = float(w)
+    except ValueError:
+        raise ConfigError(f"--modality-weight {text!r}: weight {w!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"--modality-weight {text!r}: weight must be a finite number >= 0")
+    return m, value
+
+
+def config_from_args(args):
+    """A validated ModelConfig: ``--config`` file (or ``--preset``), then explicit flags on top."""
+    from ..config import ModelConfig, preset
+    from ..regularizers import parse_regularizer
+
+    if args.config:
+        path = Path(args.config)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"config file {path} does not exist") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise InputError(f"config file {path} is not valid JSON: {e}") from None
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            data = data["config"]  # a run manifest works as a config file
+        base = ModelConfig.from_dict(data)
+    elif args.preset:
+        base = preset(args.preset, n_topics=args.topics if args.topics is not None else 20)
+    else:
+        base = ModelConfig()
+    changes = {}
+    for flag, field in (("topics", "n_topics"), ("background", "n_background"), ("iterations", "iterations"),
+                        ("inner_passes", "inner_passes"), ("seed", "seed"), ("threads", "threads"),
+                        ("off_last", "regularizers_off_last")):
+        v = getattr(args, flag)
+        if v is not None:
+            changes[field] = v
+    if args.init:
+        changes["init"] = str(args.init)
+    if args.modality_weight:
+        weights = dict(base.modality_weights)
+        weights.update(_parse_modality_weight(t) for t in args.modality_weight)
+        changes["modality_weights"] = weights
+    if args.reg:
+        changes["regularizers"] = tuple(base.regularizers) + tuple(parse_regularizer(t) for t in args.reg)
+    if args.score_every:
+        scores = dict(base.scores)
+        for t in args.score_every:
+            if "=" not in t:
+                raise ConfigError(f"--score expects NAME=EVERY (e.g. coherence=5), got {t!r}")
+            k, v = t.split("=", 1)
+            try:
+                scores[k.strip()] = int(v)
+            except ValueError:
+                raise ConfigError(f"--score {t!r}: EVERY must be an integer") from None
+        changes["scores"] = scores
+    config = base.with_changes(**changes) if changes else base
+    return config.validate()
+
+
+# --------------------------------------------------------------------------- output
+
+def _fmt(v: float) -> str:
+    if v is None or not math.isfinite(v):
+        return "nan"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.3f}"
+    return f"{v:.4f}"
+
+
+def score_line(report: IterationReport) -> str:
+    parts = [f"iter {report.iteration:>4}", f"{report.seconds:6.2f}s"]
+    for k, v in report.scores.items():
+        if k.startswith(_LINE_SKIP_PREFIXES):
+            continue
+        parts.append(f"{k}={_fmt(v)}")
+    return "  ".join(parts)
+
+
+def report_json(report: IterationReport) -> str:
+    obj = {"iteration": report.iteration, "seconds": round(float(report.seconds), 6)}
+    for k, v in report.scores.items():
+        obj[k] = float(v) if v is not None and math.isfinite(v) else None
+    if report.tau:
+        obj["tau"] = {k: float(v) for k, v in report.tau.items()}
+    return json.dumps(obj, ensure_ascii=False)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, stream=None, force: bool = False):
+        self.total = max(int(total), 1)
+        self.stream = stream or sys.stderr
+        self.enabled = force or (hasattr(self.stream, "isatty") and self.stream.isatty())
+        self.t0 = time.perf_counter()
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        fill = int(width * min(done, self.total) / self.total)
+        el = time.perf_counter() - self.t0
+        eta = el / done * (self.total - done) if done else 0.0
+        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total}  {el:5.1f}s  eta {eta:5.1f}s")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_train(args) -> int:
+    from ..cli import workspace_of
+
+    ws = workspace_of(args)
+    corpus = ws.load_corpus(args.corpus)
+    config = config_from_args(args)
+    config.check_corpus(corpus)
+    phi0 = None  # config.init (a Φ table path) is read by the Trainer
+    bar = ProgressBar(config.iterations)
+    out = sys.stdout
+
+    def on_report(report: IterationReport) -> None:
+        bar.clear()
+        print(report_json(report) if args.jsonl else score_line(report), file=out, flush=True)
+        bar.update(report.iteration)
+
+    stop = StopFlag()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def handler(signum, frame):
+            if stop.is_set():
+                raise KeyboardInterrupt
+            stop.set()
+            print("\nstopping after this iteration (Ctrl-C again to abort at once)…", file=sys.stderr, flush=True)
+        previous = signal.signal(signal.SIGINT, handler)
+    try:
+        bar.update(0)
+        run = run_training(corpus, config, name=args.name, workspace=ws, on_report=on_report, stop=stop, phi0=phi0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        bar.clear()
+    msg = f"run {run.run_id} ({run.name}) {run.status} after {run.iteration} iterations; saved in {ws.runs_dir / run.run_id}"
+    print(msg, file=sys.stderr if args.jsonl else sys.stdout, flush=True)
+    return 0 if run.status == "finished" else 130
+
+
+def cmd_runs(args) -> int:
+    from ..cli import workspace_of
+    from ..run import list_runs
+
+    runs = list_runs(workspace_of(args), corpus=args.corpus)
+    if args.json:
+        keep = ("run_id", "name", "corpus", "status", "iteration", "n_topics", "created_at", "updated_at",
+                "final_scores", "labels")
+        print(json.dumps([{k: m.get(k) for k in keep} for m in runs], ensure_ascii=False, indent=2))
+        return 0
+    if not runs:
+        print("no runs yet (train one with: artm-studio train --corpus NAME)")
+        return 0
+    rows = [("RUN", "NAME", "CORPUS", "STATUS", "ITER", "TOPICS", "PERPLEXITY", "CREATED")]
+    for m in runs:
+        perp = (m.get("final_scores") or {}).get("perplexity")
+        rows.append((m["run_id"], str(m.get("name", ""))[:30], m.get("corpus", {}).get("name", ""),
+                     m.get("status", ""), str(m.get("iteration", "")), str(m.get("n_topics", "")),
+                     _fmt(perp) if perp is not None else "-", str(m.get("created_at", ""))[:19]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    return 0
+
+
+def cmd_show(args) -> int:
+    from ..cli import workspace_of
+    from ..inspect import top_tokens
+    from ..run import load_run, resolve_run_id
+
+    ws = workspace_of(args)
+    run = load_run(ws, resolve_run_id(ws, args.run))
+    df = top_tokens(run.model, run.tokens, n=args.top, modality=args.modality,
+                    relevance_lambda=args.relevance_lambda)
+    model = run.model
+    if args.json:
+        topics = []
+        for t, name in enumerate(model.topic_names):
+            sub = df[df["topic"] == name]
+            entry = {"name": name, "label": model.label(t), "background": bool(model.background[t]),
+                     "top_tokens": [{"token": r.token, "modality": r.modality, "p": float(r.p_wt)}
+                                    for r in sub.itertuples()]}
+            topics.append(entry)
+        print(json.dumps(topics, ensure_ascii=False, indent=2))
+        return 0
+    print(f"run {run.run_id} ({run.name}) on corpus {run.corpus_name}: {model.n_topics} topics, "
+          f"{run.iteration} iterations, {run.status}")
+    for t, name in enumerate(model.topic_names):
+        sub = df[df["topic"] == name]
+        head = name if model.label(t) == name else f"{name} [{model.label(t)}]"
+        dead = "  (dead)" if not sub.shape[0] else ""
+        print(f"\n{head}{dead}")
+        for mod, g in sub.groupby("modality", sort=False):
+            print(f"  {mod}: " + ", ".join(g["token"].astype(str)))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from ..cli import workspace_of
+    from ..run import export_run, load_run, resolve_run_id
+
+    ws = workspace_of(args)
+    run = load_run(ws, resolve_run_id(ws, args.run))
+    corpus = ws.load_corpus(run.corpus_name) if ws.has_corpus(run.corpus_name) else None
+    paths = export_run(run, corpus, fmt=args.format, out_dir=args.out, top_n=args.top)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def cmd_transform(args) -> int:
+    from ..cli import workspace_of
+    from ..errors import WorkspaceError
+    from ..inspect import transform
+    from ..run import load_run, resolve_run_id
+
+    ws = workspace_of(args)
+    run = load_run(ws, resolve_run_id(ws, args.run))
+    if not ws.has_corpus(run.corpus_name):
+        raise WorkspaceError(f"run {run.run_id} was trained on corpus {run.corpus_name!r}, which is no longer "
+                             "in the workspace; transform needs its vocabulary and preprocessing")
+    corpus = ws.load_corpus(run.corpus_name)
+    if args.text is not None:
+        texts = [args.text]
+    else:
+        path = Path(args.file)
+        try:
+            raw = sys.stdin.read() if args.file == "-" else path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"file {path} does not exist") from None
+        except UnicodeDecodeError:
+            raise InputError(f"file {path} is not UTF-8 text") from None
+        texts = [line for line in raw.splitlines() if line.strip()] if args.lines else [raw]
+    df = transform(run, corpus, texts)
+    model = run.model
+    out = []
+    for i, row in df.iterrows():
+        theta = {name: float(row[name]) for name in model.topic_names}
+        ranked = sorted(theta.items(), key=lambda kv: -kv[1])
+        out.append({"text": int(row["text"]), "tokens": float(row["tokens"]),
+                    "topics": [{"topic": n, "label": model.labels.get(n) or n, "p": p}
+                               for n, p in ranked if p > 0][: args.top]})
+    print(json.dumps(out[0] if len(out) == 1 and not args.lines else out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_rename(args) -> int:
+    from ..cli import workspace_of
+    from ..run import rename_run, resolve_run_id
+
+    ws = workspace_of(args)
+    man = rename_run(ws, resolve_run_id(ws, args.run), args.name)
+    print(f"run {man['run_id']} is now named {man['name']!r}")
+    return 0
+
+
+def cmd_delete(args) -> int:
+    from ..cli import workspace_of
+    from ..run import delete_run, resolve_run_id
+
+    ws = workspace_of(args)
+    run_id = resolve_run_id(ws, args.run)
+    delete_run(ws, run_id)
+    print(f"deleted run {run_id}")
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("train", parents=[common], help="train a topic model on a stored corpus",
+                       description="Offline regularized EM; one line of scores per iteration, then the run "
+                                   "is saved. Ctrl-C stops after the current iteration and saves.")
+    p.add_argument("--corpus", required=True, help="corpus name in the workspace")
+    p.add_argument("--topics", type=int, default=None, help="subject topics (default 20)")
+    p.add_argument("--background", type=int, default=None, help="background topics (default 0)")
+    p.add_argument("--iterations", type=int, default=None, help="EM passes (default 20)")
+    p.add_argument("--inner-passes", type=int, default=None, dest="inner_passes",
+                   help="θ updates per document per pass (BigARTM num_document_passes)")
+    p.add_argument("--reg", action="append", default=[], metavar="SPEC",
+                   help="regularizer, e.g. 'SmoothSparsePhi(tau=-0.5, topics=subject, start=10)' (repeatable)")
+    p.add_argument("--modality-weight", action="append", default=[], metavar="@M=W",
+                   help="modality weight τ_m, e.g. @labels=5 (repeatable)")
+    p.add_argument("--off-last", type=int, default=None, dest="off_last", metavar="K",
+                   help="switch all regularizers off for the last K iterations")
+    p.add_argument("--score", action="append", default=[], dest="score_every", metavar="NAME=EVERY",
+                   help="compute a score every k iterations (0 = off), e.g. coherence=5")
+    p.add_argument("--config", default=None, metavar="FILE", help="ModelConfig JSON (or a run manifest)")
+    p.add_argument("--preset", default=None, choices=("plsa", "lda", "interpretable"))
+    p.add_argument("--init", default=None, metavar="PHI", help="initial Φ table (Parquet/CSV)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--name", default=None, help="run name (default: the run id)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per iteration on stdout")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("runs", parents=[common], help="list saved runs, newest first")
+    p.add_argument("--corpus", default=None, help="only runs of this corpus")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("show", parents=[common], help="top tokens of every topic of a run")
+    p.add_argument("run", help="run id, unique id prefix, or run name")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--modality", default=None)
+    p.add_argument("--lambda", type=float, default=1.0, dest="relevance_lambda",
+                   help="relevance λ (1 = by p(w|t); smaller favours topic-specific tokens)")
+    p.add_argument("--json", action="store_true", help="a list of topics, each with name and top tokens")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", parents=[common], help="write Φ, Θ, top tokens and scores of a run")
+    p.add_argument("run")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--top", type=int, default=20, help="top tokens per topic in top_tokens")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("transform", parents=[common], help="topics of new text (JSON)")
+    p.add_argument("run")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--text")
+    g.add_argument("--file", help="UTF-8 text file ('-' for stdin)")
+    p.add_argument("--lines", action="store_true", help="with --file: one document per line")
+    p.add_argument("--top", type=int, default=10, help="topics listed per text")
+    p.set_defaults(func=cmd_transform)
+
+    p = sub.add_parser("rename-run", parents=[common], help="give a run a new name")
+    p.add_argument("run")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_rename)
+
+    p = sub.add_parser("delete-run", parents=[common], help="delete a saved run")
+    p.add_argument("run")
+    p.set_defaults(func=cmd_delete)
+
+
+__all__ = ["register", "run_training", "config_from_args", "StopFlag", "score_line", "report_json"]
+
