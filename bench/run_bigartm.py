@@ -44,6 +44,25 @@ REG = {
 }
 
 
+_LOGGING_SET = False
+
+
+def _artm():
+    """Import artm with glog writing into bench/data/logs (not the current directory)."""
+    global _LOGGING_SET
+    import artm
+
+    if not _LOGGING_SET:
+        from artm.wrapper import LibArtm
+        from artm.wrapper import messages_pb2 as messages
+
+        logs = bench_data.DATA / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        LibArtm(logging_config=messages.ConfigureLoggingArgs(log_dir=str(logs), minloglevel=2))
+        _LOGGING_SET = True
+    return artm
+
+
 def topic_names(T: int, n_background: int = 0) -> list[str]:
     names = [f"topic_{i}" for i in range(T - n_background)]
     return names + [f"background_{i}" for i in range(n_background)]
@@ -66,13 +85,16 @@ def initial_phi(T: int, seed: int = 1) -> np.ndarray:
 
 def batch_vectorizer():
     """Batches (1000 documents each) built once from the UCI files, then reused."""
-    import artm
+    artm = _artm()
 
     folder = bench_data.folder()
     bench_data.load()
     target = folder / "batches"
     if target.exists() and any(target.glob("*.batch")):
-        return artm.BatchVectorizer(data_path=str(target), data_format="batches")
+        bv = artm.BatchVectorizer(data_path=str(target), data_format="batches", gather_dictionary=False)
+        bv._dictionary = artm.Dictionary()
+        bv._dictionary.gather(data_path=str(target))
+        return bv
     return artm.BatchVectorizer(data_path=str(folder), data_format="bow_uci", collection_name=bench_data.NAME,
                                 target_folder=str(target), batch_size=1000)
 
@@ -100,7 +122,7 @@ def fit(T: int, threads: int = 2, inner: int = 1, reuse_theta: bool = True, pass
         phi0: np.ndarray | None = None, reg: dict | None = None, scores: bool = True,
         bv=None, return_phi: bool = True) -> dict:
     """Train BigARTM offline for ``passes`` passes; per-pass perplexity, sparsity and seconds."""
-    import artm
+    artm = _artm()
 
     bv = bv or batch_vectorizer()
     n_bg = reg["n_background"] if reg else 0
