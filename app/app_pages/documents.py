@@ -1,0 +1,100 @@
+"""Documents: search by text or metadata, top documents of a topic, and one document's θ, its
+text coloured by topic and the per-token p(t|d,w) heatmap aligned with that text."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import figures, resources, state, widgets
+from engine.errors import EngineError
+
+P = "docs"
+K = lambda name: state.key(P, name)  # noqa: E731
+WINDOW = 120  # token positions shown at once (text and heatmap share the window)
+
+
+def pick_from(table: pd.DataFrame, key: str) -> None:
+    """A selectable table of documents; a click opens that document."""
+    if table.empty:
+        st.caption("No documents.")
+        return
+    event = st.dataframe(table, hide_index=True, key=key, on_select="rerun", selection_mode="single-row", height=260)
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        d = int(table.iloc[rows[0]]["doc"])
+        if d != state.get(state.DOC):
+            state.set(state.DOC, d)
+            st.rerun()
+
+
+def finder(corpus, model) -> None:
+    tab = st.segmented_control("Find documents", ["Search", "Top documents of a topic"], default="Search",
+                               key=K("mode"))
+    if tab == "Top documents of a topic":
+        from engine.inspect import top_documents
+
+        names = list(model.topic_names)
+        t = st.selectbox("Topic", names, index=names.index(state.get(state.TOPIC)) if state.get(state.TOPIC) in names else 0,
+                         format_func=lambda n: model.label(names.index(n)), key=K("topic"))
+        pick_from(top_documents(model, corpus, t, n=20).drop(columns=["rank"]), K("top_table"))
+        return
+    from engine.inspect import search_documents
+
+    cols = [c for c in corpus.documents.columns if c not in ("date",)]
+    c1, c2 = st.columns([3, 1])
+    query = c1.text_input("Search", key=K("query"), placeholder="a word or phrase")
+    column = c2.selectbox("in", cols, index=cols.index("text") if "text" in cols else 0, key=K("column"))
+    if query:
+        try:
+            pick_from(search_documents(corpus, query, column=column, limit=100), K("search_table"))
+        except EngineError as e:
+            widgets.error_box(e)
+
+
+def show_document(corpus, model, d: int) -> None:
+    labels = [model.label(t) for t in range(model.n_topics)]
+    bg = list(model.background)
+    doc = corpus.documents.iloc[d]
+    meta = {k: v for k, v in doc.items() if k != "text" and (isinstance(v, (list, tuple)) or pd.notna(v))}
+    st.markdown(" · ".join(f"**{k}**: {v}" for k, v in meta.items()))
+    st.plotly_chart(figures.theta_bar(model.theta[:, d], labels, background=bg, min_share=0.01), key=K("theta"))
+    if corpus.sequences is None:
+        st.info("This corpus was imported as bag-of-words (VW/UCI): there is no text to colour.")
+        return
+    from engine.inspect import token_topic_table
+
+    table, mat = token_topic_table(model, corpus, d)
+    n = len(table)
+    if n == 0:
+        st.info("No in-vocabulary tokens in this document.")
+        return
+    start = 0
+    if n > WINDOW:
+        start = st.slider("Token positions", 0, n - 1, 0, step=max(1, WINDOW // 2), key=K(f"win_{d}"),
+                          help=f"The text and the heatmap show {WINDOW} positions from here.")
+    stop = min(n, start + WINDOW)
+    text = str(doc.get("text", ""))
+    pos = {name: t for t, name in enumerate(model.topic_names)}
+    best = table["topic"].map(pos).fillna(0).astype(int).to_numpy()
+    st.markdown("**Text, each token coloured by its most probable topic**")
+    st.html(figures.highlighted_text(text, table["start"].to_numpy(), table["end"].to_numpy(), best,
+                                     table["p"].to_numpy(), labels, background=bg, window=(start, stop)))
+    st.html(figures.topic_legend(labels, best[start:stop], background=bg))
+    st.markdown("**p(t|d,w) for every token position** — columns follow the text above")
+    st.plotly_chart(figures.token_heatmap(mat[:, start:stop], table["token"].to_numpy()[start:stop], labels,
+                                          offset=start), key=K("heatmap"))
+
+
+st.title("Documents")
+corpus = widgets.require_corpus()
+run = widgets.require_run()
+model = run.model
+if model.theta.shape[1] != corpus.n_docs:
+    st.error(f"Run “{run.name}” was trained on a different version of corpus “{corpus.name}”.")
+    st.stop()
+finder(corpus, model)
+st.session_state[K("doc_number")] = min(int(state.get(state.DOC) or 0), corpus.n_docs - 1)
+d = int(st.number_input("Document number", 0, corpus.n_docs - 1, key=K("doc_number"),
+                        on_change=lambda: state.set(state.DOC, st.session_state[K("doc_number")])))
+st.subheader(f"Document {corpus.documents['id'].iloc[d]}")
+show_document(corpus, model, d)

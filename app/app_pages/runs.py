@@ -1,0 +1,159 @@
+"""Runs: saved runs with config and final scores; open, rename, delete (with confirmation);
+compare two runs (score curves, Hungarian topic matching); export tables and an HTML report."""
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app import figures, resources, state, widgets
+from engine import analysis
+from engine.errors import EngineError
+
+P = "runs"
+K = lambda name: state.key(P, name)  # noqa: E731
+SHOWN_SCORES = ("perplexity", "sparsity_phi", "sparsity_theta", "kernel_contrast", "coherence")
+
+
+def runs_table(items: list[dict]) -> pd.DataFrame:
+    rows = []
+    for m in items:
+        cfg = m.get("config") or {}
+        fs = m.get("final_scores") or {}
+        row = {"name": m.get("name"), "run id": m["run_id"], "status": m.get("status"),
+               "topics": cfg.get("n_topics"), "background": cfg.get("n_background"),
+               "iterations": m.get("iteration"),
+               "regularizers": ", ".join(r.get("name", r.get("kind", "")) for r in cfg.get("regularizers", [])
+                                         if r.get("enabled", True)),
+               "created": (m.get("created_at") or "")[:19].replace("T", " ")}
+        row.update({s: fs.get(s) for s in SHOWN_SCORES})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def manage(m: dict) -> None:
+    rid = m["run_id"]
+    c1, c2, c3 = st.columns([1, 2, 1])
+    if c1.button("Open in Topics", key=K("open"), type="primary", icon=":material/open_in_new:"):
+        state.set(state.RUN, rid)
+        st.switch_page("app_pages/topics.py")
+    new = c2.text_input("Rename", m.get("name") or rid, key=K(f"rename_{rid}"), label_visibility="collapsed")
+    if c3.button("Rename", key=K("rename_btn")) and new.strip() and new != m.get("name"):
+        from engine.run import rename_run
+
+        rename_run(resources.workspace(), rid, new.strip())
+        resources.clear_run_caches()
+        st.rerun()
+    with st.popover("Delete…", icon=":material/delete:"):
+        st.warning(f"Delete run “{m.get('name') or rid}” and its checkpoints? This cannot be undone.")
+        if st.button("Yes, delete it", key=K("confirm_delete"), type="primary"):
+            from engine.run import delete_run
+
+            delete_run(resources.workspace(), rid)
+            resources.clear_run_caches()
+            if state.run_id() == rid:
+                state.set(state.RUN, None)
+            state.flash("Run deleted.")
+            st.rerun()
+
+
+def compare(items: list[dict]) -> None:
+    ids = [m["run_id"] for m in items]
+    names = {m["run_id"]: widgets.run_label(m) for m in items}
+    pick = st.multiselect("Two runs to compare", ids, default=ids[:2], max_selections=2,
+                          format_func=names.get, key=K("compare"))
+    if len(pick) < 2:
+        st.caption("Pick two runs.")
+        return
+    a, b = resources.run(pick[0]), resources.run(pick[1])
+    st.plotly_chart(figures.compare_scores({a.name: a.active_scores(), b.name: b.active_scores()}), key=K("cmp_scores"))
+    phi_b = analysis.align_phi(b.model.phi, b.tokens, a.tokens)
+    mask = (a.tokens["modality"] == a.model.modalities[0]).to_numpy()
+    match = analysis.match_topics(a.model.phi, phi_b, a.model.topic_names, b.model.topic_names, mask=mask)
+    la = {n: a.model.label(i) for i, n in enumerate(a.model.topic_names)}
+    lb = {n: b.model.label(i) for i, n in enumerate(b.model.topic_names)}
+    pairs = match.assign(topic_a=match["topic_a"].map(la), topic_b=match["topic_b"].map(lb))
+    pairs.attrs = {}
+    st.plotly_chart(figures.matching_heatmap(match.attrs["distance"], list(la.values()), list(lb.values()), pairs),
+                    key=K("cmp_match"))
+    st.dataframe(pairs.rename(columns={"topic_a": a.name, "topic_b": b.name}), hide_index=True)
+
+
+def report_html(run) -> str:
+    """Standalone HTML with the Topics and Trends views of ``run``."""
+    m = run.model
+    stamp = resources.run_stamp(run.run_id)
+    mod = m.modalities[0]
+    labels = [m.label(t) for t in range(m.n_topics)]
+    tokens = resources.top_tokens(run.run_id, stamp, mod, 1.0, 10)
+    table = (tokens.assign(p=(100 * tokens["p_wt"]).round(2)).groupby("label", sort=False)
+             .apply(lambda g: " · ".join(f"{t} {p}%" for t, p in zip(g["token"], g["p"])), include_groups=False)
+             .rename("top tokens").reset_index())
+    sections = [("Intertopic distance map", figures.intertopic_map(resources.topic_map(run.run_id, stamp, mod))),
+                ("Top tokens", table),
+                ("Topic similarity", figures.similarity_heatmap(resources.similarity(run.run_id, stamp, mod), labels,
+                                                                background=list(m.background)))]
+    try:
+        c = resources.corpus(run.corpus_name)
+        if c.has_dates and c.n_docs == m.theta.shape[1]:
+            tr = resources.trends(run.run_id, stamp, None, None)
+            grow = analysis.fastest_growing(tr, k=3)
+            sections.append(("Topic trends", figures.topic_trends(tr, growing=grow, labels=dict(zip(m.topic_names, labels)))))
+    except EngineError:
+        pass
+    sections.append(("Final scores", pd.DataFrame([run.final_scores()])))
+    return analysis.html_report(f"ARTM Studio — {run.name}", sections,
+                                subtitle=f"corpus {run.corpus_name} · {m.n_topics} topics · {run.iteration} iterations")
+
+
+def export(run) -> None:
+    fmt = st.segmented_control("Tables as", ["csv", "parquet"], default="csv", key=K("fmt")) or "csv"
+    corpus = None
+    try:
+        corpus = resources.corpus(run.corpus_name)
+    except EngineError:
+        pass
+    from engine.run import export_run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = export_run(run, corpus if corpus is not None and corpus.n_tokens == len(run.tokens) else None,
+                           fmt=fmt, out_dir=tmp)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for p in paths:
+                z.write(p, arcname=Path(p).name)
+    c1, c2 = st.columns(2)
+    c1.download_button(f"Φ, Θ, top tokens, scores ({fmt}, zip)", buf.getvalue(), key=K("dl_tables"),
+                       file_name=widgets.download_name(run.name, fmt) + ".zip", mime="application/zip",
+                       icon=":material/download:")
+    if c2.button("Build HTML report", key=K("build_report"), icon=":material/description:"):
+        st.session_state[K("report")] = (run.run_id, report_html(run))
+    rep = st.session_state.get(K("report"))
+    if rep and rep[0] == run.run_id:
+        c2.download_button("Download report.html", rep[1], file_name=widgets.download_name(run.name, "report") + ".html",
+                           mime="text/html", key=K("dl_report"), icon=":material/download:")
+
+
+st.title("Runs")
+corpus_name = state.corpus()
+everything = st.toggle("Runs of all corpora", key=K("all"))
+items = resources.runs(None if everything else corpus_name)
+if not items:
+    st.info("No saved runs yet.")
+    widgets.demo_button("runs")
+    st.stop()
+st.dataframe(runs_table(items), hide_index=True)
+by_id = {m["run_id"]: m for m in items}
+ids = list(by_id)
+sel = st.selectbox("Run", ids, index=ids.index(state.run_id()) if state.run_id() in ids else 0,
+                   format_func=lambda r: widgets.run_label(by_id[r]), key=K("selected"))
+manage(by_id[sel])
+st.subheader("Export")
+export(resources.run(sel))
+if len(items) > 1:
+    st.subheader("Compare two runs")
+    compare(items)

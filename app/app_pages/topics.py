@@ -1,0 +1,97 @@
+"""Topics: top tokens per modality (p(w|t) in %), relevance λ, editable labels, the intertopic
+distance map and the similarity heatmap; background topics are marked."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import figures, resources, state, widgets
+
+P = "topics"
+K = lambda name: state.key(P, name)  # noqa: E731
+
+
+def overview_table(run, tokens: pd.DataFrame, tmap: pd.DataFrame) -> pd.DataFrame:
+    """One row per topic: name, label, background, mass %, its top tokens with p(w|t) in %."""
+    m = run.model
+    words = (tokens.assign(cell=tokens["token"] + " " + (100 * tokens["p_wt"]).map("{:.1f}%".format))
+             .groupby("topic", sort=False)["cell"].agg(" · ".join))
+    return pd.DataFrame({
+        "topic": m.topic_names,
+        "label": [m.labels.get(n, "") for n in m.topic_names],
+        "background": [bool(b) for b in m.background],
+        "mass %": (100 * tmap["mass"]).round(1).to_numpy(),
+        "top tokens": [words.get(n, "") for n in m.topic_names],
+    })
+
+
+def save_labels(run, edited: pd.DataFrame) -> None:
+    from engine.run import set_topic_labels
+
+    labels = {str(r.topic): str(r.label).strip() for r in edited.itertuples() if str(r.label or "").strip()}
+    set_topic_labels(resources.workspace(), run.run_id, labels)
+    resources.clear_run_caches()
+    state.flash("Labels saved with the run.")
+    st.rerun()
+
+
+def topic_detail(run, rid: str, stamp: str, lam: float, n: int) -> None:
+    m = run.model
+    names = list(m.topic_names)
+    labels = {nm: m.label(i) for i, nm in enumerate(names)}
+    topic = widgets.synced_select("Topic", names, state.TOPIC, K("topic"),
+                                  format_func=lambda t: f"{labels[t]}{' (background)' if m.background[names.index(t)] else ''}")
+    colors = figures.topic_colors(len(names))
+    t = names.index(topic)
+    for mod in m.modalities:
+        df = resources.top_tokens(rid, stamp, mod, lam, n)
+        sub = df[df["topic"] == topic].rename(columns={"p_wt": "p"})
+        st.plotly_chart(figures.top_tokens_bar(sub, title=f"{labels[topic]} — {mod}", color=colors[t]),
+                        key=K(f"bar_{mod}"))
+
+
+st.title("Topics")
+widgets.require_corpus()
+run = widgets.require_run()
+rid, stamp = run.run_id, resources.run_stamp(run.run_id)
+model = run.model
+
+c1, c2, c3 = st.columns([2, 2, 1])
+mods = list(model.modalities)
+modality = c1.selectbox("Compare topics on modality", mods, key=K("modality"))
+lam = c2.slider("Relevance λ", 0.0, 1.0, 1.0, 0.05, key=K("lambda"),
+                help="λ = 1 ranks tokens by p(w|t); smaller λ favours tokens specific to the topic "
+                     "(relevance = λ·log p(w|t) + (1−λ)·log p(w|t)/p(w), as in pyLDAvis).")
+n_top = c3.number_input("Tokens", 5, 50, 10, key=K("n"))
+
+tmap = resources.topic_map(rid, stamp, modality)
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Intertopic distance map")
+    event = st.plotly_chart(figures.intertopic_map(tmap, selected=state.get(state.TOPIC)), key=K("map"),
+                            on_select="rerun", selection_mode="points")
+    st.caption("Jensen–Shannon distances between topics, classical MDS; area ∝ topic mass; "
+               "grey ◉ = background topics. Click a circle to open the topic.")
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", [])
+    if points:
+        picked = points[0].get("customdata", [None])[0]
+        if picked and picked != state.get(state.TOPIC):
+            state.set(state.TOPIC, picked)
+            st.rerun()
+with right:
+    topic_detail(run, rid, stamp, lam, int(n_top))
+
+st.subheader("All topics")
+tokens = resources.top_tokens(rid, stamp, mods[0], lam, int(n_top))
+edited = st.data_editor(overview_table(run, tokens, tmap), hide_index=True, key=K("labels"),
+                        disabled=["topic", "background", "mass %", "top tokens"],
+                        column_config={"label": st.column_config.TextColumn("label", help="Your name for the topic"),
+                                       "top tokens": st.column_config.TextColumn(width="large")})
+if st.button("Save labels", key=K("save"), icon=":material/save:"):
+    save_labels(run, edited)
+
+if st.toggle("Show the topic similarity heatmap", key=K("show_sim")):
+    sim = resources.similarity(rid, stamp, modality)
+    st.plotly_chart(figures.similarity_heatmap(sim, [model.label(t) for t in range(model.n_topics)],
+                                               background=list(model.background)), key=K("sim"))

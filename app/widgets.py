@@ -1,0 +1,261 @@
+"""Small reusable UI pieces: the shared sidebar, guards that stop a page with a helpful
+message, synced selectors and the regularizer card (see :mod:`app.regcard`)."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import pandas as pd
+
+import streamlit as st
+
+from app import resources, state
+
+
+def synced_select(label: str, options: Sequence, state_key: str, widget_key: str,
+                  format_func: Callable = str, container=st, help: str | None = None):
+    """A selectbox that mirrors a global state key which pages may set at any time.
+
+    The global key is not a widget key, so a page may assign it after the widget rendered
+    (then ``st.rerun()``); the widget is re-synced before it renders on the next run.
+    """
+    options = list(options)
+    if not options:
+        st.session_state[state_key] = None
+        return None
+    cur = st.session_state.get(state_key)
+    if cur not in options:
+        cur = options[0]
+        st.session_state[state_key] = cur
+    st.session_state[widget_key] = cur
+
+    def _changed():
+        st.session_state[state_key] = st.session_state[widget_key]
+
+    return container.selectbox(label, options, key=widget_key, format_func=format_func,
+                               on_change=_changed, help=help)
+
+
+def run_label(m: dict) -> str:
+    """One line naming a run: name, topics, iterations, status."""
+    status = m.get("status", "")
+    mark = "" if status == "finished" else f" · {status}"
+    return f"{m.get('name') or m['run_id']} · T={m.get('n_topics', '?')} · {m.get('iteration', 0)} it{mark}"
+
+
+def sidebar() -> None:
+    """Corpus and run pickers shared by every page."""
+    with st.sidebar:
+        corpora = [m["name"] for m in resources.corpora()]
+        synced_select("Corpus", corpora, state.CORPUS, "sidebar_corpus",
+                      help="Corpora in the workspace; import new ones on the Data page.")
+        name = state.corpus()
+        if name:
+            runs = resources.runs(name)
+            by_id = {m["run_id"]: m for m in runs}
+            if runs and state.run_id() not in by_id:
+                state.set(state.RUN, runs[0]["run_id"])
+            synced_select("Run", list(by_id), state.RUN, "sidebar_run",
+                          format_func=lambda rid: run_label(by_id[rid]) if rid in by_id else rid,
+                          help="Saved runs of this corpus; Topics, Documents and Trends show this one.")
+            if not runs:
+                st.caption("No saved run for this corpus yet.")
+        st.caption(f"Workspace: `{resources.root()}`")
+
+
+def require_corpus():
+    """The selected corpus, or stop the page with a pointer to the Data page."""
+    name = state.corpus()
+    if not name:
+        st.info("No corpus yet. Import one on the **Data** page.")
+        st.page_link("app_pages/data.py", label="Go to Data", icon=":material/database:")
+        st.stop()
+    return resources.corpus(name)
+
+
+def require_run():
+    """The selected run, or stop the page offering to train a demo model."""
+    rid = state.run_id()
+    if rid:
+        try:
+            return resources.run(rid)
+        except Exception as e:  # noqa: BLE001 - a run deleted from another tab
+            st.warning(f"Run {rid!r} cannot be loaded: {e}")
+    st.info("No trained model for this corpus yet.")
+    demo_button()
+    st.stop()
+
+
+def demo_button(key: str = "demo") -> None:
+    """One click: start a small "interpretable ARTM" run on the selected corpus."""
+    name = state.corpus()
+    if not name:
+        return
+    c1, c2 = st.columns([1, 3])
+    if c1.button("Train a demo model", key=f"{key}_train_demo", type="primary", icon=":material/play_arrow:"):
+        try:
+            job_id = resources.start_demo_job(name)
+        except Exception as e:  # noqa: BLE001 - shown to the user, not a crash
+            st.error(f"Could not start training: {e}")
+            return
+        state.set(state.JOB, job_id)
+        st.switch_page("app_pages/train.py")
+    c2.caption("12 topics + 1 background topic, 20 iterations with the “interpretable ARTM” preset; "
+               "or set up your own on **Model & training**.")
+
+
+def error_box(e: Exception) -> None:
+    """Show an engine error as one line (no traceback: the message names the problem)."""
+    st.error(f"{type(e).__name__}: {e}" if not str(e) else str(e), icon=":material/error:")
+
+
+def download_name(*parts: str) -> str:
+    return "-".join(p for p in parts if p).replace("/", "_").replace(" ", "_")
+
+
+# ---------------------------------------------------------------- regularizer card
+
+TRAJECTORY_KINDS = ("constant", "linear", "exponential", "step", "piecewise")
+GROUPS = ("all", "subject", "background")
+
+
+def parse_pairs(text: str, numeric: bool = True) -> dict | None:
+    """``"name: value"`` lines → dict (values float, or lists of words when not numeric).
+
+    Never evaluates anything; a bad line raises ValueError naming it.
+    """
+    out: dict = {}
+    for i, line in enumerate((text or "").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if ":" not in line:
+            raise ValueError(f"line {i}: expected “name: {'number' if numeric else 'words'}”, got {line!r}")
+        k, v = (x.strip() for x in line.split(":", 1))
+        if numeric:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                raise ValueError(f"line {i}: {v!r} is not a number") from None
+        else:
+            out[k] = [w for w in v.replace(",", " ").split() if w]
+    return out or None
+
+
+def format_pairs(d: dict | None) -> str:
+    if not d:
+        return ""
+    return "\n".join(f"{k}: {' '.join(v) if isinstance(v, (list, tuple)) else v}" for k, v in d.items())
+
+
+def tau_editor(tau: dict, n_iter: int, key: str, container=st) -> dict:
+    """Edit a τ trajectory (``Trajectory.to_dict()`` form); returns the edited dict."""
+    kind0 = tau.get("kind", "constant")
+    kind = container.selectbox("τ trajectory", TRAJECTORY_KINDS, index=TRAJECTORY_KINDS.index(kind0),
+                               key=f"{key}_kind", help="How τ changes over iterations")
+    same = kind == kind0
+    g = lambda f, d: float(tau.get(f, d)) if same and tau.get(f) is not None else d  # noqa: E731
+    cols = container.columns(4)
+    if kind == "constant":
+        return {"kind": kind, "value": cols[0].number_input("τ", value=g("value", 0.0), format="%g", key=f"{key}_value")}
+    if kind in ("linear", "exponential"):
+        a0, b0 = (0.0, -0.1) if kind == "linear" else (-0.01, -1.0)
+        return {"kind": kind,
+                "a": cols[0].number_input("τ from", value=g("a", a0), format="%g", key=f"{key}_a"),
+                "b": cols[1].number_input("τ to", value=g("b", b0), format="%g", key=f"{key}_b"),
+                "start": int(cols[2].number_input("from iteration", 1, 100_000, int(g("start", 1)), key=f"{key}_start")),
+                "end": int(cols[3].number_input("to iteration", 1, 100_000, int(g("end", max(2, n_iter // 2))),
+                                                key=f"{key}_end"))}
+    if kind == "step":
+        off = cols[2].number_input("off at (0 = never)", 0, 100_000, int(tau.get("off") or 0) if same else 0,
+                                   key=f"{key}_off")
+        return {"kind": kind, "value": cols[0].number_input("τ", value=g("value", -0.1), format="%g", key=f"{key}_value"),
+                "on": int(cols[1].number_input("on at", 1, 100_000, int(g("on", 1)), key=f"{key}_on")),
+                "off": int(off) or None}
+    pts = tau.get("points") if same and tau.get("points") else [[1, 0.0], [max(2, n_iter // 2), -0.1], [n_iter, -0.1]]
+    table = container.data_editor(pd.DataFrame(pts, columns=["iteration", "tau"]), num_rows="dynamic",
+                                  key=f"{key}_points", hide_index=True)
+    table = table.dropna().sort_values("iteration")
+    return {"kind": kind, "points": [[float(i), float(t)] for i, t in zip(table["iteration"], table["tau"])]}
+
+
+def _param_input(p: dict, value, key: str, ctx: dict, container=st):
+    t, name, help_ = p["type"], p["name"], p.get("help")
+    if t == "float":
+        return container.number_input(name, value=float(value if value is not None else p["default"] or 0.0),
+                                      format="%g", key=key, help=help_)
+    if t == "int":
+        return int(container.number_input(name, value=int(value if value is not None else p["default"] or 0),
+                                          step=1, key=key, help=help_))
+    if t == "bool":
+        return container.checkbox(name, value=bool(value), key=key, help=help_)
+    if t == "topics":
+        opts = list(GROUPS) + ["chosen topics"]
+        cur = value if isinstance(value, str) and value in GROUPS else ("chosen topics" if value else p["default"])
+        mode = container.selectbox(name, opts, index=opts.index(cur), key=key, help=help_)
+        if mode != "chosen topics":
+            return mode
+        chosen = [v for v in (value if isinstance(value, (list, tuple)) else []) if v in ctx["topics"]]
+        return container.multiselect(f"{name}: which", ctx["topics"], default=chosen, key=f"{key}_list") or "all"
+    if t == "modalities":
+        chosen = [m for m in (value or []) if m in ctx["modalities"]]
+        return container.multiselect(f"{name} (empty = all)", ctx["modalities"], default=chosen, key=key, help=help_) or None
+    if t == "modality":
+        opts = list(dict.fromkeys(ctx["modalities"] + [value or p["default"]]))
+        return container.selectbox(name, opts, index=opts.index(value or p["default"]), key=key, help=help_)
+    if t in ("weights", "lexicon"):
+        hint = "token: weight" if t == "weights" else "topic_0: word word word"
+        text = container.text_area(f"{name} (one “{hint}” per line)", format_pairs(value), key=key, help=help_, height=90)
+        return parse_pairs(text, numeric=t == "weights")
+    if p.get("choices"):
+        return container.selectbox(name, p["choices"], index=list(p["choices"]).index(value or p["default"]), key=key)
+    return container.text_input(name, value or p["default"] or "", key=key, help=help_)
+
+
+def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict | None = None) -> tuple[dict, bool]:
+    """One regularizer as a bordered card: enable toggle, parameters, τ trajectory and its chart.
+
+    Parameters
+    ----------
+    reg : ``Regularizer.to_dict()``
+    n_iter : iterations planned (x range of the τ chart)
+    key : unique widget-key prefix
+    ctx : {"topics": [names], "modalities": [names]}
+    applied : optional {iteration: τ} actually applied so far (drawn on the chart)
+
+    Returns
+    -------
+    (edited dict, remove clicked)
+    """
+    from engine.regularizers import regularizer_schema
+    from engine.schedule import trajectory_from_dict
+
+    schema = regularizer_schema()[reg["kind"]]
+    out = {"kind": reg["kind"], "name": reg["name"]}
+    with st.container(border=True):
+        h1, h2, h3 = st.columns([3, 1, 1])
+        h1.markdown(f"**{reg['name']}** · `{reg['kind']}` · acts on {schema['target']}")
+        out["enabled"] = h2.toggle("enabled", value=bool(reg.get("enabled", True)), key=f"{key}_enabled")
+        remove = h3.button("Remove", key=f"{key}_remove", icon=":material/close:")
+        left, right = st.columns([1, 1])
+        with left:
+            for p in schema["params"]:
+                try:
+                    out[p["name"]] = _param_input(p, reg.get(p["name"], p["default"]), f"{key}_{p['name']}", ctx)
+                except ValueError as e:
+                    st.error(f"{p['name']}: {e}")
+                    out[p["name"]] = reg.get(p["name"])
+            out["tau"] = tau_editor(reg.get("tau") or {"kind": "constant", "value": schema["default_tau"]}, n_iter, f"{key}_tau")
+        with right:
+            from app import figures
+
+            try:
+                values = {"planned τ": trajectory_from_dict(out["tau"]).values(n_iter)}
+                fig = figures.tau_trajectories(values, height=200)
+                if applied:
+                    its = sorted(applied)
+                    fig.add_scatter(x=its, y=[applied[i] for i in its], mode="markers", name="applied",
+                                    marker=dict(size=6, color="#e8590c"))
+                st.plotly_chart(fig, key=f"{key}_chart")
+            except Exception as e:  # noqa: BLE001 - ConfigError from a half-typed trajectory
+                st.error(str(e))
+    return out, remove

@@ -1,0 +1,95 @@
+"""Every page under Streamlit's AppTest, on a workspace with a toy corpus and two runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+TIMEOUT = 120  # a cold numba compile is far longer than AppTest's 3 s default
+
+
+@pytest.fixture
+def at(app_home, monkeypatch):
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(app_home))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _open(at, page):
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _texts(at):
+    return " ".join(str(m.value) for m in list(at.markdown) + list(at.caption) + list(at.info) + list(at.title))
+
+
+def test_data_page_lists_corpora(at):
+    assert at.title[0].value == "Data"
+    assert at.sidebar.selectbox[0].value == "toy"
+    assert any("toy" in str(df.value) for df in at.dataframe)
+
+
+def test_topics_page_tables_and_labels(at):
+    _open(at, "topics")
+    assert at.title[0].value == "Topics"
+    assert at.slider[0].label.startswith("Relevance")
+    at.slider[0].set_value(0.4).run()
+    assert not at.exception
+    editor = at.get("arrow_data_frame") or at.get("data_editor")
+    assert editor
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+
+
+def test_topics_labels_are_saved(at, app_home):
+    from engine import Workspace
+    from engine.run import list_runs, set_topic_labels
+
+    ws = Workspace(app_home)
+    rid = at.session_state["run_id"]
+    set_topic_labels(ws, rid, {"topic_0": "Economy"})
+    _open(at, "topics")
+    assert "Economy" in [o for o in at.selectbox(key="topics_topic").options]
+    assert {m["run_id"]: m for m in list_runs(ws)}[rid]["labels"] == {"topic_0": "Economy"}
+
+
+def test_documents_page_heatmap_and_search(at):
+    _open(at, "documents")
+    assert at.title[0].value == "Documents"
+    assert "coloured by its most probable topic" in _texts(at)
+    at.text_input(key="docs_query").input("hospital").run()
+    assert not at.exception
+    at.number_input(key="docs_doc_number").set_value(5).run()
+    assert not at.exception and at.session_state["doc_index"] == 5
+
+
+def test_trends_page_split_by_party(at):
+    _open(at, "trends")
+    assert at.title[0].value == "Trends"
+    at.selectbox(key="trends_by").select("@party").run()
+    assert not at.exception
+    assert "largest groups" in _texts(at)
+    at.selectbox(key="trends_freq").select("year").run()
+    assert not at.exception
+
+
+def test_runs_page_compare_and_report(at):
+    _open(at, "runs")
+    assert at.title[0].value == "Runs"
+    assert "Compare two runs" in " ".join(s.value for s in at.subheader)
+    at.button(key="runs_build_report").click().run()
+    assert not at.exception
+    report = at.session_state["runs_report"][1]
+    assert report.startswith("<!DOCTYPE html>") and "Intertopic distance map" in report and "Topic trends" in report
+
+
+def test_training_page_renders(at):
+    _open(at, "train")
+    assert not at.exception
