@@ -91,10 +91,13 @@ class TrainingJob:
         self._config = config
         self._config_version = 0
         self._want = "run"  # "run" | "pause" | "stop"
+        self._pause_at: int | None = None
         self._rollback_to: int | None = None
         self._thread: threading.Thread | None = None
         self._trainer = None
-        self._final_model: TopicModel | None = None
+        self._model: TopicModel | None = None  # latest model; its arrays are never modified
+        self._score_set = None
+        self._score_key = None
         self._reports: tuple = ()
         self._branches: tuple = ()
         self._checkpoints: tuple = ()
@@ -108,6 +111,32 @@ class TrainingJob:
                                   status=JobStatus.QUEUED, iteration=0,
                                   total_iterations=int(config.iterations), config=config,
                                   owners=frozenset(self._owners), updated_at=time.time())
+
+    @classmethod
+    def from_checkpoint(cls, workspace, corpus, run_id: str, iteration: int | None = None,
+                        **options) -> "TrainingJob":
+        """A job that continues run ``run_id`` from its checkpoint at ``iteration`` (default: the
+        newest) — e.g. after the process that trained it was killed. Call :meth:`start`."""
+        from ..config import ModelConfig
+        from ..run import run_path
+
+        folder = run_path(workspace, run_id)
+        ckpt.clean_partial(folder)
+        have = ckpt.list_checkpoints(folder)
+        if not have:
+            raise EngineError(f"run {run_id!r} has no checkpoint to continue from")
+        it = have[-1] if iteration is None else int(iteration)
+        _, meta = ckpt.read_checkpoint(folder, it)
+        config = ModelConfig.from_dict(meta["config"])
+        options.setdefault("name", meta.get("name") or run_id)
+        job = cls(workspace, corpus, config, run_id=run_id, **options)
+        job._iteration = it
+        job._reports = tuple(_report_from_dict(r) for r in meta.get("reports", ()) if r["iteration"] <= it)
+        job._branches = tuple(Branch.from_dict(b) for b in meta.get("branches", ()))
+        job._checkpoints = tuple(have)
+        job._snapshot = replace(job._snapshot, iteration=it, reports=job._reports,
+                                branches=job._branches, checkpoints=job._checkpoints)
+        return job
 
     # ------------------------------------------------------------------ reading
     def __repr__(self) -> str:
@@ -132,15 +161,13 @@ class TrainingJob:
         return self._config
 
     def model_view(self) -> TopicModel | None:
-        """A private copy of the current model (Φ, Θ copied under the model lock).
+        """A private copy of the model after the latest pass (None before the first pass).
 
-        Waits at most for the pass in progress to end. None before the first pass.
+        Φ and Θ are copied here, on demand, under the model lock — never by the trainer thread.
+        The trainer allocates new arrays in every pass, so this never waits for a pass to end.
         """
         with self._model_lock:
-            if self._trainer is not None:
-                m = self._trainer.model
-            else:
-                m = self._final_model
+            m = self._model
             if m is None:
                 return None
             return replace(m, phi=np.array(m.phi, copy=True), theta=np.array(m.theta, copy=True),
@@ -185,9 +212,19 @@ class TrainingJob:
                 self._spawn()
         return self
 
-    def pause(self, owner: str | None = None) -> None:
-        """Pause before the next pass (a checkpoint is written, the run slot released)."""
-        self._control(owner, want="pause")
+    def pause(self, owner: str | None = None, at: int | None = None) -> None:
+        """Pause before the next pass (a checkpoint is written, the run slot released).
+
+        With ``at``, pause once ``at`` passes are done instead (a breakpoint; an earlier
+        ``at`` than the current iteration pauses at the next boundary).
+        """
+        if at is None:
+            self._control(owner, want="pause")
+            return
+        self._check(owner)
+        with self._cv:
+            self._pause_at = int(at)
+            self._cv.notify_all()
 
     def resume(self, owner: str | None = None) -> None:
         """Continue a paused job (it queues for a run slot again)."""
@@ -220,6 +257,8 @@ class TrainingJob:
             new = change(old) if callable(change) else change
             if hasattr(new, "validate"):
                 new.validate()
+            if hasattr(new, "check_corpus"):
+                new.check_corpus(self.corpus)
             for f in ("n_topics", "n_background"):
                 if getattr(new, f, None) != getattr(old, f, None):
                     raise ConfigError(f"{f} cannot change during training (start a new run instead)")
@@ -350,6 +389,8 @@ class TrainingJob:
         while True:
             with self._cv:
                 target, self._rollback_to = self._rollback_to, None
+                if self._pause_at is not None and self._iteration >= self._pause_at and self._want == "run":
+                    self._want, self._pause_at = "pause", None
                 want, config, version = self._want, self._config, self._config_version
             if target is not None:
                 self._do_rollback(target)
@@ -362,8 +403,8 @@ class TrainingJob:
                 self._make_trainer(config)
             if self._iteration >= int(config.iterations):
                 return JobStatus.FINISHED
-            with self._model_lock:
-                report = self._trainer.step(config)
+            report = self._trainer.step(config, score_fn=self._scores_for(config).compute)
+            self._set_model(self._trainer.model)
             self._record(report, version)
             if self._checkpoint_due():
                 self._checkpoint()
@@ -378,11 +419,34 @@ class TrainingJob:
         if self._run is None:
             self._run = new_run(self.corpus, _config_dict(config), trainer.model, name=self.name,
                                 run_id=self.run_id)
+            if self._branches:
+                self._run.lineage = [{k: v for k, v in b.to_dict().items() if k != "abandoned_at"}
+                                     for b in self._branches]
+                self._run.branch = self._branches[-1].branch
             for r in self._reports:  # a job restored from a checkpoint replays its history
                 self._run.record(r)
+        self._set_trainer(trainer)
+
+    def _set_trainer(self, trainer) -> None:
+        old, self._trainer = self._trainer, trainer
+        if old is not None and old is not trainer and hasattr(old, "close"):
+            old.close()  # its E-step worker threads
+        if trainer is not None:
+            self._set_model(trainer.model)
+
+    def _set_model(self, model: TopicModel | None) -> None:
         with self._model_lock:
-            self._trainer = trainer
-            self._final_model = None
+            self._model = model
+
+    def _scores_for(self, config):
+        """The ScoreSet of ``config.scores`` (rebuilt only when that setting changes)."""
+        key = repr(sorted(getattr(config, "scores", {}).items()))
+        if self._score_set is None or key != self._score_key:
+            from ..scores import ScoreSet
+
+            self._score_set = ScoreSet.from_config(getattr(config, "scores", {}))
+            self._score_key = key
+        return self._score_set
 
     def _record(self, report: IterationReport, version: int) -> None:
         self._iteration = int(report.iteration)
@@ -392,7 +456,7 @@ class TrainingJob:
         recent = [r.seconds for r in self._reports[-5:]]
         spi = sum(recent) / len(recent) if recent else None
         total = int(self._config.iterations)
-        names, top = self._top_tokens(self._trainer.model)
+        names, top = self._top_tokens(self._model)
         self._publish(iteration=self._iteration, reports=self._reports, config_version=version,
                       total_iterations=total, seconds_per_iteration=spi,
                       eta_seconds=None if spi is None else spi * max(0, total - self._iteration),
@@ -443,9 +507,7 @@ class TrainingJob:
                         abandoned_at=self._iteration, at=self._run.lineage[-1]["at"])
         later = [i for i in ckpt.list_checkpoints(self.run_dir) if i > iteration]
         ckpt.delete_checkpoints(self.run_dir, later)
-        with self._model_lock:
-            self._trainer = trainer
-            self._final_model = None
+        self._set_trainer(trainer)
         self._iteration = iteration
         self._reports = tuple(r for r in self._reports if r.iteration <= iteration)
         self._branches = self._branches + (branch,)
@@ -460,13 +522,13 @@ class TrainingJob:
     def _end(self, status: str) -> None:
         saved = self._snapshot.saved
         if self._trainer is not None and self._iteration > 0:
+            if status == JobStatus.STOPPED:
+                self._final_scores()
             self._checkpoint()
             if self.save:
                 self._save_run(status)
                 saved = True
-            with self._model_lock:
-                self._final_model = self._trainer.model
-                self._trainer = None  # Φ/Θ stay in _final_model; EM buffers are released
+        self._set_trainer(None)  # Φ/Θ stay in self._model; EM buffers and threads are released
         with self._cv:
             self._want = "run"
             self._publish(status=status, saved=saved, queue_position=None, eta_seconds=None)
@@ -475,16 +537,13 @@ class TrainingJob:
         tb = traceback.format_exc()
         msg = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         saved = self._snapshot.saved
-        with self._model_lock:
-            if self._trainer is not None:
-                try:
-                    self._final_model = self._trainer.model
-                except Exception:  # noqa: BLE001 - the trainer may be broken; keep the error
-                    self._final_model = None
+        try:
+            self._set_trainer(None)
+        except Exception:  # noqa: BLE001 - the trainer may be broken; keep the first error
             self._trainer = None
-        if self.save and self._run is not None and self._final_model is not None and self._iteration > 0:
-            try:  # keep what was learned, marked failed (Φ/Θ as the failing pass left them)
-                self._save_run(JobStatus.FAILED, model=self._final_model, error=msg)
+        if self.save and self._run is not None and self._model is not None and self._iteration > 0:
+            try:  # keep the model of the last completed pass, marked failed
+                self._save_run(JobStatus.FAILED, error=msg)
                 saved = True
             except Exception as e2:  # noqa: BLE001
                 tb += f"\nwhile saving the failed run: {type(e2).__name__}: {e2}"
@@ -493,10 +552,24 @@ class TrainingJob:
             self._publish(status=JobStatus.FAILED, error=msg, traceback=tb, queue_position=None,
                           eta_seconds=None, saved=saved)
 
-    def _save_run(self, status: str, model: TopicModel | None = None, error: str | None = None) -> None:
+    def _final_scores(self) -> None:
+        """On stop: compute, on the last pass, the scores its ``every`` schedule skipped."""
+        ctx = getattr(self._trainer, "last_context", None)
+        if ctx is None or not self._reports or ctx.iteration != self._iteration:
+            return
+        last = self._reports[-1]
+        values = self._scores_for(self._config).compute(replace(ctx, last=True))
+        extra = {k: v for k, v in values.items() if k not in last.scores}
+        if not extra:
+            return
+        self._run.record(IterationReport(iteration=last.iteration, seconds=0.0, tau={}, scores=extra))
+        self._reports = self._reports[:-1] + (replace(last, scores={**last.scores, **extra}),)
+        self._publish(reports=self._reports)
+
+    def _save_run(self, status: str, error: str | None = None) -> None:
         """Save the run (model, latest config, history with branches) in the workspace."""
         run = self._run
-        run.model = model if model is not None else self._trainer.model
+        run.model = self._model
         run.config = _config_dict(self._config)
         run.status = status
         run.error = error
@@ -518,6 +591,13 @@ def _report_dict(r: IterationReport) -> dict:
             "tau": {k: float(v) for k, v in r.tau.items()},
             "scores": {k: (None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v))
                        for k, v in r.scores.items()}}
+
+
+def _report_from_dict(d: dict) -> IterationReport:
+    return IterationReport(iteration=int(d["iteration"]), seconds=float(d["seconds"]),
+                           tau={k: float(v) for k, v in d.get("tau", {}).items()},
+                           scores={k: (math.nan if v is None else float(v))
+                                   for k, v in d.get("scores", {}).items()})
 
 
 def _reg_index(regs: list, name: str) -> int:

@@ -138,29 +138,35 @@ def _at_shutdown(fn: Callable[[], None]) -> None:
 # --------------------------------------------------------------------------- CLI helper
 
 def run_job_blocking(job: TrainingJob, on_report: Callable[[IterationReport], None] | None = None,
-                     poll: float = 0.5) -> Snapshot:
-    """Run ``job`` in the foreground: start it, call ``on_report`` for each pass, return the
-    final snapshot. Ctrl-C (KeyboardInterrupt) stops the job cleanly — it checkpoints and saves
-    the run — and waits for it; a second Ctrl-C propagates.
-    """
-    job.start()
-    seen = 0
+                     owner: str | None = None, poll: float = 0.5) -> Snapshot:
+    """Run ``job`` in the foreground (the CLI's ``train``): start it, call ``on_report`` for
+    each finished pass, in order, from this thread, and return the final snapshot.
 
-    def emit(snap: Snapshot) -> int:
-        last = seen
+    Ctrl-C (KeyboardInterrupt, raised here or inside ``on_report``) stops the job cleanly — it
+    finishes the pass in progress, checkpoints and saves the run — and waits for it; the
+    snapshot then says ``"stopped"``. A second Ctrl-C while waiting propagates.
+    """
+    seen = [0]
+
+    def emit(snap: Snapshot) -> None:
         for r in snap.reports:
-            if r.iteration > last and on_report is not None:
-                on_report(r)
-        return max([seen] + [r.iteration for r in snap.reports])
+            if r.iteration > seen[0]:
+                seen[0] = r.iteration
+                if on_report is not None:
+                    on_report(r)
 
     try:
+        job.start(owner)
         while True:
-            snap = job.wait_for(lambda s: s.done or s.iteration != seen, poll)
-            seen = emit(snap)
+            snap = job.wait_for(lambda s: s.done or s.iteration != seen[0], poll)
+            emit(snap)
             if snap.done:
                 return snap
     except KeyboardInterrupt:
-        job.stop()
+        job.stop(owner)
         snap = job.wait()
-        emit(snap)
+        try:
+            emit(snap)
+        except KeyboardInterrupt:
+            pass
         return snap

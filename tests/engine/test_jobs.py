@@ -1,0 +1,412 @@
+"""Background jobs: pause/resume exactness, live τ edits, stop/save, checkpoints surviving a
+SIGKILL, concurrency, failures, ownership, rollback branches. Every wait has a timeout so a hung
+thread fails the test instead of hanging CI."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import checkpoint as ckpt
+from engine.config import ModelConfig
+from engine.errors import ConfigError, EngineError
+from engine.jobs import (JobPermissionError, JobRegistry, RunSlots, Snapshot, TrainingJob,
+                         run_job_blocking)
+from engine.regularizers import SmoothSparsePhi
+from engine.run import list_runs, load_run
+
+pytestmark = pytest.mark.timeout(120)
+WAIT = 30.0  # seconds any single wait may take before the test fails
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def slots():
+    """Private run slots, so these tests neither wait for nor block other jobs in the process."""
+    return RunSlots(1)
+
+
+@pytest.fixture
+def registry(slots):
+    """A registry on the private slots; every job is stopped and joined at teardown."""
+    reg = JobRegistry(slots=slots)
+    yield reg
+    _stop_all(reg.jobs(), slots)
+
+
+@pytest.fixture
+def jobs(workspace, planted, slots):
+    """Factory of jobs on the planted corpus; every job is stopped and joined at teardown."""
+    made: list[TrainingJob] = []
+
+    def make(config=None, **kw):
+        kw.setdefault("slots", slots)
+        job = TrainingJob(workspace, kw.pop("corpus", planted), config or cfg(), **kw)
+        made.append(job)
+        return job
+
+    yield make
+    _stop_all(made, slots)
+
+
+def _stop_all(made, slots):
+    for j in made:
+        with j._cv:
+            j._want = "stop"
+            j._cv.notify_all()
+        slots.wake()
+    for j in made:
+        assert j.join(WAIT), f"job {j.job_id} thread did not exit"
+
+
+def cfg(**kw) -> ModelConfig:
+    base = dict(n_topics=3, iterations=12, seed=7, threads=1,
+                regularizers=(SmoothSparsePhi(name="ssphi", tau=0.0),))
+    base.update(kw)
+    return ModelConfig(**base).validate()
+
+
+def wait(job: TrainingJob, predicate, what: str) -> Snapshot:
+    snap = job.wait_for(predicate, WAIT)
+    assert predicate(snap), f"timed out waiting for {what}: {snap.status} at {snap.iteration} ({snap.error})"
+    return snap
+
+
+def finished(job: TrainingJob) -> Snapshot:
+    snap = job.wait(WAIT)
+    assert snap.done, f"job still {snap.status} at {snap.iteration}"
+    return snap
+
+
+# --------------------------------------------------------------------------- exactness
+
+def test_pause_resume_gives_the_uninterrupted_result(jobs):
+    ref = jobs()
+    ref_snap = run_job_blocking(ref)
+    assert ref_snap.status == "finished" and ref_snap.iteration == 12
+
+    job = jobs()
+    job.pause(at=5)
+    job.start()
+    snap = wait(job, lambda s: s.status == "paused", "pause at 5")
+    assert snap.iteration == 5 and 5 in snap.checkpoints  # a checkpoint is written on pause
+    time.sleep(0.2)
+    assert job.snapshot().iteration == 5  # a paused job does not advance
+    job.resume()
+    snap = finished(job)
+    assert snap.status == "finished" and snap.iteration == 12
+
+    a, b = ref.model_view(), job.model_view()
+    np.testing.assert_array_equal(a.phi, b.phi)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    assert [r.scores for r in ref_snap.reports] == [r.scores for r in snap.reports]
+
+
+def test_more_iterations_and_rollback_resume_exactly(jobs):
+    ref = jobs(cfg(iterations=16))
+    run_job_blocking(ref)
+
+    job = jobs(cfg(iterations=10), checkpoint_every=5)
+    assert run_job_blocking(job).iteration == 10
+    job.more(6)  # continues from the checkpoint written at the finish
+    snap = finished(job)
+    assert snap.iteration == 16 and snap.total_iterations == 16
+    np.testing.assert_array_equal(ref.model_view().phi, job.model_view().phi)
+
+    job.rollback(5)  # back to 5, then on to 16 again: the same model
+    snap = finished(job)
+    assert snap.iteration == 16
+    np.testing.assert_array_equal(ref.model_view().phi, job.model_view().phi)
+
+
+# --------------------------------------------------------------------------- live control
+
+def test_tau_change_at_iteration_10_is_recorded_and_changes_the_trajectory(jobs, workspace):
+    ref = jobs(cfg(iterations=20))
+    ref_snap = run_job_blocking(ref)
+
+    job = jobs(cfg(iterations=20))
+    job.pause(at=10)
+    job.start()
+    wait(job, lambda s: s.status == "paused", "pause at 10")
+    job.set_regularizer("ssphi", tau=0.5)  # smoothing: Φ's zeros fill in from iteration 11
+    job.resume()
+    snap = finished(job)
+
+    tau = snap.tau_frame()
+    got = dict(zip(tau["iteration"], tau["tau"]))
+    assert got == {i: (0.0 if i <= 10 else 0.5) for i in range(1, 21)}
+    # identical until the change, different after it
+    for r0, r1 in zip(ref_snap.reports[:10], snap.reports[:10]):
+        assert r0.scores == r1.scores
+    assert not np.array_equal(ref.model_view().phi, job.model_view().phi)
+    sparsity = lambda s: s.latest_scores()["sparsity_phi"]  # noqa: E731
+    assert sparsity(snap) < sparsity(ref_snap)
+
+    run = load_run(workspace, job.run_id)  # the applied τ is saved with the run
+    saved = run.active_tau()
+    assert dict(zip(saved["iteration"], saved["tau"])) == got
+    assert run.config["regularizers"][0]["tau"]["value"] == 0.5
+
+
+def test_live_change_applies_within_one_iteration(jobs):
+    job = jobs(cfg(iterations=100_000))
+    job.start()
+    wait(job, lambda s: s.iteration >= 3, "3 iterations")
+    before = job.snapshot().iteration
+    job.set_regularizer("ssphi", tau=-0.25)
+    after = job.snapshot().iteration
+    # when the edit landed, passes 1..k (before ≤ k ≤ after) were done and pass k+1 may have
+    # been running with the old config; pass k+2 at the latest uses the new one
+    wait(job, lambda s: s.iteration >= after + 2, "two more iterations")
+    job.stop()
+    snap = finished(job)
+    first_new = min(r.iteration for r in snap.reports if r.tau.get("ssphi") == -0.25)
+    assert first_new <= after + 2
+    assert all(r.tau["ssphi"] == 0.0 for r in snap.reports if r.iteration <= before)
+    assert all(r.tau["ssphi"] == -0.25 for r in snap.reports if r.iteration >= first_new)
+
+
+def test_config_edits_add_remove_disable_weights(jobs):
+    job = jobs(cfg(iterations=100_000))
+    job.pause(at=2)
+    job.start()
+    wait(job, lambda s: s.status == "paused", "pause")
+    job.add_regularizer(SmoothSparsePhi(name="smooth", tau=0.1))
+    job.set_regularizer("ssphi", enabled=False)
+    job.set_modality_weights({"@default_class": 2.0})
+    with pytest.raises(ConfigError):
+        job.update_config(lambda c: c.with_changes(n_topics=5))
+    with pytest.raises(ConfigError):
+        job.set_regularizer("nope", tau=1.0)
+    with pytest.raises(ConfigError):
+        job.set_modality_weights({"@nope": 1.0})
+    assert job.snapshot().config.modality_weights == {"@default_class": 2.0}
+    job.pause(at=4)
+    job.resume()
+    snap = wait(job, lambda s: s.status == "paused" and s.iteration >= 4, "second pause")
+    assert snap.reports[-1].tau == {"ssphi": 0.0, "smooth": 0.1}  # disabled: τ = 0
+    job.remove_regularizer("smooth")
+    job.pause(at=5)
+    job.resume()
+    snap = wait(job, lambda s: s.status == "paused" and s.iteration >= 5, "third pause")
+    assert snap.reports[-1].tau == {"ssphi": 0.0}
+    assert snap.config_version == 4
+
+
+# --------------------------------------------------------------------------- stop, save, checkpoints
+
+def test_stop_leaves_a_loadable_run(jobs, workspace):
+    job = jobs(cfg(iterations=100_000), name="stopped run")
+    job.start()
+    wait(job, lambda s: s.iteration >= 3, "3 iterations")
+    job.stop()
+    snap = finished(job)
+    assert snap.status == "stopped" and snap.saved
+    assert snap.checkpoints and snap.checkpoints[-1] == snap.iteration
+
+    run = load_run(workspace, job.run_id)
+    assert run.status == "stopped" and run.iteration == snap.iteration and run.name == "stopped run"
+    np.testing.assert_array_equal(run.model.phi, job.model_view().phi)
+    assert sorted(run.active_tau()["iteration"]) == list(range(1, snap.iteration + 1))
+    assert [m["run_id"] for m in list_runs(workspace)] == [job.run_id]
+    # the checkpoints survive save_run replacing the run folder
+    assert ckpt.list_checkpoints(workspace.runs_dir / job.run_id) == list(snap.checkpoints)
+
+
+def test_finish_saves_and_keeps_newest_checkpoints(jobs, workspace):
+    job = jobs(cfg(iterations=12), checkpoint_every=2, keep_checkpoints=3)
+    snap = run_job_blocking(job)
+    assert snap.checkpoints == (8, 10, 12)
+    assert ckpt.list_checkpoints(workspace.runs_dir / job.run_id) == [8, 10, 12]
+    assert load_run(workspace, job.run_id).status == "finished"
+
+
+_CHILD = textwrap.dedent("""
+    import sys
+    from engine.config import ModelConfig
+    from engine.jobs import TrainingJob, run_job_blocking
+    from engine.storage import Workspace
+    ws = Workspace(sys.argv[1])
+    corpus = ws.load_corpus("planted")
+    config = ModelConfig(n_topics=3, iterations=10, seed=7, threads=1)
+    job = TrainingJob(ws, corpus, config, run_id="killed", checkpoint_every=2)
+    run_job_blocking(job)
+""")
+
+
+def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one(workspace, planted, slots):
+    workspace.save_corpus(planted, "planted")
+    env = dict(os.environ, **{ckpt.TEST_SLEEP_ENV: "4:60"},
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(workspace.root)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        line = ""
+        while "checkpoint-sleep 4" not in line:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, f"child exited early: {proc.stderr.read()}"
+            assert time.monotonic() < deadline, "child never reached the checkpoint write"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+
+    run_dir = workspace.runs_dir / "killed"
+    assert ckpt.list_checkpoints(run_dir) == [2]  # the half-written iteration 4 is not listed
+    assert any(p.name.startswith(".tmp-") for p in (run_dir / "checkpoints").iterdir())
+    state, meta = ckpt.read_checkpoint(run_dir, 2)
+    assert meta["run_id"] == "killed" and [r["iteration"] for r in meta["reports"]] == [1, 2]
+
+    # a new process continues from the intact checkpoint and matches an uninterrupted run
+    job = TrainingJob.from_checkpoint(workspace, planted, "killed", slots=slots)
+    assert not any(p.name.startswith(".tmp-") for p in (run_dir / "checkpoints").iterdir())
+    snap = run_job_blocking(job)
+    assert snap.status == "finished" and snap.iteration == 10 and len(snap.reports) == 10
+    ref = TrainingJob(workspace, planted, ModelConfig(n_topics=3, iterations=10, seed=7, threads=1),
+                      slots=slots)
+    run_job_blocking(ref)
+    np.testing.assert_array_equal(ref.model_view().phi, job.model_view().phi)
+    assert load_run(workspace, "killed").iteration == 10
+
+
+# --------------------------------------------------------------------------- registry
+
+def test_two_concurrent_jobs_neither_crash_nor_corrupt_each_other(workspace, planted, registry, jobs):
+    solo = {seed: jobs(cfg(iterations=15, seed=seed)) for seed in (1, 2)}
+    for j in solo.values():
+        run_job_blocking(j)
+
+    reg = registry
+    ids = {seed: reg.start(workspace, planted, cfg(iterations=15, seed=seed), owner="s") for seed in (1, 2)}
+    second = reg.get(ids[2]).snapshot()
+    assert second.status in ("queued", "running", "finished")
+    for seed, job_id in ids.items():
+        job = reg.get(job_id)
+        snap = finished(job)
+        assert snap.status == "finished" and snap.iteration == 15
+        np.testing.assert_array_equal(job.model_view().phi, solo[seed].model_view().phi)
+        assert load_run(workspace, job_id).iteration == 15
+    assert ids[1] != ids[2]
+
+
+def test_queued_job_shows_its_position(workspace, planted, registry):
+    reg = registry
+    first = reg.get(reg.start(workspace, planted, cfg(iterations=100_000), owner="a"))
+    wait(first, lambda s: s.status == "running" and s.iteration >= 1, "first running")
+    second = reg.get(reg.start(workspace, planted, cfg(iterations=3), owner="a"))
+    third = reg.get(reg.start(workspace, planted, cfg(iterations=3), owner="a"))
+    assert wait(second, lambda s: s.queue_position == 1, "position 1").status == "queued"
+    assert wait(third, lambda s: s.queue_position == 2, "position 2").status == "queued"
+    first.stop(owner="a")
+    assert finished(second).status == "finished"
+    assert finished(third).status == "finished"
+    assert finished(first).status == "stopped"
+    assert third.snapshot().queue_position is None
+
+
+def test_failing_job_is_captured_and_others_go_on(workspace, planted, registry):
+    from engine.model import Trainer
+
+    class Boom(Trainer):
+        def step(self, config=None, **kw):
+            if self.iteration == 2:
+                raise RuntimeError("kernel exploded")
+            return super().step(config, **kw)
+
+    reg = registry
+    bad = reg.get(reg.start(workspace, planted, cfg(), owner="s", trainer_cls=Boom))
+    good = reg.get(reg.start(workspace, planted, cfg(), owner="s"))
+    snap = finished(bad)
+    assert snap.status == "failed" and snap.iteration == 2
+    assert snap.error == "RuntimeError: kernel exploded"
+    assert "Traceback" in snap.traceback and "in step" in snap.traceback
+    assert finished(good).status == "finished"
+    failed_run = load_run(workspace, bad.job_id)
+    assert failed_run.status == "failed" and failed_run.error == "RuntimeError: kernel exploded"
+
+
+def test_owner_checks(workspace, planted, registry):
+    reg = registry
+    job_id = reg.start(workspace, planted, cfg(iterations=100_000), owner="alice")
+    job = reg.get(job_id)
+    wait(job, lambda s: s.iteration >= 1, "start")
+    with pytest.raises(JobPermissionError):
+        reg.control(job_id, "bob", "stop")
+    with pytest.raises(JobPermissionError):
+        job.pause(owner="bob")
+    with pytest.raises(JobPermissionError):
+        job.set_regularizer("ssphi", tau=-1.0, owner="bob")
+    with pytest.raises(PermissionError):
+        job.stop()  # no owner given for an owned job
+    assert job.snapshot().status == "running"
+    assert [j.job_id for j in reg.jobs_for("bob")] == []
+    reg.attach(job_id, "bob")  # bob opened the job on purpose
+    assert [j.job_id for j in reg.jobs_for("bob")] == [job_id]
+    reg.control(job_id, "bob", "stop")
+    assert finished(job).status == "stopped"
+    with pytest.raises(EngineError):
+        reg.get("no-such-job")
+
+
+def test_rollback_records_the_branch(jobs, workspace):
+    job = jobs(cfg(iterations=20), checkpoint_every=5)
+    first = run_job_blocking(job)
+    assert first.checkpoints == (5, 10, 15, 20)
+    job.rollback(10)
+    snap = wait(job, lambda s: s.done and s.branches, "rolled-back run")
+    assert snap.status == "finished" and snap.iteration == 20
+    (b,) = snap.branches
+    assert (b.branch, b.parent_branch, b.from_iteration, b.abandoned_at) == (1, 0, 10, 20)
+    assert [r.iteration for r in snap.reports] == list(range(1, 21))
+
+    run = load_run(workspace, job.run_id)
+    assert run.branch == 1 and run.lineage[0]["from_iteration"] == 10
+    assert len(run.scores) > len(run.active_scores())  # the abandoned branch stays in the history
+    assert sorted(set(run.active_scores()["iteration"])) == list(range(1, 21))
+    with pytest.raises(EngineError):
+        job.rollback(7)  # no checkpoint there
+
+
+def test_ctrl_c_in_blocking_run_stops_and_saves(jobs, workspace):
+    job = jobs(cfg(iterations=100_000))
+    seen = []
+
+    def on_report(r):
+        seen.append(r.iteration)
+        if r.iteration == 3:
+            raise KeyboardInterrupt
+
+    snap = run_job_blocking(job, on_report=on_report)
+    assert snap.status == "stopped" and snap.saved
+    assert seen[:3] == [1, 2, 3]
+    assert load_run(workspace, job.run_id).status == "stopped"
+
+
+def test_snapshot_top_tokens_and_model_view(jobs, planted):
+    job = jobs(cfg(iterations=30), top_n=4)
+    snap = run_job_blocking(job)
+    assert snap.topic_names == ("topic_0", "topic_1", "topic_2")
+    top = snap.top_tokens["@default_class"]
+    assert len(top) == 3 and all(len(t) == 4 for t in top)
+    for topic in top:
+        ps = [p for _, p in topic]
+        assert ps == sorted(ps, reverse=True)
+        assert len({tok[:2] for tok, _ in topic}) == 1  # planted: one topic's words each
+    view = job.model_view()
+    view.phi[:] = 0  # a private copy
+    assert job.model_view().phi.sum() > 0
+    frame = snap.scores_frame()
+    assert set(frame.columns) == {"iteration", "score", "value"} and frame["iteration"].max() == 30
+    assert snap.progress == 1.0 and snap.eta_seconds is None
