@@ -41,7 +41,8 @@ class StopFlag:
 
 def run_training(corpus, config, *, name: str | None = None, workspace=None,
                  on_report: Callable[[IterationReport], None] | None = None,
-                 stop: StopFlag | None = None, phi0=None, run_id: str | None = None):
+                 stop: StopFlag | None = None, phi0=None, run_id: str | None = None,
+                 labels: dict[str, str] | None = None):
     """Train ``config.iterations`` passes on ``corpus``; return the :class:`engine.run.Run`.
 
     Each pass is one :meth:`Trainer.step`; its report goes into the run history and to
@@ -49,6 +50,7 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
     computed once more on the final model (as on a last iteration) and the run is marked
     ``"stopped"``; otherwise ``"finished"``. An exception marks it ``"failed"`` (saved with the
     message when ``workspace`` is given) and propagates. With ``workspace`` the run is saved.
+    ``labels`` (topic name -> label) are stored with the model.
     """
     from ..model import Trainer
     from ..run import new_run, save_run
@@ -58,6 +60,13 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
     score_set = ScoreSet.from_config(config.scores)
     run = new_run(corpus, config.to_dict(), trainer.model, name=name, run_id=run_id)
     run.status = "running"
+    labels = dict(labels or {})
+
+    def final_model():
+        m = trainer.model
+        m.labels = dict(labels)
+        return m
+
     try:
         for _ in range(config.iterations):
             if stop is not None and stop.is_set():
@@ -66,7 +75,7 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
             run.record(report)
             if on_report is not None:
                 on_report(report)
-        run.model = trainer.model
+        run.model = final_model()
         if run.iteration < config.iterations:
             run.status = "stopped"
             extra = _final_scores(trainer, config, run)
@@ -75,14 +84,14 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
         else:
             run.status = "finished"
     except KeyboardInterrupt:
-        run.model = trainer.model
+        run.model = final_model()
         run.status = "stopped"
     except Exception as e:
         run.status = "failed"
         run.error = f"{type(e).__name__}: {e}"
         if workspace is not None:
             try:
-                run.model = trainer.model
+                run.model = final_model()
                 save_run(workspace, run)
             except Exception:  # noqa: BLE001 - the original error matters more
                 pass
@@ -176,6 +185,112 @@ def config_from_args(args):
     return config.validate()
 
 
+# --------------------------------------------------------------------------- seed lexicons
+
+def read_lexicon(path, corpus) -> tuple[dict[str, list[str]], list[str]]:
+    """Read a seed lexicon: ``{theme: [vocabulary tokens]}`` and the words not in the vocabulary.
+
+    Formats: CSV/TSV with a ``topic`` (or ``theme``) column and a ``word`` (or ``token``)
+    column, or a single word column (one theme named after the file); plain text with one word
+    per line, or ``theme: word, word`` lines. Words go through the corpus's own preprocessing
+    (lowercasing, stemming/lemmatization) when it has one, so "Cats" finds ``cat``.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"seed lexicon {path} does not exist")
+    pairs: list[tuple[str, str]] = []
+    try:
+        if path.suffix.lower() in (".csv", ".tsv"):
+            df = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str,
+                             keep_default_na=False)
+            cols = {c.lower().strip(): c for c in df.columns}
+            wcol = cols.get("word") or cols.get("token") or cols.get("words")
+            tcol = cols.get("topic") or cols.get("theme")
+            if wcol is None:
+                if len(df.columns) == 1:
+                    wcol = df.columns[0]
+                    pairs.append((path.stem, str(wcol)))  # the header row was a word too
+                else:
+                    raise InputError(f"seed lexicon {path.name}: needs a 'word' column (and optionally "
+                                     f"'topic'); columns are {', '.join(df.columns)}")
+            for _, row in df.iterrows():
+                pairs.append((str(row[tcol]).strip() if tcol else path.stem, str(row[wcol]).strip()))
+        else:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                if ":" in line:
+                    theme, words = line.split(":", 1)
+                    pairs += [(theme.strip(), w.strip()) for w in words.split(",")]
+                else:
+                    pairs.append((path.stem, line))
+    except InputError:
+        raise
+    except UnicodeDecodeError:
+        raise InputError(f"seed lexicon {path.name} is not UTF-8 text") from None
+    except Exception as e:  # noqa: BLE001 - any parser failure is a bad input
+        raise InputError(f"cannot read seed lexicon {path.name}: {e}") from None
+    pairs = [(t, w) for t, w in pairs if t and w]
+    if not pairs:
+        raise InputError(f"seed lexicon {path.name} holds no words")
+    words = sorted({w for _, w in pairs})
+    normalized = _normalize_words(corpus, words)
+    lexicon: dict[str, list[str]] = {}
+    missing = []
+    for theme, w in pairs:
+        tok = normalized.get(w)
+        if tok is None:
+            missing.append(w)
+            continue
+        lst = lexicon.setdefault(theme, [])
+        if tok not in lst:
+            lst.append(tok)
+    return lexicon, sorted(set(missing))
+
+
+def _normalize_words(corpus, words: list[str]) -> dict[str, str | None]:
+    """word -> vocabulary token of the default modality (None when it has none)."""
+    from ..corpus import DEFAULT_MODALITY
+
+    vocab_tokens = corpus.vocab["token"].astype(str).to_numpy()
+    try:
+        from ..ingest import vectorize_texts
+
+        n_dw, seq = vectorize_texts(corpus, words)
+        out = {}
+        for i, w in enumerate(words):
+            toks = seq.of(i)[0]
+            out[w] = str(vocab_tokens[toks[0]]) if len(toks) == 1 else None
+        return out
+    except InputError:  # bag-of-words corpus: no pipeline, match lowercased strings
+        ids = corpus.token_ids([w.lower() for w in words], DEFAULT_MODALITY)
+        return {w: (str(vocab_tokens[i]) if i >= 0 else None) for w, i in zip(words, ids)}
+
+
+def seed_regularizer(lexicon: dict[str, list[str]], n_topics: int, tau: float, sparse_others: bool):
+    """A SeedWords regularizer putting theme k on ``topic_k`` (or on the topic it names), and the
+    topic labels ``{topic_k: theme}``."""
+    from ..regularizers import regularizer_from_dict
+
+    names = [f"topic_{i}" for i in range(n_topics)]
+    if len(lexicon) > n_topics:
+        raise ConfigError(f"--seeds: the lexicon has {len(lexicon)} themes but the model only "
+                          f"{n_topics} subject topics (raise --topics)")
+    free = [n for n in names if n not in lexicon]
+    mapped, labels = {}, {}
+    for theme, words in lexicon.items():
+        topic = theme if theme in names else free.pop(0)
+        mapped[topic] = list(words)
+        if theme != topic:
+            labels[topic] = theme
+    reg = regularizer_from_dict({"kind": "SeedWords", "name": "SeedWords", "tau": float(tau),
+                                 "lexicon": mapped, "sparse_others": bool(sparse_others)})
+    return reg, labels
+
+
 # --------------------------------------------------------------------------- output
 
 def _fmt(v: float) -> str:
@@ -242,6 +357,16 @@ def cmd_train(args) -> int:
     config = config_from_args(args)
     config.check_corpus(corpus)
     phi0 = None  # config.init (a Φ table path) is read by the Trainer
+    labels = {}
+    if args.seeds:
+        lexicon, missing = read_lexicon(args.seeds, corpus)
+        if missing:
+            print(f"seed words not in the vocabulary of {corpus.name!r} ({len(missing)}): "
+                  + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""), file=sys.stderr)
+        if not lexicon:
+            raise InputError(f"none of the seed words in {args.seeds} is in the vocabulary of {corpus.name!r}")
+        reg, labels = seed_regularizer(lexicon, config.n_topics, args.seeds_tau, args.seeds_sparse)
+        config = config.with_changes(regularizers=tuple(config.regularizers) + (reg,)).validate()
     bar = ProgressBar(config.iterations)
     out = sys.stdout
 
@@ -261,7 +386,8 @@ def cmd_train(args) -> int:
         previous = signal.signal(signal.SIGINT, handler)
     try:
         bar.update(0)
-        run = run_training(corpus, config, name=args.name, workspace=ws, on_report=on_report, stop=stop, phi0=phi0)
+        run = run_training(corpus, config, name=args.name, workspace=ws, on_report=on_report, stop=stop,
+                           phi0=phi0, labels=labels)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -419,6 +545,13 @@ def register(sub, common) -> None:
     p.add_argument("--config", default=None, metavar="FILE", help="ModelConfig JSON (or a run manifest)")
     p.add_argument("--preset", default=None, choices=("plsa", "lda", "interpretable"))
     p.add_argument("--init", default=None, metavar="PHI", help="initial Φ table (Parquet/CSV)")
+    p.add_argument("--seeds", default=None, metavar="LEXICON",
+                   help="seed lexicon (CSV topic,word or text 'theme: w1, w2'): adds a SeedWords "
+                        "regularizer, theme k on topic_k, themes become topic labels")
+    p.add_argument("--seeds-tau", type=float, default=100.0, dest="seeds_tau",
+                   help="τ of the seed regularizer (in counts, default 100)")
+    p.add_argument("--seeds-sparse", action="store_true", dest="seeds_sparse",
+                   help="also push seed words out of the other subject topics")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--name", default=None, help="run name (default: the run id)")

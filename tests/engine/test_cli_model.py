@@ -213,3 +213,27 @@ def test_python_m_engine_sigint_stops_and_saves(ws):
     run = load_run(ws, runs[0]["run_id"])
     assert 1 <= run.iteration < 100000
     assert run.model.phi.shape == (21, 3)
+
+
+def test_train_with_seed_lexicon(text_ws, capsys, tmp_path):
+    lex = tmp_path / "themes.txt"
+    lex.write_text("finance: Stock, bank, zebra\nsports: football, Striker\n", encoding="utf-8")
+    rc, out, err = run_cli(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "4",
+                            "--iterations", "10", "--seeds", str(lex), "--name", "seeded"], capsys)
+    assert rc == 0, err
+    assert "zebra" in err and "stock" not in err.split("vocabulary")[-1].split("\n")[0].split(":")[-1]
+    run = load_run(text_ws, list_runs(text_ws)[0]["run_id"])
+    assert run.model.labels == {"topic_0": "finance", "topic_1": "sports"}
+    seeds = [r for r in run.config["regularizers"] if r["kind"] == "SeedWords"][0]
+    assert seeds["lexicon"] == {"topic_0": ["stock", "bank"], "topic_1": ["football", "striker"]}
+    from engine.inspect import top_tokens
+
+    tt = top_tokens(run.model, run.tokens, n=6)
+    assert set(tt[tt.topic == "topic_0"].token) <= set(TOPIC_WORDS["money"])
+    assert set(tt[tt.topic == "topic_1"].token) <= set(TOPIC_WORDS["sport"])
+    assert set(tt[tt.topic == "topic_1"].label) == {"sports"}
+    csv = tmp_path / "lex.csv"
+    csv.write_text("topic,word\na,x\nb,y\nc,z\nd,w\ne,v\n", encoding="utf-8")
+    rc, _, err = run_cli(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "2",
+                          "--iterations", "1", "--seeds", str(csv)], capsys)
+    assert rc == 2 and "none of the seed words" in err
