@@ -206,13 +206,13 @@ def parse_dates(values: pd.Series, column: str, path, explicit: bool, notes: lis
             d = d.dt.tz_convert("UTC").dt.tz_localize(None)
         out = d.astype("datetime64[ns]")
     else:
-        st = s.where(present).astype(object).map(lambda x: str(x).strip() if x is not None and x == x else None)
-        year = st.map(lambda x: bool(x) and bool(re.fullmatch(r"[12]\d{3}", x)))
+        strs = [str(x).strip() if p else "" for x, p in zip(s.tolist(), present.tolist())]
+        year = pd.Series([bool(re.fullmatch(r"[12]\d{3}", x)) for x in strs], index=s.index)
         if year.any():
-            out[year] = pd.to_datetime(st[year], format="%Y").astype("datetime64[ns]")
+            out[year] = pd.to_datetime(pd.Series(strs, index=s.index)[year], format="%Y").astype("datetime64[ns]")
         rest = present & ~year
         if rest.any():
-            d = pd.to_datetime(st[rest], errors="coerce", utc=True, format="mixed")
+            d = pd.to_datetime(pd.Series(strs, index=s.index)[rest], errors="coerce", utc=True, format="mixed")
             out[rest] = d.dt.tz_localize(None).astype("datetime64[ns]")
     n_present, n_ok = int(present.sum()), int(out.notna().sum())
     if n_present and n_ok == 0:
@@ -524,6 +524,7 @@ def build_corpus(path, options: ImportOptions | None = None, progress=None, *, l
         corpus = _corpus_from_bow(src, options, path, notes)
     else:
         corpus = _corpus_from_table(src, options, path, progress, notes)
+    corpus = _as_stored(corpus)
     corpus.manifest.update({
         "source": {"file": path.name, "sha256": src.sha256, "format": src.format},
         "options": options.to_dict(),
@@ -532,6 +533,18 @@ def build_corpus(path, options: ImportOptions | None = None, progress=None, *, l
     })
     _report(progress, 0.9, "built")
     return corpus
+
+
+def _as_stored(corpus: Corpus) -> Corpus:
+    """The corpus with its tables passed through Arrow, so that the in-memory corpus has exactly
+    the dtypes it will have after a save/load round trip."""
+    import pyarrow as pa
+
+    def norm(df):
+        return pa.Table.from_pandas(df, preserve_index=False).to_pandas()
+
+    return Corpus(name=corpus.name, documents=norm(corpus.documents), vocab=norm(corpus.vocab),
+                  n_dw=corpus.n_dw, sequences=corpus.sequences, manifest=corpus.manifest)
 
 
 def default_name(path) -> str:
