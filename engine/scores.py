@@ -201,9 +201,11 @@ class HeldOutPerplexity(Score):
               n'_{dw}\\ln\\sum_t\\phi_{wt}\\theta'_{td}\\big)
 
     ``n_dw`` is the held-out count matrix (D', W) over the training vocabulary (transient, not
-    serialized). ``infer`` maps ``(model, n_dw) -> theta (T, D')``; by default
-    :func:`engine.model.infer_theta` with ``passes`` inner iterations. Keys ``holdout_perplexity``
-    (all modalities) and ``holdout_perplexity@<modality>``. Default ``every=5``.
+    serialized). By default :func:`engine.model.transform` infers Θ with ``passes`` inner
+    iterations and returns the log-likelihood from the same kernel (BigARTM's zero-p(w|d)
+    fallback included); a custom ``infer(model, n_dw) -> theta (T, D')`` uses :func:`loglik_of`.
+    Keys ``holdout_perplexity`` (all modalities) and ``holdout_perplexity@<modality>``.
+    Default ``every=5``.
     """
 
     kind: ClassVar[str] = "HeldOutPerplexity"
@@ -216,16 +218,16 @@ class HeldOutPerplexity(Score):
         if self.n_dw is None or self.n_dw.shape[0] == 0:
             return {}
         model = ctx.model
-        infer = self.infer
-        if infer is None:
-            from . import model as _model  # engine helper's module; imported lazily
-
-            def infer(m, n_dw, _f=_model.infer_theta, _p=self.passes):
-                return _f(m, n_dw, inner_passes=_p)
-        theta = infer(model, self.n_dw)
-        ll, nt = loglik_of(model.phi, theta, self.n_dw, np.asarray(model.token_modality), len(model.modalities))
         mods = model.modalities
-        per = perplexity_of(dict(zip(mods, ll)), dict(zip(mods, nt)), mods)
+        if self.infer is None:
+            from .model import transform  # Θ and log-likelihood from the inference kernel
+
+            _theta, ll, nt = transform(model, self.n_dw, inner_passes=self.passes)
+            per = perplexity_of(ll, nt, mods)
+        else:
+            theta = self.infer(model, self.n_dw)
+            ll, nt = loglik_of(model.phi, theta, self.n_dw, np.asarray(model.token_modality), len(mods))
+            per = perplexity_of(dict(zip(mods, ll)), dict(zip(mods, nt)), mods)
         return {"holdout_" + k: v for k, v in per.items()}
 
 
@@ -624,7 +626,8 @@ class ClassPrecision(Score):
         if not has.any():
             return {}
         docs = np.flatnonzero(has)
-        p_cd = np.asarray(model.phi[cols], dtype=np.float64) @ np.asarray(model.theta[:, docs], dtype=np.float64)
+        p_cd = np.einsum("ct,td->cd", np.asarray(model.phi[cols], dtype=np.float64),
+                         np.asarray(model.theta[:, docs], dtype=np.float64), optimize=False)
         pred = np.argmax(p_cd, axis=0)
         own = labels[docs]
         hit = np.asarray(own[np.arange(len(docs)), pred]).ravel() > 0

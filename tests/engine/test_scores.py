@@ -254,3 +254,22 @@ def test_from_config_every_and_off():
     assert "HeldOutPerplexity" in {s.kind for s in held}
     with pytest.raises(ConfigError, match="unknown score"):
         ScoreSet.from_config({"bogus": 1})
+
+
+def test_holdout_perplexity_default_inference_close_to_train(kernels_ready):
+    from conftest import planted_corpus
+
+    from engine.config import ModelConfig
+    from engine.model import Trainer
+
+    corpus = planted_corpus()
+    tr = Trainer(corpus, ModelConfig(n_topics=3, iterations=15, seed=2))
+    for _ in range(15):
+        tr.step()
+    held = planted_corpus(seed=7).n_dw  # same planted topics, new documents
+    out = HeldOutPerplexity(n_dw=held).compute(tr.last_context)
+    train = tr.last_report.scores["perplexity"]
+    assert set(out) == {"holdout_perplexity", "holdout_perplexity@default_class"}
+    assert train * 0.8 < out["holdout_perplexity"] < train * 1.25
+    uniform = HeldOutPerplexity(n_dw=held, infer=lambda m, n: np.full((3, n.shape[0]), 1 / 3)).compute(tr.last_context)
+    assert uniform["holdout_perplexity"] > out["holdout_perplexity"] * 1.5
