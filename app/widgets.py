@@ -211,6 +211,19 @@ def _param_input(p: dict, value, key: str, ctx: dict, container=st):
     return container.text_input(name, value or p["default"] or "", key=key, help=help_)
 
 
+ADVANCED = ("modalities", "token_weights", "topic_weights", "default_token_weight", "max_tokens")
+PRIMARY = ()  # (kind, param) pairs to keep in view even if listed in ADVANCED
+
+
+def _params(params: list, reg: dict, out: dict, key: str, ctx: dict) -> None:
+    for p in params:
+        try:
+            out[p["name"]] = _param_input(p, reg.get(p["name"], p["default"]), f"{key}_{p['name']}", ctx)
+        except ValueError as e:
+            st.error(f"{p['name']}: {e}")
+            out[p["name"]] = reg.get(p["name"])
+
+
 def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict | None = None) -> tuple[dict, bool]:
     """One regularizer as a bordered card: enable toggle, parameters, τ trajectory and its chart.
 
@@ -237,20 +250,21 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
         out["enabled"] = h2.toggle("enabled", value=bool(reg.get("enabled", True)), key=f"{key}_enabled")
         remove = h3.button("Remove", key=f"{key}_remove", icon=":material/close:")
         left, right = st.columns([1, 1])
+        main = [p for p in schema["params"] if p["name"] not in ADVANCED or (reg["kind"], p["name"]) in PRIMARY]
+        extra = [p for p in schema["params"] if p not in main]
         with left:
-            for p in schema["params"]:
-                try:
-                    out[p["name"]] = _param_input(p, reg.get(p["name"], p["default"]), f"{key}_{p['name']}", ctx)
-                except ValueError as e:
-                    st.error(f"{p['name']}: {e}")
-                    out[p["name"]] = reg.get(p["name"])
-            out["tau"] = tau_editor(reg.get("tau") or {"kind": "constant", "value": schema["default_tau"]}, n_iter, f"{key}_tau")
+            _params(main, reg, out, key, ctx)
+            if extra:
+                with st.expander("More parameters"):
+                    _params(extra, reg, out, key, ctx)
         with right:
             from app import figures
 
+            out["tau"] = tau_editor(reg.get("tau") or {"kind": "constant", "value": schema["default_tau"]}, n_iter,
+                                    f"{key}_tau")
             try:
                 values = {"planned τ": trajectory_from_dict(out["tau"]).values(n_iter)}
-                fig = figures.tau_trajectories(values, height=200)
+                fig = figures.tau_trajectories(values, height=180)
                 if applied:
                     its = sorted(applied)
                     fig.add_scatter(x=its, y=[applied[i] for i in its], mode="markers", name="applied",

@@ -56,7 +56,8 @@ def show_document(corpus, model, d: int) -> None:
     bg = list(model.background)
     doc = corpus.documents.iloc[d]
     meta = {k: v for k, v in doc.items() if k != "text" and (isinstance(v, (list, tuple)) or pd.notna(v))}
-    st.markdown(" · ".join(f"**{k}**: {v}" for k, v in meta.items()))
+    fmt = lambda v: str(v.date()) if isinstance(v, pd.Timestamp) and v == v.normalize() else str(v)  # noqa: E731
+    st.markdown(" · ".join(f"**{k}**: {fmt(v)}" for k, v in meta.items()))
     st.plotly_chart(figures.theta_bar(model.theta[:, d], labels, background=bg, min_share=0.01), key=K("theta"))
     if corpus.sequences is None:
         st.info("This corpus was imported as bag-of-words (VW/UCI): there is no text to colour.")

@@ -46,6 +46,9 @@ def topic_detail(run, rid: str, stamp: str, lam: float, n: int) -> None:
     for mod in m.modalities:
         df = resources.top_tokens(rid, stamp, mod, lam, n)
         sub = df[df["topic"] == topic].rename(columns={"p_wt": "p"})
+        if sub.empty:
+            st.caption(f"{labels[topic]} has no {mod} tokens with p(w|t) > 0.")
+            continue
         st.plotly_chart(figures.top_tokens_bar(sub, title=f"{labels[topic]} — {mod}", color=colors[t]),
                         key=K(f"bar_{mod}"))
 

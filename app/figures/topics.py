@@ -27,7 +27,7 @@ def intertopic_map(df: pd.DataFrame, *, selected: str | None = None, height: int
     line_w = [3 if t == selected else 1 for t in df["topic"]]
     text = [f"{lab}" for lab in df["label"]]
     fig = go.Figure(go.Scatter(
-        x=df["x"], y=df["y"], mode="markers+text", text=text, textposition="middle center",
+        x=df["x"], y=df["y"], mode="markers+text", text=text, textposition="bottom center",
         textfont=dict(size=11), customdata=np.c_[df["topic"], 100 * mass, df["background"]],
         marker=dict(size=size, color=fill, opacity=0.72, line=dict(width=line_w, color="#222"),
                     symbol=["circle-dot" if bg else "circle" for bg in df["background"]]),
@@ -78,4 +78,5 @@ def top_tokens_bar(df: pd.DataFrame, *, title: str | None = None, color: str = A
                          hovertemplate="%{y}: p(w|t) %{x:.2f}%<extra></extra>"))
     fig.update_layout(barmode="overlay", bargap=0.15)
     fig.update_xaxes(title_text="%", ticksuffix="")
-    return styled(fig, title=title, height=height or 40 + 20 * len(df), legend="p_corpus" in df.columns)
+    fig.update_yaxes(type="category", tickmode="linear", dtick=1, automargin=True)
+    return styled(fig, title=title, height=height or 70 + 22 * len(df), legend="p_corpus" in df.columns)
