@@ -15,7 +15,7 @@ from .errors import InputError
 from .topic_model import TopicModel
 
 __all__ = ["top_tokens", "top_documents", "doc_topics", "token_topic_table", "transform",
-           "search_documents", "token_marginal"]
+           "search_documents", "token_marginal", "topic_summary", "score_history"]
 
 
 def _vocab_frame(vocab) -> pd.DataFrame:
@@ -241,3 +241,65 @@ def search_documents(corpus, query: str, column: str | None = None, limit: int =
         snippets.append(("…" if a else "") + " ".join(v[a:b].split()) + ("…" if b < len(v) else ""))
     return pd.DataFrame({"doc": order, "id": docs["id"].to_numpy()[order].astype(str),
                          "matches": counts[order], "snippet": snippets}, columns=cols)
+
+
+def topic_summary(model: TopicModel, corpus=None, modality: str | None = None, threshold: float = 0.25,
+                  top_k: int = 10, n_tokens: int = 8) -> pd.DataFrame:
+    """One row per topic with BigARTM's per-topic quality measures (default modality unless
+    ``modality`` is given).
+
+    Columns: topic, label, background, mass (n_t / Σ n_s), kernel_size, kernel_purity,
+    kernel_contrast (kernel W_t = {w : p(t|w) > threshold}, p(t|w) from Φ and the model's n_t;
+    see :class:`engine.scores.TopicKernel`), coherence (mean NPMI of the top-k tokens over
+    document co-occurrence in ``corpus``; NaN without a corpus or for a dead topic), dead, and
+    top_tokens (the first ``n_tokens`` tokens joined by ", ").
+    """
+    from .scores import cooccurrence, npmi_coherence, p_t_given_w, top_token_ids
+
+    mods = list(model.modalities)
+    m = modality or mods[0]
+    if m not in mods:
+        raise InputError(f"unknown modality {modality!r}; the model has {', '.join(mods)}")
+    mask = np.asarray(model.token_modality) == mods.index(m)
+    phi = np.asarray(model.phi)[mask]
+    n_t = np.asarray(model.n_t, dtype=np.float64)
+    if not np.any(n_t > 0):
+        n_t = np.ones(model.n_topics)
+    ptw = p_t_given_w(phi, n_t)
+    kern = ptw > threshold
+    size = kern.sum(axis=0)
+    purity = np.where(kern, phi, 0.0).sum(axis=0, dtype=np.float64)
+    contrast = np.divide(np.where(kern, ptw, 0.0).sum(axis=0, dtype=np.float64), size,
+                         out=np.zeros(model.n_topics), where=size > 0)
+    dead = phi.sum(axis=0) <= 0
+    all_t = np.arange(model.n_topics)
+    coh = np.full(model.n_topics, np.nan)
+    if corpus is not None:
+        co = cooccurrence(corpus)
+        for t, ids in zip(all_t, top_token_ids(np.asarray(model.phi), mask, all_t, top_k)):
+            if not dead[t]:
+                coh[t] = npmi_coherence(co, ids)
+    vocab_tokens = (corpus.vocab["token"] if corpus is not None else None)
+    tops = top_token_ids(np.asarray(model.phi), mask, all_t, n_tokens)
+    words = [", ".join(map(str, vocab_tokens.to_numpy()[ids])) if vocab_tokens is not None else ""
+             for ids in tops]
+    mass = n_t / n_t.sum()
+    return pd.DataFrame({
+        "topic": model.topic_names, "label": [model.label(t) for t in all_t],
+        "background": np.asarray(model.background, bool), "mass": mass,
+        "kernel_size": size.astype(np.int64), "kernel_purity": purity, "kernel_contrast": contrast,
+        "coherence": coh, "dead": dead, "top_tokens": words,
+    })
+
+
+def score_history(run, wide: bool = True) -> pd.DataFrame:
+    """The score history on the run's active branch: long (iteration, score, value) or wide
+    (one row per iteration, one column per score; NaN where a score was not computed)."""
+    s = run.active_scores()
+    if not wide:
+        return s[["iteration", "score", "value"]].reset_index(drop=True)
+    if s.empty:
+        return pd.DataFrame({"iteration": pd.Series([], dtype="int64")})
+    w = s.pivot_table(index="iteration", columns="score", values="value", aggfunc="last")
+    w.columns.name = None
+    return w.reset_index()

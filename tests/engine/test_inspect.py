@@ -10,7 +10,9 @@ import scipy.sparse as sp
 
 from engine.corpus import Corpus, TokenSequences
 from engine.errors import InputError
-from engine.inspect import doc_topics, search_documents, token_topic_table, top_documents, top_tokens
+from engine.inspect import (
+    doc_topics, score_history, search_documents, token_topic_table, top_documents, top_tokens, topic_summary,
+)
 from engine.topic_model import TopicModel
 
 
@@ -112,3 +114,33 @@ def test_search_documents(tiny):
     assert search_documents(corpus, "zebra").empty
     with pytest.raises(InputError, match="no column"):
         search_documents(corpus, "x", column="author")
+
+
+def test_topic_summary(tiny):
+    corpus, model = tiny
+    df = topic_summary(model, corpus, top_k=2, n_tokens=2)
+    assert df.topic.tolist() == ["topic_0", "topic_1"] and df.label.tolist() == ["topic_0", "finance"]
+    assert df.mass.tolist() == pytest.approx([5 / 8, 3 / 8])
+    # p(t|w) with n_t = (5, 3): cat (1, 0); dog (1.5/1.8, .3/1.8); stock, market (0, 1); news (1/1.3, .3/1.3)
+    assert df.kernel_size.tolist() == [3, 2]
+    assert df.kernel_purity.tolist() == pytest.approx([1.0, 0.8])
+    assert df.kernel_contrast.tolist()[1] == pytest.approx(1.0)
+    # topic_0 top-2 = cat, dog: docs {a} and {a, c} -> p(ab) = 1/3, p(a) = 1/3, p(b) = 2/3
+    assert df.coherence.tolist()[0] == pytest.approx(math.log((1 / 3) / (1 / 3 * 2 / 3)) / -math.log(1 / 3))
+    assert df.top_tokens.tolist() == ["cat, dog", "stock, market"]
+
+
+def test_score_history_follows_active_branch():
+    from engine.run import Run
+    from engine.topic_model import IterationReport
+
+    r = Run(name="x", corpus_name="c", corpus_fingerprint="f", config={}, model=None, tokens=pd.DataFrame(),
+            doc_ids=[])
+    for i in (1, 2, 3):
+        r.record(IterationReport(i, 0.1, {}, {"perplexity": 10.0 - i, **({"coherence": 0.1 * i} if i == 2 else {})}))
+    r.start_branch(1)
+    r.record(IterationReport(2, 0.1, {}, {"perplexity": 1.0}))
+    w = score_history(r)
+    assert w.iteration.tolist() == [1, 2] and w.perplexity.tolist() == [9.0, 1.0]
+    assert "coherence" not in w.columns  # only on the abandoned branch
+    assert len(score_history(r, wide=False)) == 2
