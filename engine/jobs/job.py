@@ -18,8 +18,7 @@ from .. import checkpoint as ckpt
 from ..errors import ConfigError, EngineError
 from ..run import new_run, new_run_id, save_run
 from ..topic_model import IterationReport, TopicModel
-from .snapshot import (Branch, JobPermissionError, JobStatus, Snapshot, TopTokens, modality_rows,
-                       top_tokens_by_modality)
+from .snapshot import Branch, JobPermissionError, JobStatus, Snapshot, modality_rows
 from .slots import PROCESS_SLOTS, RunSlots
 
 __all__ = ["TrainingJob"]
@@ -98,6 +97,8 @@ class TrainingJob:
         self._model: TopicModel | None = None  # latest model; its arrays are never modified
         self._score_set = None
         self._score_key = None
+        self._timeline: list[tuple] = []  # (iteration, config_version, started, ended), monotonic s
+        self._version_times: dict[int, float] = {0: time.monotonic()}
         self._reports: tuple = ()
         self._branches: tuple = ()
         self._checkpoints: tuple = ()
@@ -173,6 +174,15 @@ class TrainingJob:
             return replace(m, phi=np.array(m.phi, copy=True), theta=np.array(m.theta, copy=True),
                            background=np.array(m.background, copy=True), n_t=np.array(m.n_t, copy=True),
                            topic_names=list(m.topic_names), labels=dict(m.labels))
+
+    def timeline(self) -> list[dict]:
+        """Per pass: iteration, config_version used, started/ended (``time.monotonic()``), and
+        ``changed_at``, when that config version was set — the data behind latency numbers."""
+        out = []
+        for it, v, t0, t1 in list(self._timeline):
+            out.append({"iteration": it, "config_version": v, "started": t0, "ended": t1,
+                        "changed_at": self._version_times.get(v)})
+        return out
 
     def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float | None = None) -> Snapshot:
         """Block until ``predicate(snapshot)`` holds or ``timeout`` passes; returns the snapshot."""
@@ -264,6 +274,7 @@ class TrainingJob:
                     raise ConfigError(f"{f} cannot change during training (start a new run instead)")
             self._config = new
             self._config_version += 1
+            self._version_times[self._config_version] = time.monotonic()
             self._publish(config=new, total_iterations=int(new.iterations))
             self._cv.notify_all()
             return new
@@ -403,7 +414,9 @@ class TrainingJob:
                 self._make_trainer(config)
             if self._iteration >= int(config.iterations):
                 return JobStatus.FINISHED
+            started = time.monotonic()
             report = self._trainer.step(config, score_fn=self._scores_for(config).compute)
+            self._timeline.append((int(report.iteration), version, started, time.monotonic()))
             self._set_model(self._trainer.model)
             self._record(report, version)
             if self._checkpoint_due():
@@ -456,18 +469,18 @@ class TrainingJob:
         recent = [r.seconds for r in self._reports[-5:]]
         spi = sum(recent) / len(recent) if recent else None
         total = int(self._config.iterations)
-        names, top = self._top_tokens(self._model)
+        names, top = self._top_source(self._model)
         self._publish(iteration=self._iteration, reports=self._reports, config_version=version,
                       total_iterations=total, seconds_per_iteration=spi,
                       eta_seconds=None if spi is None else spi * max(0, total - self._iteration),
-                      topic_names=names, top_tokens=top)
+                      topic_names=names, top_source=top)
 
-    def _top_tokens(self, model: TopicModel) -> tuple[tuple, TopTokens]:
+    def _top_source(self, model: TopicModel) -> tuple[tuple, tuple]:
+        """(topic names, what Snapshot.top_tokens needs): references only, nothing computed."""
         if self._modality_rows is None:
             self._modality_rows = modality_rows(model.token_modality, model.modalities)
             self._tokens = self.corpus.vocab["token"].to_numpy()
-        top = top_tokens_by_modality(model.phi, self._modality_rows, self._tokens, self.top_n)
-        return tuple(model.topic_names), top
+        return tuple(model.topic_names), (model.phi, self._modality_rows, self._tokens, self.top_n)
 
     # ------------------------------------------------------------------ checkpoints
     def _checkpoint_due(self) -> bool:
@@ -513,9 +526,9 @@ class TrainingJob:
         self._branches = self._branches + (branch,)
         self._checkpoints = tuple(ckpt.list_checkpoints(self.run_dir))
         self._last_ckpt_time = time.monotonic()
-        names, top = self._top_tokens(trainer.model)
+        names, top = self._top_source(trainer.model)
         self._publish(iteration=iteration, reports=self._reports, branches=self._branches,
-                      checkpoints=self._checkpoints, topic_names=names, top_tokens=top, saved=False,
+                      checkpoints=self._checkpoints, topic_names=names, top_source=top, saved=False,
                       total_iterations=int(self._config.iterations))
 
     # ------------------------------------------------------------------ ending
