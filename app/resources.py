@@ -242,7 +242,9 @@ def start_demo_job(corpus_name: str) -> str:
     from engine.config import preset
 
     config = preset("interpretable", n_topics=12, iterations=20, n_background=1)
-    return start_job(corpus_name, config, name=f"demo-{corpus_name}")
+    words = corpus(corpus_name).modalities[:1]
+    regs = tuple(r.with_changes(modalities=words) if r.name == "sparse_subject_phi" else r for r in config.regularizers)
+    return start_job(corpus_name, config.with_changes(regularizers=regs), name=f"demo-{corpus_name}")
 
 
 def job(job_id: str | None):

@@ -23,6 +23,7 @@ def theta_bar(theta_d: np.ndarray, labels: Sequence[str], *, background: Sequenc
     fig = go.Figure(go.Bar(x=[labels[t] for t in keep], y=100 * theta_d[keep], marker_color=fill,
                            hovertemplate="%{x}: %{y:.1f}%<extra></extra>"))
     fig.update_yaxes(title_text="p(t|d), %")
+    fig.update_layout(bargap=0.15 if len(keep) > 6 else 0.6)
     return styled(fig, height=height, legend=False)
 
 

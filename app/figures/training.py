@@ -36,7 +36,7 @@ def pick_scores(scores: pd.DataFrame, wanted: Sequence[str] | None = None, limit
 
 def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, current: int | None = None,
                  names: Sequence[str] | None = None, total: int | None = None,
-                 height: int | None = None) -> go.Figure:
+                 height: int | None = None, scaled: bool = True) -> go.Figure:
     """A grid of score curves over iterations, τ of each regularizer on a secondary axis.
 
     Parameters
@@ -49,6 +49,10 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
     names : score names to draw (default: the usual ones that are present)
     total : int, optional
         Planned number of iterations; fixes the x range so curves grow into it.
+    scaled : bool
+        Draw each τ divided by its largest |τ| so trajectories of very different sizes
+        (Decorrelator 1e4 beside SmoothSparse 0.1) share the axis; hover shows the real τ
+        (also in ``customdata``).
     """
     if scores is None or scores.empty:
         return empty("No scores yet: start training to see them here.")
@@ -71,19 +75,26 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
                       row=r + 1, col=c + 1, secondary_y=False)
         for reg in regs:
             t = tau[tau["regularizer"] == reg].sort_values("iteration")
-            fig.add_trace(go.Scatter(x=t["iteration"], y=t["tau"], mode="lines", name=f"τ {reg}",
-                                     legendgroup=reg, showlegend=i == 0, line=dict(dash="dot", color=colors[reg]),
-                                     hovertemplate=f"τ {reg}<br>iteration %{{x}}: %{{y:.4g}}<extra></extra>"),
+            raw = t["tau"].to_numpy(float)
+            scale = float(np.abs(raw).max()) if scaled and len(raw) and np.abs(raw).max() > 0 else 1.0
+            fig.add_trace(go.Scatter(x=t["iteration"], y=raw / scale, customdata=raw, mode="lines",
+                                     name=f"τ {reg}", legendgroup=reg, showlegend=i == 0,
+                                     line=dict(dash="dot", color=colors[reg]),
+                                     hovertemplate=f"τ {reg}<br>iteration %{{x}}: τ = %{{customdata:.4g}}<extra></extra>"),
                           row=r + 1, col=c + 1, secondary_y=True)
         if name.startswith("perplexity") or name.startswith("holdout_perplexity"):
             fig.update_yaxes(type="log", row=r + 1, col=c + 1, secondary_y=False)
-        fig.update_yaxes(showgrid=False, title_text="τ" if regs else None, row=r + 1, col=c + 1, secondary_y=True)
+        fig.update_yaxes(showgrid=False, title_text=("τ / max|τ|" if scaled else "τ") if regs else None,
+                         range=[-1.1, 1.1] if scaled and regs else None, row=r + 1, col=c + 1, secondary_y=True)
     if current is not None:
         fig.add_vline(x=current, line=dict(color=MUTED, dash="dash", width=1), row="all", col="all")
     if total:
         fig.update_xaxes(range=[0.5, max(total, int(scores["iteration"].max())) + 0.5])
     fig.update_xaxes(title_text=None)
-    return styled(fig, height=height or 260 * rows + 40)
+    fig = styled(fig, height=height or 260 * rows + 80)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0.0),
+                      margin=dict(t=30, b=10))
+    return fig
 
 
 def tau_trajectories(values: dict[str, Sequence[float]], *, current: int | None = None,

@@ -42,6 +42,8 @@ def test_score_curves_has_tau_on_secondary_axis_and_marker():
     tau_traces = [t for t in d["data"] if t["name"] == "τ sparse"]
     assert len(tau_traces) == 3  # one per panel
     assert all(t["yaxis"] != "y" for t in tau_traces)
+    assert arr(tau_traces[0]["customdata"]).tolist() == pytest.approx([-0.1, -0.2, -0.3, -0.4, -0.5])
+    assert arr(tau_traces[0]["y"]).tolist() == pytest.approx([-0.2, -0.4, -0.6, -0.8, -1.0])
     layout = d["layout"]
     overlays = [k for k, v in layout.items() if k.startswith("yaxis") and v.get("overlaying")]
     assert overlays, "τ needs a secondary y axis"
