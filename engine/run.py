@@ -344,8 +344,23 @@ def validate_name_ok(name: str) -> bool:
 
 
 def load_run(ws: Workspace, run_id: str) -> Run:
-    """Read a run saved by :func:`save_run`; arrays come back bit-identical (float32)."""
+    """Read a run saved by :func:`save_run`; arrays come back bit-identical (float32).
+
+    A damaged run folder (missing file or manifest field, unreadable table) raises
+    :class:`WorkspaceError` naming the run and the problem.
+    """
     man = _read_manifest(ws, run_id)
+    try:
+        return _load_run(ws, run_id, man)
+    except WorkspaceError:
+        raise
+    except KeyError as e:
+        raise WorkspaceError(f"run {run_id} is damaged: {e.args[0]!r} is missing from its files") from None
+    except (OSError, ValueError) as e:
+        raise WorkspaceError(f"run {run_id} is damaged: {e}") from None
+
+
+def _load_run(ws: Workspace, run_id: str, man: dict) -> Run:
     path = run_path(ws, run_id)
     names = list(man["topic_names"])
     phi_df = read_table(path / PHI)

@@ -197,3 +197,18 @@ def test_load_phi(tmp_path):
         load_phi(p, corpus)
     with pytest.raises(InputError, match="does not exist"):
         load_phi(tmp_path / "nope.csv", corpus)
+
+
+def test_damaged_run_gives_workspace_error(tmp_path):
+    ws = Workspace(tmp_path)
+    run, _ = make_run()
+    save_run(ws, run)
+    (ws.runs_dir / run.run_id / "phi.parquet").write_bytes(b"not parquet")
+    with pytest.raises(WorkspaceError, match="damaged"):
+        load_run(ws, run.run_id)
+    save_run(ws, run)
+    man = json.loads((ws.runs_dir / run.run_id / "manifest.json").read_text())
+    del man["topic_names"]
+    (ws.runs_dir / run.run_id / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(WorkspaceError, match="topic_names"):
+        load_run(ws, run.run_id)
