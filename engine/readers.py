@@ -155,6 +155,14 @@ def decode(raw: bytes, path: Path, encoding: str | None = None, notes: list | No
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as e:
+        loose = raw.decode("utf-8", errors="replace")
+        n_bad = loose.count("\ufffd")
+        n_good = sum(1 for ch in loose if ord(ch) > 127) - n_bad
+        if n_good > 4 * n_bad:  # UTF-8 with a few broken bytes, not another code page
+            if notes is not None:
+                notes.append(f"{path.name}: {n_bad} invalid UTF-8 byte(s) replaced by '\ufffd' "
+                             f"(first at line {_line_of(raw, e.start)})")
+            return loose, "utf-8"
         guess = guess_8bit_encoding(raw)
         if notes is not None:
             notes.append(f"{path.name}: not UTF-8 (line {_line_of(raw, e.start)}); decoded as {guess} "
@@ -323,7 +331,9 @@ def _text_entries_frame(entries, path: Path, encoding, notes) -> pd.DataFrame:
         ids.append(name[:-4] if name.lower().endswith(".txt") else name)
         texts.append(t)
     if not ids:
-        raise InputError(f"{path}: contains no .txt files")
+        raise InputError(f"{path}: contains no .txt files (spreadsheets: save them as CSV)")
+    if len(notes) > 5:
+        notes[:] = notes[:3] + [f"... and {len(notes) - 3} more files not in UTF-8"]
     return pd.DataFrame({"id": ids, "text": texts})
 
 

@@ -407,3 +407,20 @@ def test_sample_corpus_is_imported_once(tmp_path):
     created = c.manifest["created_at"]
     assert ensure_sample_corpus(ws) == name
     assert ws.load_corpus(name).manifest["created_at"] == created
+
+
+def test_utf8_with_a_few_broken_bytes_stays_utf8(tmp_path):
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(("Größe und Qualität\n" * 30).encode() + b"broken \xff byte\n")
+    c = build_corpus(path, ImportOptions(one_per_line=True, min_df=1, lang="de"))
+    assert c.manifest["encoding"] == "utf-8"
+    assert "größe" in set(c.vocab["token"])
+    assert any("line 31" in n for n in c.manifest["notes"])
+
+
+def test_zip_without_txt_files(tmp_path):
+    zpath = tmp_path / "sheet.xlsx"
+    with zipfile.ZipFile(zpath, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(InputError, match=r"sheet\.xlsx: contains no \.txt files"):
+        build_corpus(zpath)
