@@ -96,6 +96,10 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
             except Exception:  # noqa: BLE001 - the original error matters more
                 pass
         raise
+    finally:
+        close = getattr(trainer, "close", None)
+        if close is not None:
+            close()  # the E-step thread pool
     if workspace is not None:
         save_run(workspace, run)
     return run
