@@ -70,6 +70,12 @@ class TrainingJob:
                  slots: RunSlots | None = None, trainer_cls=None, save: bool = True):
         if hasattr(config, "validate"):
             config.validate()
+        if hasattr(config, "check_corpus"):
+            config.check_corpus(corpus)
+        if phi0 is not None:
+            shape = (corpus.n_tokens, getattr(config, "total_topics", config.n_topics))
+            if np.shape(phi0) != shape:
+                raise ConfigError(f"phi0 must have shape {shape} (tokens × topics), got {np.shape(phi0)}")
         self.workspace = workspace
         self.corpus = corpus
         self.run_id = run_id or new_run_id()

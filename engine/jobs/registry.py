@@ -146,27 +146,42 @@ def run_job_blocking(job: TrainingJob, on_report: Callable[[IterationReport], No
     finishes the pass in progress, checkpoints and saves the run — and waits for it; the
     snapshot then says ``"stopped"``. A second Ctrl-C while waiting propagates.
     """
-    seen = [0]
+    last: list[IterationReport | None] = [None]  # the latest report passed to on_report
+
+    def seen() -> int:
+        return last[0].iteration if last[0] is not None else 0
 
     def emit(snap: Snapshot) -> None:
-        for r in snap.reports:
-            if r.iteration > seen[0]:
-                seen[0] = r.iteration
+        for r in snap.reports[max(0, len(snap.reports) - (snap.iteration - seen()) - 1):]:
+            if r.iteration > seen():
+                last[0] = r
                 if on_report is not None:
                     on_report(r)
+
+    def emit_final(snap: Snapshot) -> None:
+        """Scores a stopped job added to its last pass (those its ``every`` had skipped)."""
+        emit(snap)
+        sent = last[0]
+        if snap.reports and sent is not None and snap.reports[-1].iteration == sent.iteration \
+                and on_report is not None:
+            final = snap.reports[-1]
+            extra = {k: v for k, v in final.scores.items() if k not in sent.scores}
+            if extra:
+                on_report(IterationReport(iteration=final.iteration, seconds=0.0, tau={}, scores=extra))
 
     try:
         job.start(owner)
         while True:
-            snap = job.wait_for(lambda s: s.done or s.iteration != seen[0], poll)
-            emit(snap)
+            snap = job.wait_for(lambda s: s.done or s.iteration != seen(), poll)
             if snap.done:
+                emit_final(snap)
                 return snap
+            emit(snap)
     except KeyboardInterrupt:
         job.stop(owner)
         snap = job.wait()
         try:
-            emit(snap)
+            emit_final(snap)
         except KeyboardInterrupt:
             pass
         return snap

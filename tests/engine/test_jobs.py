@@ -384,14 +384,23 @@ def test_ctrl_c_in_blocking_run_stops_and_saves(jobs, workspace):
     seen = []
 
     def on_report(r):
-        seen.append(r.iteration)
+        seen.append(r)
         if r.iteration == 3:
             raise KeyboardInterrupt
 
     snap = run_job_blocking(job, on_report=on_report)
     assert snap.status == "stopped" and snap.saved
-    assert seen[:3] == [1, 2, 3]
-    assert load_run(workspace, job.run_id).status == "stopped"
+    assert [r.iteration for r in seen[:3]] == [1, 2, 3]
+    # on stop, the scores whose `every` skipped the last pass are computed once more
+    # (coherence has every=5 by default) and reach on_report exactly once
+    merged = {}
+    for r in seen:
+        if r.iteration == snap.iteration:
+            assert not set(merged) & set(r.scores)
+            merged.update(r.scores)
+    assert merged == snap.reports[-1].scores and "coherence" in merged
+    run = load_run(workspace, job.run_id)
+    assert run.status == "stopped" and run.final_scores()["coherence"] == merged["coherence"]
 
 
 def test_snapshot_top_tokens_and_model_view(jobs, planted):
