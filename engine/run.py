@@ -254,14 +254,34 @@ def _topic_frame(first: dict, matrix: np.ndarray, names: list[str]) -> pd.DataFr
 
 
 def save_run(ws: Workspace, run: Run, replace: bool = True) -> dict:
-    """Write ``run`` to ``<ws.runs_dir>/<run_id>/`` atomically; returns the manifest."""
+    """Write ``run`` to ``<ws.runs_dir>/<run_id>/`` atomically; returns the manifest.
+
+    A name or topic labels the user set on disk (:func:`rename_run`, :func:`set_topic_labels`)
+    win over the Run object's and are copied into it, so a job saving a run later never undoes
+    them. An existing ``checkpoints/`` subfolder is kept.
+    """
     target = run_path(ws, run.run_id)
     m = run.model
     if len(run.tokens) != m.phi.shape[0] or len(run.doc_ids) != m.theta.shape[1]:
         raise WorkspaceError(f"run {run.run_id}: Φ has {m.phi.shape[0]} rows for {len(run.tokens)} tokens, "
                              f"Θ has {m.theta.shape[1]} columns for {len(run.doc_ids)} documents")
+    edits = {}
+    if (target / MANIFEST).exists():
+        # names and labels edited by the user (rename_run / set_topic_labels) survive a later
+        # save of a Run object that predates the edit (a training job saving its checkpoint)
+        try:
+            old = read_json(target / MANIFEST)
+        except WorkspaceError:
+            old = {}
+        if old.get("name_edited"):
+            run.name = old.get("name", run.name)
+            edits["name_edited"] = True
+        if old.get("labels_edited"):
+            run.model.labels = dict(old.get("labels") or {})
+            edits["labels_edited"] = True
     run.updated_at = now_iso()
     manifest = run.manifest()
+    manifest.update(edits)
     with _run_dir(target, replace=replace) as tmp:
         write_table(_topic_frame({"token": run.tokens["token"].astype(str).to_numpy(),
                                   "modality": run.tokens["modality"].astype(str).to_numpy()},
@@ -422,7 +442,7 @@ def rename_run(ws: Workspace, run_id: str, name: str) -> dict:
     name = str(name).strip()
     if not name or len(name) > 200:
         raise WorkspaceError("a run name must be 1 to 200 characters")
-    return _update_manifest(ws, run_id, name=name)
+    return _update_manifest(ws, run_id, name=name, name_edited=True)
 
 
 def set_topic_labels(ws: Workspace, run_id: str, labels: dict[str, str]) -> dict:
@@ -432,7 +452,7 @@ def set_topic_labels(ws: Workspace, run_id: str, labels: dict[str, str]) -> dict
     if unknown:
         raise WorkspaceError(f"unknown topic(s) {', '.join(map(repr, unknown))} in run {run_id}")
     clean = {str(k): str(v).strip() for k, v in labels.items() if str(v).strip()}
-    return _update_manifest(ws, run_id, labels=clean)
+    return _update_manifest(ws, run_id, labels=clean, labels_edited=True)
 
 
 def delete_run(ws: Workspace, run_id: str) -> None:

@@ -212,3 +212,19 @@ def test_damaged_run_gives_workspace_error(tmp_path):
     (ws.runs_dir / run.run_id / "manifest.json").write_text(json.dumps(man))
     with pytest.raises(WorkspaceError, match="topic_names"):
         load_run(ws, run.run_id)
+
+
+def test_user_edits_survive_a_later_save_of_a_stale_run(tmp_path):
+    ws = Workspace(tmp_path)
+    run, _ = make_run()
+    save_run(ws, run)
+    rename_run(ws, run.run_id, "my name")
+    set_topic_labels(ws, run.run_id, {"topic_1": "Money"})
+    run.model.labels = {"topic_0": "stale"}
+    run.name = "job name"
+    save_run(ws, run)  # e.g. a training job finishing after the edits
+    back = load_run(ws, run.run_id)
+    assert back.name == "my name" and back.model.labels == {"topic_1": "Money"}
+    set_topic_labels(ws, run.run_id, {})
+    save_run(ws, run)
+    assert load_run(ws, run.run_id).model.labels == {}
