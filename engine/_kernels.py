@@ -14,8 +14,9 @@ Every kernel is ``@njit(cache=True, nogil=True)``: the caller pre-allocates outp
 Python threads may run kernels at the same time on disjoint document ranges (the trainer splits
 the corpus into contiguous chunks balanced by nnz and gives every chunk its own n_wt buffer).
 No ``parallel=True`` (numba's threading layers are not safe under concurrent Python threads) and
-no ``fastmath`` (the kernels divide and take logs; zero guards must survive). Dot products use
-eight independent accumulators so LLVM can vectorize them without reassociation flags.
+no ``fastmath`` on any kernel (they divide and take logs; zero guards must survive) — except
+the leaf :func:`_dot`, which only allows reassociation/FMA (see there). Arrays are indexed
+2-D (``phi[w, k]``), not through row views, which keeps the inner loops vectorized.
 
 The order of operations follows BigARTM (``processor_helpers.cc``,
 ``InferThetaAndUpdateNwtSparse``; ``NormalizeThetaAgent``; ``perplexity.cc``) so perplexity
@@ -37,32 +38,17 @@ from numba import njit
 EPS = 1e-16
 
 
-@njit(cache=True, nogil=True)
-def _dot(a, b, n):
-    """Σ_k a[k] b[k] in float32 with eight accumulators (vectorizable, deterministic)."""
-    s0 = np.float32(0.0)
-    s1 = np.float32(0.0)
-    s2 = np.float32(0.0)
-    s3 = np.float32(0.0)
-    s4 = np.float32(0.0)
-    s5 = np.float32(0.0)
-    s6 = np.float32(0.0)
-    s7 = np.float32(0.0)
-    k = 0
-    while k + 8 <= n:
-        s0 += a[k] * b[k]
-        s1 += a[k + 1] * b[k + 1]
-        s2 += a[k + 2] * b[k + 2]
-        s3 += a[k + 3] * b[k + 3]
-        s4 += a[k + 4] * b[k + 4]
-        s5 += a[k + 5] * b[k + 5]
-        s6 += a[k + 6] * b[k + 6]
-        s7 += a[k + 7] * b[k + 7]
-        k += 8
-    while k < n:
-        s0 += a[k] * b[k]
-        k += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+# The one leaf with relaxed floating point: a dot product may be reassociated (so LLVM can
+# vectorize the reduction) and contracted to FMA. No nnan/ninf/arcp flags: NaN/inf semantics
+# and every zero guard stay exact; results are deterministic for a given build. It is 4-5x
+# faster than the strict sequential sum and differs from it by float32 rounding only.
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _dot(phi, w, th, T):
+    """Σ_k φ_wk θ_k (float32)."""
+    s = np.float32(0.0)
+    for k in range(T):
+        s += phi[w, k] * th[k]
+    return s
 
 
 @njit(cache=True, nogil=True)
@@ -79,13 +65,12 @@ def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
             nw = data[i] * tok_weight[w]
             if nw == 0.0:
                 continue
-            row = phi[w]
-            p = _dot(row, th, T)
+            p = _dot(phi, w, th, T)
             if p < EPS:
                 continue
             alpha = nw / p
             for k in range(T):
-                ntd[k] += alpha * row[k]
+                ntd[k] += alpha * phi[w, k]
         s = np.float32(0.0)
         for k in range(T):
             v = th[k] * ntd[k]
@@ -138,7 +123,7 @@ def _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik,
         if data[i] * tok_weight[w] == 0.0:
             continue
         m = tok_mod[w]
-        p = _dot(phi[w], th, T)
+        p = _dot(phi, w, th, T)
         n = data[i]
         n_tok[m] += n
         if p < EPS:
@@ -193,6 +178,10 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
     th = np.empty(T, dtype=np.float32)
     ntd = np.empty(T, dtype=np.float32)
     n_dm = np.empty(M, dtype=np.float64)
+    L = 0
+    for d in range(d0, d1):
+        L = max(L, indptr[d + 1] - indptr[d])
+    pv = np.empty(L, dtype=np.float32)  # p_dw of the current document
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
@@ -209,19 +198,24 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
             if nw == 0.0:
                 continue
             m = tok_mod[w]
-            row = phi[w]
-            p = _dot(row, th, T)
+            p = _dot(phi, w, th, T)
+            pv[i - a] = p
             n = data[i]
             n_tok[m] += n
             if p < EPS:
                 n_zero[m] += 1.0
                 loglik[m] += n * np.log(n / n_dm[m])
                 continue
-            loglik[m] += n * np.log(np.float64(p))
             alpha = nw / p
-            acc = nwt_raw[w]
             for k in range(T):
-                acc[k] += alpha * th[k]
+                nwt_raw[w, k] += alpha * th[k]
+        for i in range(a, b):  # logs in a separate loop: keeps the loop above call-free
+            w = indices[i]
+            if data[i] * tok_weight[w] == 0.0:
+                continue
+            p = pv[i - a]
+            if p >= EPS:
+                loglik[tok_mod[w]] += data[i] * np.log(np.float64(p))
         for k in range(T):
             theta_out[d, k] = th[k]
 

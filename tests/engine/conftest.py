@@ -56,3 +56,9 @@ def kernels_ready():
 @pytest.fixture
 def planted(kernels_ready):
     return planted_corpus()
+
+
+@pytest.fixture
+def make_corpus(kernels_ready):
+    """The :func:`planted_corpus` builder (call it with options)."""
+    return planted_corpus
