@@ -29,7 +29,7 @@ __all__ = [
     "Score", "Perplexity", "HeldOutPerplexity", "SparsityPhi", "SparsityTheta", "TopicKernel",
     "BackgroundTokensRatio", "TopicMass", "Coherence", "TopicDistance", "ClassPrecision",
     "SCORES", "SCORE_NAMES", "ScoreSet", "default_scores", "score_from_dict", "perplexity_of",
-    "cooccurrence", "Cooccurrence", "npmi_coherence", "top_token_ids",
+    "cooccurrence", "Cooccurrence", "npmi_coherence", "top_token_ids", "align_counts",
 ]
 
 EPS = 1e-37  # BigARTM's eps for "zero" in sparsity scores
@@ -229,6 +229,27 @@ class HeldOutPerplexity(Score):
             ll, nt = loglik_of(model.phi, theta, self.n_dw, np.asarray(model.token_modality), len(mods))
             per = perplexity_of(dict(zip(mods, ll)), dict(zip(mods, nt)), mods)
         return {"holdout_" + k: v for k, v in per.items()}
+
+
+def align_counts(other, corpus) -> sp.csr_matrix:
+    """n_dw of corpus ``other`` re-indexed onto ``corpus``'s vocabulary, shape (D', W): tokens
+    are matched by (modality, token) string; tokens ``corpus`` lacks are dropped. Used to score a
+    held-out corpus imported separately (same preprocessing) against a model of ``corpus``."""
+    import pandas as pd
+
+    key = lambda v: pd.MultiIndex.from_arrays([v["modality"].astype(str), v["token"].astype(str)])  # noqa: E731
+    target = key(corpus.vocab)
+    if target.has_duplicates:
+        target = target.drop_duplicates()
+    pos = target.get_indexer(key(other.vocab))  # other's token id -> corpus token id or -1
+    m = sp.csr_matrix(other.n_dw).tocoo()
+    keep = pos[m.col] >= 0
+    out = sp.csr_matrix((m.data[keep].astype(np.float32), (m.row[keep], pos[m.col[keep]])),
+                        shape=(m.shape[0], corpus.n_tokens))
+    out.sum_duplicates()
+    out.sort_indices()
+    out.indices = out.indices.astype(np.int32)
+    return out
 
 
 # --------------------------------------------------------------------------- sparsity

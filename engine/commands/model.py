@@ -42,7 +42,7 @@ class StopFlag:
 def run_training(corpus, config, *, name: str | None = None, workspace=None,
                  on_report: Callable[[IterationReport], None] | None = None,
                  stop: StopFlag | None = None, phi0=None, run_id: str | None = None,
-                 labels: dict[str, str] | None = None):
+                 labels: dict[str, str] | None = None, held_out=None):
     """Train ``config.iterations`` passes on ``corpus``; return the :class:`engine.run.Run`.
 
     Each pass is one :meth:`Trainer.step`; its report goes into the run history and to
@@ -50,14 +50,15 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
     computed once more on the final model (as on a last iteration) and the run is marked
     ``"stopped"``; otherwise ``"finished"``. An exception marks it ``"failed"`` (saved with the
     message when ``workspace`` is given) and propagates. With ``workspace`` the run is saved.
-    ``labels`` (topic name -> label) are stored with the model.
+    ``labels`` (topic name -> label) are stored with the model; ``held_out`` (a (D', W) count
+    matrix over the corpus vocabulary) adds held-out perplexity to the scores.
     """
     from ..model import Trainer
     from ..run import new_run, save_run
     from ..scores import ScoreSet
 
     trainer = Trainer(corpus, config, phi0=phi0)
-    score_set = ScoreSet.from_config(config.scores)
+    score_set = ScoreSet.from_config(config.scores, held_out=held_out)
     run = new_run(corpus, config.to_dict(), trainer.model, name=name, run_id=run_id)
     run.status = "running"
     labels = dict(labels or {})
@@ -78,7 +79,7 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
         run.model = final_model()
         if run.iteration < config.iterations:
             run.status = "stopped"
-            extra = _final_scores(trainer, config, run)
+            extra = _final_scores(trainer, config, run, held_out)
             if extra and on_report is not None:
                 on_report(IterationReport(iteration=run.iteration, seconds=0.0, tau={}, scores=extra))
         else:
@@ -105,7 +106,7 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
     return run
 
 
-def _final_scores(trainer, config, run) -> dict:
+def _final_scores(trainer, config, run, held_out=None) -> dict:
     """Scores of the final model computed as on a last pass (stopped runs), recorded in ``run``."""
     ctx = getattr(trainer, "last_context", None)
     if ctx is None or run.iteration == 0:
@@ -114,7 +115,7 @@ def _final_scores(trainer, config, run) -> dict:
 
     act = run.active_scores()
     have = set(act.loc[act["iteration"] == run.iteration, "score"]) if not act.empty else set()
-    values = ScoreSet.from_config(getattr(config, "scores", {})).compute(replace(ctx, last=True))
+    values = ScoreSet.from_config(getattr(config, "scores", {}), held_out=held_out).compute(replace(ctx, last=True))
     extra = {k: v for k, v in values.items() if k not in have}
     if extra:
         run.record(IterationReport(iteration=run.iteration, seconds=0.0, tau={}, scores=extra))
@@ -371,6 +372,13 @@ def cmd_train(args) -> int:
             raise InputError(f"none of the seed words in {args.seeds} is in the vocabulary of {corpus.name!r}")
         reg, labels = seed_regularizer(lexicon, config.n_topics, args.seeds_tau, args.seeds_sparse)
         config = config.with_changes(regularizers=tuple(config.regularizers) + (reg,)).validate()
+    held_out = None
+    if args.holdout_corpus:
+        from ..scores import align_counts
+
+        held_out = align_counts(ws.load_corpus(args.holdout_corpus), corpus)
+        if held_out.nnz == 0:
+            raise InputError(f"held-out corpus {args.holdout_corpus!r} shares no token with {corpus.name!r}")
     bar = ProgressBar(config.iterations)
     out = sys.stdout
 
@@ -391,7 +399,7 @@ def cmd_train(args) -> int:
     try:
         bar.update(0)
         run = run_training(corpus, config, name=args.name, workspace=ws, on_report=on_report, stop=stop,
-                           phi0=phi0, labels=labels)
+                           phi0=phi0, labels=labels, held_out=held_out)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -556,6 +564,9 @@ def register(sub, common) -> None:
                    help="τ of the seed regularizer (in counts, default 100)")
     p.add_argument("--seeds-sparse", action="store_true", dest="seeds_sparse",
                    help="also push seed words out of the other subject topics")
+    p.add_argument("--holdout-corpus", default=None, dest="holdout_corpus", metavar="NAME",
+                   help="a stored corpus of other documents (same preprocessing): adds held-out "
+                        "perplexity (Θ inferred with Φ fixed) every 5 iterations and on the last")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--name", default=None, help="run name (default: the run id)")

@@ -237,3 +237,15 @@ def test_train_with_seed_lexicon(text_ws, capsys, tmp_path):
     rc, _, err = run_cli(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "2",
                           "--iterations", "1", "--seeds", str(csv)], capsys)
     assert rc == 2 and "none of the seed words" in err
+
+
+def test_train_with_holdout_corpus(ws, capsys, kernels_ready):
+    from conftest import planted_corpus
+
+    ws.save_corpus(planted_corpus(extra_modality="@labels", seed=11, n_docs=30), "planted_test")
+    rc, out, err = run_cli(["train", "--workspace", str(ws.root), "--corpus", "planted", "--topics", "3",
+                            "--iterations", "6", "--jsonl", "--holdout-corpus", "planted_test"], capsys)
+    assert rc == 0, err
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert [("holdout_perplexity" in o) for o in objs] == [False] * 4 + [True, True]
+    assert objs[-1]["holdout_perplexity"] < objs[0]["perplexity"]

@@ -273,3 +273,14 @@ def test_holdout_perplexity_default_inference_close_to_train(kernels_ready):
     assert train * 0.8 < out["holdout_perplexity"] < train * 1.25
     uniform = HeldOutPerplexity(n_dw=held, infer=lambda m, n: np.full((3, n.shape[0]), 1 / 3)).compute(tr.last_context)
     assert uniform["holdout_perplexity"] > out["holdout_perplexity"] * 1.5
+
+
+def test_align_counts_maps_tokens_by_string():
+    a = make_corpus(np.array([[1, 2, 0]]), ["x", "y", "z"], ["@default_class"] * 3)
+    b = make_corpus(np.array([[5, 1, 3, 2]]), ["z", "q", "x", "y"], ["@default_class", "@default_class", "@labels",
+                                                                    "@default_class"])
+    from engine.scores import align_counts
+
+    out = align_counts(b, a)
+    assert out.shape == (1, 3)
+    assert out.toarray().tolist() == [[0.0, 2.0, 5.0]]  # x@labels and q are not in a
