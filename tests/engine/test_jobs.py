@@ -419,3 +419,23 @@ def test_snapshot_top_tokens_and_model_view(jobs, planted):
     frame = snap.scores_frame()
     assert set(frame.columns) == {"iteration", "score", "value"} and frame["iteration"].max() == 30
     assert snap.progress == 1.0 and snap.eta_seconds is None
+
+
+def test_top_tokens_by_modality_matches_a_full_sort():
+    from engine.jobs.snapshot import modality_rows, top_tokens_by_modality
+
+    rng = np.random.default_rng(3)
+    phi = rng.random((50, 4)).astype(np.float32)
+    phi[phi < 0.6] = 0  # ties at zero
+    phi[:, 3] = 0  # a dead topic
+    phi[0:3, 0] = phi[3, 0] = 0.99  # ties at the top
+    tm = np.array([0] * 40 + [1] * 10, np.int32)
+    tokens = np.array([f"t{i}" for i in range(50)], dtype=object)
+    top = top_tokens_by_modality(phi, modality_rows(tm, ["@a", "@b"]), tokens, 5)
+    assert set(top) == {"@a", "@b"}
+    for m, rows in (("@a", np.arange(40)), ("@b", np.arange(40, 50))):
+        for t in range(4):
+            col = phi[rows, t]
+            want = [(f"t{rows[i]}", float(col[i])) for i in np.argsort(-col, kind="stable")[:5] if col[i] > 0]
+            assert list(top[m][t]) == want
+    assert top["@a"][3] == ()
