@@ -605,6 +605,8 @@ class _Reader:
 
     def value(self):
         ch = self._peek()
+        if not ch:
+            raise ConfigError(f"regularizer syntax: unexpected end of {self.s!r} (a value is missing)")
         if ch == "[":
             self.i += 1
             out = []

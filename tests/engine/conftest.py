@@ -11,10 +11,11 @@ from engine.corpus import DEFAULT_MODALITY, Corpus
 
 def planted_corpus(n_topics: int = 3, words_per_topic: int = 6, n_docs: int = 60,
                    doc_len: int = 40, seed: int = 0, extra_modality: str | None = None,
-                   n_background_words: int = 0, empty_docs: int = 0) -> Corpus:
+                   n_background_words: int = 0, empty_docs: int = 0, noise: int = 0) -> Corpus:
     """Block-diagonal corpus: document d is about topic d % K and uses only that topic's
     words (plus ``n_background_words`` shared words, if any). Token ``w{t}_{j}`` belongs to
     topic t. With ``extra_modality`` every document also carries a label token ``label{t}``.
+    ``noise`` tokens per document are drawn uniformly from all words (topics then overlap).
     ``empty_docs`` all-zero rows are appended.
     """
     rng = np.random.default_rng(seed)
@@ -34,6 +35,9 @@ def planted_corpus(n_topics: int = 3, words_per_topic: int = 6, n_docs: int = 60
         if n_background_words:
             rows[d, W0:W0 + n_background_words] = rng.multinomial(
                 doc_len // 4, np.full(n_background_words, 1 / n_background_words))
+        if noise:
+            n_words = W0 + n_background_words
+            rows[d, :n_words] += rng.multinomial(noise, np.full(n_words, 1 / n_words))
         if extra_modality:
             rows[d, W - n_topics + t] = 1
     n_dw = sp.csr_matrix(rows)
