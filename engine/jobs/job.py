@@ -17,6 +17,7 @@ import numpy as np
 from .. import checkpoint as ckpt
 from ..errors import ConfigError, EngineError
 from ..run import new_run, new_run_id, save_run
+from ..storage import validate_name
 from ..topic_model import IterationReport, TopicModel
 from .snapshot import Branch, JobPermissionError, JobStatus, Snapshot, modality_rows
 from .slots import PROCESS_SLOTS, RunSlots
@@ -78,7 +79,7 @@ class TrainingJob:
                 raise ConfigError(f"phi0 must have shape {shape} (tokens × topics), got {np.shape(phi0)}")
         self.workspace = workspace
         self.corpus = corpus
-        self.run_id = run_id or new_run_id()
+        self.run_id = validate_name(run_id, "run id") if run_id else new_run_id()
         self.job_id = self.run_id
         self.name = name or self.run_id
         self.phi0 = phi0
@@ -111,7 +112,6 @@ class TrainingJob:
         self._last_ckpt_time = time.monotonic()
         self._iteration = 0
         self._run = None  # engine.run.Run: history with branches, saved on finish/stop
-        self._versions: dict[int, int] = {}
         self._modality_rows = None
         self.created_at = time.time()
         self._snapshot = Snapshot(job_id=self.job_id, run_id=self.run_id, name=self.name,
@@ -286,12 +286,16 @@ class TrainingJob:
             return new
 
     def more(self, k: int, owner: str | None = None):
-        """Run ``k`` more passes (also after the job finished or was stopped)."""
-        if int(k) < 1:
+        """``k`` more passes: a live job's target grows by ``k``; a finished or stopped job
+        continues from where it ended for ``k`` passes."""
+        if isinstance(k, bool) or int(k) < 1:
             raise ConfigError(f"more(k): k must be ≥ 1, got {k}")
         self._check(owner)
         with self._cv:
-            base = max(self._iteration, int(self._config.iterations))
+            if self._snapshot.status in (JobStatus.FINISHED, JobStatus.STOPPED):
+                base = self._iteration
+            else:
+                base = max(self._iteration, int(self._config.iterations))
             cfg = self.update_config(lambda c: c.with_changes(iterations=base + int(k)), owner)
             if self._snapshot.status in (JobStatus.FINISHED, JobStatus.STOPPED):
                 self._revive()
@@ -392,10 +396,7 @@ class TrainingJob:
                 with self._cv:
                     self._publish(status=JobStatus.PAUSED)
                     self._cv.wait_for(lambda: self._want != "pause" or self._rollback_to is not None)
-                    if self._want == "stop":
-                        stop = True
-                    else:
-                        stop = False
+                    stop = self._want == "stop"
                 if stop:
                     return self._end(JobStatus.STOPPED)
         except BaseException as e:  # noqa: BLE001 - a job must never lose an error
@@ -471,7 +472,6 @@ class TrainingJob:
         self._iteration = int(report.iteration)
         self._reports = self._reports + (report,)
         self._run.record(report)
-        self._versions[self._iteration] = version
         recent = [r.seconds for r in self._reports[-5:]]
         spi = sum(recent) / len(recent) if recent else None
         total = int(self._config.iterations)
