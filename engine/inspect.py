@@ -68,44 +68,49 @@ def top_tokens(model: TopicModel, vocab, n: int = 10, modality: str | None = Non
     if n < 1:
         raise InputError(f"n must be >= 1, got {n}")
     vocab = _vocab_frame(vocab)
-    phi = np.asarray(model.phi, dtype=np.float64)
+    phi = np.asarray(model.phi)
     codes = np.asarray(model.token_modality)
     mods = list(model.modalities)
     if modality is not None and modality not in mods:
         raise InputError(f"unknown modality {modality!r}; the model has {', '.join(mods)}")
-    pw = token_marginal(model, vocab) if relevance_lambda < 1.0 else None
     lam = float(relevance_lambda)
+    pw = token_marginal(model, vocab) if lam < 1.0 else None
     idx = model.topic_indices("all" if topics is None else topics)
-    toks = vocab["token"].astype(str).to_numpy()
+    toks = vocab["token"].to_numpy().astype(object)
+    cols = ["topic", "label", "rank", "token", "modality", "p_wt", "relevance"]
+    names = np.asarray(model.topic_names, dtype=object)
+    labels = np.asarray([model.label(t) for t in range(model.n_topics)], dtype=object)
     parts = []
     for mi, m in enumerate(mods):
         if modality is not None and m != modality:
             continue
         rows = np.flatnonzero(codes == mi)
-        if len(rows) == 0:
+        if len(rows) == 0 or len(idx) == 0:
             continue
-        sub = phi[rows][:, idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logp = np.where(sub > 0, np.log(np.where(sub > 0, sub, 1.0)), -np.inf)
-            if pw is not None:
-                lpw = np.log(np.where(pw[rows] > 0, pw[rows], 1.0))[:, None]
-                rel = lam * logp + (1 - lam) * (logp - lpw)
-            else:
+        sub = np.ascontiguousarray(phi[rows][:, idx].T, dtype=np.float64)  # (T', W_m)
+        with np.errstate(divide="ignore"):
+            logp = np.log(sub)  # -inf where φ = 0
+            if pw is None:
                 rel = logp
+            else:
+                lpw = np.log(np.where(pw[rows] > 0, pw[rows], 1.0))[None, :]
+                rel = logp - (1.0 - lam) * lpw
         k = min(n, len(rows))
-        for j, t in enumerate(idx):
-            col = rel[:, j]
-            cand = np.argpartition(-col, k - 1)[:k] if k < len(col) else np.arange(len(col))
-            order = cand[np.lexsort((rows[cand], -col[cand]))]
-            order = order[sub[order, j] > 0]
-            if len(order) == 0:
-                continue
-            parts.append(pd.DataFrame({
-                "topic": model.topic_names[t], "label": model.label(t),
-                "rank": np.arange(1, len(order) + 1), "token": toks[rows[order]], "modality": m,
-                "p_wt": sub[order, j], "relevance": col[order], "_t": j, "_m": mi,
-            }))
-    cols = ["topic", "label", "rank", "token", "modality", "p_wt", "relevance"]
+        cand = np.argpartition(-rel, k - 1, axis=1)[:, :k] if k < len(rows) else np.tile(np.arange(len(rows)), (len(idx), 1))
+        # order the k candidates of every topic by relevance, ties by token id
+        cr = np.take_along_axis(rel, cand, axis=1)
+        order = np.lexsort((rows[cand], -cr), axis=-1)
+        cand = np.take_along_axis(cand, order, axis=1)
+        cr = np.take_along_axis(cr, order, axis=1)
+        cp = np.take_along_axis(sub, cand, axis=1)
+        ok = cp > 0
+        tt = np.repeat(np.arange(len(idx)), k).reshape(len(idx), k)
+        rank = np.cumsum(ok, axis=1)
+        parts.append(pd.DataFrame({
+            "topic": names[idx[tt[ok]]], "label": labels[idx[tt[ok]]], "rank": rank[ok],
+            "token": toks[rows[cand[ok]]], "modality": m, "p_wt": cp[ok], "relevance": cr[ok],
+            "_t": tt[ok], "_m": mi,
+        }))
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=float if c in ("p_wt", "relevance") else object)
                              for c in cols})
@@ -124,7 +129,7 @@ def top_documents(model: TopicModel, corpus, topic, n: int = 10) -> pd.DataFrame
     Returns DataFrame[rank, doc, id, theta, snippet] (+ ``date`` / ``title`` when the corpus has
     them); ``doc`` is the row index in the corpus.
     """
-    t = int(model.topic_indices(topic)[0])
+    t = int(model.topic_indices(topic if isinstance(topic, (str, list, tuple)) else [topic])[0])
     th = np.asarray(model.theta[t], dtype=np.float64)
     k = min(n, len(th))
     if k == 0:
@@ -254,7 +259,7 @@ def topic_summary(model: TopicModel, corpus=None, modality: str | None = None, t
     document co-occurrence in ``corpus``; NaN without a corpus or for a dead topic), dead, and
     top_tokens (the first ``n_tokens`` tokens joined by ", ").
     """
-    from .scores import cooccurrence, npmi_coherence, p_t_given_w, top_token_ids
+    from .scores import coherence_per_topic, cooccurrence, p_t_given_w, top_token_ids
 
     mods = list(model.modalities)
     m = modality or mods[0]
@@ -275,14 +280,12 @@ def topic_summary(model: TopicModel, corpus=None, modality: str | None = None, t
     all_t = np.arange(model.n_topics)
     coh = np.full(model.n_topics, np.nan)
     if corpus is not None:
-        co = cooccurrence(corpus)
-        for t, ids in zip(all_t, top_token_ids(np.asarray(model.phi), mask, all_t, top_k)):
-            if not dead[t]:
-                coh[t] = npmi_coherence(co, ids)
-    vocab_tokens = (corpus.vocab["token"] if corpus is not None else None)
+        live = all_t[~dead]
+        vals = coherence_per_topic(cooccurrence(corpus), top_token_ids(np.asarray(model.phi), mask, live, top_k))
+        coh[live] = vals
+    vocab_tokens = corpus.vocab["token"].to_numpy().astype(object) if corpus is not None else None
     tops = top_token_ids(np.asarray(model.phi), mask, all_t, n_tokens)
-    words = [", ".join(map(str, vocab_tokens.to_numpy()[ids])) if vocab_tokens is not None else ""
-             for ids in tops]
+    words = [", ".join(map(str, vocab_tokens[ids])) if vocab_tokens is not None else "" for ids in tops]
     mass = n_t / n_t.sum()
     return pd.DataFrame({
         "topic": model.topic_names, "label": [model.label(t) for t in all_t],

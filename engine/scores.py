@@ -29,7 +29,8 @@ __all__ = [
     "Score", "Perplexity", "HeldOutPerplexity", "SparsityPhi", "SparsityTheta", "TopicKernel",
     "BackgroundTokensRatio", "TopicMass", "Coherence", "TopicDistance", "ClassPrecision",
     "SCORES", "SCORE_NAMES", "ScoreSet", "default_scores", "score_from_dict", "perplexity_of",
-    "cooccurrence", "Cooccurrence", "npmi_coherence", "top_token_ids", "align_counts",
+    "cooccurrence", "Cooccurrence", "npmi_coherence", "coherence_per_topic", "top_token_ids",
+    "align_counts",
 ]
 
 EPS = 1e-37  # BigARTM's eps for "zero" in sparsity scores
@@ -464,19 +465,18 @@ def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int)
     """For each topic in ``topics`` the ids (global rows of Φ) of its k largest φ_wt within
     ``mask``, by decreasing φ (ties by token id); zero-probability tokens are left out."""
     rows = np.flatnonzero(mask)
-    sub = phi[rows]
-    out = []
-    for t in topics:
-        col = sub[:, t]
-        kk = min(k, len(col))
-        if kk == 0:
-            out.append(np.zeros(0, dtype=np.int64))
-            continue
-        part = np.argpartition(-col, kk - 1)[:kk] if kk < len(col) else np.arange(len(col))
-        order = part[np.lexsort((part, -col[part]))]
-        order = order[col[order] > 0]
-        out.append(rows[order])
-    return out
+    topics = np.asarray(topics, dtype=np.int64)
+    kk = min(k, len(rows))
+    if kk == 0 or len(topics) == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in topics]
+    sub = np.ascontiguousarray(np.asarray(phi)[rows][:, topics].T)  # (T', W_m), rows contiguous
+    cand = np.argpartition(-sub, kk - 1, axis=1)[:, :kk] if kk < len(rows) else \
+        np.tile(np.arange(len(rows)), (len(topics), 1))
+    val = np.take_along_axis(sub, cand, axis=1)
+    order = np.lexsort((cand, -val), axis=-1)
+    cand = np.take_along_axis(cand, order, axis=1)
+    val = np.take_along_axis(val, order, axis=1)
+    return [rows[c[v > 0]] for c, v in zip(cand, val)]
 
 
 def npmi_coherence(co: Cooccurrence, ids: np.ndarray, joint_counts: np.ndarray | None = None) -> float:
@@ -504,6 +504,22 @@ def npmi_coherence(co: Cooccurrence, ids: np.ndarray, joint_counts: np.ndarray |
     vals[one] = 1.0
     vals[mid] = np.log(pj[mid] / (pu[mid] * pv[mid])) / -np.log(pj[mid])
     return float(vals.mean())
+
+
+def coherence_per_topic(co: Cooccurrence, tops: list[np.ndarray]) -> list[float]:
+    """:func:`npmi_coherence` of every id list in ``tops``, from one co-occurrence product over
+    the union of the ids (instead of one per topic)."""
+    if not tops:
+        return []
+    union = np.unique(np.concatenate(tops)).astype(np.int64)
+    counts = co.pair_counts(union) if len(union) else np.zeros((0, 0))
+    loc_of = np.searchsorted(union, np.concatenate(tops)) if len(union) else np.zeros(0, np.int64)
+    out, a = [], 0
+    for ids in tops:
+        loc = loc_of[a:a + len(ids)]
+        a += len(ids)
+        out.append(npmi_coherence(co, ids, counts[np.ix_(loc, loc)]))
+    return out
 
 
 @_register
@@ -536,14 +552,7 @@ class Coherence(Score):
         if len(idx) == 0:
             return {}
         co = cooccurrence(ctx.corpus)
-        tops = top_token_ids(model.phi, mask, idx, self.top_k)
-        union = np.unique(np.concatenate(tops)) if tops else np.zeros(0, np.int64)
-        counts = co.pair_counts(union)  # one sparse product for all topics
-        at = {int(w): i for i, w in enumerate(union)}
-        vals = []
-        for ids in tops:
-            loc = np.array([at[int(w)] for w in ids], dtype=np.int64)
-            vals.append(npmi_coherence(co, ids, counts[np.ix_(loc, loc)]))
+        vals = coherence_per_topic(co, top_token_ids(model.phi, mask, idx, self.top_k))
         vals = [v for v in vals if np.isfinite(v)]
         if not vals:
             return {}
