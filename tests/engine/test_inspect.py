@@ -87,6 +87,7 @@ def test_top_documents_and_doc_topics(tiny):
     assert df.id.tolist() == ["b", "c"]
     assert df.theta.tolist() == pytest.approx([0.9, 0.5])
     assert df.snippet.iloc[0] == "stock market"
+    assert top_documents(model, corpus, 1, n=2).id.tolist() == ["b", "c"]  # by index too
     dt = doc_topics(model, 0)
     assert dt.topic.tolist() == ["topic_0", "topic_1"]
     assert dt.label.tolist() == ["topic_0", "finance"]
