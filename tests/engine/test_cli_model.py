@@ -249,3 +249,31 @@ def test_train_with_holdout_corpus(ws, capsys, kernels_ready):
     objs = [json.loads(line) for line in out.splitlines()]
     assert [("holdout_perplexity" in o) for o in objs] == [False] * 4 + [True, True]
     assert objs[-1]["holdout_perplexity"] < objs[0]["perplexity"]
+
+
+def test_transform_file_lines_and_progress_bar(text_ws, capsys, tmp_path):
+    import io
+
+    from engine.commands.model import ProgressBar
+
+    assert main(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "3",
+                 "--iterations", "15", "--name", "n3"]) == 0
+    capsys.readouterr()
+    f = tmp_path / "new.txt"
+    f.write_text("stock market price\n\nkitten and puppy at the vet\nzzz qqq\n", encoding="utf-8")
+    rc, out, err = run_cli(["transform", "--workspace", str(text_ws.root), "n3", "--file", str(f), "--lines"], capsys)
+    assert rc == 0, err
+    res = json.loads(out)
+    assert [r["text"] for r in res] == [0, 1, 2] and [r["tokens"] for r in res] == [3, 3, 0]
+    assert res[0]["topics"][0]["topic"] != res[1]["topics"][0]["topic"]
+    assert res[2]["topics"] == []  # no known word: no topic
+    rc, _, err = run_cli(["transform", "--workspace", str(text_ws.root), "n3", "--file", str(tmp_path / "no.txt")],
+                         capsys)
+    assert rc == 2 and "does not exist" in err
+    s = io.StringIO()
+    bar = ProgressBar(4, stream=s, force=True)
+    bar.update(2)
+    assert "[" + "#" * 15 + "." * 15 + "] 2/4" in s.getvalue()
+    quiet = io.StringIO()
+    ProgressBar(4, stream=quiet).update(1)  # not a terminal: nothing drawn
+    assert quiet.getvalue() == ""
