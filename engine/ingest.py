@@ -31,7 +31,9 @@ SAMPLE_FILE = "uk_commons_speeches.jsonl.gz"
 _ID_NAMES = ("id", "doc_id", "docid", "document_id", "uid", "key", "name", "filename")
 _DATE_NAMES = ("date", "datetime", "published", "pub_date", "timestamp", "time", "created_at",
                "created", "year")
-AUTO_MIN_DF_DOCS = 20  # corpora with at least this many documents get min_df=2 by default
+AUTO_MIN_DF_DOCS = 20
+_LANG_ALIASES = {"english": "en", "russian": "ru", "german": "de", "spanish": "es", "dutch": "nl",
+                 "french": "fr", "italian": "it", "portuguese": "pt", "ukrainian": "uk"}  # corpora with at least this many documents get min_df=2 by default
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ class ImportOptions:
         return cls(**d)
 
     def validated(self) -> "ImportOptions":
+        lang = _LANG_ALIASES.get(str(self.lang or "auto").strip().lower(), str(self.lang or "auto").strip().lower())
+        if not re.fullmatch(r"auto|[a-z]{2,3}", lang):
+            raise InputError(f"language {self.lang!r}: use a two-letter code (en, ru, de, es, nl, ...) or auto")
         mods = {}
         for col, name in (self.modalities or {}).items():
             name = str(name).strip()
@@ -122,7 +127,7 @@ class ImportOptions:
             raise InputError(f"min_length must be ≥ 1, got {self.min_length}")
         T.resolve_df_bound(self.min_df, 1, "min_df")
         T.resolve_df_bound(self.max_df, 1, "max_df")
-        return ImportOptions(**{**self.to_dict(), "modalities": mods})
+        return ImportOptions(**{**self.to_dict(), "modalities": mods, "lang": lang})
 
 
 @dataclass

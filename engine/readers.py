@@ -402,11 +402,10 @@ def read_json_array(text: str, path: Path, digest: str, limit=None) -> TableSour
 
 
 def read_csv(text: str, path: Path, digest: str, sep: str | None = None, limit=None) -> TableSource:
-    if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
-        except csv.Error:
-            sep = ","
+    if sep is None:  # the header line decides: prose in the rows fools csv.Sniffer
+        header = text.lstrip("\ufeff").split("\n", 1)[0]
+        counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+        sep = max(counts, key=counts.get) if max(counts.values()) > 0 else ","
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, nrows=limit)
     except pd.errors.EmptyDataError:

@@ -424,3 +424,13 @@ def test_zip_without_txt_files(tmp_path):
         z.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(InputError, match=r"sheet\.xlsx: contains no \.txt files"):
         build_corpus(zpath)
+
+
+def test_csv_delimiter_from_header_and_language_aliases(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text('id;text\n1;"Cats, dogs; and mice"\n2;"Mice, cats"\n', encoding="utf-8")
+    c = build_corpus(path, ImportOptions(min_df=1, lang="English"))
+    assert c.documents["id"].tolist() == ["1", "2"]
+    assert c.manifest["preprocessing"]["lang"] == "en"
+    with pytest.raises(InputError, match="two-letter code"):
+        build_corpus(path, ImportOptions(lang="klingon language"))
