@@ -196,21 +196,28 @@ def token_topic_table(model: TopicModel, corpus, d: int) -> tuple[pd.DataFrame, 
     return table, mat
 
 
-def transform(run, corpus, texts: list[str], passes: int | None = None) -> pd.DataFrame:
-    """Topics of new texts: vectorize with the corpus' preprocessing, then infer θ with Φ fixed.
+def transform(run, corpus, texts: list[str], passes: int | None = None, method: str = "em") -> pd.DataFrame:
+    """Topics of new texts: vectorize with the corpus' preprocessing, then infer θ with Φ fixed
+    (``method="em"``: BigARTM's transform, ``passes`` inner iterations) or in one pass
+    (``method="one_pass"``: θ_td = Σ_w (n_dw/n_d) norm_t(φ_wt n_t), TARTM; instant).
 
     Returns DataFrame with one row per text: ``text`` (index in ``texts``), ``tokens`` (number of
     in-vocabulary tokens found) and one column per topic name with θ_td (all 0 for a text with
     no known token).
     """
     from .ingest import vectorize_texts
-    from .model import infer_theta
+    from .model import infer_theta, one_pass_theta
 
+    if method not in ("em", "one_pass"):
+        raise InputError(f"transform method must be 'em' or 'one_pass', got {method!r}")
     texts = [str(t) for t in texts]
     n_dw, _seq = vectorize_texts(corpus, texts)
     model = run.model if hasattr(run, "model") else run
-    kw = {} if passes is None else {"inner_passes": int(passes)}
-    theta = np.asarray(infer_theta(model, n_dw, **kw), dtype=np.float64)  # (T, n)
+    if method == "one_pass":
+        theta = np.asarray(one_pass_theta(model, n_dw), dtype=np.float64)
+    else:
+        kw = {} if passes is None else {"inner_passes": int(passes)}
+        theta = np.asarray(infer_theta(model, n_dw, **kw), dtype=np.float64)  # (T, n)
     out = pd.DataFrame({"text": np.arange(len(texts)), "tokens": np.asarray(n_dw.sum(axis=1)).ravel()})
     for j, name in enumerate(model.topic_names):
         out[name] = theta[j]

@@ -502,7 +502,7 @@ def cmd_transform(args) -> int:
         except UnicodeDecodeError:
             raise InputError(f"file {path} is not UTF-8 text") from None
         texts = [line for line in raw.splitlines() if line.strip()] if args.lines else [raw]
-    df = transform(run, corpus, texts)
+    df = transform(run, corpus, texts, method="one_pass" if args.one_pass else "em")
     model = run.model
     out = []
     for i, row in df.iterrows():
@@ -600,6 +600,8 @@ def register(sub, common) -> None:
     g.add_argument("--text")
     g.add_argument("--file", help="UTF-8 text file ('-' for stdin)")
     p.add_argument("--lines", action="store_true", help="with --file: one document per line")
+    p.add_argument("--one-pass", action="store_true", dest="one_pass",
+                   help="one-pass estimate θ_td = Σ_w (n_dw/n_d) p(t|w) instead of EM inference")
     p.add_argument("--top", type=int, default=10, help="topics listed per text")
     p.set_defaults(func=cmd_transform)
 

@@ -190,6 +190,11 @@ def test_transform_new_text(text_ws, capsys):
     words = set(top_tokens(run.model, run.tokens, n=6, topics=[best]).token)
     assert words <= set(TOPIC_WORDS["sport"]) | {"football", "goal", "striker", "match", "league", "coach"}
     assert res["topics"][0]["p"] > 0.8
+    rc, out, err = run_cli(["transform", "--workspace", str(text_ws.root), "news3", "--one-pass",
+                            "--text", "The striker scored a goal in the football match"], capsys)
+    assert rc == 0, err
+    one = json.loads(out)
+    assert one["topics"][0]["topic"] == best and 0.5 < one["topics"][0]["p"] < 1.0 + 1e-6
 
 
 def test_python_m_engine_sigint_stops_and_saves(ws):
