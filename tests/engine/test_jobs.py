@@ -439,3 +439,48 @@ def test_top_tokens_by_modality_matches_a_full_sort():
             want = [(f"t{rows[i]}", float(col[i])) for i in np.argsort(-col, kind="stable")[:5] if col[i] > 0]
             assert list(top[m][t]) == want
     assert top["@a"][3] == ()
+
+
+def test_stop_or_pause_while_queued(workspace, planted, registry):
+    first = registry.get(registry.start(workspace, planted, cfg(iterations=100_000), owner="a"))
+    wait(first, lambda s: s.status == "running", "first running")
+    queued = registry.get(registry.start(workspace, planted, cfg(), owner="a"))
+    paused = registry.get(registry.start(workspace, planted, cfg(iterations=4), owner="a"))
+    wait(queued, lambda s: s.queue_position == 1, "queued")
+    queued.stop(owner="a")
+    snap = finished(queued)
+    assert snap.status == "stopped" and snap.iteration == 0 and not snap.saved
+    assert not (workspace.runs_dir / queued.run_id).exists()
+    paused.pause(owner="a")
+    wait(paused, lambda s: s.queue_position == 1, "moved up")
+    first.stop(owner="a")
+    wait(paused, lambda s: s.status == "paused", "paused without running a pass")
+    assert paused.snapshot().iteration == 0 and paused.model_view() is None
+    paused.resume(owner="a")
+    assert finished(paused).iteration == 4
+
+
+_SHUTDOWN_CHILD = textwrap.dedent("""
+    import sys
+    from engine.config import ModelConfig
+    from engine.jobs import default_registry
+    from engine.storage import Workspace
+    ws = Workspace(sys.argv[1])
+    reg = default_registry()
+    job = reg.get(reg.start(ws, ws.load_corpus("planted"),
+                            ModelConfig(n_topics=3, iterations=100_000, threads=1),
+                            owner="s", run_id="left-running"))
+    job.wait_for(lambda s: s.iteration >= 3, 60)
+    print("leaving", flush=True)  # the main thread ends with the job still running
+""")
+
+
+def test_interpreter_exit_stops_and_saves_running_jobs(workspace, planted):
+    workspace.save_corpus(planted, "planted")
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", _SHUTDOWN_CHILD, str(workspace.root)], env=env,
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert "leaving" in done.stdout
+    run = load_run(workspace, "left-running")
+    assert run.status == "stopped" and run.iteration >= 3
