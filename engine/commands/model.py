@@ -6,7 +6,6 @@ finishes the pass in progress, computes every score once more and saves the run 
 """
 from __future__ import annotations
 
-
 import json
 import math
 import signal
@@ -616,4 +615,3 @@ def register(sub, common) -> None:
 
 
 __all__ = ["register", "run_training", "config_from_args", "StopFlag", "score_line", "report_json"]
-

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from engine.corpus import Corpus
 from engine.errors import InputError, WorkspaceError
 from engine.run import (
-    Run, active_history, delete_run, export_run, list_runs, load_phi, load_run, new_run,
+    active_history, delete_run, export_run, list_runs, load_phi, load_run, new_run,
     rename_run, resolve_run_id, save_run, set_topic_labels,
 )
 from engine.storage import Workspace
