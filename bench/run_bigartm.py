@@ -118,46 +118,66 @@ def _regularizers(artm, T: int, reg: dict | None):
     return out
 
 
+class Session:
+    """One BigARTM model; :meth:`step` runs one offline pass and returns its wall seconds."""
+
+    def __init__(self, T: int, threads: int = 2, inner: int = 1, reuse_theta: bool = True,
+                 phi0: np.ndarray | None = None, reg: dict | None = None, scores: bool = True, bv=None):
+        artm = _artm()
+        self.bv = bv or batch_vectorizer()
+        self.scores = scores
+        n_bg = reg["n_background"] if reg else 0
+        model = artm.ARTM(topic_names=topic_names(T, n_bg), num_processors=threads, num_document_passes=inner,
+                          reuse_theta=reuse_theta, cache_theta=False, show_progress_bars=False)
+        if scores:
+            model.scores.add(artm.PerplexityScore(name="perplexity"))
+        for r in _regularizers(artm, T, reg):
+            model.regularizers.add(r)
+        model.initialize(self.bv.dictionary)
+        if phi0 is not None:
+            _, vocab = bench_data.load()
+            info, pwt = model.master.attach_model(model.model_pwt)
+            row_of = {w: i for i, w in enumerate(vocab)}
+            order = np.fromiter((row_of[t] for t in info.token), dtype=np.int64, count=len(info.token))
+            pwt[:, :] = phi0[order, :]
+            # BigARTM keeps using this buffer as its Φ until the first M-step replaces it:
+            # the array must outlive the model's first pass (else use-after-free, segfault).
+            self._attached = pwt
+        self.model = model
+
+    def step(self) -> float:
+        t0 = time.perf_counter()
+        self.model.fit_offline(self.bv, num_collection_passes=1)
+        return time.perf_counter() - t0
+
+    def perplexity(self) -> list[float]:
+        return [float(v) for v in self.model.score_tracker["perplexity"].value] if self.scores else []
+
+    def phi(self) -> np.ndarray:
+        """Φ (W, T) float32 in the vocabulary order of bench/data.py."""
+        _, vocab = bench_data.load()
+        return self.model.get_phi().reindex(vocab).to_numpy(np.float32)
+
+    def close(self) -> None:
+        self.model.dispose()
+
+
 def fit(T: int, threads: int = 2, inner: int = 1, reuse_theta: bool = True, passes: int = 20,
         phi0: np.ndarray | None = None, reg: dict | None = None, scores: bool = True,
         bv=None, return_phi: bool = True) -> dict:
     """Train BigARTM offline for ``passes`` passes; per-pass perplexity, sparsity and seconds."""
-    artm = _artm()
-
-    bv = bv or batch_vectorizer()
-    n_bg = reg["n_background"] if reg else 0
-    model = artm.ARTM(topic_names=topic_names(T, n_bg), num_processors=threads, num_document_passes=inner,
-                      reuse_theta=reuse_theta, cache_theta=False, show_progress_bars=False)
-    if scores:
-        model.scores.add(artm.PerplexityScore(name="perplexity"))
-        model.scores.add(artm.SparsityPhiScore(name="sparsity_phi", eps=0.0))
-    for r in _regularizers(artm, T, reg):
-        model.regularizers.add(r)
-    model.initialize(bv.dictionary)
-    if phi0 is not None:
-        _, vocab = bench_data.load()
-        info, pwt = model.master.attach_model(model.model_pwt)
-        row_of = {w: i for i, w in enumerate(vocab)}
-        order = np.fromiter((row_of[t] for t in info.token), dtype=np.int64, count=len(info.token))
-        pwt[:, :] = phi0[order, :]
-    seconds = []
-    for _ in range(passes):
-        t0 = time.perf_counter()
-        model.fit_offline(bv, num_collection_passes=1)
-        seconds.append(time.perf_counter() - t0)
+    s = Session(T, threads, inner, reuse_theta, phi0, reg, scores, bv)
+    seconds = [s.step() for _ in range(passes)]
     out = {"T": T, "threads": threads, "inner": inner, "reuse_theta": reuse_theta, "passes": passes,
            "reg": reg, "seconds": seconds}
     if scores:
-        out["perplexity"] = [float(v) for v in model.score_tracker["perplexity"].value]
-        out["sparsity_phi_bigartm"] = [float(v) for v in model.score_tracker["sparsity_phi"].value]
+        out["perplexity"] = s.perplexity()
     if return_phi:
-        phi_df = model.get_phi()
-        _, vocab = bench_data.load()
-        phi = phi_df.reindex(vocab).to_numpy(np.float32)
+        phi = s.phi()
         out["phi"] = phi
         out["sparsity_phi"] = float((phi == 0).mean())
         out["dead_topics"] = int((phi.sum(axis=0) == 0).sum())
-    model.dispose()
+    s.close()
     return out
 
 

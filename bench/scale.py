@@ -1,0 +1,209 @@
+"""Scaling: synthetic LDA corpora of 10^4, 10^5, 10^6 documents (mean length 100, W = 100,000).
+
+Generator (seeded): T_gen = 100 topics, φ_t ~ Dirichlet(0.05) over W words, θ_d ~ Dirichlet(0.1),
+document length ~ Poisson(100) (≥ 1), each token: z ~ θ_d, w ~ φ_z.  Cached under
+``bench/data/synth/D{docs}.npz`` (CSR, float32 counts).
+
+Every measurement runs in a fresh subprocess, so ``peak RSS`` (ru_maxrss) is that system's own
+peak while loading its input and training (the generator's memory is not counted):
+
+* engine: PLSA, 1 inner pass, reuse Θ, 2 threads, perplexity every pass;
+* BigARTM 0.9.2: the same configuration (2 processors), batches of 1000 docs prepared beforehand
+  from UCI files (preparation not timed).
+
+    bench/.venv/bin/python bench/scale.py --docs 10000 100000 --topics 20 100 --passes 5
+    bench/.venv/bin/python bench/scale.py --docs 1000000 --topics 100 --passes 3 --systems engine
+
+Prints seconds per pass (median over passes 2..P), seconds / (nnz·T) and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+import data as bench_data  # noqa: E402
+
+SYNTH = bench_data.DATA / "synth"
+W_SYNTH = 100_000
+
+
+def generate(D: int, W: int = W_SYNTH, T: int = 100, mean_len: int = 100, seed: int = 7,
+             block: int = 100_000) -> sp.csr_matrix:
+    """LDA-generated counts (D, W), built in blocks of documents to bound memory."""
+    rng = np.random.default_rng(seed)
+    phi = rng.dirichlet(np.full(W, 0.05), size=T)          # (T, W)
+    cdf = np.cumsum(phi, axis=1)
+    cdf /= cdf[:, -1:]
+    cdf_flat = (cdf + np.arange(T)[:, None]).ravel()          # row t lives in [t, t + 1]
+    del phi, cdf
+    parts = []
+    for d0 in range(0, D, block):
+        n = min(block, D - d0)
+        theta = rng.dirichlet(np.full(T, 0.1), size=n)        # (n, T)
+        lens = np.maximum(rng.poisson(mean_len, size=n), 1)
+        doc = np.repeat(np.arange(n, dtype=np.int64), lens)
+        tc = np.cumsum(theta, axis=1)
+        tc /= tc[:, -1:]
+        tc_flat = (tc + np.arange(n)[:, None]).ravel()        # row d lives in [d, d + 1]
+        z = np.searchsorted(tc_flat, doc + rng.random(len(doc))) - doc * T
+        z = np.clip(z, 0, T - 1)                               # topic of each token
+        w = np.searchsorted(cdf_flat, z + rng.random(len(doc))) - z * W
+        w = np.clip(w, 0, W - 1)                               # word of each token
+        m = sp.csr_matrix((np.ones(len(doc), np.float32), (doc, w)), shape=(n, W))
+        m.sum_duplicates()
+        parts.append(m)
+    out = sp.vstack(parts, format="csr")
+    out.indices = out.indices.astype(np.int32)
+    out.sort_indices()
+    return out
+
+
+def corpus_path(D: int) -> Path:
+    return SYNTH / f"D{D}.npz"
+
+
+def load(D: int) -> sp.csr_matrix:
+    p = corpus_path(D)
+    if not p.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        m = generate(D)
+        sp.save_npz(p, m, compressed=False)
+        print(f"generated D={D:,}: nnz={m.nnz:,} tokens={int(m.sum()):,} in {time.perf_counter() - t0:.1f}s",
+              flush=True)
+    m = sp.load_npz(p).tocsr()
+    m.indices = m.indices.astype(np.int32)
+    return m
+
+
+def vocab(W: int = W_SYNTH) -> list[str]:
+    return [f"w{i:06d}" for i in range(W)]
+
+
+def prepare_bigartm(D: int) -> Path:
+    """UCI files then BigARTM batches for corpus D (not timed; done once)."""
+    folder = SYNTH / f"D{D}_bigartm"
+    batches = folder / "batches"
+    if batches.exists() and any(batches.glob("*.batch")):
+        return batches
+    m = load(D)
+    bench_data.write_uci(m, vocab(), folder, f"synth{D}")
+    import run_bigartm as rb
+
+    artm = rb._artm()
+    artm.BatchVectorizer(data_path=str(folder), data_format="bow_uci", collection_name=f"synth{D}",
+                         target_folder=str(batches), batch_size=1000)
+    (folder / f"docword.synth{D}.txt").unlink()
+    return batches
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_engine(D: int, T: int, passes: int, threads: int) -> dict:
+    from engine.config import ModelConfig
+    from engine.model import Trainer
+
+    m = load(D)
+    corpus = bench_data.engine_corpus(m, vocab(m.shape[1]), name=f"synth{D}")
+    cfg = ModelConfig(n_topics=T, iterations=passes, inner_passes=1, reuse_theta=True, threads=threads, seed=1)
+    tr = Trainer(corpus, cfg)
+    secs, perp = [], []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        rep = tr.step()
+        secs.append(time.perf_counter() - t0)
+        perp.append(float(rep.scores["perplexity"]))
+    tr.close()
+    return {"nnz": int(m.nnz), "seconds": secs, "perplexity": perp, "peak_rss_mib": peak_rss_mib()}
+
+
+def worker_bigartm(D: int, T: int, passes: int, threads: int) -> dict:
+    import run_bigartm as rb
+
+    artm = rb._artm()
+    batches = prepare_bigartm(D)
+    bv = artm.BatchVectorizer(data_path=str(batches), data_format="batches", gather_dictionary=False)
+    dictionary = artm.Dictionary()
+    dictionary.gather(data_path=str(batches))
+    model = artm.ARTM(num_topics=T, num_processors=threads, num_document_passes=1, reuse_theta=True,
+                      cache_theta=False, show_progress_bars=False, seed=1)
+    model.scores.add(artm.PerplexityScore(name="perplexity"))
+    model.initialize(dictionary)
+    secs = []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        model.fit_offline(bv, num_collection_passes=1)
+        secs.append(time.perf_counter() - t0)
+    perp = [float(v) for v in model.score_tracker["perplexity"].value]
+    nnz = int(sp.load_npz(corpus_path(D)).nnz) if corpus_path(D).exists() else None
+    return {"nnz": nnz, "seconds": secs, "perplexity": perp, "peak_rss_mib": peak_rss_mib()}
+
+
+def run_one(system: str, D: int, T: int, passes: int, threads: int, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", system, "--docs", str(D),
+           "--topics", str(T), "--passes", str(passes), "--threads", str(threads)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(bench_data.DATA))
+    line = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not line:
+        raise RuntimeError(f"{system} D={D} T={T} failed: {p.stderr[-2000:]}")
+    return json.loads(line[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--topics", type=int, nargs="+", default=[20, 100])
+    ap.add_argument("--passes", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--systems", nargs="+", default=["engine", "bigartm"])
+    ap.add_argument("--timeout", type=float, default=3000)
+    ap.add_argument("--worker", choices=["engine", "bigartm"])
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "scale.json")
+    a = ap.parse_args(argv)
+    if a.worker:
+        fn = worker_engine if a.worker == "engine" else worker_bigartm
+        print(json.dumps(fn(a.docs[0], a.topics[0], a.passes, a.threads)))
+        return 0
+    results = json.loads(a.out.read_text()) if a.out.exists() else []
+    for D in a.docs:
+        load(D)
+        if "bigartm" in a.systems:
+            t0 = time.perf_counter()
+            prepare_bigartm(D)
+            print(f"BigARTM batches for D={D:,} ready ({time.perf_counter() - t0:.0f}s)", flush=True)
+        for T in a.topics:
+            for system in a.systems:
+                r = run_one(system, D, T, a.passes, a.threads, a.timeout)
+                s = r["seconds"][1:] or r["seconds"]
+                r.update(system=system, D=D, T=T, threads=a.threads, median=statistics.median(s), min=min(s))
+                r["s_per_nnzT_ns"] = r["median"] / (r["nnz"] * T) * 1e9
+                results = [x for x in results if (x["system"], x["D"], x["T"]) != (system, D, T)] + [r]
+                print(f"{system:8s} D={D:>9,} T={T:4d} nnz={r['nnz']:>11,} {r['median']:8.3f} s/pass (min {r['min']:.3f})"
+                      f"  {r['s_per_nnzT_ns']:.3f} ns per nnz·T  peak RSS {r['peak_rss_mib']:8.0f} MiB"
+                      f"  perplexity {r['perplexity'][-1]:.1f}", flush=True)
+                a.out.parent.mkdir(parents=True, exist_ok=True)
+                a.out.write_text(json.dumps(results, indent=1))
+    print("\n| system | D | T | nnz | s/pass (median / min) | ns per nnz·T | peak RSS MiB |\n|---|---|---|---|---|---|---|")
+    for r in sorted(results, key=lambda x: (x["system"], x["D"], x["T"])):
+        print(f"| {r['system']} | {r['D']:,} | {r['T']} | {r['nnz']:,} | {r['median']:.3f} / {r['min']:.3f} | "
+              f"{r['s_per_nnzT_ns']:.3f} | {r['peak_rss_mib']:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
