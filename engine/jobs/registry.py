@@ -138,13 +138,19 @@ def _at_shutdown(fn: Callable[[], None]) -> None:
 # --------------------------------------------------------------------------- CLI helper
 
 def run_job_blocking(job: TrainingJob, on_report: Callable[[IterationReport], None] | None = None,
-                     owner: str | None = None, poll: float = 0.5) -> Snapshot:
+                     owner: str | None = None, poll: float = 0.5,
+                     on_interrupt: Callable[[], None] | None = None) -> Snapshot:
     """Run ``job`` in the foreground (the CLI's ``train``): start it, call ``on_report`` for
     each finished pass, in order, from this thread, and return the final snapshot.
 
     Ctrl-C (KeyboardInterrupt, raised here or inside ``on_report``) stops the job cleanly — it
     finishes the pass in progress, checkpoints and saves the run — and waits for it; the
-    snapshot then says ``"stopped"``. A second Ctrl-C while waiting propagates.
+    snapshot then says ``"stopped"``. ``on_interrupt()`` is called first (e.g. to print
+    "stopping after this iteration…"). A second Ctrl-C while waiting propagates; the job still
+    stops and saves before the interpreter exits (its thread is not a daemon).
+
+    A failed job does not raise here: check ``snapshot.status == "failed"`` and
+    ``snapshot.error``.
     """
     last: list[IterationReport | None] = [None]  # the latest report passed to on_report
 
@@ -179,6 +185,8 @@ def run_job_blocking(job: TrainingJob, on_report: Callable[[IterationReport], No
             emit(snap)
     except KeyboardInterrupt:
         job.stop(owner)
+        if on_interrupt is not None:
+            on_interrupt()
         snap = job.wait()
         try:
             emit_final(snap)

@@ -484,3 +484,44 @@ def test_interpreter_exit_stops_and_saves_running_jobs(workspace, planted):
     assert "leaving" in done.stdout
     run = load_run(workspace, "left-running")
     assert run.status == "stopped" and run.iteration >= 3
+
+
+_SIGINT_CHILD = textwrap.dedent("""
+    import sys
+    from engine.config import ModelConfig
+    from engine.jobs import TrainingJob, run_job_blocking
+    from engine.storage import Workspace
+    ws = Workspace(sys.argv[1])
+    job = TrainingJob(ws, ws.load_corpus("planted"), ModelConfig(n_topics=3, iterations=100_000, threads=1),
+                      run_id="interrupted")
+    snap = run_job_blocking(job, on_report=lambda r: print("iteration", r.iteration, flush=True),
+                            poll=0.05, on_interrupt=lambda: print("stopping", flush=True))
+    print("status", snap.status, snap.iteration, snap.saved, flush=True)
+""")
+
+
+def test_sigint_in_the_cli_runner_stops_cleanly_and_saves(workspace, planted):
+    workspace.save_corpus(planted, "planted")
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", _SIGINT_CHILD, str(workspace.root)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            line = proc.stdout.readline()
+            assert line, f"child exited early: {proc.stderr.read()}"
+            if line.startswith("iteration 3"):
+                break
+            assert time.monotonic() < deadline
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "stopping" in out
+    status = [ln for ln in out.splitlines() if ln.startswith("status")][-1].split()
+    assert status[1] == "stopped" and status[3] == "True"
+    run = load_run(workspace, "interrupted")
+    assert run.status == "stopped" and run.iteration == int(status[2]) >= 3
