@@ -172,12 +172,50 @@ def tokenize(texts, keep_urls: bool = False) -> RawTokens:
     texts = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in texts]
     n_docs = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_docs)
+    # batches of about CHUNK_CHARS characters bound the temporary memory (4 bytes per character
+    # for the code-point view, a few more for masks and Arrow strings)
+    bounds = [0]
+    acc = 0
+    for d, n in enumerate(lengths.tolist()):
+        acc += n + 1
+        if acc >= CHUNK_CHARS:
+            bounds.append(d + 1)
+            acc = 0
+    if bounds[-1] != n_docs:
+        bounds.append(n_docs)
+    docs, starts, ends, pieces = [], [], [], []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        doc, start, end, flat = _tokenize_batch(texts[lo:hi], lengths[lo:hi], keep_urls)
+        docs.append(doc + lo)
+        starts.append(start)
+        ends.append(end)
+        pieces.append(flat)
+    if not pieces or sum(len(p) for p in pieces) == 0:
+        empty = np.zeros(0, dtype=np.int32)
+        return RawTokens(empty, empty, empty, empty, [], n_docs)
+    enc = pa.chunked_array(pieces, type=pa.large_string()).combine_chunks().dictionary_encode()
+    return RawTokens(
+        doc=np.concatenate(docs).astype(np.int32),
+        start=np.concatenate(starts).astype(np.int32),
+        end=np.concatenate(ends).astype(np.int32),
+        form=enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        forms=enc.dictionary.to_pylist(),
+        n_docs=n_docs,
+    )
+
+
+CHUNK_CHARS = 8_000_000
+
+
+def _tokenize_batch(texts: list, lengths: np.ndarray, keep_urls: bool):
+    """Tokens of one batch: (doc, start, end) arrays and the lower-cased token strings (Arrow)."""
+    n_docs = len(texts)
     doc_start = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=doc_start[1:])
     joined = "\n".join(texts)
+    empty = np.zeros(0, dtype=np.int64)
     if not joined.strip():
-        empty = np.zeros(0, dtype=np.int32)
-        return RawTokens(empty, empty, empty, empty, [], n_docs)
+        return empty, empty, empty, pa.array([], type=pa.large_string())
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     is_word, _, _, is_joiner = char_tables()
     mask = is_word[cp]
@@ -201,11 +239,14 @@ def tokenize(texts, keep_urls: bool = False) -> RawTokens:
     d = np.diff(mask.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(d == 1)
     ends = np.flatnonzero(d == -1)
+    del d
     kept = cp.copy()
     kept[~mask] = 32
+    del mask
     # Arrow lower-cases and cuts the tokens in C++; lower-casing never creates whitespace, so
     # the i-th piece is the token at starts[i]:ends[i].
     arr = pa.array([kept.tobytes().decode("utf-32-le", "surrogatepass")], type=pa.large_string())
+    del kept
     arr = pc.utf8_lower(arr)
     if "\u2019" in joined or "\u02bc" in joined:
         arr = pc.replace_substring_regex(arr, "[\u2019\u02bc]", "'")
@@ -213,17 +254,9 @@ def tokenize(texts, keep_urls: bool = False) -> RawTokens:
     flat = flat.filter(pc.greater(pc.binary_length(flat), 0))  # Arrow keeps "" at both ends
     if len(flat) != len(starts):  # cannot happen unless a word char lower-cases to whitespace
         raise AssertionError("tokenizer offsets and strings disagree")
-    enc = flat.dictionary_encode()
-    doc = (np.searchsorted(doc_start, starts, side="right") - 1).astype(np.int32)
+    doc = np.searchsorted(doc_start, starts, side="right") - 1
     base = doc_start[doc]
-    return RawTokens(
-        doc=doc,
-        start=(starts - base).astype(np.int32),
-        end=(ends - base).astype(np.int32),
-        form=enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
-        forms=enc.dictionary.to_pylist(),
-        n_docs=n_docs,
-    )
+    return doc, starts - base, ends - base, flat
 
 
 # --------------------------------------------------------------------------- stop words, morphology

@@ -150,3 +150,13 @@ def test_tokenize_is_vectorized_enough():
     assert len(r.forms) == 13
     assert time.perf_counter() - t0 < 10
     assert isinstance(T.count_matrix(r.doc, r.form, r.n_docs, len(r.forms)), sp.csr_matrix)
+
+
+def test_batches_give_the_same_tokens(monkeypatch):
+    texts = ["Hello world, it's me", "", "Привет мир https://x.org/a", None, "x" * 100, "a bb cc dd ee"] * 7
+    whole = T.tokenize(texts)
+    monkeypatch.setattr(T, "CHUNK_CHARS", 30)
+    parts = T.tokenize(texts)
+    for a in ("doc", "start", "end"):
+        np.testing.assert_array_equal(getattr(whole, a), getattr(parts, a))
+    assert [whole.forms[f] for f in whole.form] == [parts.forms[f] for f in parts.form]
