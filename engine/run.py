@@ -468,7 +468,13 @@ def delete_run(ws: Workspace, run_id: str) -> None:
 
 def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = ".", top_n: int = 20) -> list[Path]:
     """Write ``phi``, ``theta``, ``top_tokens`` and ``scores`` tables of ``run`` to ``out_dir``
-    as CSV or Parquet; returns the paths written. Topic columns carry labels where given."""
+    as CSV or Parquet; returns the paths written.
+
+    phi: token, modality, one column per topic name; theta: id, one column per topic name;
+    top_tokens: :func:`engine.inspect.top_tokens` (``top_n`` per topic and modality, with the
+    topic labels); scores: the active branch's history (iteration, score, value, branch).
+    ``corpus`` (optional) supplies token frequencies for the relevance column.
+    """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be 'csv' or 'parquet', got {fmt!r}")
     from .inspect import top_tokens
