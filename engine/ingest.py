@@ -357,6 +357,8 @@ def _modality_block(docs: pd.DataFrame, column: str, name: str):
         for x in vals:
             if x is None or (isinstance(x, float) and math.isnan(x)):
                 continue
+            if isinstance(x, (float, np.floating)) and float(x).is_integer():
+                x = int(x)  # a year stored as 2015.0 (ints with NaN become floats) is "2015"
             x = str(x).strip()
             if x:
                 rows.append(d)

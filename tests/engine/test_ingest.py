@@ -434,3 +434,9 @@ def test_csv_delimiter_from_header_and_language_aliases(tmp_path):
     assert c.manifest["preprocessing"]["lang"] == "en"
     with pytest.raises(InputError, match="two-letter code"):
         build_corpus(path, ImportOptions(lang="klingon language"))
+
+
+def test_numeric_modality_with_missing_values(tmp_path):
+    path = _write_jsonl(tmp_path / "y.jsonl", [{"text": "alpha beta", "year": 2015}, {"text": "beta gamma", "year": None}])
+    c = build_corpus(path, ImportOptions(min_df=1, modalities={"year": "@year"}))
+    assert c.vocab.loc[c.vocab["modality"] == "@year", "token"].tolist() == ["2015"]
