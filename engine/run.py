@@ -487,7 +487,8 @@ def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = 
                              "modality": run.tokens["modality"].astype(str).to_numpy()}, m.phi, m.topic_names),
         "theta": _topic_frame({"id": np.asarray(run.doc_ids, dtype=object).astype(str)},
                               np.asarray(m.theta).T, m.topic_names),
-        "top_tokens": top_tokens(m, run.tokens if corpus is None else corpus.vocab, n=top_n),
+        "top_tokens": top_tokens(m, corpus.vocab if corpus is not None and corpus.n_tokens == len(run.tokens)
+                                 else run.tokens, n=top_n),
         "scores": run.active_scores(),
     }
     paths = []
