@@ -11,8 +11,10 @@ Conventions (ARTM names):
   its modality code.
 
 Every kernel is ``@njit(cache=True, nogil=True)``: the caller pre-allocates outputs, and several
-Python threads may run kernels at the same time on disjoint document ranges (the trainer splits
-the corpus into contiguous chunks balanced by nnz and gives every chunk its own n_wt buffer).
+Python threads may run kernels at the same time on disjoint ranges. The E-step has two phases:
+:func:`estep_chunk` over contiguous document chunks (balanced by nnz) updates θ and stores the
+ratios τ n_dw / p_dw; :func:`nwt_tokens` over contiguous token ranges sums them into n_wt. No
+per-thread n_wt buffers, no reduction, and the result is the same for any thread count.
 No ``parallel=True`` (numba's threading layers are not safe under concurrent Python threads) and
 no ``fastmath`` on any kernel (they divide and take logs; zero guards must survive) — except
 the leaf :func:`_dot`, which only allows reassociation/FMA (see there). Arrays are indexed
@@ -136,8 +138,10 @@ def _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik,
 @njit(cache=True, nogil=True)
 def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_in, theta_out,
                 reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc,
-                nwt_raw, loglik, n_tok, n_zero):
-    """One offline E-step over documents [d0, d1): θ updates, n_wt accumulation, log-likelihood.
+                ratio, loglik, n_tok, n_zero):
+    """Phase 1 of the offline E-step over documents [d0, d1): θ updates, the log-likelihood,
+    and the per-entry ratios r_dw = τ n_dw / p_dw that phase 2 (:func:`nwt_tokens`) turns
+    into n_wt. Documents are independent, so any split into chunks gives the same θ.
 
     Parameters
     ----------
@@ -162,26 +166,21 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
         Θ regularizer terms: r_td = theta_add[t] + theta_mult[t] n_td (τ applied).
     theta_add_doc : ndarray (D, T) or (0, T), float32
         Optional per-document additive term (empty when unused).
-    nwt_raw : ndarray (W, T), float32
-        This chunk's private accumulator, zeroed here; receives Σ_d τ n_dw θ_td / p_dw.
-        The caller multiplies by φ_wt after summing the chunks (:func:`reduce_nwt`).
+    ratio : ndarray (nnz,), float32
+        Receives τ n_dw / p_dw at the CSR positions of the chunk (0 when the token is dropped
+        or p_dw = 0), with p_dw = Σ_t φ_wt θ_td from the final θ_d.
     loglik, n_tok, n_zero : ndarray (M,), float64
         Per modality Σ n_dw ln p_dw, Σ n_dw, and the number of zero-probability tokens;
         overwritten.
     """
     W, T = phi.shape
     M = loglik.shape[0]
-    nwt_raw[:, :] = 0.0
     loglik[:] = 0.0
     n_tok[:] = 0.0
     n_zero[:] = 0.0
     th = np.empty(T, dtype=np.float32)
     ntd = np.empty(T, dtype=np.float32)
     n_dm = np.empty(M, dtype=np.float64)
-    L = 0
-    for d in range(d0, d1):
-        L = max(L, indptr[d + 1] - indptr[d])
-    pv = np.empty(L, dtype=np.float32)  # p_dw of the current document
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
@@ -189,51 +188,71 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
                           th, n_dm):
             for k in range(T):
                 theta_out[d, k] = 0.0
+            for i in range(a, b):
+                ratio[i] = 0.0
             continue
         _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
                      theta_add, theta_mult, theta_add_doc)
-        for i in range(a, b):
+        for i in range(a, b):  # p_dw with the final θ_d (stored in ratio for now)
+            w = indices[i]
+            if data[i] * tok_weight[w] == 0.0:
+                ratio[i] = 0.0
+            else:
+                ratio[i] = _dot(phi, w, th, T)
+        for i in range(a, b):  # logs in their own loop keep the loop above call-free
             w = indices[i]
             nw = data[i] * tok_weight[w]
             if nw == 0.0:
                 continue
             m = tok_mod[w]
-            p = _dot(phi, w, th, T)
-            pv[i - a] = p
             n = data[i]
+            p = ratio[i]
             n_tok[m] += n
             if p < EPS:
                 n_zero[m] += 1.0
                 loglik[m] += n * np.log(n / n_dm[m])
-                continue
-            alpha = nw / p
-            for k in range(T):
-                nwt_raw[w, k] += alpha * th[k]
-        for i in range(a, b):  # logs in a separate loop: keeps the loop above call-free
-            w = indices[i]
-            if data[i] * tok_weight[w] == 0.0:
-                continue
-            p = pv[i - a]
-            if p >= EPS:
-                loglik[tok_mod[w]] += data[i] * np.log(np.float64(p))
+                ratio[i] = 0.0
+            else:
+                loglik[m] += n * np.log(np.float64(p))
+                ratio[i] = nw / p
         for k in range(T):
             theta_out[d, k] = th[k]
 
 
 @njit(cache=True, nogil=True)
-def reduce_nwt(w0, w1, bufs, phi, n_wt):
-    """n_wt[w] = φ_w ⊙ Σ_c bufs[c, w] for rows [w0, w1), chunks summed in index order.
+def nwt_tokens(w0, w1, colptr, rows, pos, ratio, theta, phi, n_wt):
+    """Phase 2 of the E-step for tokens [w0, w1): n_wt = φ_wt Σ_d r_dw θ_td.
 
-    bufs : ndarray (C, W, T) float32 (chunk accumulators); phi, n_wt : (W, T) float32.
+    The sum runs over the documents of token w in increasing d (CSC order), so n_wt does not
+    depend on how the work is split between threads (BigARTM accumulates the same way: over
+    the transposed n_dw, multiplying by φ_wt at the end).
+
+    Parameters
+    ----------
+    colptr : ndarray (W + 1,), int64; rows : ndarray (nnz,), int32
+        CSC structure of n_dw (documents of each token, sorted).
+    pos : ndarray (nnz,), int64
+        CSR position of every CSC entry (where :func:`estep_chunk` stored its ratio).
+    ratio : ndarray (nnz,), float32
+    theta : ndarray (D, T), float32
+        θ after the inner passes.
+    phi : ndarray (W, T), float32
+    n_wt : ndarray (W, T), float32
+        Receives rows w0..w1.
     """
-    C = bufs.shape[0]
     T = phi.shape[1]
+    acc = np.empty(T, dtype=np.float32)
     for w in range(w0, w1):
         for k in range(T):
-            s = bufs[0, w, k]
-            for c in range(1, C):
-                s += bufs[c, w, k]
-            n_wt[w, k] = phi[w, k] * s
+            acc[k] = 0.0
+        for j in range(colptr[w], colptr[w + 1]):
+            x = ratio[pos[j]]
+            if x != 0.0:
+                d = rows[j]
+                for k in range(T):
+                    acc[k] += x * theta[d, k]
+        for k in range(T):
+            n_wt[w, k] = phi[w, k] * acc[k]
 
 
 @njit(cache=True, nogil=True)

@@ -2,11 +2,11 @@
 
 One offline pass (BigARTM ``fit_offline`` with one collection pass), DESIGN §3:
 
-1. E-step with Φ fixed, over all documents, in ``threads`` contiguous chunks balanced by nnz
-   (:func:`engine._kernels.estep_chunk`, nogil, run from a thread pool, one n_wt buffer per
-   chunk, chunks summed in a fixed order → deterministic for a given seed and thread count).
-   Θ regularizers enter the kernel as per-topic arrays; the log-likelihood per modality comes
-   out of the same pass.
+1. E-step with Φ fixed, in two nogil phases run from a thread pool: θ of every document over
+   ``threads`` contiguous document chunks balanced by nnz (:func:`engine._kernels.estep_chunk`;
+   Θ regularizers enter as per-topic arrays; the log-likelihood per modality comes out of the
+   same pass), then n_wt over contiguous token ranges (:func:`engine._kernels.nwt_tokens`).
+   Deterministic, and Φ does not even depend on the thread count.
 2. Φ regularizers: r_wt = Σ_i τ_i φ ∂R_i/∂φ, vectorized in NumPy.
 3. M-step: φ_wt = max(n_wt + r_wt, 0) / Σ_w max(·, 0) within each modality; a topic whose
    column is all ≤ 0 becomes zero (dead) and never NaN.
@@ -115,6 +115,16 @@ def load_phi(path, corpus, topic_names: list[str]) -> np.ndarray:
     return normalize_phi(phi, tok_mod, len(corpus.modalities))
 
 
+def transposed(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(colptr (W+1,) int64, rows (nnz,) int32, pos (nnz,) int64): the CSC structure of the CSR
+    ``m`` with documents sorted within each token, and the CSR position of every entry."""
+    at = sp.csr_matrix((np.arange(m.nnz, dtype=np.float64), m.indices, m.indptr),
+                       shape=m.shape).tocsc()
+    at.sort_indices()
+    return (np.ascontiguousarray(at.indptr, np.int64), np.ascontiguousarray(at.indices, np.int32),
+            np.ascontiguousarray(at.data, np.int64))
+
+
 def _chunks(indptr: np.ndarray, parts: int) -> list[tuple[int, int]]:
     """Contiguous document ranges with about equal nnz."""
     D = len(indptr) - 1
@@ -184,7 +194,7 @@ class Trainer:
         self._cache: dict = {}
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
-        self._bufs: np.ndarray | None = None
+        self._csc: tuple | None = None
 
     # ----------------------------------------------------------------- public
 
@@ -337,39 +347,41 @@ class Trainer:
         return self._pool
 
     def _estep(self, cfg, tok_weight, reset, add, mult, add_doc):
+        """Both E-step phases; returns n_wt (W, T), Θ (D, T), loglik (M,), n_tokens (M,)."""
         m = self._n_dw
         D, T = self._theta.shape
         W, M = self._phi.shape[0], len(self._modalities)
+        colptr, rows, pos = self._transposed()
         chunks = _chunks(m.indptr, cfg.threads)
-        C = len(chunks)
-        if self._bufs is None or self._bufs.shape != (C, W, T):
-            self._bufs = np.empty((C, W, T), np.float32)
-        bufs = self._bufs
+        spans = _chunks(colptr, cfg.threads)
         theta = np.empty((D, T), np.float32)
-        logs = np.zeros((3, C, M))
+        ratio = np.empty(m.nnz, np.float32)
+        n_wt = np.empty((W, T), np.float32)
+        logs = np.zeros((3, len(chunks), M))
 
-        def run(c):
+        def docs(c):
             d0, d1 = chunks[c]
             K.estep_chunk(d0, d1, m.indptr, m.indices, m.data, tok_weight, self._tok_mod,
                           self._phi, self._theta, theta, reset, cfg.inner_passes, add, mult,
-                          add_doc, bufs[c], logs[0, c], logs[1, c], logs[2, c])
+                          add_doc, ratio, logs[0, c], logs[1, c], logs[2, c])
 
-        n_wt = np.empty((W, T), np.float32)
-        rows = _chunks(np.arange(W + 1, dtype=np.int64), C)
+        def tokens(c):
+            K.nwt_tokens(spans[c][0], spans[c][1], colptr, rows, pos, ratio, theta, self._phi, n_wt)
 
-        def reduce(c):
-            K.reduce_nwt(rows[c][0], rows[c][1], bufs, self._phi, n_wt)
-
-        if C == 1:
-            run(0)
-            reduce(0)
+        if cfg.threads == 1:
+            docs(0)
+            tokens(0)
         else:
-            pool = self._executor(C)
-            list(pool.map(run, range(C)))
-            list(pool.map(reduce, range(len(rows))))
-        loglik = logs[0].sum(axis=0)
-        n_tok = logs[1].sum(axis=0)
-        return n_wt, theta, loglik, n_tok
+            pool = self._executor(cfg.threads)
+            list(pool.map(docs, range(len(chunks))))
+            list(pool.map(tokens, range(len(spans))))
+        return n_wt, theta, logs[0].sum(axis=0), logs[1].sum(axis=0)
+
+    def _transposed(self):
+        """CSC structure of n_dw with the CSR position of every entry (built once)."""
+        if self._csc is None:
+            self._csc = transposed(self._n_dw)
+        return self._csc
 
 
 def _with_tau(ctx: RegContext, tau: float) -> RegContext:
@@ -494,11 +506,11 @@ def compile_kernels() -> float:
     out = np.empty_like(theta)
     z = np.zeros(T, np.float32)
     logs = np.zeros((3, 2))
-    buf = np.empty((1, W, T), np.float32)
+    ratio = np.empty(n_dw.nnz, np.float32)
     K.estep_chunk(0, D, n_dw.indptr, n_dw.indices, n_dw.data, tok_w, tok_mod, phi, theta, out,
-                  False, 1, z, z, np.zeros((0, T), np.float32), buf[0], logs[0], logs[1], logs[2])
+                  False, 1, z, z, np.zeros((0, T), np.float32), ratio, logs[0], logs[1], logs[2])
     n_wt = np.empty((W, T), np.float32)
-    K.reduce_nwt(0, W, buf, phi, n_wt)
+    K.nwt_tokens(0, W, *transposed(n_dw), ratio, out, phi, n_wt)
     K.infer_chunk(0, D, n_dw.indptr, n_dw.indices, n_dw.data, tok_w, tok_mod, phi, out, 1, z, z,
                   np.zeros((0, T), np.float32), logs[0], logs[1], logs[2])
     K.mstep(n_wt, tok_mod, 2, np.empty_like(n_wt), np.zeros((2, T)))

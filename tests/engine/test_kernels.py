@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from engine import _kernels as K
-from engine.model import as_csr, normalize_phi
+from engine.model import as_csr, normalize_phi, transposed
 
 import reference as ref
 
@@ -28,28 +28,33 @@ def random_problem(seed=0, D=30, W=25, T=7, n_mod=2, zero_docs=(0, 5), dead_topi
     return dense, as_csr(dense), tok_mod, phi, theta, tok_weight
 
 
-def run_estep(m, tok_weight, tok_mod, n_mod, phi, theta, reset, passes, add, mult, add_doc, chunks):
+def run_estep(m, tok_weight, tok_mod, n_mod, phi, theta, reset, passes, add, mult, add_doc, chunks,
+              spans=None):
+    """Phase 1 over document ``chunks``, phase 2 over token ``spans`` (default: all at once)."""
     D, T = theta.shape
     W = phi.shape[0]
     out = np.empty_like(theta)
-    bufs = np.empty((len(chunks), W, T), np.float32)
+    ratio = np.full(m.nnz, np.nan, np.float32)
     logs = np.zeros((3, len(chunks), n_mod))
     for c, (d0, d1) in enumerate(chunks):
         K.estep_chunk(d0, d1, m.indptr, m.indices, m.data, tok_weight, tok_mod, phi, theta, out,
-                      reset, passes, add, mult, add_doc, bufs[c], logs[0, c], logs[1, c], logs[2, c])
-    n_wt = np.empty((W, T), np.float32)
-    K.reduce_nwt(0, W, bufs, phi, n_wt)
+                      reset, passes, add, mult, add_doc, ratio, logs[0, c], logs[1, c], logs[2, c])
+    assert np.all(np.isfinite(ratio))  # every entry written
+    n_wt = np.full((W, T), np.nan, np.float32)
+    colptr, rows, pos = transposed(m)
+    for w0, w1 in spans or [(0, W)]:
+        K.nwt_tokens(w0, w1, colptr, rows, pos, ratio, out, phi, n_wt)
     return out, n_wt, logs[0].sum(0), logs[1].sum(0)
 
 
 @pytest.mark.parametrize("reset,passes", [(False, 1), (True, 1), (False, 3)])
-@pytest.mark.parametrize("chunks", [[(0, 30)], [(0, 11), (11, 30)]])
-def test_estep_matches_reference(kernels_ready, reset, passes, chunks):
+@pytest.mark.parametrize("chunks,spans", [([(0, 30)], None), ([(0, 11), (11, 30)], [(0, 7), (7, 25)])])
+def test_estep_matches_reference(kernels_ready, reset, passes, chunks, spans):
     dense, m, tok_mod, phi, theta, tw = random_problem()
     T = phi.shape[1]
     z = np.zeros(T, np.float32)
     got = run_estep(m, tw, tok_mod, 2, phi, theta, reset, passes, z, z,
-                    np.zeros((0, T), np.float32), chunks)
+                    np.zeros((0, T), np.float32), chunks, spans)
     want = ref.estep(dense, tw, tok_mod, 2, phi, theta, reset, passes)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=2e-4, atol=1e-6)

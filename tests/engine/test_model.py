@@ -60,8 +60,8 @@ def test_thread_counts_agree(make_corpus):
         tr.fit()
         out.append((tr.model.phi, tr.last_report.scores["perplexity"]))
     for phi, perp in out[1:]:
-        np.testing.assert_allclose(phi, out[0][0], rtol=1e-4, atol=1e-6)
-        assert perp == pytest.approx(out[0][1], rel=1e-6)
+        np.testing.assert_array_equal(phi, out[0][0])  # the split never changes a sum's order
+        assert perp == pytest.approx(out[0][1], rel=1e-9)
 
 
 def test_no_nan_with_empty_documents_and_huge_tau(make_corpus):
