@@ -116,8 +116,8 @@ class ImportOptions:
                 name = "@" + name
             if name == DEFAULT_MODALITY:
                 raise InputError(f"{DEFAULT_MODALITY} is the modality of the words; choose another name for {col!r}")
-            if not re.fullmatch(r"@[\w.\-]+", name):
-                raise InputError(f"modality name {name!r}: use letters, digits, '_', '.', '-' after '@'")
+            if not re.fullmatch(r"@[^\s|:]+", name):
+                raise InputError(f"modality name {name!r}: no spaces, '|' or ':' after '@'")
             mods[str(col)] = name
         if len(set(mods.values())) != len(mods):
             raise InputError("two columns map to the same modality name")
