@@ -309,16 +309,24 @@ def _morph():
 def lemmatize_ru(forms: list[str]) -> list[str]:
     """Normal forms (lemmas) of Russian word forms with pymorphy3; non-Cyrillic forms unchanged.
 
-    Called once per distinct form, so the cost grows with the vocabulary, not the corpus.
+    Called once per distinct form, so the cost grows with the vocabulary, not the corpus; the
+    lemmas are also cached for the process, so a re-import or new text reuses them.
     """
     morph = _morph()
+    cache = _LEMMAS
+    if len(cache) > 2_000_000:  # bound the process-wide cache
+        cache.clear()
     out = []
     for w in forms:
-        if _has_cyrillic(w):
-            out.append(morph.parse(w)[0].normal_form)
-        else:
-            out.append(w)
+        lemma = cache.get(w)
+        if lemma is None:
+            lemma = morph.parse(w)[0].normal_form if _has_cyrillic(w) else w
+            cache[w] = lemma
+        out.append(lemma)
     return out
+
+
+_LEMMAS: dict = {}  # word form -> lemma, shared by imports and vectorize_texts in this process
 
 
 def _has_cyrillic(w: str) -> bool:
