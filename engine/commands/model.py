@@ -192,86 +192,17 @@ def config_from_args(args):
 # --------------------------------------------------------------------------- seed lexicons
 
 def read_lexicon(path, corpus) -> tuple[dict[str, list[str]], list[str]]:
-    """Read a seed lexicon: ``{theme: [vocabulary tokens]}`` and the words not in the vocabulary.
+    """Read a seed lexicon for ``corpus``: ``{theme: [vocabulary terms]}`` and the seeds (as
+    typed) not in the vocabulary.
 
-    Formats: CSV/TSV with a ``topic`` (or ``theme``) column and a ``word`` (or ``token``)
-    column, or a single word column (one theme named after the file); plain text with one word
-    per line, or ``theme: word, word`` lines. Words go through the corpus's own preprocessing
-    (lowercasing, stemming/lemmatization) when it has one, so "Cats" finds ``cat``.
+    Parsing and normalization are :mod:`engine.lexicon`'s (CSV/TSV ``group,word``, typed text
+    ``theme: w1, w2``, JSON; each seed goes through the corpus's own preprocessing, so "Cats"
+    finds ``cat``). Themes with no word in the vocabulary are left out.
     """
-    import pandas as pd
+    from ..lexicon import Lexicon, check_lexicon
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"seed lexicon {path} does not exist")
-    pairs: list[tuple[str, str]] = []
-    try:
-        if path.suffix.lower() in (".csv", ".tsv"):
-            df = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str,
-                             keep_default_na=False)
-            cols = {c.lower().strip(): c for c in df.columns}
-            wcol = cols.get("word") or cols.get("token") or cols.get("words")
-            tcol = cols.get("topic") or cols.get("theme")
-            if wcol is None:
-                if len(df.columns) == 1:
-                    wcol = df.columns[0]
-                    pairs.append((path.stem, str(wcol)))  # the header row was a word too
-                else:
-                    raise InputError(f"seed lexicon {path.name}: needs a 'word' column (and optionally "
-                                     f"'topic'); columns are {', '.join(df.columns)}")
-            for _, row in df.iterrows():
-                pairs.append((str(row[tcol]).strip() if tcol else path.stem, str(row[wcol]).strip()))
-        else:
-            for line in path.read_text(encoding="utf-8").splitlines():
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                if ":" in line:
-                    theme, words = line.split(":", 1)
-                    pairs += [(theme.strip(), w.strip()) for w in words.split(",")]
-                else:
-                    pairs.append((path.stem, line))
-    except InputError:
-        raise
-    except UnicodeDecodeError:
-        raise InputError(f"seed lexicon {path.name} is not UTF-8 text") from None
-    except Exception as e:  # noqa: BLE001 - any parser failure is a bad input
-        raise InputError(f"cannot read seed lexicon {path.name}: {e}") from None
-    pairs = [(t, w) for t, w in pairs if t and w]
-    if not pairs:
-        raise InputError(f"seed lexicon {path.name} holds no words")
-    words = sorted({w for _, w in pairs})
-    normalized = _normalize_words(corpus, words)
-    lexicon: dict[str, list[str]] = {}
-    missing = []
-    for theme, w in pairs:
-        tok = normalized.get(w)
-        if tok is None:
-            missing.append(w)
-            continue
-        lst = lexicon.setdefault(theme, [])
-        if tok not in lst:
-            lst.append(tok)
-    return lexicon, sorted(set(missing))
-
-
-def _normalize_words(corpus, words: list[str]) -> dict[str, str | None]:
-    """word -> vocabulary token of the default modality (None when it has none)."""
-    from ..corpus import DEFAULT_MODALITY
-
-    vocab_tokens = corpus.vocab["token"].astype(str).to_numpy()
-    try:
-        from ..ingest import vectorize_texts
-
-        n_dw, seq = vectorize_texts(corpus, words)
-        out = {}
-        for i, w in enumerate(words):
-            toks = seq.of(i)[0]
-            out[w] = str(vocab_tokens[toks[0]]) if len(toks) == 1 else None
-        return out
-    except InputError:  # bag-of-words corpus: no pipeline, match lowercased strings
-        ids = corpus.token_ids([w.lower() for w in words], DEFAULT_MODALITY)
-        return {w: (str(vocab_tokens[i]) if i >= 0 else None) for w, i in zip(words, ids)}
+    check = check_lexicon(Lexicon.read(path), corpus, suggestions=0)
+    return check.terms(), check.missing
 
 
 def seed_regularizer(lexicon: dict[str, list[str]], n_topics: int, tau: float, sparse_others: bool):
@@ -557,8 +488,9 @@ def register(sub, common) -> None:
     p.add_argument("--preset", default=None, choices=("plsa", "lda", "interpretable"))
     p.add_argument("--init", default=None, metavar="PHI", help="initial Φ table (Parquet/CSV)")
     p.add_argument("--seeds", default=None, metavar="LEXICON",
-                   help="seed lexicon (CSV topic,word or text 'theme: w1, w2'): adds a SeedWords "
-                        "regularizer, theme k on topic_k, themes become topic labels")
+                   help="seed lexicon (CSV group,word or text 'theme: w1, w2'): adds a SeedWords "
+                        "regularizer, theme k on topic_k, themes become topic labels (the full "
+                        "seeded workflow is 'seeds-train')")
     p.add_argument("--seeds-tau", type=float, default=100.0, dest="seeds_tau",
                    help="τ of the seed regularizer (in counts, default 100)")
     p.add_argument("--seeds-sparse", action="store_true", dest="seeds_sparse",
