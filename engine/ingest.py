@@ -303,7 +303,7 @@ def _documents_frame(src: TableSource, options: ImportOptions, path, notes: list
     for c in columns:
         if c in (text_col, id_col) or (c == date_col and date_used and c == "date"):
             continue
-        name = c if c not in docs.columns else f"{c}_source"
+        name = c if c not in docs.columns and c != "date" else f"{c}_source"  # "date" is parsed dates only
         docs[name] = _sanitize_metadata(frame[c]).to_numpy()
         renamed[c] = name
     if date_used == "date":

@@ -440,3 +440,10 @@ def test_numeric_modality_with_missing_values(tmp_path):
     path = _write_jsonl(tmp_path / "y.jsonl", [{"text": "alpha beta", "year": 2015}, {"text": "beta gamma", "year": None}])
     c = build_corpus(path, ImportOptions(min_df=1, modalities={"year": "@year"}))
     assert c.vocab.loc[c.vocab["modality"] == "@year", "token"].tolist() == ["2015"]
+
+
+def test_unparseable_guessed_date_column_is_kept_under_another_name(tmp_path):
+    path = _write_jsonl(tmp_path / "d.jsonl", [{"text": "alpha beta", "date": "soon"}, {"text": "beta", "date": "later"}])
+    c = build_corpus(path, ImportOptions(min_df=1))
+    assert "date" not in c.documents.columns and c.documents["date_source"].tolist() == ["soon", "later"]
+    assert not c.has_dates and any("no dates" in n for n in c.manifest["notes"])
