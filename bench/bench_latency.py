@@ -55,7 +55,8 @@ def rss_mb() -> float:
 def held_bytes(job: TrainingJob) -> dict[str, int]:
     """Bytes of the arrays a running job keeps alive (the corpus excluded: it is shared)."""
     tr = job._trainer
-    seen: dict[int, int] = {}
+    seen: dict[int, int] = {id(a): 0 for a in (job.corpus.n_dw.data, job.corpus.n_dw.indices,
+                                                job.corpus.n_dw.indptr)}  # shared, not counted
     parts: dict[str, int] = {}
 
     def add(name, arr):
@@ -67,6 +68,12 @@ def held_bytes(job: TrainingJob) -> dict[str, int]:
 
     for name in ("_phi", "_theta", "_n_wt", "_bufs", "_n_t"):
         add(f"trainer.{name}", getattr(tr, name, None))
+    for i, arr in enumerate(getattr(tr, "_csc", None) or ()):  # n_dw transposed for the n_wt phase
+        add("trainer._csc", arr)
+    n_dw = getattr(tr, "_n_dw", None)
+    if n_dw is not None and n_dw is not job.corpus.n_dw:  # a private copy of the corpus counts
+        for arr in (n_dw.data, n_dw.indices, n_dw.indptr):
+            add("trainer._n_dw (copy)", arr)
     ctx = getattr(tr, "last_context", None)
     if ctx is not None:
         add("last_context.n_wt", ctx.n_wt)
