@@ -13,7 +13,7 @@ import sys
 from .errors import EngineError
 from .storage import Workspace
 
-COMMAND_GROUPS = ("corpus", "model", "app")
+COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,3 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"artm-studio {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, as Unix tools do
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
