@@ -46,90 +46,141 @@ EPS = 1e-16
 
 
 @njit(cache=True, nogil=True)
-def _right_ema(first, p_tw, q, seq, a, n, gamma_w, R):
-    """R[i] = γ_i q_i + (1 − γ_i) R[i+1] from the document end; q_i = p_tw[seq[a+i]] when
-    ``first`` else q[i]. Rows before the first counted token (from the right) are 0."""
-    T = R.shape[1]
+def _gammas(seq, a, n, gamma_w, gl, gr):
+    """Per-position γ of the left (gl) and right (gr) averages of one document: γ_{w_i}, with
+    γ = 1 at the first position of positive γ seen from each end (the context starts there)."""
     started = False
-    for i in range(n - 1, -1, -1):
-        w = seq[a + i]
-        g = gamma_w[w]
+    for i in range(n):
+        g = gamma_w[seq[a + i]]
         if g > 0.0 and not started:
             g = np.float32(1.0)
             started = True
-        if not started:
-            for k in range(T):
-                R[i, k] = 0.0
-            continue
+        gl[i] = g
+    started = False
+    for i in range(n - 1, -1, -1):
+        g = gamma_w[seq[a + i]]
+        if g > 0.0 and not started:
+            g = np.float32(1.0)
+            started = True
+        gr[i] = g
+
+
+# The leaves below allow reassociation/FMA only (as engine._kernels._dot): the z reductions
+# vectorize; no nnan/ninf/arcp, so zero guards and NaN semantics stay exact.
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _right_pass(first, pp, q, seq, a, n, gr, R):
+    """R[i] = γ_i q_i + (1 − γ_i) R[i+1] for i = n−1 … 0 with R[n] = 0; q_i = p(t|w_i) =
+    pp[w_i, T:] on the ``first`` pass, else q[i]. Positions before the context starts (γ = 0)
+    keep 0."""
+    T = R.shape[1]
+    for k in range(T):
+        R[n, k] = 0.0
+    for i in range(n - 1, -1, -1):
+        g = gr[i]
         h = np.float32(1.0) - g
         if first:
-            if i == n - 1 or g == 1.0:
-                for k in range(T):
-                    R[i, k] = g * p_tw[w, k]
-            else:
-                for k in range(T):
-                    R[i, k] = g * p_tw[w, k] + h * R[i + 1, k]
+            w = seq[a + i]
+            for k in range(T):
+                R[i, k] = g * pp[w, T + k] + h * R[i + 1, k]
         else:
-            if i == n - 1 or g == 1.0:
+            for k in range(T):
+                R[i, k] = g * q[i, k] + h * R[i + 1, k]
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _forward_pass(first, kind, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0,
+                  tok_weight, nwt, acc):
+    """Left average, two-sided context and p_ti for every position of one document.
+
+    L_i = γ_i q_i + (1 − γ_i) L_{i−1} (L_0 = 0 before the start), θ_ti = β L_i + (1 − β) R_i,
+    z_i = Σ_t φ_{w_i t} θ_ti → zbuf[i] (φ = pp[:, :T], p(t|w) = pp[:, T:]); then by ``kind``: 0 → q[i] = p_ti (next pass reads it;
+    q[i] is read before it is overwritten), 1 → P[p0 + i] = p_ti, 2 → raw accumulation
+    nwt[w_i] += τ θ_i / z_i and acc += τ p_ti, 3 → direct nwt[w_i] += τ p_ti, acc += τ p_ti.
+    """
+    T = th.shape[0]
+    b1 = np.float32(1.0) - beta
+    for k in range(T):
+        L[k] = 0.0
+    for i in range(n):
+        w = seq[a + i]
+        g = gl[i]
+        h = np.float32(1.0) - g
+        z = np.float32(0.0)
+        if first:
+            for k in range(T):
+                lv = g * pp[w, T + k] + h * L[k]
+                L[k] = lv
+                t = beta * lv + b1 * R[i, k]
+                th[k] = t
+                z += pp[w, k] * t
+        else:
+            for k in range(T):
+                lv = g * q[i, k] + h * L[k]
+                L[k] = lv
+                t = beta * lv + b1 * R[i, k]
+                th[k] = t
+                z += pp[w, k] * t
+        zbuf[i] = z
+        ok = z >= EPS
+        if kind == 0:
+            inv = np.float32(1.0) / z if ok else np.float32(0.0)
+            for k in range(T):
+                q[i, k] = pp[w, k] * th[k] * inv
+        elif kind == 1:
+            inv = np.float32(1.0) / z if ok else np.float32(0.0)
+            for k in range(T):
+                P[p0 + i, k] = pp[w, k] * th[k] * inv
+        else:
+            x = tok_weight[w]
+            if x == 0.0 or not ok:
+                continue
+            inv = x / z
+            if kind == 2:
                 for k in range(T):
-                    R[i, k] = g * q[i, k]
+                    v = th[k] * inv
+                    nwt[w, k] += v
+                    acc[k] += pp[w, k] * v
             else:
                 for k in range(T):
-                    R[i, k] = g * q[i, k] + h * R[i + 1, k]
+                    v = pp[w, k] * th[k] * inv
+                    nwt[w, k] += v
+                    acc[k] += v
 
 
 @njit(cache=True, nogil=True)
-def _doc_context(a, n, seq, gamma_w, beta, passes, phi, p_tw, q, R, L, P, p0):
-    """Contextual token topics of one document (positions a … a+n−1 of ``seq``).
+def _doc_context(a, n, seq, gamma_w, beta, passes, pp, q, R, L, th, gl, gr, zbuf, P, p0,
+                 tok_weight, nwt, acc, direct):
+    """``passes`` context passes over one document (positions a … a+n−1 of ``seq``).
 
-    Runs ``passes`` context passes; on all but the last, p_ti is stored in ``q`` (n, T) for the
-    next pass. On the last pass the two-sided context θ_ti is left in ``R`` row i (each row of
-    R is overwritten once it has been read). When ``P`` has rows, the final p_ti are also
-    written to P[p0 + i]. Scratch: ``q`` (n, T) when passes > 1, ``R`` (n, T), ``L`` (T,).
+    All passes but the last store p_ti in ``q`` for the next one. The last pass writes p_ti to
+    P[p0 + i] when ``P`` has rows, else accumulates into ``nwt`` (raw or ``direct``) and
+    ``acc``. z_i of the last pass is left in ``zbuf``. Scratch: q (n, T) when passes > 1,
+    R (n+1, T), L/th (T,), gl/gr/zbuf (n,).
     """
-    T = phi.shape[1]
+    _gammas(seq, a, n, gamma_w, gl, gr)
     write_p = P.shape[0] > 0
     for ps in range(passes):
         first = ps == 0
         last = ps == passes - 1
-        _right_ema(first, p_tw, q, seq, a, n, gamma_w, R)
-        started = False
-        for k in range(T):
-            L[k] = 0.0
-        for i in range(n):
-            w = seq[a + i]
-            g = gamma_w[w]
-            if g > 0.0 and not started:
-                g = np.float32(1.0)
-                started = True
-            if started and g > 0.0:
-                h = np.float32(1.0) - g
-                if first:
-                    for k in range(T):
-                        L[k] = g * p_tw[w, k] + h * L[k]
-                else:
-                    for k in range(T):
-                        L[k] = g * q[i, k] + h * L[k]
-            b1 = np.float32(1.0) - beta
-            for k in range(T):
-                R[i, k] = beta * L[k] + b1 * R[i, k]
-            if last and not write_p:
-                continue
-            z = np.float32(0.0)
-            for k in range(T):
-                z += phi[w, k] * R[i, k]
-            inv = np.float32(1.0) / z if z > EPS else np.float32(0.0)
-            if not last:
-                for k in range(T):
-                    q[i, k] = phi[w, k] * R[i, k] * inv
-            elif write_p:
-                for k in range(T):
-                    P[p0 + i, k] = phi[w, k] * R[i, k] * inv
+        _right_pass(first, pp, q, seq, a, n, gr, R)
+        kind = 0 if not last else (1 if write_p else (3 if direct else 2))
+        _forward_pass(first, kind, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0,
+                      tok_weight, nwt, acc)
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _dot(phi, w, th, T):
+    """Σ_k φ_wk θ_k (float32, reassociated so it vectorizes)."""
+    z = np.float32(0.0)
+    for k in range(T):
+        z += phi[w, k] * th[k]
+    return z
 
 
 @njit(cache=True, nogil=True)
-def _bag_theta(a, b, indices, data, tok_weight, p_tw, th):
-    """θ_d = norm_t Σ_w τ n_dw p(t|w) over CSR rows a..b (TARTM); returns False if empty."""
+def _bag_theta(a, b, indices, data, tok_weight, p_tw, off, th):
+    """θ_d = norm_t Σ_w τ n_dw p(t|w) over CSR rows a..b (TARTM), p(t|w) = p_tw[w, off:off+T];
+    returns False if empty."""
     T = th.shape[0]
     for k in range(T):
         th[k] = 0.0
@@ -138,7 +189,7 @@ def _bag_theta(a, b, indices, data, tok_weight, p_tw, th):
         x = data[j] * tok_weight[w]
         if x > 0.0:
             for k in range(T):
-                th[k] += x * p_tw[w, k]
+                th[k] += x * p_tw[w, off + k]
     s = np.float32(0.0)
     for k in range(T):
         s += th[k]
@@ -152,7 +203,7 @@ def _bag_theta(a, b, indices, data, tok_weight, p_tw, th):
 
 @njit(cache=True, nogil=True)
 def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, seq_mod,
-                  gamma_w, beta, passes, phi, p_tw, nwt, direct, theta_out, P, loglik, n_tok,
+                  gamma_w, beta, passes, pp, nwt, direct, theta_out, P, loglik, n_tok,
                   n_zero):
     """Context-ARTM E-step over documents [d0, d1).
 
@@ -172,8 +223,9 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
         Weight of the left context.
     passes : int
         Context passes (≥ 1).
-    phi, p_tw : (W, T) float32
-        Φ and p(t|w).
+    pp : (W, 2T) float32
+        Φ and p(t|w) side by side (pp[:, :T] = φ, pp[:, T:] = p(t|w)): one row stream per
+        token instead of two (:func:`stack_phi`).
     nwt : (W, T) float32
         This chunk's accumulator (the caller zeroes it; calls add up): Σ τ θ/z (raw) or
         Σ τ p (``direct``).
@@ -186,15 +238,18 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
     loglik, n_tok, n_zero : (M,) float64
         Per modality Σ n ln z (τ-free), Σ n and the count of tokens with z = 0; accumulated.
     """
-    W, T = phi.shape
+    T = nwt.shape[1]
     nmax = 0
     for d in range(d0, d1):
         nmax = max(nmax, ptr[d + 1] - ptr[d])
     q = np.empty((nmax if passes > 1 else 0, T), dtype=np.float32)
-    R = np.empty((max(nmax, 1), T), dtype=np.float32)
+    R = np.empty((nmax + 1, T), dtype=np.float32)
     L = np.empty(T, dtype=np.float32)
     th = np.empty(T, dtype=np.float32)
     acc = np.empty(T, dtype=np.float32)
+    gl = np.empty(nmax, dtype=np.float32)
+    gr = np.empty(nmax, dtype=np.float32)
+    zbuf = np.empty(nmax, dtype=np.float32)
     write_p = P.shape[0] > 0
     base = ptr[d0]
     for d in range(d0, d1):
@@ -203,35 +258,23 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
         for k in range(T):
             acc[k] = 0.0
         if n > 0:
-            _doc_context(a, n, seq, gamma_w, beta, passes, phi, p_tw, q, R, L, P, a - base)
+            _doc_context(a, n, seq, gamma_w, beta, passes, pp, q, R, L, th, gl, gr, zbuf,
+                         P, a - base, tok_weight, nwt, acc, direct)
             m = seq_mod
             for i in range(n):
                 w = seq[a + i]
                 x = tok_weight[w]
                 if x == 0.0:
                     continue
-                z = np.float32(0.0)
-                for k in range(T):
-                    z += phi[w, k] * R[i, k]
+                z = zbuf[i]
                 n_tok[m] += 1.0
                 if z < EPS:
                     n_zero[m] += 1.0
                     continue
                 loglik[m] += math.log(z)
-                inv = x / z
                 if write_p:
                     for k in range(T):
                         acc[k] += P[a - base + i, k] * x
-                elif direct:
-                    for k in range(T):
-                        v = phi[w, k] * R[i, k] * inv
-                        nwt[w, k] += v
-                        acc[k] += v
-                else:
-                    for k in range(T):
-                        v = R[i, k] * inv
-                        nwt[w, k] += v
-                        acc[k] += phi[w, k] * v
             s = np.float32(0.0)
             for k in range(T):
                 s += acc[k]
@@ -240,7 +283,7 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
                 th[k] = acc[k] * inv
             have = s > 0.0
         else:
-            have = _bag_theta(indptr[d], indptr[d + 1], indices, data, tok_weight, p_tw, th)
+            have = _bag_theta(indptr[d], indptr[d + 1], indices, data, tok_weight, pp, T, th)
         if not have:
             for k in range(T):
                 th[k] = 0.0
@@ -255,9 +298,7 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
             if x == 0.0:
                 continue
             n_tok[m] += cnt
-            z = np.float32(0.0)
-            for k in range(T):
-                z += phi[w, k] * th[k]
+            z = _dot(pp, w, th, T)
             if z < EPS:
                 n_zero[m] += 1.0
                 continue
@@ -265,7 +306,7 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
             inv = x / z
             if direct:
                 for k in range(T):
-                    nwt[w, k] += phi[w, k] * th[k] * inv
+                    nwt[w, k] += pp[w, k] * th[k] * inv
             else:
                 for k in range(T):
                     nwt[w, k] += th[k] * inv
@@ -295,7 +336,7 @@ def one_pass_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, p_tw
     base = ptr[d0] if write_p else 0
     for d in range(d0, d1):
         a, b = indptr[d], indptr[d + 1]
-        if not _bag_theta(a, b, indices, data, tok_weight, p_tw, th):
+        if not _bag_theta(a, b, indices, data, tok_weight, p_tw, 0, th):
             for k in range(T):
                 theta_out[d, k] = 0.0
             continue
@@ -307,9 +348,7 @@ def one_pass_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, p_tw
                 continue
             m = tok_mod[w]
             n_tok[m] += cnt
-            z = np.float32(0.0)
-            for k in range(T):
-                z += phi[w, k] * th[k]
+            z = _dot(phi, w, th, T)
             if z < EPS:
                 n_zero[m] += 1.0
                 continue
@@ -326,14 +365,17 @@ def one_pass_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, p_tw
         if write_p:
             for i in range(ptr[d], ptr[d + 1]):
                 w = seq[i]
-                z = np.float32(0.0)
-                for k in range(T):
-                    z += phi[w, k] * th[k]
+                z = _dot(phi, w, th, T)
                 inv = np.float32(1.0) / z if z > EPS else np.float32(0.0)
                 for k in range(T):
                     P[i - base, k] = phi[w, k] * th[k] * inv
         for k in range(T):
             theta_out[d, k] = th[k]
+
+
+def stack_phi(phi, p_tw):
+    """[φ | p(t|w)] as one (W, 2T) float32 array (the ``pp`` argument of :func:`context_chunk`)."""
+    return np.ascontiguousarray(np.concatenate([phi, p_tw], axis=1), dtype=np.float32)
 
 
 @njit(cache=True, nogil=True)

@@ -379,6 +379,7 @@ class ContextTrainer(Trainer):
         D, T = self._theta.shape
         W, M = self._phi.shape[0], len(self._modalities)
         p_tw = p_t_given_w(self._phi, self._n_t)
+        pp = CK.stack_phi(self._phi, p_tw) if mode == "context" else None
         gamma_w = token_gammas(self.corpus.vocab, self.corpus.n_docs, self._tok_mod, self._seq_mod,
                                opts.gamma(it), opts.importance)
         beta = np.float32(opts.beta_at(it))
@@ -410,8 +411,8 @@ class ContextTrainer(Trainer):
                     P = np.zeros((0, T), np.float32)
                 if mode == "context":
                     CK.context_chunk(b0, b1, ptr, seq, m.indptr, m.indices, m.data, tok_weight,
-                                     self._tok_mod, self._seq_mod, gamma_w, beta, opts.passes, phi,
-                                     p_tw, bufs[c], direct, theta, P, logs[0, c], logs[1, c], logs[2, c])
+                                     self._tok_mod, self._seq_mod, gamma_w, beta, opts.passes, pp,
+                                     bufs[c], direct, theta, P, logs[0, c], logs[1, c], logs[2, c])
                 else:
                     CK.one_pass_chunk(b0, b1, m.indptr, m.indices, m.data, tok_weight, self._tok_mod,
                                       phi, p_tw, bufs[c], direct, theta, ptr, seq, P,
@@ -508,7 +509,7 @@ def positions_topics(model: TopicModel, ptr, seq, options: ContextOptions | None
         logs = np.zeros((3, len(model.modalities)))
         CK.context_chunk(0, D, ptr, seq, z, np.zeros(0, np.int32), np.zeros(0, np.float32),
                          tok_weight, tok_mod, seq_mod, gamma_w, np.float32(opts.beta_at(iteration)),
-                         opts.passes, phi, p_tw, np.zeros((0, T), np.float32), True,
+                         opts.passes, CK.stack_phi(phi, p_tw), np.zeros((0, T), np.float32), True,
                          np.zeros((D, T), np.float32), P, logs[0], logs[1], logs[2])
     else:
         import scipy.sparse as sp
@@ -553,16 +554,24 @@ def boundary_scores(P: np.ndarray, window: float = 10.0) -> np.ndarray:
 
 
 def pick_boundaries(scores: np.ndarray, threshold: float, min_gap: int) -> list[int]:
-    """Positions i (boundary before i) whose score ≥ ``threshold`` and is the largest within
-    ``min_gap`` positions on either side; taken greedily from the highest score."""
+    """Positions i (boundary before i) whose score is ≥ ``threshold`` and is a peak: the
+    largest within ``min_gap`` positions on either side (the decaying tails of the moving
+    averages around a true boundary are not peaks). Boundaries closer than ``min_gap`` to
+    each other or to a document edge are dropped, taken greedily from the highest score."""
+    scores = np.asarray(scores, np.float64)
     n = len(scores)
-    cand = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= threshold and 0 < i < n]
+    gap = max(1, int(min_gap))
     chosen: list[int] = []
-    for i in cand:
-        if i < min_gap or n - i < min_gap:
+    for i in np.argsort(-scores, kind="stable"):
+        i = int(i)
+        if scores[i] < threshold:
+            break
+        if i < gap or n - i < gap:
             continue
-        if all(abs(i - j) >= min_gap for j in chosen):
-            chosen.append(int(i))
+        if scores[i] < scores[max(0, i - gap):i + gap + 1].max():
+            continue
+        if all(abs(i - j) >= gap for j in chosen):
+            chosen.append(i)
     return sorted(chosen)
 
 
@@ -794,7 +803,7 @@ def compile_kernels() -> float:
     P = np.zeros((3, T), np.float32)
     for p in (np.zeros((0, T), np.float32), P):
         CK.context_chunk(0, 1, ptr, seq, z, e32, ef, tw, tm, 0, tw * 0.5, np.float32(0.5), 2,
-                         phi, phi, nwt, False, th, p, logs[0], logs[1], logs[2])
+                         CK.stack_phi(phi, phi), nwt, False, th, p, logs[0], logs[1], logs[2])
         CK.one_pass_chunk(0, 1, z, e32, ef, tw, tm, phi, phi, nwt, True, th, ptr, seq, p,
                           logs[0], logs[1], logs[2])
     CK.accumulate_positions(seq, 0, 3, P, tw, nwt)
