@@ -144,7 +144,8 @@ def _perplexities(modalities, weights, loglik, n_tok) -> dict[str, float]:
             out[f"perplexity@{m.lstrip('@')}"] = float(np.exp(-loglik[j] / n_tok[j]))
             num += weights[j] * loglik[j]
             den += weights[j] * n_tok[j]
-    out["perplexity"] = float(np.exp(-num / den)) if den > 0 else float("nan")
+    if den > 0:  # no tokens (an empty corpus): no perplexity rather than NaN
+        out["perplexity"] = float(np.exp(-num / den))
     return out
 
 

@@ -75,6 +75,9 @@ def test_no_nan_with_empty_documents_and_huge_tau(make_corpus):
     assert np.all(np.isfinite(m.phi)) and np.all(np.isfinite(m.theta))
     assert len(tr.dead_topics()) == 4 and tr.last_report.scores["dead_topics"] == 4
     assert np.all(m.theta[:, -3:] == 0)  # empty documents
+    zero = type(corpus)("z", corpus.documents.iloc[:3], corpus.vocab, corpus.n_dw[-3:])
+    r = Trainer(zero, ModelConfig(n_topics=2, threads=2)).step()  # nothing but empty documents
+    assert "perplexity" not in r.scores and r.scores["dead_topics"] == 2
     big = (SmoothSparsePhi(name="a", tau=1e6),)
     tr = Trainer(corpus, ModelConfig(n_topics=3, iterations=3, regularizers=big))
     tr.fit()
