@@ -97,7 +97,7 @@ def cmd_corpora(args) -> int:
     out = []
     for m in workspace_of(args).list_corpora():
         out.append({"name": m.get("name"), "documents": m.get("documents"), "tokens": m.get("tokens"),
-                    "vocabulary": m.get("vocabulary"), "modalities": sorted((m.get("modalities") or {})),
+                    "vocabulary": m.get("vocabulary"), "modalities": list(m.get("modalities") or {}),
                     "date_range": m.get("date_range"), "source": (m.get("source") or {}).get("file"),
                     "created_at": m.get("created_at")})
     json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
