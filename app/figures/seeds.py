@@ -1,0 +1,116 @@
+"""Seed-word figures: seed drift, coverage per group, capture matrix, topic relevance; and the
+HTML of a document with seed and topic words highlighted. Pure: DataFrames in, figures/strings out.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ._style import ACCENT, MUTED, empty, styled, topic_colors
+
+SEED_MARK = "#ffd43b"
+TOPIC_MARK = "#c5d3ff"
+
+
+def seed_drift(drift: pd.DataFrame, *, group: str | None = None, max_lines: int = 30,
+               height: int | None = 420) -> go.Figure:
+    """Rank of each seed word in its topic over iterations (1 = the topic's top word; log axis,
+    best at the top).
+
+    Parameters
+    ----------
+    drift : DataFrame[iteration, topic, term, rank, group] (``engine.seeds.seed_drift``)
+    group : draw only this group
+    max_lines : at most this many seeds (the best ranked at the last iteration)
+    """
+    if drift is None or drift.empty:
+        return empty("No seed ranks recorded: train with the Seed words page (or seeds-train) to track drift.")
+    d = drift if group is None else drift[drift["group"] == group]
+    if d.empty:
+        return empty(f"No seed ranks for group {group!r}.")
+    last = d.sort_values("iteration").groupby(["topic", "term"], sort=False)["rank"].last().sort_values()
+    keep = list(last.index[:max_lines])
+    colors = topic_colors(len(keep))
+    fig = go.Figure()
+    for (topic, term), color in zip(keep, colors):
+        s = d[(d["topic"] == topic) & (d["term"] == term)].sort_values("iteration")
+        g = s["group"].iloc[0] if "group" in s.columns and len(s) else ""
+        fig.add_trace(go.Scatter(
+            x=s["iteration"], y=s["rank"], mode="lines+markers", name=f"{term} · {g or topic}",
+            line=dict(color=color, width=1.8), marker=dict(size=4),
+            hovertemplate=f"{html.escape(str(term))} in {html.escape(str(topic))}<br>iteration %{{x}}: rank %{{y}}<extra></extra>"))
+    fig.update_yaxes(type="log", autorange="reversed", title_text="rank in its topic (1 = top)")
+    fig.update_xaxes(title_text="iteration")
+    return styled(fig, height=height)
+
+
+def group_coverage(cov: pd.DataFrame, height: int | None = None) -> go.Figure:
+    """Horizontal bars: per group, the share of documents mentioning its seeds whose dominant
+    topic is one of its topics (DataFrame[group, documents, covered, share])."""
+    if cov is None or cov.empty:
+        return empty("No group has a seed word in the corpus.")
+    d = cov.iloc[::-1]
+    colors = [ACCENT if g != "(all)" else MUTED for g in d["group"]]
+    fig = go.Figure(go.Bar(
+        x=100 * d["share"], y=d["group"], orientation="h", marker_color=colors,
+        text=[f"{c}/{n}" for c, n in zip(d["covered"], d["documents"])], textposition="auto",
+        hovertemplate="%{y}: %{x:.1f}% of %{text} documents<extra></extra>"))
+    fig.update_xaxes(title_text="% of documents mentioning a seed, dominated by the group's topic", range=[0, 100])
+    return styled(fig, height=height or max(260, 24 * len(d) + 80), legend=False)
+
+
+def capture_matrix(capture: pd.DataFrame, height: int | None = None) -> go.Figure:
+    """Heatmap group × topic: Σ over the group's seed words of p(t|w) (how much of the group's
+    words each topic holds). ``capture`` is ``engine.seeds.seed_capture``."""
+    if capture is None or capture.empty:
+        return empty("No seed word found in the model.")
+    m = capture.pivot_table(index="group", columns="label", values="p_t_w", aggfunc="sum", fill_value=0.0)
+    groups = list(dict.fromkeys(capture["group"]))
+    topics = list(dict.fromkeys(capture.sort_values("p_t_w", ascending=False)["label"]))
+    m = m.reindex(index=groups, columns=topics, fill_value=0.0)
+    n_words = capture.groupby("group")["term"].nunique().reindex(groups).to_numpy(np.float64)
+    z = m.to_numpy() / n_words[:, None]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=topics, y=groups, colorscale="Blues", zmin=0, zmax=1, colorbar=dict(title="share"),
+        hovertemplate="%{y} → %{x}: %{z:.0%} of the group's seed words<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return styled(fig, height=height or max(260, 26 * len(groups) + 120), legend=False)
+
+
+def topic_relevance(rel: pd.DataFrame, height: int | None = None) -> go.Figure:
+    """Bars: the relevant topics ranked by the probability mass of seed words (seeded topics in
+    the accent colour). ``rel`` is ``engine.seeds.relevant_topics``."""
+    if rel is None or rel.empty:
+        return empty("No topic has a seed word among its top words.")
+    d = rel.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=d["relevance"], y=[f"{l} ({t})" if l != t else t for l, t in zip(d["label"], d["topic"])], orientation="h",
+        marker_color=[ACCENT if s else MUTED for s in d["seeded"]],
+        customdata=np.stack([d["top_words"].astype(str)], axis=-1),
+        hovertemplate="%{y}<br>Σ p(seed|t) = %{x:.3f}<br>%{customdata[0]}<extra></extra>"))
+    fig.update_xaxes(title_text="Σ p(w|t) over seed words")
+    return styled(fig, height=height or max(260, 24 * len(d) + 80), legend=False)
+
+
+def marked_html(segments, max_chars: int = 4000) -> str:
+    """HTML of a document cut into ``(piece, kind)`` segments (``engine.seeds.document_marks``):
+    seed words in yellow, topic words in blue, everything escaped."""
+    out, n = [], 0
+    for piece, kind in segments:
+        if n >= max_chars:
+            out.append("…")
+            break
+        piece = piece[: max_chars - n]
+        n += len(piece)
+        text = html.escape(piece)
+        if kind == "seed":
+            out.append(f'<mark style="background:{SEED_MARK};padding:0 2px;border-radius:3px">{text}</mark>')
+        elif kind == "topic":
+            out.append(f'<mark style="background:{TOPIC_MARK};padding:0 2px;border-radius:3px">{text}</mark>')
+        else:
+            out.append(text)
+    body = "".join(out).replace("\n", "<br>")
+    return f'<div style="line-height:1.6">{body}</div>'
