@@ -11,7 +11,12 @@ __all__ = ["RunSlots", "PROCESS_SLOTS"]
 
 
 class RunSlots:
-    """FIFO admission: at most ``capacity`` jobs hold a slot (run EM) at once."""
+    """FIFO admission: at most ``capacity`` jobs hold a slot (run EM) at once.
+
+    Lock order: a job may call into its slots while holding its own lock (enqueue on start or
+    resume), so the slots never call back into a job while holding theirs — the queue position
+    is published after the slots lock is released.
+    """
 
     def __init__(self, capacity: int = 1):
         if capacity < 1:
@@ -20,6 +25,11 @@ class RunSlots:
         self._cv = threading.Condition()
         self._queue: deque = deque()
         self._running: set = set()
+        self._generation = 0  # bumped on every change, so a waiter never misses one
+
+    def _changed(self) -> None:
+        self._generation += 1
+        self._cv.notify_all()
 
     def enqueue(self, job: "TrainingJob") -> None:
         """Put ``job`` at the back of the queue (no-op if it is queued or running). Called from
@@ -27,35 +37,41 @@ class RunSlots:
         with self._cv:
             if job not in self._queue and job not in self._running:
                 self._queue.append(job)
-                self._cv.notify_all()
+                self._changed()
 
     def acquire(self, job: "TrainingJob", cancelled: Callable[[], bool]) -> bool:
         """Wait for a slot; False if ``cancelled()`` became true first (checked on every wake)."""
         self.enqueue(job)
-        with self._cv:
-            try:
-                while True:
+        try:
+            while True:
+                with self._cv:
                     if cancelled():
                         return False
                     if self._queue[0] is job and len(self._running) < self.capacity:
                         self._queue.popleft()
                         self._running.add(job)
+                        self._changed()
                         return True
-                    job._queued_at(self._queue.index(job) + 1)
-                    self._cv.wait(0.25)
-            finally:
+                    position, seen = self._queue.index(job) + 1, self._generation
+                job._queued_at(position)  # takes the job's lock: outside ours
+                with self._cv:
+                    if self._generation == seen:
+                        self._cv.wait(0.25)
+        finally:
+            with self._cv:
                 if job in self._queue:
                     self._queue.remove(job)
-                self._cv.notify_all()
+                    self._changed()
 
     def release(self, job: "TrainingJob") -> None:
         with self._cv:
             self._running.discard(job)
-            self._cv.notify_all()
+            self._changed()
 
     def wake(self) -> None:
+        """Make waiting jobs re-check (e.g. after a stop request)."""
         with self._cv:
-            self._cv.notify_all()
+            self._changed()
 
     def position(self, job: "TrainingJob") -> int | None:
         with self._cv:
@@ -65,7 +81,6 @@ class RunSlots:
     def running(self) -> int:
         with self._cv:
             return len(self._running)
-
 
 
 #: The process-wide slots every registry and job shares by default: one job runs EM at a time.

@@ -525,3 +525,56 @@ def test_sigint_in_the_cli_runner_stops_cleanly_and_saves(workspace, planted):
     assert status[1] == "stopped" and status[3] == "True"
     run = load_run(workspace, "interrupted")
     assert run.status == "stopped" and run.iteration == int(status[2]) >= 3
+
+
+def test_controls_from_many_threads_never_deadlock_or_corrupt(workspace, planted, registry):
+    import random
+    import threading
+
+    config = cfg(iterations=150)
+    ids = [registry.start(workspace, planted, config.with_changes(seed=i + 1), owner="o",
+                          checkpoint_every=3) for i in range(3)]
+    unexpected = []
+
+    def hammer(seed):
+        rng = random.Random(seed)
+        for _ in range(150):
+            job = registry.get(rng.choice(ids))
+            action = rng.choice(["pause", "resume", "resume", "tau", "more", "rollback", "read", "stop"])
+            try:
+                if action == "pause":
+                    job.pause(owner="o")
+                elif action == "resume":
+                    job.resume(owner="o")
+                elif action == "tau":
+                    job.set_regularizer("ssphi", tau=rng.uniform(-0.1, 0.1), owner="o")
+                elif action == "more":
+                    job.more(rng.randint(1, 5), owner="o")
+                elif action == "rollback" and job.snapshot().checkpoints:
+                    job.rollback(rng.choice(job.snapshot().checkpoints), owner="o")
+                elif action == "read":
+                    snap = job.snapshot()
+                    snap.top_tokens, snap.scores_frame(), job.model_view()
+                elif action == "stop" and rng.random() < 0.1:
+                    job.stop(owner="o")
+            except EngineError:
+                pass  # e.g. a rollback to a checkpoint a concurrent rollback just removed
+            except Exception as e:  # noqa: BLE001
+                unexpected.append(repr(e))
+            time.sleep(rng.uniform(0, 0.005))
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 2)
+        assert not t.is_alive(), "a control call hung"
+    assert unexpected == []
+    for job_id in ids:
+        registry.get(job_id).resume(owner="o")  # also cancels a pause not yet taken
+    for job_id in ids:
+        snap = finished(registry.get(job_id))
+        assert snap.status in ("finished", "stopped"), snap.traceback
+        assert [r.iteration for r in snap.reports] == list(range(1, snap.iteration + 1))
+        if snap.saved:
+            assert load_run(workspace, job_id).iteration == snap.iteration
