@@ -1,21 +1,85 @@
 """ARTM Studio engine: corpora, regularized EM, jobs and storage. No UI imports here.
 
-This module is the facade the app and scripts use; see ``__all__``.
+This module is the facade the app and scripts use; see ``__all__``. A minimal session::
+
+    import engine
+    ws = engine.Workspace()                         # ~/.artm-studio or $ARTM_STUDIO_HOME
+    name = engine.ensure_sample_corpus(ws)          # the bundled UK Commons speeches
+    corpus = ws.load_corpus(name)
+    config = engine.preset("interpretable", n_topics=15, n_background=1, iterations=30)
+    trainer = engine.Trainer(corpus, config)
+    for _ in range(config.iterations):
+        report = trainer.step()
+    print(engine.top_tokens(trainer.model, corpus, n=8))
 """
 __version__ = "0.1.0"
 
 from .corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from .errors import ConfigError, EngineError, InputError, WorkspaceError
 from .storage import Workspace
+from .ingest import (
+    SAMPLE_CORPUS_NAME,
+    ImportOptions,
+    SourcePreview,
+    build_corpus,
+    ensure_sample_corpus,
+    import_corpus,
+    preview_source,
+    preview_vocabulary,
+    sample_corpus_path,
+    vectorize_texts,
+)
+from .schedule import Constant, Exponential, Linear, Piecewise, Step, trajectory_from_dict
+from .regularizers import REGULARIZERS, parse_regularizer, regularizer_from_dict, regularizer_schema
+from .config import PRESETS, ModelConfig, preset
+from .topic_model import IterationReport, ScoreContext, TopicModel
+from .model import Trainer, infer_theta, one_pass_theta, token_topics
+from .model import compile_kernels as warmup
+from .scores import SCORE_NAMES, SCORES, ScoreSet, default_scores, score_from_dict
+from .run import (
+    STATUSES,
+    Run,
+    delete_run,
+    export_run,
+    list_runs,
+    load_run,
+    new_run,
+    read_run_manifest,
+    rename_run,
+    resolve_run_id,
+    save_run,
+    set_topic_labels,
+)
+from .inspect import (
+    doc_topics,
+    score_history,
+    search_documents,
+    token_topic_table,
+    top_documents,
+    top_tokens,
+    topic_summary,
+    transform,
+)
 
 __all__ = [
-    "__version__",
-    "DEFAULT_MODALITY",
-    "Corpus",
-    "TokenSequences",
-    "Workspace",
-    "EngineError",
-    "InputError",
-    "ConfigError",
-    "WorkspaceError",
+    "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",
+    "EngineError", "InputError", "ConfigError", "WorkspaceError",
+    # corpora
+    "ImportOptions", "SourcePreview", "build_corpus", "import_corpus", "preview_source",
+    "preview_vocabulary", "vectorize_texts", "sample_corpus_path", "ensure_sample_corpus",
+    "SAMPLE_CORPUS_NAME",
+    # model configuration
+    "Constant", "Linear", "Exponential", "Step", "Piecewise", "trajectory_from_dict",
+    "REGULARIZERS", "parse_regularizer", "regularizer_from_dict", "regularizer_schema",
+    "ModelConfig", "preset", "PRESETS",
+    # training and inference
+    "TopicModel", "IterationReport", "ScoreContext", "Trainer", "warmup", "infer_theta",
+    "one_pass_theta", "token_topics", "SCORES", "SCORE_NAMES", "ScoreSet", "default_scores",
+    "score_from_dict",
+    # runs
+    "Run", "new_run", "save_run", "load_run", "list_runs", "read_run_manifest", "rename_run",
+    "delete_run", "set_topic_labels", "export_run", "resolve_run_id", "STATUSES",
+    # inspection
+    "top_tokens", "top_documents", "doc_topics", "token_topic_table", "transform",
+    "search_documents", "topic_summary", "score_history",
 ]
