@@ -195,6 +195,9 @@ def test_parse_regularizer_windows_and_params():
     assert s.lexicon == {"topic_1": ("война", "мир"), "topic_2": ("peace",)}
     assert parse_regularizer(s.kind + "(lexicon={a: [b]})").tau == Constant(SeedWords.DEFAULT_TAU)
     assert parse_regularizer("LDA(alpha=0.5, beta=0.1)") == LDA(alpha=0.5, beta=0.1, tau=1.0)
+    lin = parse_regularizer("SmoothSparsePhi(tau={kind: linear, a: 0, b: -1, start: 2, end: 5}, "
+                            "modalities=[@default_class])")
+    assert lin.tau == Linear(0.0, -1.0, 2, 5) and lin.modalities == ("@default_class",)
 
 
 @pytest.mark.parametrize("text,match", [
