@@ -353,6 +353,14 @@ class ContextTrainer(Trainer):
         return token_topics(self.model, tokens, self.options, iteration=max(1, self.iteration),
                             corpus=self.corpus, theta_d=self._theta[d] if self.options.mode == "standard" else None)
 
+    def extra_scores(self) -> list:
+        """Scores a run in this mode adds to its ScoreSet (the sequence scores, if any text)."""
+        return context_scores() if self.corpus.sequences is not None else []
+
+    def on_saved(self, workspace, run) -> None:
+        """Keep the options beside the saved run (:func:`save_options`)."""
+        save_options(workspace, run.run_id, self.options)
+
     def get_state(self) -> dict:
         s = super().get_state()
         s["context"] = self.options.to_dict()

@@ -41,7 +41,7 @@ class StopFlag:
 def run_training(corpus, config, *, name: str | None = None, workspace=None,
                  on_report: Callable[[IterationReport], None] | None = None,
                  stop: StopFlag | None = None, phi0=None, run_id: str | None = None,
-                 labels: dict[str, str] | None = None, held_out=None):
+                 labels: dict[str, str] | None = None, held_out=None, trainer_cls=None):
     """Train ``config.iterations`` passes on ``corpus``; return the :class:`engine.run.Run`.
 
     Each pass is one :meth:`Trainer.step`; its report goes into the run history and to
@@ -50,14 +50,21 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
     ``"stopped"``; otherwise ``"finished"``. An exception marks it ``"failed"`` (saved with the
     message when ``workspace`` is given) and propagates. With ``workspace`` the run is saved.
     ``labels`` (topic name -> label) are stored with the model; ``held_out`` (a (D', W) count
-    matrix over the corpus vocabulary) adds held-out perplexity to the scores.
+    matrix over the corpus vocabulary) adds held-out perplexity to the scores. ``trainer_cls``
+    replaces :class:`engine.model.Trainer` (e.g. ``engine.context.trainer_class(options)``); its
+    optional ``extra_scores()`` are added to the score set and ``on_saved(workspace, run)`` is
+    called after the run is saved.
     """
     from ..model import Trainer
     from ..run import new_run, save_run
     from ..scores import ScoreSet
 
-    trainer = Trainer(corpus, config, phi0=phi0)
+    trainer = (trainer_cls or Trainer)(corpus, config, phi0=phi0)
     score_set = ScoreSet.from_config(config.scores, held_out=held_out)
+    extra_scores = getattr(trainer, "extra_scores", None)
+    if extra_scores is not None:
+        have = {s.kind for s in score_set}
+        score_set.scores.extend(s for s in extra_scores() if s.kind not in have)
     run = new_run(corpus, config.to_dict(), trainer.model, name=name, run_id=run_id)
     run.status = "running"
     labels = dict(labels or {})
@@ -102,6 +109,9 @@ def run_training(corpus, config, *, name: str | None = None, workspace=None,
             close()  # the E-step thread pool
     if workspace is not None:
         save_run(workspace, run)
+        on_saved = getattr(trainer, "on_saved", None)
+        if on_saved is not None:
+            on_saved(workspace, run)
     return run
 
 
@@ -284,6 +294,20 @@ class ProgressBar:
 
 # --------------------------------------------------------------------------- commands
 
+def _trainer_cls(args):
+    """``engine.context.trainer_class`` for ``--mode one_pass|context`` (None: the plain Trainer)."""
+    mode = getattr(args, "mode", "standard") or "standard"
+    smoothing = getattr(args, "estep_smoothing", None)
+    if mode == "standard" and not smoothing:
+        return None
+    from ..context import ContextOptions, SequenceSmoothing, trainer_class
+
+    estep = (SequenceSmoothing(tau=smoothing, window=args.window),) if smoothing else ()
+    return trainer_class(ContextOptions(mode=mode, window=args.window, beta=args.beta,
+                                        passes=args.context_passes, importance=args.importance,
+                                        estep=estep))
+
+
 def cmd_train(args) -> int:
     from ..cli import workspace_of
 
@@ -329,7 +353,7 @@ def cmd_train(args) -> int:
     try:
         bar.update(0)
         run = run_training(corpus, config, name=args.name, workspace=ws, on_report=on_report, stop=stop,
-                           phi0=phi0, labels=labels, held_out=held_out)
+                           phi0=phi0, labels=labels, held_out=held_out, trainer_cls=_trainer_cls(args))
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -498,6 +522,17 @@ def register(sub, common) -> None:
     p.add_argument("--holdout-corpus", default=None, dest="holdout_corpus", metavar="NAME",
                    help="a stored corpus of other documents (same preprocessing): adds held-out "
                         "perplexity (Θ inferred with Φ fixed) every 5 iterations and on the last")
+    p.add_argument("--mode", choices=("standard", "one_pass", "context"), default="standard",
+                   help="E-step: standard ARTM, one-pass (Θ-less) or context-ARTM (needs a text corpus)")
+    p.add_argument("--window", type=float, default=10.0,
+                   help="context width in tokens for --mode context (γ = 1/window)")
+    p.add_argument("--beta", type=float, default=0.5, help="weight of the left context (0..1)")
+    p.add_argument("--context-passes", type=int, default=1, dest="context_passes",
+                   help="context passes per E-step (p_ti of one pass feed the next)")
+    p.add_argument("--importance", choices=("none", "idf"), default="none",
+                   help="scale γ by token idf (rare words move the context more)")
+    p.add_argument("--estep-smoothing", type=float, default=None, dest="estep_smoothing", metavar="TAU",
+                   help="E-step regularizer: smooth p(t|d,w) along the text with weight TAU (0..1)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--name", default=None, help="run name (default: the run id)")

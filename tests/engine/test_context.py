@@ -430,3 +430,59 @@ def test_train_saves_options_and_state_round_trip(tmp_path):
     tr.step()
     tr2.step()
     np.testing.assert_array_equal(tr.model.phi, tr2.model.phi)
+
+
+# --------------------------------------------------------------------------- CLI
+
+PETS = "cat dog kitten puppy leash vet collar kennel".split()
+MONEY = "stock market bond trader price bank dividend broker".split()
+
+
+@pytest.fixture
+def text_ws(tmp_path):
+    """A text corpus through the ingest pipeline: every document talks about pets and then
+    about money (or the other way round)."""
+    import random
+
+    from engine.ingest import ImportOptions, import_corpus
+    from engine.storage import Workspace
+
+    rnd = random.Random(0)
+    rows = []
+    for i in range(60):
+        a, b = (PETS, MONEY) if i % 2 == 0 else (MONEY, PETS)
+        words = [rnd.choice(a) for _ in range(30)] + [rnd.choice(b) for _ in range(30)]
+        rows.append({"id": f"doc{i}", "text": " ".join(words)})
+    src = tmp_path / "docs.csv"
+    pd.DataFrame(rows).to_csv(src, index=False)
+    ws = Workspace(tmp_path / "ws")
+    import_corpus(src, "mixed", ImportOptions(text_column="text", id_column="id", lang="en", min_df=1),
+                  workspace=ws)
+    return ws
+
+
+def test_cli_train_mode_context_and_segment(text_ws, capsys):
+    from engine.cli import main
+    from engine.run import list_runs
+
+    rc = main(["train", "--workspace", str(text_ws.root), "--corpus", "mixed", "--topics", "2",
+               "--iterations", "25", "--seed", "1", "--mode", "context", "--window", "5",
+               "--name", "ctx", "--jsonl"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    reports = [json.loads(line) for line in out.out.splitlines() if line.startswith("{")]
+    assert len(reports) == 25 and "intratext_coherence" in reports[-1]
+    run_id = list_runs(text_ws)[0]["run_id"]
+    assert C.load_options(text_ws, run_id).mode == "context"
+    rc = main(["segment", "ctx", "--workspace", str(text_ws.root), "--doc", "doc0"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    res = json.loads(out.out)
+    segs = res["segments"]
+    assert res["doc"] == "doc0" and res["mode"] == "context" and len(segs) == 2
+    assert set(segs[0]["text"].split()) <= set(PETS)
+    assert set(segs[1]["text"].split()) <= set(MONEY)
+    assert segs[0]["topic"] != segs[1]["topic"] and "theta" not in segs[0]
+    # errors are one line, exit 2
+    assert main(["segment", "ctx", "--workspace", str(text_ws.root), "--doc", "nope"]) == 2
+    assert "no document" in capsys.readouterr().err
