@@ -677,7 +677,10 @@ def sample_corpus_path() -> Path:
 
 
 def sample_import_options() -> ImportOptions:
-    return ImportOptions(lang="en", modalities={"label": "@party"}, stopwords="default")
+    """English stop words plus the procedural words of Commons debates (sample_data/stopwords_commons.txt)."""
+    extra = sample_corpus_path().with_name("stopwords_commons.txt")
+    return ImportOptions(lang="en", modalities={"label": "@party"},
+                         stopwords=str(extra) if extra.exists() else "default")
 
 
 def ensure_sample_corpus(workspace: Workspace | None = None) -> str:
