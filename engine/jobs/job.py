@@ -255,9 +255,7 @@ class TrainingJob:
         with self._cv:
             if self._snapshot.done:
                 return
-            if want == "run" and self._want == "pause":
-                self._slots.enqueue(self)
-            self._want = want
+            self._want = want  # a resumed job's thread queues itself (RunSlots.acquire)
             self._cv.notify_all()
         self._slots.wake()
 

@@ -578,3 +578,16 @@ def test_controls_from_many_threads_never_deadlock_or_corrupt(workspace, planted
         assert [r.iteration for r in snap.reports] == list(range(1, snap.iteration + 1))
         if snap.saved:
             assert load_run(workspace, job_id).iteration == snap.iteration
+
+
+def test_quick_resume_pause_does_not_block_the_queue(workspace, planted, registry):
+    first = registry.get(registry.start(workspace, planted, cfg(iterations=100_000), owner="a"))
+    first.pause(at=1, owner="a")
+    wait(first, lambda s: s.status == "paused", "paused")
+    for _ in range(20):  # resume + pause faster than the thread wakes up
+        first.resume(owner="a")
+        first.pause(owner="a")
+    other = registry.get(registry.start(workspace, planted, cfg(iterations=3), owner="a"))
+    assert finished(other).status == "finished"
+    first.stop(owner="a")
+    assert finished(first).status == "stopped"
