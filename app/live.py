@@ -67,7 +67,6 @@ def render(snap) -> None:
     text = (f"{status} · iteration {snap.iteration} / {snap.total_iterations} · "
             f"{(snap.seconds_per_iteration or 0):.2f} s per iteration · ETA {_eta(snap.eta_seconds)}")
     st.progress(snap.progress, text=text if not snap.done else f"{status} · {snap.iteration} iterations")
-    controls(snap)
     if snap.branches:
         st.caption("Roll-backs: " + ", ".join(f"{b.from_iteration} → {b.iteration}" for b in snap.branches))
     left, right = st.columns([3, 2])
@@ -90,6 +89,7 @@ def job_panel(job) -> None:
     if c2.button("Open in Topics", key=K("open_topics"), disabled=not snap.saved):
         state.set(state.RUN, snap.run_id)
         st.switch_page("app_pages/topics.py")
+    controls(snap)  # outside the fragment: stable buttons; each click reruns the whole page
     if c3.button("New run", key=K("new"), disabled=not snap.done, help="Set up another run (this one stays saved)"):
         state.set(state.JOB, None)
         st.query_params.pop("job", None)
@@ -99,7 +99,7 @@ def job_panel(job) -> None:
     def live():
         s = job.snapshot()
         render(s)
-        if s.done != snap.done:  # ended, or revived by “more”/“roll back”: restart or stop polling
+        if s.status != snap.status:  # paused, resumed, ended or revived: refresh controls and polling
             if s.done and s.saved:
                 state.set(state.RUN, s.run_id)
             st.rerun()

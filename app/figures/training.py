@@ -34,9 +34,21 @@ def pick_scores(scores: pd.DataFrame, wanted: Sequence[str] | None = None, limit
     return chosen[:limit]
 
 
+def thin(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """Rows of at most ``max_points`` evenly spaced iterations (always keeping the last one)."""
+    if df is None or df.empty:
+        return df
+    its = np.unique(df["iteration"].to_numpy())
+    if len(its) <= max_points:
+        return df
+    step = int(np.ceil(len(its) / max_points))
+    keep = set(its[::step].tolist()) | {int(its[-1])}
+    return df[df["iteration"].isin(keep)]
+
+
 def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, current: int | None = None,
                  names: Sequence[str] | None = None, total: int | None = None,
-                 height: int | None = None, scaled: bool = True) -> go.Figure:
+                 height: int | None = None, scaled: bool = True, max_points: int = 400) -> go.Figure:
     """A grid of score curves over iterations, τ of each regularizer on a secondary axis.
 
     Parameters
@@ -53,10 +65,14 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
         Draw each τ divided by its largest |τ| so trajectories of very different sizes
         (Decorrelator 1e4 beside SmoothSparse 0.1) share the axis; hover shows the real τ
         (also in ``customdata``).
+    max_points : int
+        Long runs are drawn from at most this many evenly spaced iterations (keeps the live
+        view fast).
     """
     if scores is None or scores.empty:
         return empty("No scores yet: start training to see them here.")
-    scores = scores.assign(key=score_keys(scores))
+    scores = thin(scores, max_points).assign(key=score_keys(thin(scores, max_points)))
+    tau = thin(tau, max_points) if tau is not None else None
     names = pick_scores(scores, names)
     if not names:
         return empty("None of the chosen scores has been computed yet.")
@@ -69,7 +85,8 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
     for i, name in enumerate(names):
         r, c = divmod(i, cols)
         sub = scores[scores["key"] == name].sort_values("iteration")
-        fig.add_trace(go.Scatter(x=sub["iteration"], y=sub["value"], mode="lines+markers", name=name,
+        fig.add_trace(go.Scatter(x=sub["iteration"], y=sub["value"], mode="lines+markers" if len(sub) <= 60 else "lines",
+                                 name=name,
                                  line=dict(color=ACCENT, width=2), marker=dict(size=4), showlegend=False,
                                  hovertemplate=f"{name}<br>iteration %{{x}}: %{{y:.4g}}<extra></extra>"),
                       row=r + 1, col=c + 1, secondary_y=False)

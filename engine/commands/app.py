@@ -50,6 +50,10 @@ def run_app(args) -> int:
     env = dict(os.environ, ARTM_STUDIO_HOME=str(root))
     cmd = command(args, script)
     print(f"ARTM Studio on http://{args.address or 'localhost'}:{args.port}  (workspace {root})", file=sys.stderr)
+    sys.stderr.flush()
+    if os.name == "posix":  # become the server: signals (Ctrl-C, SIGTERM) reach Streamlit directly
+        os.chdir(script.parent.parent)
+        os.execve(sys.executable, cmd, env)
     proc = subprocess.Popen(cmd, env=env, cwd=str(script.parent.parent))
     try:
         return proc.wait()

@@ -165,3 +165,13 @@ def test_compare_and_matching():
 def test_topic_colors_distinct_for_many_topics():
     c = F.topic_colors(120)
     assert len(c) == 120 and len(set(c)) == 120
+
+
+def test_score_curves_thins_long_runs():
+    n = 2000
+    scores = pd.DataFrame({"iteration": np.arange(1, n + 1), "score": "perplexity", "value": np.linspace(100, 10, n)})
+    tau = pd.DataFrame({"iteration": np.arange(1, n + 1), "regularizer": "r", "tau": np.ones(n)})
+    d = F.score_curves(scores, tau, max_points=100).to_dict()
+    x = arr(d["data"][0]["x"])
+    assert len(x) <= 101 and x[-1] == n
+    assert len(arr(d["data"][1]["x"])) == len(x)

@@ -1,0 +1,87 @@
+"""End-to-end fixtures: the real Streamlit server (`artm-studio app`) on a free localhost port
+with a temporary workspace, and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
+CHROMIUM = os.environ.get("ARTM_STUDIO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"no healthy server at {url} after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """Base URL of `artm-studio app` running on a fresh workspace (the sample corpus is imported
+    on first page load)."""
+    home = tmp_path_factory.mktemp("e2e_home")
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("e2e_log") / "server.log", "w")
+    env = dict(os.environ, ARTM_STUDIO_HOME=str(home))
+    env.pop("ARTM_STUDIO_NO_SAMPLE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "app", "--workspace", str(home), "--port", str(port),
+                             "--headless", "--address", "127.0.0.1"], cwd=REPO, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, timeout=90)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
