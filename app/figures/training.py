@@ -102,11 +102,14 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
         if name.startswith("perplexity") or name.startswith("holdout_perplexity"):
             fig.update_yaxes(type="log", row=r + 1, col=c + 1, secondary_y=False)
         fig.update_yaxes(showgrid=False, title_text=("τ / max|τ|" if scaled else "τ") if regs else None,
-                         range=[-1.1, 1.1] if scaled and regs else None, row=r + 1, col=c + 1, secondary_y=True)
+                         range=[-1.1, 1.1] if scaled and regs else None,
+                         tickvals=[-1, -0.5, 0, 0.5, 1] if scaled and regs else None,
+                         row=r + 1, col=c + 1, secondary_y=True)
     if current is not None:
         fig.add_vline(x=current, line=dict(color=MUTED, dash="dash", width=1), row="all", col="all")
-    if total:
-        fig.update_xaxes(range=[0.5, max(total, int(scores["iteration"].max())) + 0.5])
+    last = int(scores["iteration"].max())
+    if total and total <= max(200, 2 * last):  # grow into the planned range unless it is far away
+        fig.update_xaxes(range=[0.5, max(total, last) + 0.5])
     fig.update_xaxes(title_text=None)
     fig = styled(fig, height=height or 260 * rows + 80)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0.0),
