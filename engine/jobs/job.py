@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .. import checkpoint as ckpt
-from ..errors import ConfigError, EngineError
+from ..errors import ConfigError, EngineError, WorkspaceError
 from ..run import new_run, new_run_id, save_run
 from ..storage import validate_name
 from ..topic_model import IterationReport, TopicModel
@@ -63,12 +63,16 @@ class TrainingJob:
         ``from_state``).
     save : bool
         Save the run with ``engine.run.save_run`` on finish/stop.
+    exist_ok : bool
+        Allow ``run_id`` of a run already in the workspace (it will be overwritten when this
+        job saves; :meth:`from_checkpoint` sets it). Otherwise that raises WorkspaceError.
     """
 
     def __init__(self, workspace, corpus, config, *, name: str | None = None, run_id: str | None = None,
                  owner: str | None = None, phi0: np.ndarray | None = None, checkpoint_every: int = 10,
                  checkpoint_seconds: float = 30.0, keep_checkpoints: int = 10, top_n: int = 10,
-                 slots: RunSlots | None = None, trainer_cls=None, save: bool = True):
+                 slots: RunSlots | None = None, trainer_cls=None, save: bool = True,
+                 exist_ok: bool = False):
         if hasattr(config, "validate"):
             config.validate()
         if hasattr(config, "check_corpus"):
@@ -81,6 +85,9 @@ class TrainingJob:
         self.corpus = corpus
         self.run_id = validate_name(run_id, "run id") if run_id else new_run_id()
         self.job_id = self.run_id
+        if run_id and not exist_ok and (self.run_dir / "manifest.json").exists():
+            raise WorkspaceError(f"a run {run_id!r} already exists in {workspace.root}; "
+                                 "continue it with from_checkpoint or pick another run id")
         self.name = name or self.run_id
         self.phi0 = phi0
         self.checkpoint_every = int(checkpoint_every)
@@ -136,7 +143,7 @@ class TrainingJob:
         _, meta = ckpt.read_checkpoint(folder, it)
         config = ModelConfig.from_dict(meta["config"])
         options.setdefault("name", meta.get("name") or run_id)
-        job = cls(workspace, corpus, config, run_id=run_id, **options)
+        job = cls(workspace, corpus, config, run_id=run_id, exist_ok=True, **options)
         job._iteration = it
         job._reports = tuple(_report_from_dict(r) for r in meta.get("reports", ()) if r["iteration"] <= it)
         job._branches = tuple(Branch.from_dict(b) for b in meta.get("branches", ()))

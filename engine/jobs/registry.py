@@ -31,12 +31,29 @@ class JobRegistry:
 
     def start(self, workspace, corpus, config, owner: str | None = None, name: str | None = None,
               phi0: np.ndarray | None = None, **job_options) -> str:
-        """Create a job, queue it, return its id (= run id)."""
+        """Create a job, queue it, return its id (= run id).
+
+        ``job_options`` go to :class:`TrainingJob` (``run_id``, ``checkpoint_every``,
+        ``checkpoint_seconds``, ``keep_checkpoints``, ``top_n``...). Invalid configs raise
+        ConfigError here, before anything is queued.
+        """
         job = TrainingJob(workspace, corpus, config, name=name, owner=owner, phi0=phi0,
                           slots=self._slots, **job_options)
+        return self._add(job, owner)
+
+    def continue_run(self, workspace, corpus, run_id: str, owner: str | None = None,
+                     iteration: int | None = None, **job_options) -> str:
+        """Continue run ``run_id`` from its newest checkpoint (or the one at ``iteration``) as a
+        new job — a run saved earlier, or one whose process died mid-training."""
+        job = TrainingJob.from_checkpoint(workspace, corpus, run_id, iteration, owner=owner,
+                                          slots=self._slots, **job_options)
+        return self._add(job, owner)
+
+    def _add(self, job: TrainingJob, owner: str | None) -> str:
         with self._lock:
-            if job.job_id in self._jobs:
-                raise EngineError(f"a job with id {job.job_id!r} already exists")
+            old = self._jobs.get(job.job_id)
+            if old is not None and not old.snapshot().done:
+                raise EngineError(f"job {job.job_id!r} is already {old.snapshot().status} in this process")
             self._jobs[job.job_id] = job
             self._prune()
         job.start(owner)

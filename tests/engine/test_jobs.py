@@ -279,6 +279,15 @@ def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one(workspace, pl
     run_job_blocking(ref)
     np.testing.assert_array_equal(ref.model_view().phi, job.model_view().phi)
     assert load_run(workspace, "killed").iteration == 10
+    with pytest.raises(EngineError):  # a new job may not silently overwrite a saved run
+        TrainingJob(workspace, planted, cfg(), run_id="killed", slots=slots)
+    # a saved run goes on from its final checkpoint through the registry
+    reg = JobRegistry(slots=slots)
+    job_id = reg.continue_run(workspace, planted, "killed", owner="me", checkpoint_every=5)
+    more = reg.get(job_id)
+    more.more(5, owner="me")
+    snap = finished(more)
+    assert snap.iteration == 15 and load_run(workspace, "killed").iteration == 15
 
 
 # --------------------------------------------------------------------------- registry
