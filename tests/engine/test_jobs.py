@@ -600,3 +600,25 @@ def test_quick_resume_pause_does_not_block_the_queue(workspace, planted, registr
     assert finished(other).status == "finished"
     first.stop(owner="a")
     assert finished(first).status == "stopped"
+
+
+def test_checkpoint_files_round_trip_without_pickle(tmp_path):
+    state = {"iteration": 3, "phi": np.arange(6, dtype=np.float32).reshape(3, 2), "n_t": None,
+             "nested": {"a": [np.ones(2, np.int64), 1.5], "flag": True}, "scalar": np.float64(2.5)}
+    ckpt.write_checkpoint(tmp_path, 3, state, {"note": "x"})
+    back, meta = ckpt.read_checkpoint(tmp_path, 3)
+    np.testing.assert_array_equal(back["phi"], state["phi"])
+    assert back["phi"].dtype == np.float32 and back["n_t"] is None and back["scalar"] == 2.5
+    np.testing.assert_array_equal(back["nested"]["a"][0], np.ones(2, np.int64))
+    assert back["nested"]["flag"] is True and meta == {"note": "x"}
+    files = sorted(p.name for p in ckpt.checkpoint_path(tmp_path, 3).iterdir())
+    assert files == ["checkpoint.json", "nested_a_0.npy", "phi.npy"]
+    with pytest.raises(EngineError):
+        ckpt.write_checkpoint(tmp_path, 4, {"bad": np.array([{"x": 1}], dtype=object)})
+    assert ckpt.list_checkpoints(tmp_path) == [3]  # the failed write left nothing behind
+    (tmp_path / "checkpoints" / ".tmp-iter_0005-dead").mkdir()
+    (tmp_path / "checkpoints" / "iter_0006").mkdir()  # no checkpoint.json: incomplete
+    assert ckpt.list_checkpoints(tmp_path) == [3]
+    assert ckpt.clean_partial(tmp_path) == 1
+    with pytest.raises(EngineError):
+        ckpt.read_checkpoint(tmp_path, 6)
