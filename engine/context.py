@@ -598,9 +598,10 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
     list of dict, one per segment, tiling the text: ``index``, ``start``/``end`` (character
     offsets; the first starts at 0, the last ends at len(text)), ``token_start``/``token_end``
     (positions, end exclusive), ``n_tokens``, ``boundary_score`` (of the boundary opening the
-    segment; 0 for the first), ``topic`` (the most probable topic's name), ``label``,
-    ``theta`` (list of T floats: the mean token topics of the segment) and ``top_topics``
-    (``top`` pairs [name, p]). A document without tokens gives one empty-topic segment.
+    segment; 0 for the first), ``topic`` (the most probable topic's name), ``topic_index``,
+    ``label``, ``theta`` (list of T floats: the mean token topics of the segment) and
+    ``top_topics`` (up to ``top`` dicts {topic, label, p}). A document without tokens gives one
+    empty-topic segment.
     """
     if corpus.sequences is None:
         raise InputError("segmentation needs token sequences; this corpus has only bags of words")
@@ -617,7 +618,7 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
     gap = int(min_length if min_length is not None else max(2, round(win)))
     if n == 0:
         return [{"index": 0, "start": 0, "end": len(text), "token_start": 0, "token_end": 0,
-                 "n_tokens": 0, "boundary_score": 0.0, "topic": None, "label": None,
+                 "n_tokens": 0, "boundary_score": 0.0, "topic": None, "topic_index": None, "label": None,
                  "theta": [0.0] * T, "top_topics": []}]
     P = token_topics(model, tokens, opts, iteration=10_000, corpus=corpus).T  # (n, T)
     scores = boundary_scores(P, win)
@@ -637,9 +638,11 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
             "token_start": int(a), "token_end": int(b), "n_tokens": int(b - a),
             "boundary_score": 0.0 if k == 0 else float(scores[a]),
             "topic": None if best is None else model.topic_names[best],
+            "topic_index": best,
             "label": None if best is None else model.label(best),
             "theta": [float(x) for x in th],
-            "top_topics": [[model.topic_names[int(t)], float(th[t])] for t in order if th[t] > 0],
+            "top_topics": [{"topic": model.topic_names[int(t)], "label": model.label(int(t)),
+                            "p": float(th[t])} for t in order if th[t] > 0],
         })
     if out and not text:
         out[-1]["end"] = int(end[-1])
