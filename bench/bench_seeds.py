@@ -54,7 +54,7 @@ def measure(model, corpus, setup, seed_ids, top=20) -> dict:
     rel_names = [model.topic_names[t] for t in rel]
     groups = 0
     for g, terms in setup.terms.items():
-        if S.count_relevant(model, corpus, S._ids(corpus, terms), top):
+        if S.count_relevant(model, corpus, S.token_ids_of(corpus, terms), top):
             groups += 1
     out = {"relevant": len(rel), "groups": groups,
            "coverage": S.coverage(model, corpus, seed_ids, rel_names)["share"]}
@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     lex = Lexicon.read(args.lexicon)
     check = check_lexicon(lex, corpus)
     summ = check.summary()
-    seed_ids = S._ids(corpus, S.SeedSetup("x", lex, check.terms(), {}).all_terms)
+    seed_ids = S.token_ids_of(corpus, S.SeedSetup("x", lex, check.terms(), {}).all_terms)
     cfg0, setup = S.seed_config(check, "per_group", extra_topics=args.extra, background=args.background,
                                 iterations=args.iterations, threads=args.threads)
     T = cfg0.total_topics
@@ -97,8 +97,11 @@ def main(argv=None) -> int:
         }
         cfg, _ = S.seed_config(check, "per_group", extra_topics=args.extra, background=args.background,
                                iterations=args.iterations, threads=args.threads, seed=run_seed)
+        cfg0_keep, _ = S.seed_config(check, "per_group", extra_topics=args.extra, background=args.background,
+                                     iterations=args.iterations, threads=args.threads, seed=run_seed, seed_keep=0.0)
         models["ARTM + seed words (τ only)"] = (cfg, "tau")
         models["ARTM + seed words (τ + seeded start)"] = (cfg, "init")
+        models["ARTM + seed words (seeded start, τ → 0 from 80 %)"] = (cfg0_keep, "init")
         for name, (config, mode) in models.items():
             t = time.perf_counter()
             phi0 = S.seed_phi0(corpus, config, setup) if mode == "init" else None

@@ -54,7 +54,7 @@ __all__ = [
     "coverage", "group_coverage", "discovery", "relevant_topics", "topic_top_tokens",
     "seed_documents", "document_marks", "relevant_trends", "relevant_documents", "seeds_report",
     "train_seeded", "seed_phi0", "count_relevant", "dominant_subject_topic", "docs_mentioning",
-    "setup_from_config",
+    "setup_from_config", "token_ids_of",
 ]
 
 SEED_PRESETS = {"per_group": "one topic per group", "shared": "k topics for the whole lexicon"}
@@ -450,6 +450,11 @@ def _ids(corpus, terms, modality=DEFAULT_MODALITY) -> np.ndarray:
         return np.zeros(0, np.int64)
     ids = corpus.token_ids(terms, modality)
     return np.asarray(ids[ids >= 0], np.int64)
+
+
+def token_ids_of(corpus, terms, modality: str = DEFAULT_MODALITY) -> np.ndarray:
+    """Token ids of the ``terms`` found in the vocabulary of ``modality`` (unknown ones dropped)."""
+    return _ids(corpus, terms, modality)
 
 
 def _p_t_w(model, ids: np.ndarray) -> np.ndarray:
