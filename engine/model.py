@@ -196,6 +196,8 @@ class Trainer:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
         self._csc: tuple | None = None
+        self._checked: ModelConfig | None = None
+        self._accept(config)
 
     # ----------------------------------------------------------------- public
 
@@ -211,35 +213,27 @@ class Trainer:
 
     def step(self, config: ModelConfig | None = None,
              score_fn: Callable[[ScoreContext], dict] | None = None) -> IterationReport:
-        """Run one EM pass with ``config`` (default: the current one) and return its report."""
+        """Run one EM pass with ``config`` (default: the current one) and return its report.
+
+        ``score_fn(ScoreContext) -> dict`` adds scores to the report. If anything raises,
+        the trainer keeps its previous state and config.
+        """
         t0 = time.perf_counter()
         cfg = self._accept(config)
         it = self.iteration + 1
         taus = self.taus(cfg, it)
-        ctx = RegContext(corpus=self.corpus, topic_names=self._topic_names,
-                         background=self._background, modalities=self._modalities,
-                         token_modality=self._tok_mod, iteration=it, n_t=self._n_t,
-                         cache=self._cache)
+        ctx = self._context(it)
         active = [(r, taus[r.name]) for r in cfg.regularizers if r.enabled and taus[r.name] != 0.0]
         add, mult, add_doc = self._theta_terms(active, ctx)
-        tok_weight = self._token_weights(cfg)
         reset = not (cfg.reuse_theta and self._theta_valid)
-        n_wt, theta, loglik, n_tok = self._estep(cfg, tok_weight, reset, add, mult, add_doc)
-        x = n_wt
-        phi_regs = [(r, t) for r, t in active if r.acts_on_phi]
-        if phi_regs:
-            r_wt = np.zeros(n_wt.shape, np.float64)
-            for reg, tau in phi_regs:
-                r_wt += reg.phi_term(self._phi, n_wt, _with_tau(ctx, tau))
-            x = np.clip(np.nan_to_num(r_wt + n_wt, nan=0.0), -_CLIP, _CLIP).astype(np.float32)
-        phi = np.empty_like(self._phi)
-        K.mstep(x, self._tok_mod, len(self._modalities), phi, np.zeros((len(self._modalities), phi.shape[1])))
+        n_wt, theta, loglik, n_tok = self._estep(cfg, self._token_weights(cfg), reset, add, mult,
+                                                 add_doc)
+        phi = self._mstep(n_wt, [(r, t) for r, t in active if r.acts_on_phi], ctx)
+        self.config, self.iteration = cfg, it
         self._phi, self._theta, self._theta_valid = phi, theta, True
-        self._n_wt = n_wt
-        self._n_t = n_wt.sum(axis=0, dtype=np.float64)
-        self.iteration = it
-        weights = [cfg.weight_of(m) for m in self._modalities]
-        scores = _perplexities(self._modalities, weights, loglik, n_tok)
+        self._n_wt, self._n_t = n_wt, n_wt.sum(axis=0, dtype=np.float64)
+        scores = _perplexities(self._modalities, [cfg.weight_of(m) for m in self._modalities],
+                               loglik, n_tok)
         scores["dead_topics"] = float(len(self.dead_topics()))
         self.last_context = ScoreContext(
             corpus=self.corpus, model=self.model, n_wt=n_wt,
@@ -311,13 +305,36 @@ class Trainer:
     # ----------------------------------------------------------------- internals
 
     def _accept(self, config: ModelConfig | None) -> ModelConfig:
-        if config is None:
-            return self.config
+        """Validate a (possibly live-edited) config against the corpus and the topics."""
+        if config is None or config is self._checked:
+            return self.config if config is None else config
         config.validate().check_corpus(self.corpus)
         if (config.n_topics, config.n_background) != (self.config.n_topics, self.config.n_background):
             raise ConfigError("n_topics: the number of topics cannot change during training")
-        self.config = config
+        ctx = self._context(self.iteration + 1)
+        for reg in config.regularizers:
+            reg.check(ctx)
+        self._checked = config
         return config
+
+    def _context(self, iteration: int) -> RegContext:
+        return RegContext(corpus=self.corpus, topic_names=self._topic_names,
+                          background=self._background, modalities=self._modalities,
+                          token_modality=self._tok_mod, iteration=iteration, n_t=self._n_t,
+                          cache=self._cache)
+
+    def _mstep(self, n_wt: np.ndarray, phi_regs, ctx: RegContext) -> np.ndarray:
+        """Φ = norm within modality of max(n_wt + Σ r_wt, 0)."""
+        x = n_wt
+        if phi_regs:
+            r_wt = np.zeros(n_wt.shape, np.float64)
+            for reg, tau in phi_regs:
+                r_wt += reg.phi_term(self._phi, n_wt, _with_tau(ctx, tau))
+            x = np.clip(np.nan_to_num(r_wt + n_wt, nan=0.0), -_CLIP, _CLIP).astype(np.float32)
+        phi = np.empty_like(self._phi)
+        M = len(self._modalities)
+        K.mstep(x, self._tok_mod, M, phi, np.zeros((M, phi.shape[1])))
+        return phi
 
     def _token_weights(self, cfg: ModelConfig) -> np.ndarray:
         w = np.array([cfg.weight_of(m) for m in self._modalities], np.float32)

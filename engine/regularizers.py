@@ -116,7 +116,7 @@ def token_mask(ctx: RegContext, modalities) -> np.ndarray:
     return np.isin(ctx.token_modality, codes)
 
 
-def _token_ids(ctx: RegContext, words, modality: str, field_name: str) -> np.ndarray:
+def _token_ids(ctx: RegContext, words, modality: str) -> np.ndarray:
     ids = ctx.corpus.token_ids(list(words), modality) if len(words) else np.zeros(0, np.int64)
     return np.asarray(ids, np.int64)
 
@@ -228,6 +228,20 @@ class Regularizer:
     def params(self) -> dict:
         return {p.name: getattr(self, p.name) for p in self.PARAMS}
 
+    def check(self, ctx: RegContext) -> None:
+        """Raise ConfigError if a topic or modality parameter names something ``ctx`` lacks."""
+        for p in self.PARAMS:
+            value = getattr(self, p.name)
+            try:
+                if p.type == "topics":
+                    topic_mask(ctx, value)
+                elif p.type == "modalities":
+                    token_mask(ctx, value)
+                elif p.type == "modality":
+                    token_mask(ctx, (value,))
+            except ConfigError as exc:
+                raise ConfigError(f"{self.name}.{exc}") from None
+
     def phi_term(self, phi: np.ndarray, n_wt: np.ndarray, ctx: RegContext) -> np.ndarray:
         """r_wt (W, T), τ = ``ctx.tau`` applied. Θ-only regularizers return zeros."""
         return np.zeros(phi.shape, np.float64)
@@ -299,7 +313,7 @@ class SmoothSparsePhi(Regularizer):
         rows = token_mask(ctx, self.modalities) * self.default_token_weight
         if self.token_weights:
             for m in (self.modalities or ctx.modalities):
-                ids = _token_ids(ctx, list(self.token_weights), m, "token_weights")
+                ids = _token_ids(ctx, list(self.token_weights), m)
                 vals = np.array(list(self.token_weights.values()))
                 ok = ids >= 0
                 rows[ids[ok]] = vals[ok]
@@ -373,12 +387,20 @@ class SeedWords(Regularizer):
         Param("others", "topics", "subject", "Topics sparsed by sparse_others"),
     )
 
+    def check(self, ctx):
+        super().check(ctx)
+        for topic in self.lexicon:
+            try:
+                topic_mask(ctx, (int(topic) if topic.isdigit() else topic,))
+            except ConfigError as exc:
+                raise ConfigError(f"{self.name}.lexicon: {exc}") from None
+
     def resolve(self, ctx) -> tuple[list[tuple[int, int]], list[str]]:
         """(seed pairs (w, t), words not in the vocabulary)."""
         pairs, missing = [], []
         for topic, words in self.lexicon.items():
             t = int(np.flatnonzero(topic_mask(ctx, (int(topic) if topic.isdigit() else topic,)))[0])
-            ids = _token_ids(ctx, words, self.modality, "lexicon")
+            ids = _token_ids(ctx, words, self.modality)
             missing += [wd for wd, i in zip(words, ids) if i < 0]
             pairs += [(int(i), t) for i in ids if i >= 0]
         return pairs, missing

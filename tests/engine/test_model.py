@@ -112,6 +112,12 @@ def test_live_config_applies_at_next_iteration(planted):
     assert tr.step(off).tau == {"s": 0.0}
     with pytest.raises(ConfigError, match="n_topics"):
         tr.step(cfg.with_changes(n_topics=4))
+    bad = cfg.with_changes(regularizers=(SmoothSparsePhi(name="s", tau=0.0, topics=["topic_9"]),))
+    with pytest.raises(ConfigError, match="s.topics: unknown topic 'topic_9'"):
+        tr.step(bad)  # rejected even while its τ is 0
+    with pytest.raises(ConfigError, match="lexicon"):
+        tr.step(cfg.with_changes(regularizers=(parse_regularizer("SeedWords(lexicon={nope: [a]})"),)))
+    assert tr.step().iteration == 5 and tr.config is off  # the rejected configs left no trace
 
 
 def test_regularizers_off_for_last_iterations(planted):
