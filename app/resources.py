@@ -161,15 +161,22 @@ def clear_run_caches() -> None:
 # ---------------------------------------------------------------- derived tables
 
 
-def _labels(model) -> list[str]:
-    return [model.label(t) for t in range(model.n_topics)]
+@st.cache_data(show_spinner=False, max_entries=32)
+def short_labels(run_id: str, stamp: str, k: int = 2) -> list[str]:
+    """The user's label of each topic, else its ``k`` most probable words (``"tax · budget"``)."""
+    from engine.inspect import top_tokens as _top
+
+    r = run(run_id)
+    m = r.model
+    words = _top(m, r.tokens, n=k, modality=m.modalities[0]).groupby("topic", sort=False)["token"].agg(" · ".join)
+    return [m.labels.get(n) or words.get(n) or n for n in m.topic_names]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def topic_map(run_id: str, stamp: str, modality: str) -> pd.DataFrame:
     m = run(run_id).model
     mask = np.asarray(m.token_modality) == list(m.modalities).index(modality)
-    return analysis.intertopic_map(m.phi, m.n_t, m.topic_names, m.background, _labels(m), mask)
+    return analysis.intertopic_map(m.phi, m.n_t, m.topic_names, m.background, short_labels(run_id, stamp), mask)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -112,7 +112,9 @@ def import_section() -> None:
         cols = st.columns(max(1, len(per_mod)))
         for col, (m, n) in zip(cols, per_mod.items()):
             col.metric(f"Vocabulary {m}", f"{n:,}", help="On the first 2,000 documents")
-        st.plotly_chart(figures.vocabulary_preview(vocab, top=30), key=K("vocab_chart"))
+        words = vocab[vocab["modality"] == vocab["modality"].iloc[0]] if len(vocab) else vocab
+        words = vocab[vocab["modality"] == "@default_class"] if (vocab["modality"] == "@default_class").any() else words
+        st.plotly_chart(figures.vocabulary_preview(words, top=30), key=K("vocab_chart"))
     except EngineError as e:
         widgets.error_box(e)
         return

@@ -38,9 +38,10 @@ def save_labels(run, edited: pd.DataFrame) -> None:
 def topic_detail(run, rid: str, stamp: str, lam: float, n: int) -> None:
     m = run.model
     names = list(m.topic_names)
-    labels = {nm: m.label(i) for i, nm in enumerate(names)}
+    short = dict(zip(names, resources.short_labels(rid, stamp)))
+    labels = {nm: m.labels.get(nm) or nm for nm in names}
     topic = widgets.synced_select("Topic", names, state.TOPIC, K("topic"),
-                                  format_func=lambda t: f"{labels[t]}{' (background)' if m.background[names.index(t)] else ''}")
+                                  format_func=lambda t: f"{labels[t]} — {short[t]}{' (background)' if m.background[names.index(t)] else ''}")
     colors = figures.topic_colors(len(names))
     t = names.index(topic)
     for mod in m.modalities:

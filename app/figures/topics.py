@@ -31,7 +31,7 @@ def intertopic_map(df: pd.DataFrame, *, selected: str | None = None, height: int
         textfont=dict(size=11), customdata=np.c_[df["topic"], 100 * mass, df["background"]],
         marker=dict(size=size, color=fill, opacity=0.72, line=dict(width=line_w, color="#222"),
                     symbol=["circle-dot" if bg else "circle" for bg in df["background"]]),
-        hovertemplate="%{text} (%{customdata[0]})<br>mass %{customdata[1]:.1f}%<br>background: %{customdata[2]}<extra></extra>",
+        hovertemplate="%{customdata[0]}: %{text}<br>mass %{customdata[1]:.1f}%<br>background: %{customdata[2]}<extra></extra>",
         showlegend=False,
     ))
     fig.update_xaxes(title_text="PC1", zeroline=True, zerolinecolor="#ddd", showticklabels=False)
