@@ -54,6 +54,11 @@ def test_lexicon_status_and_unknown_seed_suggestions(home):
     assert status["tax"] == "✓ found" and status["taxx"] == "✗ missing"
     assert "tax" in dict(zip(table["seed"], table["near matches"]))["taxx"]
     assert "Groups with a found seed" in [m.label for m in at.metric]
+    assert "(2 seeded)" in _texts(at)  # one topic per group
+    at.radio(key="seeds_preset").set_value("shared").run()
+    at.number_input(key="seeds_k").set_value(3).run()
+    assert not at.exception
+    assert "(3 seeded)" in _texts(at)
 
 
 def test_train_seeded_model_then_diagnostics(home):
