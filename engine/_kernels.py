@@ -38,6 +38,8 @@ from numba import njit
 
 #: values below this are zero (BigARTM's kProcessorEps / isZero)
 EPS = 1e-16
+#: positive θ terms are capped here so that their sum over ≤ 5000 topics stays finite in float32
+BIG = np.float32(1e30)
 
 
 # The one leaf with relaxed floating point: a dot product may be reassociated (so LLVM can
@@ -79,6 +81,8 @@ def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
             v = v + theta_mult[k] * v + theta_add[k]
             if has_doc:
                 v += theta_add_doc[d, k]
+            if v > BIG:  # τ of any size: keep Σ finite (inf · 0 would be NaN)
+                v = BIG
             ntd[k] = v
             if v > 0.0:
                 s += v

@@ -79,12 +79,15 @@ def test_estep_with_theta_terms_and_dead_topic(kernels_ready):
 def test_estep_huge_tau_gives_no_nan(kernels_ready):
     dense, m, tok_mod, phi, theta, tw = random_problem(seed=4)
     T = phi.shape[1]
-    for v in (-1e30, 1e30):
-        add = np.full(T, v, np.float32)
-        got = run_estep(m, tw, tok_mod, 2, phi, theta, False, 2, add, np.full(T, v, np.float32),
-                        np.zeros((0, T), np.float32), [(0, 30)])
-        for g in got:
-            assert np.all(np.isfinite(g))
+    huge = m.copy()
+    huge.data *= np.float32(1e9)  # n_td ~ 1e10: τ n_td overflows float32 without the cap
+    for mm in (m, huge):
+        for v in (-1e30, 1e30):
+            add = np.full(T, v, np.float32)
+            got = run_estep(mm, tw, tok_mod, 2, phi, theta, False, 2, add,
+                            np.full(T, v, np.float32), np.zeros((0, T), np.float32), [(0, 30)])
+            for g in got:
+                assert np.all(np.isfinite(g))
 
 
 def test_infer_chunk_matches_reference(kernels_ready):
