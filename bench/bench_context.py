@@ -10,7 +10,9 @@ For every T: the same Φ0 (``bench/data/phi0_T{T}_s1.npy``, as BigARTM's runs) a
 * ``bigartm``   — BigARTM 0.9.2 ``fit_offline`` (1 document pass, reuse Θ), if ``artm`` imports;
 * ``standard``  — engine.model.Trainer (the same algorithm);
 * ``one_pass``  — engine.context.ContextTrainer(mode="one_pass");
-* ``context``   — engine.context.ContextTrainer(mode="context", window, β, passes).
+* ``context``   — engine.context.ContextTrainer(mode="context", window, β, passes): each token's
+  context is its neighbours;
+* ``context_self`` — the same with the seed's literal formula (the token inside its own context).
 
 Quality of every final Φ, measured the same way for all models:
 
@@ -142,7 +144,7 @@ def main(argv=None) -> int:
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--beta", type=float, default=0.5)
     ap.add_argument("--context-passes", type=int, default=1)
-    ap.add_argument("--models", nargs="+", default=["bigartm", "standard", "one_pass", "context"])
+    ap.add_argument("--models", nargs="+", default=["bigartm", "standard", "one_pass", "context", "context_self"])
     ap.add_argument("--out", default=str(HERE / "results" / "context.json"))
     args = ap.parse_args(argv)
 
@@ -161,8 +163,9 @@ def main(argv=None) -> int:
 
         phi0 = rb.initial_phi(T)
         for name in args.models:
-            opts = C.ContextOptions(mode="standard" if name == "bigartm" else name, window=args.window,
-                                    beta=args.beta, passes=args.context_passes)
+            mode = {"bigartm": "standard", "context_self": "context"}.get(name, name)
+            opts = C.ContextOptions(mode=mode, window=args.window, beta=args.beta, passes=args.context_passes,
+                                    include_self=name == "context_self")
             if name == "bigartm":
                 try:
                     res = rb.fit(T=T, threads=args.threads, inner=1, reuse_theta=True,
@@ -184,7 +187,7 @@ def main(argv=None) -> int:
                    "seconds_total": float(np.sum(secs)),
                    "seconds_per_pass_median": float(np.median(secs)),
                    "perplexity_train": float(ppl[-1]), **q}
-            if name == "context":
+            if mode == "context":
                 row.update(window=args.window, beta=args.beta, context_passes=args.context_passes)
             results.append(row)
             print(json.dumps(row), flush=True)

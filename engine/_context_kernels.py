@@ -17,10 +17,12 @@ position with γ > 0 from either end: the context is forgotten); γ_i = 0 skips 
 average passes it unchanged; before the first counted token the average is 0). With constant
 γ the weight of position k in L_i is γ(1 − γ)^{i−k}.
 
-The two-sided context and the contextual token topics are
+The two-sided context of position i is made of its neighbours (the seed's literal variant,
+``include_self``, uses L_i and R_i, i.e. the token inside its own context), and the contextual
+token topics follow:
 
-    θ_ti = β L_ti + (1 − β) R_ti,       p_ti = norm_t(φ_{w_i t} θ_ti),
-    z_i  = Σ_t φ_{w_i t} θ_ti  (= p(w_i | C_i), the token's likelihood),
+    θ_ti = β L_{t,i−1} + (1 − β) R_{t,i+1},      p_ti = norm_t(φ_{w_i t} θ_ti),
+    z_i  = Σ_t φ_{w_i t} θ_ti / Σ_t θ_ti  (= p(w_i | C_i), the token's likelihood),
 
 and the E-step accumulates n_wt = Σ_i [w_i = w] τ p_ti. As in :mod:`engine._kernels`, n_wt may be
 accumulated "raw" — Σ τ θ_ti / z_i, multiplied by φ_wt once after the chunks are summed
@@ -88,14 +90,18 @@ def _right_pass(first, pp, q, seq, a, n, gr, R):
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _forward_pass(first, kind, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0,
+def _forward_pass(first, kind, include_self, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0,
                   tok_weight, nwt, acc):
     """Left average, two-sided context and p_ti for every position of one document.
 
-    L_i = γ_i q_i + (1 − γ_i) L_{i−1} (L_0 = 0 before the start), θ_ti = β L_i + (1 − β) R_i,
-    z_i = Σ_t φ_{w_i t} θ_ti → zbuf[i] (φ = pp[:, :T], p(t|w) = pp[:, T:]); then by ``kind``: 0 → q[i] = p_ti (next pass reads it;
-    q[i] is read before it is overwritten), 1 → P[p0 + i] = p_ti, 2 → raw accumulation
-    nwt[w_i] += τ θ_i / z_i and acc += τ p_ti, 3 → direct nwt[w_i] += τ p_ti, acc += τ p_ti.
+    L_i = γ_i q_i + (1 − γ_i) L_{i−1} (0 before the context starts). The context of position i
+    is its neighbours, θ_ti = β L_{i−1} + (1 − β) R_{i+1} (the token's own q_i when it has no
+    counted neighbour), or with ``include_self`` the seed's literal θ_ti = β L_i + (1 − β) R_i.
+    z_i = Σ_t φ_{w_i t} θ_ti / Σ_t θ_ti = p(w_i | C_i) → zbuf[i] (φ = pp[:, :T],
+    p(t|w) = pp[:, T:]); p_ti = norm_t(φ_{w_i t} θ_ti). Then by ``kind``: 0 → q[i] = p_ti (the
+    next pass reads it; q[i] is read before it is overwritten), 1 → P[p0 + i] = p_ti, 2 → raw
+    accumulation nwt[w_i] += τ θ_i / Σ_t φθ and acc += τ p_ti, 3 → direct nwt[w_i] += τ p_ti,
+    acc += τ p_ti.
     """
     T = th.shape[0]
     b1 = np.float32(1.0) - beta
@@ -106,22 +112,44 @@ def _forward_pass(first, kind, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0
         g = gl[i]
         h = np.float32(1.0) - g
         z = np.float32(0.0)
-        if first:
-            for k in range(T):
-                lv = g * pp[w, T + k] + h * L[k]
-                L[k] = lv
-                t = beta * lv + b1 * R[i, k]
-                th[k] = t
-                z += pp[w, k] * t
+        s = np.float32(0.0)
+        if include_self:
+            if first:
+                for k in range(T):
+                    lv = g * pp[w, T + k] + h * L[k]
+                    L[k] = lv
+                    t = beta * lv + b1 * R[i, k]
+                    th[k] = t
+                    s += t
+                    z += pp[w, k] * t
+            else:
+                for k in range(T):
+                    lv = g * q[i, k] + h * L[k]
+                    L[k] = lv
+                    t = beta * lv + b1 * R[i, k]
+                    th[k] = t
+                    s += t
+                    z += pp[w, k] * t
         else:
             for k in range(T):
-                lv = g * q[i, k] + h * L[k]
-                L[k] = lv
-                t = beta * lv + b1 * R[i, k]
+                t = beta * L[k] + b1 * R[i + 1, k]
                 th[k] = t
+                s += t
                 z += pp[w, k] * t
-        zbuf[i] = z
-        ok = z >= EPS
+            if first:
+                for k in range(T):
+                    L[k] = g * pp[w, T + k] + h * L[k]
+            else:
+                for k in range(T):
+                    L[k] = g * q[i, k] + h * L[k]
+            if not s > 0.0:  # no counted neighbour: the token's own topic vector
+                for k in range(T):
+                    t = pp[w, T + k] if first else q[i, k]
+                    th[k] = t
+                    s += t
+                    z += pp[w, k] * t
+        ok = z >= EPS and s > 0.0
+        zbuf[i] = z / s if ok else np.float32(0.0)
         if kind == 0:
             inv = np.float32(1.0) / z if ok else np.float32(0.0)
             for k in range(T):
@@ -148,8 +176,8 @@ def _forward_pass(first, kind, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0
 
 
 @njit(cache=True, nogil=True)
-def _doc_context(a, n, seq, gamma_w, beta, passes, pp, q, R, L, th, gl, gr, zbuf, P, p0,
-                 tok_weight, nwt, acc, direct):
+def _doc_context(a, n, seq, gamma_w, beta, passes, include_self, pp, q, R, L, th, gl, gr, zbuf,
+                 P, p0, tok_weight, nwt, acc, direct):
     """``passes`` context passes over one document (positions a … a+n−1 of ``seq``).
 
     All passes but the last store p_ti in ``q`` for the next one. The last pass writes p_ti to
@@ -164,7 +192,7 @@ def _doc_context(a, n, seq, gamma_w, beta, passes, pp, q, R, L, th, gl, gr, zbuf
         last = ps == passes - 1
         _right_pass(first, pp, q, seq, a, n, gr, R)
         kind = 0 if not last else (1 if write_p else (3 if direct else 2))
-        _forward_pass(first, kind, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0,
+        _forward_pass(first, kind, include_self, pp, q, seq, a, n, gl, beta, R, L, th, zbuf, P, p0,
                       tok_weight, nwt, acc)
 
 
@@ -203,7 +231,7 @@ def _bag_theta(a, b, indices, data, tok_weight, p_tw, off, th):
 
 @njit(cache=True, nogil=True)
 def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, seq_mod,
-                  gamma_w, beta, passes, pp, nwt, direct, theta_out, P, loglik, n_tok,
+                  gamma_w, beta, passes, include_self, pp, nwt, direct, theta_out, P, loglik, n_tok,
                   n_zero):
     """Context-ARTM E-step over documents [d0, d1).
 
@@ -223,6 +251,9 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
         Weight of the left context.
     passes : int
         Context passes (≥ 1).
+    include_self : bool
+        θ_ti from L_i and R_i (the token inside its own context, the seed's literal formula)
+        instead of the neighbours L_{i−1} and R_{i+1}.
     pp : (W, 2T) float32
         Φ and p(t|w) side by side (pp[:, :T] = φ, pp[:, T:] = p(t|w)): one row stream per
         token instead of two (:func:`stack_phi`).
@@ -258,8 +289,8 @@ def context_chunk(d0, d1, ptr, seq, indptr, indices, data, tok_weight, tok_mod, 
         for k in range(T):
             acc[k] = 0.0
         if n > 0:
-            _doc_context(a, n, seq, gamma_w, beta, passes, pp, q, R, L, th, gl, gr, zbuf,
-                         P, a - base, tok_weight, nwt, acc, direct)
+            _doc_context(a, n, seq, gamma_w, beta, passes, include_self, pp, q, R, L, th, gl, gr,
+                         zbuf, P, a - base, tok_weight, nwt, acc, direct)
             m = seq_mod
             for i in range(n):
                 w = seq[a + i]

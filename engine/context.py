@@ -12,7 +12,8 @@ Training modes (:class:`ContextOptions.mode`):
 ``"context"``
     Context-ARTM: per token position, left and right exponential moving averages of p(t|w_i)
     with γ = 1/window (γ = 1 at the document start, γ = 0 skips a token, optionally scaled by
-    idf), θ_ti = β·left + (1−β)·right, p_ti = norm_t(φ_{w_i t} θ_ti), n_wt = Σ_i [w_i = w] τ p_ti;
+    idf), θ_ti = β·left + (1−β)·right over the token's neighbours, p_ti = norm_t(φ_{w_i t} θ_ti),
+    n_wt = Σ_i [w_i = w] τ p_ti;
     ``passes`` > 1 re-runs the averages over the p_ti of the previous pass. Needs token
     sequences (text corpora). θ_d reported for the document is norm_t Σ_i p_ti.
 
@@ -20,7 +21,9 @@ In every mode the Φ regularizers, the M-step, the perplexity bookkeeping and th
 machinery are those of :class:`engine.model.Trainer` (:class:`ContextTrainer` replaces only its
 E-step). Θ regularizers have no Θ to act on in the one-pass and context modes and are ignored
 there. The reported perplexity in context mode is exp(−Σ_i ln p(w_i|C_i) / n) with
-p(w_i|C_i) = Σ_t φ_{w_i t} θ_ti (the context includes the token itself, as in the seed).
+p(w_i|C_i) = Σ_t φ_{w_i t} θ_ti / Σ_t θ_ti: each token predicted from its neighbours (with
+``include_self`` the token is inside its own context, as in the seed's formula, and this
+perplexity is optimistic).
 
 E-step regularizers (:class:`EStepRegularizer`) post-process p(t|d,w_i) of the sequence
 modes before it is accumulated into n_wt — by the seed's theorem any such post-processing is
@@ -148,6 +151,11 @@ class ContextOptions:
         Context passes per E-step (the p_ti of one pass replace p(t|w_i) in the next).
     importance : {"none", "idf"}
         Scale γ_w by idf_w / mean idf (rare words move the context more), capped at 1.
+    include_self : bool
+        False (default): the context of a token is its neighbours, θ_ti = β L_{i−1} +
+        (1 − β) R_{i+1}, so p(w_i|C_i) predicts the token from the others. True: the seed's
+        literal θ_ti = β L_i + (1 − β) R_i (the token is part of its own context; its perplexity
+        is then optimistic and words tend to stick to one topic).
     estep : tuple of EStepRegularizer
         Post-processing of p(t|d,w_i) (sequence modes only).
     """
@@ -157,6 +165,7 @@ class ContextOptions:
     beta: Any = 0.5
     passes: int = 1
     importance: str = "none"
+    include_self: bool = False
     estep: tuple = ()
 
     def __post_init__(self):
@@ -170,6 +179,8 @@ class ContextOptions:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if isinstance(self.passes, bool) or not isinstance(self.passes, int) or not 1 <= self.passes <= 20:
             raise ConfigError(f"passes must be an integer between 1 and 20, got {self.passes!r}")
+        if not isinstance(self.include_self, bool):
+            raise ConfigError(f"include_self must be true or false, got {self.include_self!r}")
         if self.importance not in IMPORTANCE:
             raise ConfigError(f"importance must be one of {', '.join(IMPORTANCE)}, got {self.importance!r}")
         for it in (1, 2, 10):
@@ -189,7 +200,7 @@ class ContextOptions:
 
     def to_dict(self) -> dict:
         return {"mode": self.mode, "window": self.window.to_dict(), "beta": self.beta.to_dict(),
-                "passes": self.passes, "importance": self.importance,
+                "passes": self.passes, "importance": self.importance, "include_self": self.include_self,
                 "estep": [r.to_dict() for r in self.estep]}
 
     @classmethod
@@ -419,7 +430,8 @@ class ContextTrainer(Trainer):
                     P = np.zeros((0, T), np.float32)
                 if mode == "context":
                     CK.context_chunk(b0, b1, ptr, seq, m.indptr, m.indices, m.data, tok_weight,
-                                     self._tok_mod, self._seq_mod, gamma_w, beta, opts.passes, pp,
+                                     self._tok_mod, self._seq_mod, gamma_w, beta, opts.passes,
+                                     opts.include_self, pp,
                                      bufs[c], direct, theta, P, logs[0, c], logs[1, c], logs[2, c])
                 else:
                     CK.one_pass_chunk(b0, b1, m.indptr, m.indices, m.data, tok_weight, self._tok_mod,
@@ -517,7 +529,8 @@ def positions_topics(model: TopicModel, ptr, seq, options: ContextOptions | None
         logs = np.zeros((3, len(model.modalities)))
         CK.context_chunk(0, D, ptr, seq, z, np.zeros(0, np.int32), np.zeros(0, np.float32),
                          tok_weight, tok_mod, seq_mod, gamma_w, np.float32(opts.beta_at(iteration)),
-                         opts.passes, CK.stack_phi(phi, p_tw), np.zeros((0, T), np.float32), True,
+                         opts.passes, opts.include_self, CK.stack_phi(phi, p_tw),
+                         np.zeros((0, T), np.float32), True,
                          np.zeros((D, T), np.float32), P, logs[0], logs[1], logs[2])
     else:
         import scipy.sparse as sp
@@ -813,8 +826,9 @@ def compile_kernels() -> float:
     logs = np.zeros((3, 1))
     P = np.zeros((3, T), np.float32)
     for p in (np.zeros((0, T), np.float32), P):
-        CK.context_chunk(0, 1, ptr, seq, z, e32, ef, tw, tm, 0, tw * 0.5, np.float32(0.5), 2,
-                         CK.stack_phi(phi, phi), nwt, False, th, p, logs[0], logs[1], logs[2])
+        for inc in (False, True):
+            CK.context_chunk(0, 1, ptr, seq, z, e32, ef, tw, tm, 0, tw * 0.5, np.float32(0.5), 2, inc,
+                             CK.stack_phi(phi, phi), nwt, False, th, p, logs[0], logs[1], logs[2])
         CK.one_pass_chunk(0, 1, z, e32, ef, tw, tm, phi, phi, nwt, True, th, ptr, seq, p,
                           logs[0], logs[1], logs[2])
     CK.accumulate_positions(seq, 0, 3, P, tw, nwt)

@@ -31,7 +31,7 @@ def ref_gammas(g):
     return gl, gr
 
 
-def ref_doc(tokens, gamma_w, beta, passes, phi, p_tw):
+def ref_doc(tokens, gamma_w, beta, passes, phi, p_tw, include_self=False):
     """Slow, obvious context E-step of one document: (p (n,T), theta (n,T) of the last pass, z)."""
     n, T = len(tokens), phi.shape[1]
     gl, gr = ref_gammas(gamma_w[tokens])
@@ -45,10 +45,18 @@ def ref_doc(tokens, gamma_w, beta, passes, phi, p_tw):
             L[i] = prev
         for i in range(n - 1, -1, -1):
             R[i] = gr[i] * q[i] + (1 - gr[i]) * R[i + 1]
-        th = beta * L + (1 - beta) * R[:n]
+        if include_self:
+            th = beta * L + (1 - beta) * R[:n]
+        else:
+            Lm = np.vstack([np.zeros((1, T)), L[:-1]])  # L_{i-1}
+            th = beta * Lm + (1 - beta) * R[1:]        # R_{i+1}
+            alone = th.sum(axis=1) <= 0
+            th[alone] = q[alone]
         x = phi[tokens] * th
-        z = x.sum(axis=1)
-        p = np.where(z[:, None] >= EPS, x / np.where(z[:, None] > 0, z[:, None], 1), 0.0)
+        zr = x.sum(axis=1)
+        p = np.where(zr[:, None] >= EPS, x / np.where(zr[:, None] > 0, zr[:, None], 1), 0.0)
+        s = th.sum(axis=1)
+        z = np.where((zr >= EPS) & (s > 0), zr / np.where(s > 0, s, 1), 0.0)
         q = p
     return p, th, z
 
@@ -69,7 +77,8 @@ def random_case(seed=0, W=30, T=5, D=6):
     return phi.astype(np.float32), p_tw, ptr, seq, gamma_w
 
 
-def run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, write_p=False, direct=False, tok_weight=None):
+def run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, write_p=False, direct=False, tok_weight=None,
+              include_self=False):
     W, T = phi.shape
     D = len(ptr) - 1
     tw = np.ones(W, np.float32) if tok_weight is None else tok_weight
@@ -79,7 +88,7 @@ def run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, write_p=False, direct=
     logs = np.zeros((3, 1))
     CK.context_chunk(0, D, ptr, seq, np.zeros(D + 1, np.int64), np.zeros(0, np.int32),
                      np.zeros(0, np.float32), tw, np.zeros(W, np.int32), 0, gamma_w,
-                     np.float32(beta), passes, CK.stack_phi(phi, p_tw), nwt, direct, theta, P,
+                     np.float32(beta), passes, include_self, CK.stack_phi(phi, p_tw), nwt, direct, theta, P,
                      logs[0], logs[1], logs[2])
     return nwt, theta, P, logs
 
@@ -87,16 +96,18 @@ def run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, write_p=False, direct=
 # --------------------------------------------------------------------------- kernels
 
 
+@pytest.mark.parametrize("include_self", [False, True])
 @pytest.mark.parametrize("passes", [1, 3])
 @pytest.mark.parametrize("beta", [0.5, 0.2])
-def test_context_kernel_matches_reference(passes, beta):
+def test_context_kernel_matches_reference(passes, beta, include_self):
     phi, p_tw, ptr, seq, gamma_w = random_case(seed=passes)
     W, T = phi.shape
     tw = np.ones(W, np.float32)
     tw[5] = 2.0
-    nwt_raw, theta, _, logs = run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, tok_weight=tw)
-    nwt_dir, theta_d, _, _ = run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, direct=True, tok_weight=tw)
-    _, _, P, _ = run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, write_p=True, tok_weight=tw)
+    kw = dict(tok_weight=tw, include_self=include_self)
+    nwt_raw, theta, _, logs = run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, **kw)
+    nwt_dir, theta_d, _, _ = run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, direct=True, **kw)
+    _, _, P, _ = run_chunk(phi, p_tw, ptr, seq, gamma_w, beta, passes, write_p=True, **kw)
     ref_nwt = np.zeros((W, T))
     ref_ll = 0.0
     for d in range(len(ptr) - 1):
@@ -104,7 +115,8 @@ def test_context_kernel_matches_reference(passes, beta):
         if len(toks) == 0:
             assert np.all(theta[d] == 0)
             continue
-        p, th, z = ref_doc(toks, gamma_w, beta, passes, phi.astype(np.float64), p_tw.astype(np.float64))
+        p, th, z = ref_doc(toks, gamma_w, beta, passes, phi.astype(np.float64), p_tw.astype(np.float64),
+                           include_self)
         np.testing.assert_allclose(P[ptr[d]:ptr[d + 1]], p, rtol=2e-4, atol=2e-6)
         np.add.at(ref_nwt, toks, p * tw[toks][:, None])
         acc = (p * tw[toks][:, None]).sum(axis=0)
