@@ -88,6 +88,8 @@ def test_estep_huge_tau_gives_no_nan(kernels_ready):
                             np.full(T, v, np.float32), np.zeros((0, T), np.float32), [(0, 30)])
             for g in got:
                 assert np.all(np.isfinite(g))
+            sums = got[0].sum(axis=1)[np.asarray(mm.sum(axis=1)).ravel() > 0]
+            np.testing.assert_allclose(sums, 1.0 if v > 0 else 0.0, atol=1e-5)  # smoothed, or dead
 
 
 def test_infer_chunk_matches_reference(kernels_ready):
