@@ -250,7 +250,8 @@ def start_demo_job(corpus_name: str) -> str:
 
     config = preset("interpretable", n_topics=12, iterations=20, n_background=1)
     words = corpus(corpus_name).modalities[:1]
-    regs = tuple(r.with_changes(modalities=words) if r.name == "sparse_subject_phi" else r for r in config.regularizers)
+    regs = tuple(r.with_changes(modalities=words) if r.name in ("sparse_subject_phi", "decorrelate_subject") else r
+                 for r in config.regularizers)
     return start_job(corpus_name, config.with_changes(regularizers=regs), name=f"demo-{corpus_name}")
 
 

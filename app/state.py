@@ -22,7 +22,7 @@ PAGES = ("data", "train", "topics", "docs", "trends", "runs")
 
 def init() -> None:
     """Create the global keys (idempotent; call at the top of the entry script)."""
-    for k, v in ((CORPUS, None), (RUN, None), (JOB, None), (TOPIC, None), (DOC, 0), (CONFIG, None),
+    for k, v in ((CORPUS, None), (RUN, None), (JOB, None), (TOPIC, None), (DOC, None), (CONFIG, None),
                  (FLASH, None)):
         st.session_state.setdefault(k, v)
 

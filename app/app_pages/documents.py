@@ -18,6 +18,10 @@ def pick_from(table: pd.DataFrame, key: str) -> None:
     if table.empty:
         st.caption("No documents.")
         return
+    table = table.copy()
+    for c in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[c]):
+            table[c] = table[c].dt.strftime("%Y-%m-%d")
     event = st.dataframe(table, hide_index=True, key=key, on_select="rerun", selection_mode="single-row", height=260)
     rows = event.selection.rows if event is not None else []
     if rows:
@@ -27,15 +31,17 @@ def pick_from(table: pd.DataFrame, key: str) -> None:
             st.rerun()
 
 
-def finder(corpus, model) -> None:
+def finder(corpus, run) -> None:
+    model = run.model
     tab = st.segmented_control("Find documents", ["Search", "Top documents of a topic"], default="Search",
                                key=K("mode"))
     if tab == "Top documents of a topic":
         from engine.inspect import top_documents
 
         names = list(model.topic_names)
+        short = dict(zip(names, resources.short_labels(run.run_id, resources.run_stamp(run.run_id), 3)))
         t = st.selectbox("Topic", names, index=names.index(state.get(state.TOPIC)) if state.get(state.TOPIC) in names else 0,
-                         format_func=lambda n: model.label(names.index(n)), key=K("topic"))
+                         format_func=lambda n: f"{model.labels.get(n) or n} — {short[n]}", key=K("topic"))
         pick_from(top_documents(model, corpus, t, n=20).drop(columns=["rank"]), K("top_table"))
         return
     from engine.inspect import search_documents
@@ -93,8 +99,11 @@ model = run.model
 if model.theta.shape[1] != corpus.n_docs:
     st.error(f"Run “{run.name}” was trained on a different version of corpus “{corpus.name}”.")
     st.stop()
-finder(corpus, model)
-st.session_state[K("doc_number")] = min(int(state.get(state.DOC) or 0), corpus.n_docs - 1)
+finder(corpus, run)
+if state.get(state.DOC) is None:  # first visit: open the most typical document of a subject topic
+    subject = [t for t in range(model.n_topics) if not model.background[t]] or [0]
+    state.set(state.DOC, int(model.theta[subject[0]].argmax()))
+st.session_state[K("doc_number")] = min(int(state.get(state.DOC)), corpus.n_docs - 1)
 d = int(st.number_input("Document number", 0, corpus.n_docs - 1, key=K("doc_number"),
                         on_change=lambda: state.set(state.DOC, st.session_state[K("doc_number")])))
 st.subheader(f"Document {corpus.documents['id'].iloc[d]}")

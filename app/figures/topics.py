@@ -22,7 +22,7 @@ def intertopic_map(df: pd.DataFrame, *, selected: str | None = None, height: int
         return empty("No topics.")
     colors = topic_colors(len(df))
     mass = df["mass"].to_numpy(float)
-    size = 12 + 60 * np.sqrt(mass / max(mass.max(), 1e-12))
+    size = 12 + 44 * np.sqrt(mass / max(mass.max(), 1e-12))
     fill = [BACKGROUND_TOPIC if bg else colors[i] for i, bg in enumerate(df["background"])]
     line_w = [3 if t == selected else 1 for t in df["topic"]]
     text = [f"{lab}" for lab in df["label"]]

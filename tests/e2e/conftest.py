@@ -80,7 +80,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1600}, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     yield pg
