@@ -57,8 +57,9 @@ def finder(corpus, run) -> None:
             widgets.error_box(e)
 
 
-def show_document(corpus, model, d: int) -> None:
-    labels = [model.label(t) for t in range(model.n_topics)]
+def show_document(corpus, run, d: int) -> None:
+    model = run.model
+    labels = resources.short_labels(run.run_id, resources.run_stamp(run.run_id))
     bg = list(model.background)
     doc = corpus.documents.iloc[d]
     meta = {k: v for k, v in doc.items() if k != "text" and (isinstance(v, (list, tuple)) or pd.notna(v))}
@@ -107,4 +108,4 @@ st.session_state[K("doc_number")] = min(int(state.get(state.DOC)), corpus.n_docs
 d = int(st.number_input("Document number", 0, corpus.n_docs - 1, key=K("doc_number"),
                         on_change=lambda: state.set(state.DOC, st.session_state[K("doc_number")])))
 st.subheader(f"Document {corpus.documents['id'].iloc[d]}")
-show_document(corpus, model, d)
+show_document(corpus, run, d)

@@ -46,7 +46,7 @@ if model.theta.shape[1] != corpus.n_docs:
     st.stop()
 rid, stamp = run.run_id, resources.run_stamp(run.run_id)
 names = list(model.topic_names)
-label = {n: model.label(i) for i, n in enumerate(names)}
+label = dict(zip(names, resources.short_labels(rid, stamp)))
 
 c1, c2, c3 = st.columns([1, 1, 2])
 freq_name = c1.selectbox("Bins", list(FREQS), key=K("freq"), help="auto: the finest bin giving ≤ 60 bins")

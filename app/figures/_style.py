@@ -10,7 +10,8 @@ FONT = "Inter, system-ui, -apple-system, Segoe UI, sans-serif"
 ACCENT = "#3b5bdb"
 MUTED = "#9aa0a6"
 BACKGROUND_TOPIC = "#b0b4ba"
-_BASE = qualitative.D3 + qualitative.Set2 + qualitative.Dark2
+_GREYS = {"#7f7f7f", "rgb(179,179,179)", "#666666"}  # grey is reserved for background topics
+_BASE = [c for c in qualitative.D3 + qualitative.Dark2 + qualitative.Set2 if c not in _GREYS]
 
 
 def topic_colors(n: int) -> list[str]:

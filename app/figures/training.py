@@ -78,7 +78,7 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
         return empty("None of the chosen scores has been computed yet.")
     cols = 2 if len(names) > 1 else 1
     rows = math.ceil(len(names) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.12,
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.17,
                         vertical_spacing=0.16, specs=[[{"secondary_y": True}] * cols for _ in range(rows)])
     regs = [] if tau is None or tau.empty else list(dict.fromkeys(tau["regularizer"]))
     colors = dict(zip(regs, topic_colors(len(regs) + 1)[1:]))
