@@ -292,22 +292,35 @@ def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one(workspace, pl
 
 # --------------------------------------------------------------------------- registry
 
-def test_two_concurrent_jobs_neither_crash_nor_corrupt_each_other(workspace, planted, registry, jobs):
-    solo = {seed: jobs(cfg(iterations=15, seed=seed)) for seed in (1, 2)}
+@pytest.mark.parametrize("capacity", [1, 2])
+def test_two_concurrent_jobs_neither_crash_nor_corrupt_each_other(workspace, planted, jobs, capacity):
+    """With the default one slot they queue; with two slots they really run at the same time
+    (threads=2 each, different seeds and τ) and still match their solo runs bit for bit."""
+    configs = {seed: cfg(iterations=100, seed=seed, threads=2,
+                         regularizers=(SmoothSparsePhi(name="ssphi", tau=-0.02 * seed),))
+               for seed in (1, 2)}
+    solo = {seed: jobs(c) for seed, c in configs.items()}
     for j in solo.values():
         run_job_blocking(j)
 
-    reg = registry
-    ids = {seed: reg.start(workspace, planted, cfg(iterations=15, seed=seed), owner="s") for seed in (1, 2)}
-    second = reg.get(ids[2]).snapshot()
-    assert second.status in ("queued", "running", "finished")
-    for seed, job_id in ids.items():
-        job = reg.get(job_id)
-        snap = finished(job)
-        assert snap.status == "finished" and snap.iteration == 15
-        np.testing.assert_array_equal(job.model_view().phi, solo[seed].model_view().phi)
-        assert load_run(workspace, job_id).iteration == 15
-    assert ids[1] != ids[2]
+    reg = JobRegistry(slots=RunSlots(capacity))
+    try:
+        ids = {seed: reg.start(workspace, planted, c, owner="s") for seed, c in configs.items()}
+        both_ran = False
+        for seed, job_id in ids.items():
+            job = reg.get(job_id)
+            snap = finished(job)
+            assert snap.status == "finished" and snap.iteration == 100, snap.error
+            np.testing.assert_array_equal(job.model_view().phi, solo[seed].model_view().phi)
+            np.testing.assert_array_equal(job.model_view().theta, solo[seed].model_view().theta)
+            assert [r.scores for r in snap.reports] == [r.scores for r in solo[seed].snapshot().reports]
+            assert load_run(workspace, job_id).iteration == 100
+        a, b = (reg.get(i).timeline() for i in ids.values())
+        both_ran = a[0]["started"] < b[-1]["ended"] and b[0]["started"] < a[-1]["ended"]
+        assert both_ran == (capacity == 2)  # overlapping passes only when two slots exist
+        assert ids[1] != ids[2]
+    finally:
+        reg.stop_all(WAIT)
 
 
 def test_queued_job_shows_its_position(workspace, planted, registry):
