@@ -188,6 +188,13 @@ def test_config_edits_add_remove_disable_weights(jobs):
         job.set_regularizer("nope", tau=1.0)
     with pytest.raises(ConfigError):
         job.set_modality_weights({"@nope": 1.0})
+    job.set_regularizer("smooth", topics=["topic_0"], default_token_weight=2.0)  # parameters
+    with pytest.raises(ConfigError):
+        job.set_regularizer("smooth", default_token_weight="lots")
+    with pytest.raises(ConfigError):
+        job.set_regularizer("smooth", no_such_param=1)
+    assert tuple(job.config.regularizer("smooth").topics) == ("topic_0",)
+    assert job.config.regularizer("smooth").default_token_weight == 2.0
     assert job.snapshot().config.modality_weights == {"@default_class": 2.0}
     job.pause(at=4)
     job.resume()
@@ -198,7 +205,7 @@ def test_config_edits_add_remove_disable_weights(jobs):
     job.resume()
     snap = wait(job, lambda s: s.status == "paused" and s.iteration >= 5, "third pause")
     assert snap.reports[-1].tau == {"ssphi": 0.0}
-    assert snap.config_version == 4
+    assert snap.config_version == 5
 
 
 # --------------------------------------------------------------------------- stop, save, checkpoints
