@@ -72,6 +72,8 @@ def render(snap) -> None:
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.score_curves(snap.scores_frame(), snap.tau_frame(), current=snap.iteration or None,
                                            total=snap.total_iterations, names=None), key=K("scores"))
+    left.caption("Solid: scores. Dotted, right axis: the τ each regularizer got at each iteration, scaled to "
+                 "its largest |τ| (hover for the value). Dashed line: the latest iteration.")
     with right:
         st.markdown("**Top tokens now**")
         table = top_tokens_table(snap)

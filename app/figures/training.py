@@ -101,7 +101,7 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
                           row=r + 1, col=c + 1, secondary_y=True)
         if name.startswith("perplexity") or name.startswith("holdout_perplexity"):
             fig.update_yaxes(type="log", row=r + 1, col=c + 1, secondary_y=False)
-        fig.update_yaxes(showgrid=False, title_text=("τ / max|τ|" if scaled else "τ") if regs else None,
+        fig.update_yaxes(showgrid=False, title_text=None,
                          range=[-1.1, 1.1] if scaled and regs else None,
                          tickvals=[-1, -0.5, 0, 0.5, 1] if scaled and regs else None,
                          row=r + 1, col=c + 1, secondary_y=True)
