@@ -190,9 +190,17 @@ def similarity(run_id: str, stamp: str, modality: str) -> np.ndarray:
 def top_tokens(run_id: str, stamp: str, modality: str, lam: float, n: int) -> pd.DataFrame:
     from engine.inspect import top_tokens as _top
 
+    from engine.inspect import token_marginal
+
     r = run(run_id)
     vocab = _run_vocab(r)
-    return _top(r.model, vocab, n=n, modality=modality, relevance_lambda=lam)
+    df = _top(r.model, vocab, n=n, modality=modality, relevance_lambda=lam)
+    pw = token_marginal(r.model, vocab)
+    key = pd.Series(np.arange(len(vocab)), index=vocab["modality"].astype(str) + "\x00" + vocab["token"].astype(str))
+    key = key[~key.index.duplicated()]
+    rows = key.reindex(df["modality"].astype(str) + "\x00" + df["token"].astype(str)).to_numpy()
+    df["p_corpus"] = np.where(np.isnan(rows), 0.0, pw[np.nan_to_num(rows).astype(np.int64)])
+    return df
 
 
 def _run_vocab(r) -> pd.DataFrame:

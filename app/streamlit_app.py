@@ -12,7 +12,10 @@ from app import resources, state, widgets
 st.set_page_config(page_title="ARTM Studio", page_icon=":material/hub:", layout="wide")
 state.init()
 resources.warmup()
-resources.ensure_sample()
+try:
+    resources.ensure_sample()
+except Exception as e:  # noqa: BLE001 - the app still works on other corpora
+    st.warning(f"The bundled sample corpus could not be imported: {e}")
 
 pages = {
     "Build": [

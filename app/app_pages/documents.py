@@ -76,11 +76,16 @@ def show_document(corpus, run, d: int) -> None:
     if n == 0:
         st.info("No in-vocabulary tokens in this document.")
         return
-    start = 0
+    start, width = 0, n
     if n > WINDOW:
-        start = st.slider("Token positions", 0, n - 1, 0, step=max(1, WINDOW // 2), key=K(f"win_{d}"),
-                          help=f"The text and the heatmap show {WINDOW} positions from here.")
-    stop = min(n, start + WINDOW)
+        c1, c2 = st.columns([1, 3])
+        choice = c1.segmented_control("Positions at once", [str(WINDOW), "400", "all"], default=str(WINDOW),
+                                      key=K("width")) or str(WINDOW)
+        width = n if choice == "all" else int(choice)
+        if width < n:
+            start = c2.slider("From token position", 0, n - 1, 0, step=max(1, width // 2), key=K(f"win_{d}"),
+                              help="The text and the heatmap show the same positions.")
+    stop = min(n, start + width)
     text = str(doc.get("text", ""))
     pos = {name: t for t, name in enumerate(model.topic_names)}
     best = table["topic"].map(pos).fillna(0).astype(int).to_numpy()
