@@ -297,7 +297,8 @@ def results(corpus, lexicon) -> None:
             n = st.slider("Documents", 3, 50, 10, key=K("doc_n"))
             docs = S.seed_documents(model, corpus, topic, setup, n=n)
             st.dataframe(docs.drop(columns=["doc"]), hide_index=True, width="stretch",
-                         column_config={"theta": st.column_config.ProgressColumn("θ", min_value=0.0, max_value=1.0)})
+                         column_config={"theta": st.column_config.ProgressColumn("θ", min_value=0.0, max_value=1.0),
+                                        "date": st.column_config.DateColumn("date")})
             t = model.topic_names.index(topic)
             top_ids = corpus.token_ids([w for w, _ in S.topic_top_tokens(model, corpus, t, 20)])
             seed_ids = corpus.token_ids(setup.all_terms)

@@ -42,9 +42,15 @@ def seed_drift(drift: pd.DataFrame, *, group: str | None = None, max_lines: int 
             x=s["iteration"], y=s["rank"], mode="lines+markers", name=f"{term} · {g or topic}",
             line=dict(color=color, width=1.8), marker=dict(size=4),
             hovertemplate=f"{html.escape(str(term))} in {html.escape(str(topic))}<br>iteration %{{x}}: rank %{{y}}<extra></extra>"))
-    fig.update_yaxes(type="log", autorange="reversed", title_text="rank in its topic (1 = top)")
+    top = float(max(2.0, d["rank"].max()))
+    ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000) if v <= top * 1.5]
+    fig.update_yaxes(type="log", range=[np.log10(top * 1.3), np.log10(0.8)], tickvals=ticks,
+                     ticktext=[str(v) for v in ticks], title_text="rank in its topic (1 = top)")
     fig.update_xaxes(title_text="iteration")
-    return styled(fig, height=height)
+    fig = styled(fig, height=height)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
+                                  font=dict(size=11)))
+    return fig
 
 
 def group_coverage(cov: pd.DataFrame, height: int | None = None) -> go.Figure:
