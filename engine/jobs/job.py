@@ -66,13 +66,21 @@ class TrainingJob:
     exist_ok : bool
         Allow ``run_id`` of a run already in the workspace (it will be overwritten when this
         job saves; :meth:`from_checkpoint` sets it). Otherwise that raises WorkspaceError.
+    labels : dict topic name -> label, optional
+        Human topic labels stored with the saved model.
+    held_out : sparse matrix of shape (D', W), optional
+        Held-out counts over the corpus vocabulary: adds held-out perplexity to the scores.
+
+    A ``trainer_cls`` may offer ``extra_scores()`` (added to the score set), ``on_saved(
+    workspace, run)`` (called after each save) and ``close()`` (called when the job lets the
+    trainer go), as :class:`engine.context.ContextTrainer` does.
     """
 
     def __init__(self, workspace, corpus, config, *, name: str | None = None, run_id: str | None = None,
                  owner: str | None = None, phi0: np.ndarray | None = None, checkpoint_every: int = 10,
                  checkpoint_seconds: float = 30.0, keep_checkpoints: int = 10, top_n: int = 10,
                  slots: RunSlots | None = None, trainer_cls=None, save: bool = True,
-                 exist_ok: bool = False):
+                 exist_ok: bool = False, labels: Mapping[str, str] | None = None, held_out=None):
         if hasattr(config, "validate"):
             config.validate()
         if hasattr(config, "check_corpus"):
@@ -95,6 +103,8 @@ class TrainingJob:
         self.keep_checkpoints = max(1, int(keep_checkpoints))
         self.top_n = int(top_n)
         self.save = save
+        self.labels = dict(labels or {})
+        self.held_out = held_out
         self._slots = slots or PROCESS_SLOTS
         self._trainer_cls = trainer_cls
         self._lock = threading.RLock()
@@ -464,13 +474,18 @@ class TrainingJob:
             self._model = model
 
     def _scores_for(self, config):
-        """The ScoreSet of ``config.scores`` (rebuilt only when that setting changes)."""
+        """The ScoreSet of ``config.scores`` (+ held-out perplexity, + the trainer's
+        ``extra_scores()``), rebuilt only when that setting changes."""
         key = repr(sorted(getattr(config, "scores", {}).items()))
         if self._score_set is None or key != self._score_key:
             from ..scores import ScoreSet
 
-            self._score_set = ScoreSet.from_config(getattr(config, "scores", {}))
-            self._score_key = key
+            score_set = ScoreSet.from_config(getattr(config, "scores", {}), held_out=self.held_out)
+            extra = getattr(self._trainer, "extra_scores", None)
+            if extra is not None:
+                have = {sc.kind for sc in score_set}
+                score_set.scores.extend(sc for sc in extra() if sc.kind not in have)
+            self._score_set, self._score_key = score_set, key
         return self._score_set
 
     def _record(self, report: IterationReport, version: int) -> None:
@@ -561,16 +576,16 @@ class TrainingJob:
         tb = traceback.format_exc()
         msg = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         saved = self._snapshot.saved
-        try:
-            self._set_trainer(None)
-        except Exception:  # noqa: BLE001 - the trainer may be broken; keep the first error
-            self._trainer = None
         if self.save and self._run is not None and self._model is not None and self._iteration > 0:
             try:  # keep the model of the last completed pass, marked failed
                 self._save_run(JobStatus.FAILED, error=msg)
                 saved = True
             except Exception as e2:  # noqa: BLE001
                 tb += f"\nwhile saving the failed run: {type(e2).__name__}: {e2}"
+        try:
+            self._set_trainer(None)
+        except Exception:  # noqa: BLE001 - the trainer may be broken; keep the first error
+            self._trainer = None
         with self._cv:
             self._want = "run"
             self._publish(status=JobStatus.FAILED, error=msg, traceback=tb, queue_position=None,
@@ -593,11 +608,14 @@ class TrainingJob:
     def _save_run(self, status: str, error: str | None = None) -> None:
         """Save the run (model, latest config, history with branches) in the workspace."""
         run = self._run
-        run.model = self._model
+        run.model = replace(self._model, labels={**self._model.labels, **self.labels})
         run.config = _config_dict(self._config)
         run.status = status
         run.error = error
         save_run(self.workspace, run, replace=True)
+        on_saved = getattr(self._trainer, "on_saved", None)  # e.g. a context trainer's options
+        if on_saved is not None:
+            on_saved(self.workspace, run)
 
 
 def _now() -> str:

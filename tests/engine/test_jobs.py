@@ -642,3 +642,24 @@ def test_checkpoint_files_round_trip_without_pickle(tmp_path):
     assert ckpt.clean_partial(tmp_path) == 1
     with pytest.raises(EngineError):
         ckpt.read_checkpoint(tmp_path, 6)
+
+
+def test_labels_held_out_and_trainer_hooks(jobs, workspace, planted):
+    from engine.model import Trainer
+    from engine.scores import SparsityTheta
+
+    saved_hook = []
+
+    class Hooked(Trainer):
+        def extra_scores(self):
+            return [SparsityTheta(every=1)]  # already in the defaults: not added twice
+
+        def on_saved(self, ws, run):
+            saved_hook.append((run.run_id, run.status))
+
+    held_out = planted.n_dw[:10]
+    job = jobs(cfg(iterations=4), trainer_cls=Hooked, labels={"topic_0": "sports"}, held_out=held_out)
+    snap = run_job_blocking(job)
+    assert any(k.startswith("holdout_") for k in snap.reports[-1].scores)
+    assert saved_hook == [(job.run_id, "finished")]
+    assert load_run(workspace, job.run_id).model.labels == {"topic_0": "sports"}
