@@ -248,3 +248,17 @@ def test_cli_check_train_report(make_corpus, workspace, tmp_path, capsys):
     rep = json.loads(capsys.readouterr().out)
     assert [g["group"] for g in rep["groups"]] == ["g1", "fresh"]
     assert rep["groups"][1]["topics"] == [] and rep["groups"][0]["topics"][0]["topic"] == "topic_0"
+
+
+def test_russian_lexicon_to_seed_config_through_lemmas(tmp_path):
+    from engine.ingest import ImportOptions, build_corpus
+
+    texts = ["Японцы открыли выставку японского искусства.", "Мигранты приехали на стройку.",
+             "Японец и мигрант говорили о работе."] * 3
+    path = tmp_path / "ru.csv"
+    pd.DataFrame({"id": [f"d{i}" for i in range(len(texts))], "text": texts}).to_csv(path, index=False)
+    corpus = build_corpus(path, ImportOptions(lang="ru", lemmatize=True, min_df=1))
+    check = check_lexicon(Lexicon.parse("японцы: японцев, японского\nмигранты: мигрантами"), corpus)
+    cfg, setup = S.seed_config(check, extra_topics=1, background=0)
+    assert setup.terms == {"японцы": ["японец", "японский"], "мигранты": ["мигрант"]}
+    assert cfg.regularizer("seed_words").lexicon == {"topic_0": ("японец", "японский"), "topic_1": ("мигрант",)}
