@@ -12,7 +12,8 @@ For every T: the same Φ0 (``bench/data/phi0_T{T}_s1.npy``, as BigARTM's runs) a
 * ``one_pass``  — engine.context.ContextTrainer(mode="one_pass");
 * ``context``   — engine.context.ContextTrainer(mode="context", window, β, passes): each token's
   context is its neighbours;
-* ``context_self`` — the same with the seed's literal formula (the token inside its own context).
+* ``context_self`` — the same with the seed's literal formula (the token inside its own context);
+* ``context@P`` / ``context_self@P`` — with P context passes per E-step (default ``--context-passes``).
 
 Quality of every final Φ, measured the same way for all models:
 
@@ -163,9 +164,11 @@ def main(argv=None) -> int:
 
         phi0 = rb.initial_phi(T)
         for name in args.models:
-            mode = {"bigartm": "standard", "context_self": "context"}.get(name, name)
-            opts = C.ContextOptions(mode=mode, window=args.window, beta=args.beta, passes=args.context_passes,
-                                    include_self=name == "context_self")
+            base, _, cp = name.partition("@")
+            mode = {"bigartm": "standard", "context_self": "context"}.get(base, base)
+            opts = C.ContextOptions(mode=mode, window=args.window, beta=args.beta,
+                                    passes=int(cp) if cp else args.context_passes,
+                                    include_self=base == "context_self")
             if name == "bigartm":
                 try:
                     res = rb.fit(T=T, threads=args.threads, inner=1, reuse_theta=True,
@@ -188,7 +191,7 @@ def main(argv=None) -> int:
                    "seconds_per_pass_median": float(np.median(secs)),
                    "perplexity_train": float(ppl[-1]), **q}
             if mode == "context":
-                row.update(window=args.window, beta=args.beta, context_passes=args.context_passes)
+                row.update(window=args.window, beta=args.beta, context_passes=opts.passes)
             results.append(row)
             print(json.dumps(row), flush=True)
     out = Path(args.out)

@@ -163,7 +163,7 @@ class ContextOptions:
     mode: str = "context"
     window: Any = 10.0
     beta: Any = 0.5
-    passes: int = 1
+    passes: int = 2
     importance: str = "none"
     include_self: bool = False
     estep: tuple = ()
@@ -320,7 +320,7 @@ class ContextTrainer(Trainer):
     config : ModelConfig
     phi0 : ndarray (W, T) or None
     options : ContextOptions or dict or None
-        Default: ``ContextOptions()`` (context mode, window 10, β = 0.5, one pass).
+        Default: ``ContextOptions()`` (context mode, window 10, β = 0.5, two context passes).
     """
 
     def __init__(self, corpus, config, phi0=None, options: ContextOptions | dict | None = None):
@@ -601,7 +601,7 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
             min_length: int | None = None, top: int = 3) -> list[dict]:
     """Split document ``d`` where its left and right topic contexts differ most.
 
-    Token topics come from ``options`` (default: context mode, window 10, β = 0.5) applied to
+    Token topics come from ``options`` (default: context mode, window 10, β = 0.5, 2 passes) on
     ``model``; boundary scores as in :func:`boundary_scores` with ``window`` (default: the
     options' window at its last value); a boundary needs a score ≥ ``threshold`` (in [0, 1])
     and at least ``min_length`` tokens (default: the window, ≥ 2) to any other boundary or edge.

@@ -527,7 +527,7 @@ def register(sub, common) -> None:
     p.add_argument("--window", type=float, default=10.0,
                    help="context width in tokens for --mode context (γ = 1/window)")
     p.add_argument("--beta", type=float, default=0.5, help="weight of the left context (0..1)")
-    p.add_argument("--context-passes", type=int, default=1, dest="context_passes",
+    p.add_argument("--context-passes", type=int, default=2, dest="context_passes",
                    help="context passes per E-step (p_ti of one pass feed the next)")
     p.add_argument("--importance", choices=("none", "idf"), default="none",
                    help="scale γ by token idf (rare words move the context more)")
