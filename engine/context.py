@@ -297,8 +297,9 @@ def _seq_mod(modalities: list[str]) -> int:
 
 @dataclass(frozen=True, eq=False)
 class SequenceScoreContext(ScoreContext):
-    """A :class:`~engine.topic_model.ScoreContext` that also knows how the model reads a
-    document: ``token_topics(d) -> (T, n_d)`` p(t|d,w_i) in the trainer's mode."""
+    """A :class:`~engine.topic_model.ScoreContext` that also knows how the model reads
+    documents: ``token_topics(docs) -> [(T, n_d) p(t|d,w_i) for d in docs]`` in the trainer's
+    mode (one batched call)."""
 
     token_topics: Callable | None = None
 
@@ -345,7 +346,7 @@ class ContextTrainer(Trainer):
     # ------------------------------------------------------------------ public
 
     def step(self, config=None, score_fn=None) -> IterationReport:
-        fn = self.document_topics
+        fn = self.documents_topics
 
         def wrapped(ctx):
             ctx2 = _with_token_topics(ctx, fn)
@@ -359,10 +360,19 @@ class ContextTrainer(Trainer):
 
     def document_topics(self, d: int) -> np.ndarray:
         """p(t|d,w_i) (T, n_d) of training document d with the current Φ, in this mode."""
-        tokens = self.corpus.sequences.of(d)[0] if self.corpus.sequences is not None \
-            else self.corpus.n_dw[d].indices
-        return token_topics(self.model, tokens, self.options, iteration=max(1, self.iteration),
-                            corpus=self.corpus, theta_d=self._theta[d] if self.options.mode == "standard" else None)
+        return self.documents_topics([d])[0]
+
+    def documents_topics(self, docs) -> list[np.ndarray]:
+        """[p(t|d,w_i) (T, n_d) for d in docs], computed in one batched kernel call."""
+        docs = [int(d) for d in docs]
+        seqs = self.corpus.sequences
+        parts = [seqs.of(d)[0] if seqs is not None else self.corpus.n_dw[d].indices for d in docs]
+        ptr = np.concatenate([[0], np.cumsum([len(x) for x in parts])]).astype(np.int64)
+        seq = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        thetas = self._theta[docs] if self.options.mode == "standard" else None
+        P = positions_topics(self.model, ptr, seq, self.options, max(1, self.iteration),
+                             corpus=self.corpus, thetas=thetas)
+        return [np.ascontiguousarray(P[ptr[i]:ptr[i + 1]].T) for i in range(len(docs))]
 
     def extra_scores(self) -> list:
         """Scores a run in this mode adds to its ScoreSet (the sequence scores, if any text)."""
@@ -677,12 +687,13 @@ def _sample_docs(corpus, max_docs: int) -> np.ndarray:
 
 
 def _doc_topics_fn(ctx: ScoreContext):
+    """docs -> [(T, n_d)]: the trainer's own reading, else p(t|d,w_i) = norm_t(φ θ_d)."""
     fn = getattr(ctx, "token_topics", None)
     if fn is not None:
         return fn
     from .model import token_topics as std
 
-    return lambda d: std(ctx.model, ctx.corpus, d)
+    return lambda docs: [std(ctx.model, ctx.corpus, int(d)) for d in docs]
 
 
 def intratext_coherence(P: np.ndarray, ptr: np.ndarray) -> float:
@@ -732,8 +743,7 @@ class IntratextCoherence(_scores_base()):
         docs = _sample_docs(ctx.corpus, self.max_docs)
         if len(docs) == 0:
             return {}
-        fn = _doc_topics_fn(ctx)
-        mats = [np.asarray(fn(int(d))).T for d in docs]
+        mats = [np.asarray(m).T for m in _doc_topics_fn(ctx)(docs)]
         ptr = np.concatenate([[0], np.cumsum([m.shape[0] for m in mats])])
         v = intratext_coherence(np.concatenate(mats), ptr)
         return {} if math.isnan(v) else {"intratext_coherence": v}
@@ -754,10 +764,9 @@ class SegmentsPerDocument(_scores_base()):
         docs = _sample_docs(ctx.corpus, self.max_docs)
         if len(docs) == 0:
             return {}
-        fn = _doc_topics_fn(ctx)
         gap = max(2, round(self.window))
-        counts = [len(pick_boundaries(boundary_scores(np.asarray(fn(int(d))).T, self.window),
-                                      self.threshold, gap)) + 1 for d in docs]
+        counts = [len(pick_boundaries(boundary_scores(np.asarray(m).T, self.window), self.threshold, gap)) + 1
+                  for m in _doc_topics_fn(ctx)(docs)]
         return {"segments_per_document": float(np.mean(counts))}
 
 
