@@ -86,6 +86,11 @@ def render(snap) -> None:
 def job_panel(job) -> None:
     """Header, then the polling fragment; on finish, the run opens in the other pages."""
     snap = job.snapshot()
+    if snap.done and snap.saved and st.session_state.get(K("opened")) != (snap.job_id, snap.iteration):
+        st.session_state[K("opened")] = (snap.job_id, snap.iteration)
+        if state.run_id() != snap.run_id:  # the saved run is what Topics/Documents/Trends show next
+            state.set(state.RUN, snap.run_id)
+            st.rerun()
     c1, c2, c3 = st.columns([3, 1, 1])
     c1.subheader(f"Run “{snap.name}”")
     if c2.button("Open in Topics", key=K("open_topics"), disabled=not snap.saved):

@@ -93,3 +93,55 @@ def test_runs_page_compare_and_report(at):
 def test_training_page_renders(at):
     _open(at, "train")
     assert not at.exception
+
+
+def test_training_page_starts_steers_and_saves_a_job(at):
+    from engine.jobs import default_registry
+
+    _open(at, "train")
+    at.number_input(key="train_g0_it").set_value(6).run()
+    at.number_input(key="train_g0_T").set_value(3).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    job_id = at.session_state["job_id"]
+    assert job_id and any("Run “" in s.value for s in at.subheader)
+    job = default_registry().get(job_id)
+    snap = job.wait(timeout=120)
+    assert snap.status == "finished" and snap.iteration == 6
+    at.run()
+    assert not at.exception
+    # the finished run is saved and becomes the run the other pages show
+    at.run()
+    assert at.session_state["run_id"] == job_id
+    # “10 more iterations” revives the finished run
+    at.button(key="train_more").click().run()
+    assert not at.exception
+    snap = job.wait_for(lambda s: s.iteration >= 16 and s.done, timeout=120)
+    assert snap.iteration == 16
+
+
+def test_training_page_live_tau_edit_applies(app_home, monkeypatch):
+    """A τ edited in the live editor reaches the running job's config."""
+    from engine.jobs import default_registry
+
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(app_home))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    at.run()
+    _open(at, "train")
+    at.number_input(key="train_g0_it").set_value(100_000).run()
+    at.button(key="train_start").click().run()
+    job = default_registry().get(at.session_state["job_id"])
+    try:
+        at.button(key="train_pause").click().run()
+        job.wait_for(lambda s: s.status == "paused", timeout=60)
+        at.run()
+        key = next(k for k in at.session_state if k.endswith("smooth_background_phi_tau_value") and k.startswith("train_live"))
+        at.number_input(key=key).set_value(0.5).run()
+        at.button(key="train_apply_live").click().run()
+        assert not at.exception, [e.message for e in at.exception]
+        reg = job.config.regularizer("smooth_background_phi")
+        assert reg.tau(1) == pytest.approx(0.5)
+    finally:
+        job.stop(owner=at.session_state["_owner_id"])
+        job.wait(timeout=120)
