@@ -68,7 +68,8 @@ def render(snap) -> None:
             f"{(snap.seconds_per_iteration or 0):.2f} s per iteration · ETA {_eta(snap.eta_seconds)}")
     st.progress(snap.progress, text=text if not snap.done else f"{status} · {snap.iteration} iterations")
     if snap.branches:
-        st.caption("Roll-backs: " + ", ".join(f"{b.from_iteration} → {b.iteration}" for b in snap.branches))
+        st.caption("Roll-backs (reached → went back to): "
+                   + ", ".join(f"{b.abandoned_at} → {b.from_iteration}" for b in snap.branches))
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.score_curves(snap.scores_frame(), snap.tau_frame(), current=snap.iteration or None,
                                            total=snap.total_iterations, names=None), key=K("scores"))

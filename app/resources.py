@@ -244,12 +244,21 @@ def env_flag(name: str) -> bool:
 # ---------------------------------------------------------------- training jobs
 
 
-def start_job(corpus_name: str, config, name: str | None = None) -> str:
-    """Queue a training job for ``corpus_name`` owned by this session; returns its id (= run id)."""
+def start_job(corpus_name: str, config, name: str | None = None, reading: dict | None = None) -> str:
+    """Queue a training job for ``corpus_name`` owned by this session; returns its id (= run id).
+
+    ``reading`` is a ``engine.context.ContextOptions`` dict (mode ``one_pass`` or ``context``);
+    None or mode ``standard`` trains with the plain E-step.
+    """
     c = corpus(corpus_name)
     if hasattr(config, "check_corpus"):
         config.check_corpus(c)
-    return job_registry().start(workspace(), c, config, owner=session_owner(), name=name)
+    options = {}
+    if reading and reading.get("mode", "standard") != "standard":
+        from engine.context import trainer_class
+
+        options["trainer_cls"] = trainer_class(reading)
+    return job_registry().start(workspace(), c, config, owner=session_owner(), name=name, **options)
 
 
 def start_demo_job(corpus_name: str) -> str:

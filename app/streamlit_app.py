@@ -28,6 +28,9 @@ pages = {
         st.Page("app_pages/trends.py", title="Trends", icon=":material/timeline:"),
         st.Page("app_pages/runs.py", title="Runs", icon=":material/history:"),
     ],
+    "Themes": [
+        st.Page("app_pages/seeds.py", title="Seed words", icon=":material/manage_search:"),
+    ],
 }
 page = st.navigation(pages)
 widgets.sidebar()

@@ -114,3 +114,12 @@ d = int(st.number_input("Document number", 0, corpus.n_docs - 1, key=K("doc_numb
                         on_change=lambda: state.set(state.DOC, st.session_state[K("doc_number")])))
 st.subheader(f"Document {corpus.documents['id'].iloc[d]}")
 show_document(corpus, run, d)
+extra = st.segmented_control("More", ["Topics inside the text (context-ARTM)", "Paste any text"], key=K("extra"),
+                             help="Segments of this document by context-ARTM, or the topics of any text you paste.")
+if extra:
+    from app import context_view
+
+    if extra.startswith("Topics inside"):
+        context_view.render_document(run, corpus, d, key="docs_ctx", workspace=resources.workspace())
+    else:
+        context_view.render_paste(run, corpus, key="docs_paste", workspace=resources.workspace())

@@ -97,17 +97,39 @@ def setup(corpus) -> None:
     except EngineError as e:
         widgets.error_box(e)
         return
+    reading = reading_mode(corpus)
     c1, c2 = st.columns([2, 1])
     name = c1.text_input("Run name", f"{corpus.name}-T{config.n_topics}", key=K("name"))
     if c2.button("Start training", type="primary", key=K("start"), icon=":material/play_arrow:"):
         try:
-            job_id = resources.start_job(corpus.name, config, name=name or None)
+            job_id = resources.start_job(corpus.name, config, name=name or None, reading=reading)
         except EngineError as e:
             widgets.error_box(e)
             return
         state.set(state.JOB, job_id)
         st.query_params["job"] = job_id
         st.rerun()
+
+
+READING = {"standard": "Standard E-step", "one_pass": "One-pass (Θ-less)", "context": "Context-ARTM"}
+
+
+def reading_mode(corpus) -> dict | None:
+    """How the E-step reads documents: standard, one-pass vectorization or context-ARTM."""
+    c1, c2, c3 = st.columns([2, 1, 1])
+    mode = c1.segmented_control("Reading mode", list(READING), format_func=READING.get, default="standard",
+                                key=K("reading"), help="Context-ARTM gives each token the topics of its left and right "
+                                                       "context (needs token sequences, i.e. a text corpus).") or "standard"
+    if mode == "standard":
+        return None
+    if corpus.sequences is None and mode == "context":
+        st.warning("Context-ARTM needs running text; this corpus is bag-of-words.")
+        return None
+    opts = {"mode": mode}
+    if mode == "context":
+        opts["window"] = float(c2.number_input("Context window", 2.0, 200.0, 10.0, key=K("ctx_window")))
+        opts["beta"] = float(c3.slider("β (left weight)", 0.0, 1.0, 0.5, key=K("ctx_beta")))
+    return opts
 
 
 def live_editor(job, corpus) -> None:

@@ -145,3 +145,32 @@ def test_training_page_live_tau_edit_applies(app_home, monkeypatch):
     finally:
         job.stop(owner=at.session_state["_owner_id"])
         job.wait(timeout=120)
+
+
+def test_training_in_context_mode_and_context_panels(at):
+    from engine.jobs import default_registry
+
+    _open(at, "train")
+    at.session_state["train_reading"] = "context"
+    at.number_input(key="train_g0_it").set_value(4).run()
+    assert at.number_input(key="train_ctx_window").value == 10.0
+    at.button(key="train_start").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    job = default_registry().get(at.session_state["job_id"])
+    snap = job.wait(timeout=120)
+    assert snap.status == "finished", snap.error
+    assert snap.saved and any(k.startswith("intratext_coherence") for k in snap.latest_scores()), snap.latest_scores()
+    at.run()
+    _open(at, "documents")
+    at.session_state["docs_extra"] = "Topics inside the text (context-ARTM)"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "segment" in _texts(at)
+    at.session_state["docs_extra"] = "Paste any text"
+    at.run()
+    at.text_area(key="docs_paste_text").input("Hospital doctors and nurses care for patients; rail fares rise.").run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_seed_words_page_is_registered(at):
+    _open(at, "seeds")
