@@ -118,6 +118,14 @@ def test_training_page_starts_steers_and_saves_a_job(at):
     assert not at.exception
     snap = job.wait_for(lambda s: s.iteration >= 16 and s.done, timeout=120)
     assert snap.iteration == 16
+    # roll back to the checkpoint at iteration 6: training continues from there, the fork is shown
+    at.run()
+    at.selectbox(key="train_rb_it").select(6).run()
+    at.button(key="train_rollback").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    snap = job.wait_for(lambda s: s.branches and s.done, timeout=120)
+    at.run()
+    assert "16 → 6" in _texts(at)
 
 
 def test_training_page_live_tau_edit_applies(app_home, monkeypatch):
