@@ -2,6 +2,7 @@
 text coloured by topic and the per-token p(t|d,w) heatmap aligned with that text."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -106,9 +107,11 @@ if model.theta.shape[1] != corpus.n_docs:
     st.error(f"Run “{run.name}” was trained on a different version of corpus “{corpus.name}”.")
     st.stop()
 finder(corpus, run)
-if state.get(state.DOC) is None:  # first visit: open the most typical document of a subject topic
-    subject = [t for t in range(model.n_topics) if not model.background[t]] or [0]
-    state.set(state.DOC, int(model.theta[subject[0]].argmax()))
+if state.get(state.DOC) is None:  # first visit: a long document that mixes several topics shows the most
+    th = np.asarray(model.theta, dtype=np.float64)
+    entropy = -(th * np.log(np.where(th > 0, th, 1.0))).sum(axis=0)
+    n_d = np.asarray(corpus.n_dw.sum(axis=1)).ravel()
+    state.set(state.DOC, int(np.argmax(entropy * np.log1p(np.minimum(n_d, 400)))))
 st.session_state[K("doc_number")] = min(int(state.get(state.DOC)), corpus.n_docs - 1)
 d = int(st.number_input("Document number", 0, corpus.n_docs - 1, key=K("doc_number"),
                         on_change=lambda: state.set(state.DOC, st.session_state[K("doc_number")])))
