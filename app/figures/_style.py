@@ -10,8 +10,16 @@ FONT = "Inter, system-ui, -apple-system, Segoe UI, sans-serif"
 ACCENT = "#3b5bdb"
 MUTED = "#9aa0a6"
 BACKGROUND_TOPIC = "#b0b4ba"
-_GREYS = {"#7f7f7f", "rgb(179,179,179)", "#666666"}  # grey is reserved for background topics
-_BASE = [c for c in qualitative.D3 + qualitative.Dark2 + qualitative.Set2 if c not in _GREYS]
+def _hex(color: str) -> str:
+    """``#rrggbb`` for a ``#rrggbb`` or ``rgb(r, g, b)`` colour (so an alpha suffix can be appended)."""
+    if color.startswith("#"):
+        return color.lower()
+    r, g, b = (int(float(x)) for x in color[color.index("(") + 1:color.index(")")].split(",")[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+_GREYS = {"#7f7f7f", "#b3b3b3", "#666666"}  # grey is reserved for background topics
+_BASE = [c for c in map(_hex, qualitative.D3 + qualitative.Dark2 + qualitative.Set2) if c not in _GREYS]
 
 
 def topic_colors(n: int) -> list[str]:

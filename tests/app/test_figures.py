@@ -163,8 +163,11 @@ def test_compare_and_matching():
 
 
 def test_topic_colors_distinct_for_many_topics():
+    import re
+
     c = F.topic_colors(120)
     assert len(c) == 120 and len(set(c)) == 120
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", x) for x in c), "hex colours take an alpha suffix in the text view"
 
 
 def test_score_curves_thins_long_runs():
