@@ -116,7 +116,7 @@ def load(rebuild: bool = False) -> tuple[sp.csr_matrix, list[str]]:
         sp.save_npz(npz, n_dw, compressed=False)
         voc.write_text("".join(w + "\n" for w in vocab))
     n_dw = sp.load_npz(npz).tocsr()
-    n_dw.indices = n_dw.indices.astype(np.int32)
+    n_dw.indices = n_dw.indices.astype(np.int32, copy=False)
     n_dw.sort_indices()
     vocab = voc.read_text().split("\n")[:-1]
     return n_dw, vocab
@@ -128,14 +128,17 @@ def engine_corpus(n_dw: sp.csr_matrix, vocab: list[str], name: str = NAME):
 
     from engine.corpus import DEFAULT_MODALITY, Corpus
 
-    n_dw = n_dw.astype(np.float32).tocsr()
-    n_dw.indices = n_dw.indices.astype(np.int32)
+    n_dw = n_dw.tocsr()  # no copy when it already is CSR
+    if n_dw.dtype != np.float32:
+        n_dw = n_dw.astype(np.float32)
+    n_dw.indices = n_dw.indices.astype(np.int32, copy=False)
     docs = pd.DataFrame({"id": [f"doc{d}" for d in range(n_dw.shape[0])], "text": [""] * n_dw.shape[0]})
+    W = n_dw.shape[1]
     vocab_df = pd.DataFrame({
         "token": vocab,
         "modality": DEFAULT_MODALITY,
-        "tf": np.asarray(n_dw.sum(axis=0)).ravel().astype(np.float64),
-        "df": np.diff(n_dw.tocsc().indptr).astype(np.int64),
+        "tf": np.bincount(n_dw.indices, weights=n_dw.data, minlength=W).astype(np.float64),
+        "df": np.bincount(n_dw.indices, minlength=W).astype(np.int64),
     })
     return Corpus(name=name, documents=docs, vocab=vocab_df, n_dw=n_dw, manifest={"source": "bench"})
 

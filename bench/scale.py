@@ -85,7 +85,7 @@ def load(D: int) -> sp.csr_matrix:
         print(f"generated D={D:,}: nnz={m.nnz:,} tokens={int(m.sum()):,} in {time.perf_counter() - t0:.1f}s",
               flush=True)
     m = sp.load_npz(p).tocsr()
-    m.indices = m.indices.astype(np.int32)
+    m.indices = m.indices.astype(np.int32, copy=False)
     return m
 
 
@@ -120,6 +120,8 @@ def worker_engine(D: int, T: int, passes: int, threads: int) -> dict:
 
     m = load(D)
     corpus = bench_data.engine_corpus(m, vocab(m.shape[1]), name=f"synth{D}")
+    del m
+    rss_loaded = peak_rss_mib()
     cfg = ModelConfig(n_topics=T, iterations=passes, inner_passes=1, reuse_theta=True, threads=threads, seed=1)
     tr = Trainer(corpus, cfg)
     secs, perp = [], []
@@ -129,7 +131,8 @@ def worker_engine(D: int, T: int, passes: int, threads: int) -> dict:
         secs.append(time.perf_counter() - t0)
         perp.append(float(rep.scores["perplexity"]))
     tr.close()
-    return {"nnz": int(m.nnz), "seconds": secs, "perplexity": perp, "peak_rss_mib": peak_rss_mib()}
+    return {"nnz": int(corpus.n_dw.nnz), "seconds": secs, "perplexity": perp, "peak_rss_mib": peak_rss_mib(),
+            "peak_rss_after_load_mib": rss_loaded}
 
 
 def worker_bigartm(D: int, T: int, passes: int, threads: int) -> dict:
