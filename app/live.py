@@ -58,7 +58,21 @@ def controls(snap) -> None:
         c[5].button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=control, args=("rollback", int(it)))
 
 
-def render(snap) -> None:
+EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
+                "segments_per_document")
+
+
+def score_picker(job) -> list[str]:
+    """Scores to plot (full-run widget; the fragment reads the choice)."""
+    from app.figures.training import DEFAULT_SCORES
+
+    mods = [m.lstrip("@") for m in getattr(job.corpus, "modalities", [])[1:]]
+    options = list(DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
+    return st.multiselect("Scores to plot", options, default=list(DEFAULT_SCORES[:4]), key=K("score_names"),
+                          help="Scores not computed (yet) are skipped; some run every few iterations.")
+
+
+def render(snap, names: list[str] | None = None) -> None:
     status = snap.status
     if status == "queued":
         st.info(f"Queued: position {snap.queue_position} — one job trains at a time on this server.")
@@ -72,7 +86,7 @@ def render(snap) -> None:
                    + ", ".join(f"{b.abandoned_at} → {b.from_iteration}" for b in snap.branches))
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.score_curves(snap.scores_frame(), snap.tau_frame(), current=snap.iteration or None,
-                                           total=snap.total_iterations, names=None), key=K("scores"))
+                                           total=snap.total_iterations, names=names or None), key=K("scores"))
     left.caption("Solid: scores. Dotted, right axis: the τ each regularizer got at each iteration, scaled to "
                  "its largest |τ| (hover for the value). Dashed line: the latest iteration.")
     with right:
@@ -98,6 +112,7 @@ def job_panel(job) -> None:
         state.set(state.RUN, snap.run_id)
         st.switch_page("app_pages/topics.py")
     controls(snap)  # outside the fragment: stable buttons; each click reruns the whole page
+    names = score_picker(job)
     if c3.button("New run", key=K("new"), disabled=not snap.done, help="Set up another run (this one stays saved)"):
         state.set(state.JOB, None)
         st.query_params.pop("job", None)
@@ -106,7 +121,7 @@ def job_panel(job) -> None:
     @st.fragment(run_every=None if snap.done else POLL_SECONDS)
     def live():
         s = job.snapshot()
-        render(s)
+        render(s, names)
         if s.status != snap.status:  # paused, resumed, ended or revived: refresh controls and polling
             if s.done and s.saved:
                 state.set(state.RUN, s.run_id)

@@ -29,7 +29,7 @@ def pick_scores(scores: pd.DataFrame, wanted: Sequence[str] | None = None, limit
     """The score names to draw: ``wanted`` if given, else the defaults present, at most ``limit``."""
     present = list(dict.fromkeys(score_keys(scores))) if not scores.empty else []
     if wanted:
-        return [s for s in wanted if s in present]
+        return [s for s in wanted if s in present][:max(limit, 8)]
     chosen = [s for s in DEFAULT_SCORES if s in present]
     return chosen[:limit]
 

@@ -34,6 +34,7 @@ def test_data_page_lists_corpora(at):
     assert at.title[0].value == "Data"
     assert at.sidebar.selectbox[0].value == "toy"
     assert any("toy" in str(df.value) for df in at.dataframe)
+    assert "artm-studio import" in _texts(at)  # the way in for files over the upload limit
 
 
 def test_topics_page_tables_and_labels(at):
