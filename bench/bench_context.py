@@ -146,6 +146,9 @@ def main(argv=None) -> int:
     ap.add_argument("--beta", type=float, default=0.5)
     ap.add_argument("--context-passes", type=int, default=1)
     ap.add_argument("--models", nargs="+", default=["bigartm", "standard", "one_pass", "context", "context_self"])
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run the list of models this many times, interleaved (timings on a shared machine)")
+    ap.add_argument("--no-quality", action="store_true", dest="no_quality", help="timings only")
     ap.add_argument("--out", default=str(HERE / "results" / "context.json"))
     args = ap.parse_args(argv)
 
@@ -163,7 +166,7 @@ def main(argv=None) -> int:
         import run_bigartm as rb
 
         phi0 = rb.initial_phi(T)
-        for name in args.models:
+        for rnd, name in [(r, n) for r in range(args.repeat) for n in args.models]:
             base, _, cp = name.partition("@")
             mode = {"bigartm": "standard", "context_self": "context"}.get(base, base)
             opts = C.ContextOptions(mode=mode, window=args.window, beta=args.beta,
@@ -185,10 +188,11 @@ def main(argv=None) -> int:
                 secs, ppl = res["seconds"], res["perplexity"]
             else:
                 model, secs, ppl = run_engine(corpus, T, args.passes, args.threads, phi0, opts)
-            q = quality(model, corpus, opts)
-            row = {"model": name, "T": T, "passes": args.passes, "threads": args.threads,
+            q = {} if args.no_quality else quality(model, corpus, opts)
+            row = {"model": name, "T": T, "round": rnd, "passes": args.passes, "threads": args.threads,
                    "seconds_total": float(np.sum(secs)),
                    "seconds_per_pass_median": float(np.median(secs)),
+                   "seconds_per_pass_min": float(np.min(secs)),
                    "perplexity_train": float(ppl[-1]), **q}
             if mode == "context":
                 row.update(window=args.window, beta=args.beta, context_passes=opts.passes)
