@@ -498,3 +498,26 @@ def test_cli_train_mode_context_and_segment(text_ws, capsys):
     # errors are one line, exit 2
     assert main(["segment", "ctx", "--workspace", str(text_ws.root), "--doc", "nope"]) == 2
     assert "no document" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode", ["one_pass", "context"])
+def test_other_modalities_follow_the_document_theta(mode):
+    """A label modality (not in the sequences) is fitted from θ_d; perplexity per modality."""
+    base = planted_corpus(D=30)
+    D, W = base.n_docs, base.n_tokens
+    labels = sp.csr_matrix((np.ones(D, np.float32), (np.arange(D), W + (np.arange(D) % 2))), shape=(D, W + 2))
+    n_dw = (sp.hstack([base.n_dw, sp.csr_matrix((D, 2))]) + labels).tocsr()
+    n_dw.sort_indices()
+    vocab = pd.concat([base.vocab, pd.DataFrame({"token": ["a", "b"], "modality": "@labels", "tf": 15.0, "df": 15})],
+                      ignore_index=True)
+    corpus = Corpus("multi", base.documents, vocab, n_dw, base.sequences)
+    cfg = ModelConfig(n_topics=2, iterations=3, threads=2, modality_weights={"@labels": 5.0})
+    tr = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(mode=mode, window=5))
+    rep = tr.fit()[-1]
+    phi = tr.model.phi
+    assert np.all(np.isfinite(phi))
+    np.testing.assert_allclose(phi[W:].sum(axis=0), 1.0, rtol=1e-5)  # normalized within @labels
+    np.testing.assert_allclose(phi[:W].sum(axis=0), 1.0, rtol=1e-5)
+    assert "perplexity@labels" in rep.scores and np.isfinite(rep.scores["perplexity@labels"])
+    # label mass: 5 × one label per document
+    assert tr.model.n_t.sum() == pytest.approx(corpus.sequences.n_positions + 5 * D, rel=1e-4)
