@@ -203,7 +203,8 @@ def preset(name: str, n_topics: int = 20, **kwargs: Any) -> ModelConfig:
       brought in linearly from iteration ``sparse_start`` (default iterations // 4) to
       ``sparse_full`` (default iterations // 2), plus a Decorrelator on subject topics.
       kwargs ``sparse_phi=-0.1``, ``sparse_theta=-0.1``, ``smooth_phi=0.1``,
-      ``smooth_theta=0.1``, ``decorrelation=1e4``.
+      ``smooth_theta=0.1``, ``decorrelation=1e4``, ``sparse_modalities=["@default_class"]``
+      (sparsing and decorrelation act on words only, so small modalities keep their mass).
 
     Other kwargs go to :class:`ModelConfig`.
     """
@@ -217,7 +218,11 @@ def preset(name: str, n_topics: int = 20, **kwargs: Any) -> ModelConfig:
         return ModelConfig(n_topics=n_topics, regularizers=regs, **kwargs).validate()
     if name == "interpretable":
         p = {k: kwargs.pop(k) for k in ("sparse_phi", "sparse_theta", "smooth_phi", "smooth_theta",
-                                        "decorrelation", "sparse_start", "sparse_full") if k in kwargs}
+                                        "decorrelation", "sparse_start", "sparse_full",
+                                        "sparse_modalities") if k in kwargs}
+        # Sparse and decorrelate the words only: a small modality (parties, labels) of a
+        # subject topic would otherwise be sparsed to all zeros.
+        words = p.get("sparse_modalities", ["@default_class"])
         kwargs.setdefault("n_background", 1)
         iterations = kwargs.setdefault("iterations", 30)
         s0 = int(p.get("sparse_start", max(1, iterations // 4)))
@@ -227,11 +232,11 @@ def preset(name: str, n_topics: int = 20, **kwargs: Any) -> ModelConfig:
                             tau=Constant(p.get("smooth_phi", 0.1))),
             SmoothSparseTheta(name="smooth_background_theta", topics="background",
                               tau=Constant(p.get("smooth_theta", 0.1))),
-            SmoothSparsePhi(name="sparse_subject_phi", topics="subject",
+            SmoothSparsePhi(name="sparse_subject_phi", topics="subject", modalities=words,
                             tau=Linear(0.0, p.get("sparse_phi", -0.1), s0, s1)),
             SmoothSparseTheta(name="sparse_subject_theta", topics="subject",
                               tau=Linear(0.0, p.get("sparse_theta", -0.1), s0, s1)),
-            Decorrelator(name="decorrelate_subject", topics="subject",
+            Decorrelator(name="decorrelate_subject", topics="subject", modalities=words,
                          tau=Constant(p.get("decorrelation", 1e4))),
         )
         return ModelConfig(n_topics=n_topics, regularizers=regs, **kwargs).validate()
