@@ -114,7 +114,7 @@ def quality(model, corpus, options, sample: int = 500) -> dict:
                                    theta_d=theta[:, d] if options.mode == "standard" else None).T)
     ptr = np.concatenate([[0], np.cumsum([m.shape[0] for m in mats])])
     itc = C.intratext_coherence(np.concatenate(mats), ptr)
-    segs = [len(C.pick_boundaries(C.boundary_scores(m, 10.0), 0.3, 10)) + 1 for m in mats]
+    segs = [len(C.merge_same_topic(m, C.pick_boundaries(C.boundary_scores(m, 10.0), 0.3, 10))) + 1 for m in mats]
     return {"perplexity_doc": float(np.exp(-ll / nt)), "sparsity_phi": float((phi == 0).mean()),
             "topic_distance": float(dist[iu].mean()) if len(iu[0]) else float("nan"),
             "dead_topics": int((~alive).sum()), "intratext_coherence": itc,

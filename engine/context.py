@@ -606,15 +606,33 @@ def pick_boundaries(scores: np.ndarray, threshold: float, min_gap: int) -> list[
     return sorted(chosen)
 
 
+def merge_same_topic(P: np.ndarray, cuts: list[int]) -> list[int]:
+    """Drop the boundaries between neighbouring segments whose mean token topics (rows of P,
+    (n, T)) have the same most probable topic."""
+    n = P.shape[0]
+    kept: list[int] = []
+    a = 0
+    for c, b in zip(cuts, list(cuts[1:]) + [n]):
+        left = P[a:c].astype(np.float64).mean(axis=0)
+        right = P[c:b].astype(np.float64).mean(axis=0)
+        if left.sum() > 0 and right.sum() > 0 and int(np.argmax(left)) == int(np.argmax(right)):
+            continue  # the same main topic on both sides: the segment goes on
+        kept.append(int(c))
+        a = c
+    return kept
+
+
 def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
             options: ContextOptions | None = None, window: float | None = None,
-            min_length: int | None = None, top: int = 3) -> list[dict]:
+            min_length: int | None = None, top: int = 3, merge: bool = True) -> list[dict]:
     """Split document ``d`` where its left and right topic contexts differ most.
 
     Token topics come from ``options`` (default: context mode, window 10, β = 0.5, 2 passes) on
     ``model``; boundary scores as in :func:`boundary_scores` with ``window`` (default: the
     options' window at its last value); a boundary needs a score ≥ ``threshold`` (in [0, 1])
     and at least ``min_length`` tokens (default: the window, ≥ 2) to any other boundary or edge.
+    With ``merge`` (default) neighbouring segments whose most probable topic is the same are
+    joined (the boundary between them changed the mixture, not the main topic).
 
     Returns
     -------
@@ -646,6 +664,8 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
     P = token_topics(model, tokens, opts, iteration=10_000, corpus=corpus).T  # (n, T)
     scores = boundary_scores(P, win)
     cuts = pick_boundaries(scores, threshold, gap)
+    if merge:
+        cuts = merge_same_topic(P, cuts)
     edges = [0] + cuts + [n]
     out = []
     for k, (a, b) in enumerate(zip(edges, edges[1:])):
@@ -752,7 +772,8 @@ class IntratextCoherence(_scores_base()):
 @dataclass
 class SegmentsPerDocument(_scores_base()):
     """Mean number of segments per document (:func:`segment` boundaries on the token topics,
-    ``threshold``, window 10) over up to ``max_docs`` documents. Key ``segments_per_document``."""
+    ``threshold``, window 10, neighbours with the same main topic merged) over up to
+    ``max_docs`` documents. Key ``segments_per_document``."""
 
     kind: ClassVar[str] = "SegmentsPerDocument"
     every: int = 5
@@ -765,8 +786,11 @@ class SegmentsPerDocument(_scores_base()):
         if len(docs) == 0:
             return {}
         gap = max(2, round(self.window))
-        counts = [len(pick_boundaries(boundary_scores(np.asarray(m).T, self.window), self.threshold, gap)) + 1
-                  for m in _doc_topics_fn(ctx)(docs)]
+        counts = []
+        for m in _doc_topics_fn(ctx)(docs):
+            P = np.asarray(m).T
+            cuts = pick_boundaries(boundary_scores(P, self.window), self.threshold, gap)
+            counts.append(len(merge_same_topic(P, cuts)) + 1)
         return {"segments_per_document": float(np.mean(counts))}
 
 

@@ -521,3 +521,13 @@ def test_other_modalities_follow_the_document_theta(mode):
     assert "perplexity@labels" in rep.scores and np.isfinite(rep.scores["perplexity@labels"])
     # label mass: 5 × one label per document
     assert tr.model.n_t.sum() == pytest.approx(corpus.sequences.n_positions + 5 * D, rel=1e-4)
+
+
+def test_merge_same_topic_joins_neighbours_with_one_main_topic():
+    P = np.zeros((30, 2), np.float32)
+    P[:10, 0] = 1
+    P[10:20, 0] = 0.7
+    P[10:20, 1] = 0.3
+    P[20:, 1] = 1
+    assert C.merge_same_topic(P, [10, 20]) == [20]
+    assert C.merge_same_topic(P, []) == []
