@@ -229,11 +229,26 @@ def save_options(workspace, run_id: str, options: ContextOptions) -> None:
 
 
 def load_options(workspace, run_id: str) -> ContextOptions | None:
-    """The options a run was trained with, or None (a standard run)."""
+    """The options a run was trained with, or None (a standard run).
+
+    Read from ``<workspace>/context/<run_id>.json`` (:func:`save_options`), else from the
+    newest checkpoint of the run (a :class:`ContextTrainer` state carries its options; this
+    covers runs trained by a background job, which saves checkpoints but not the side file).
+    """
     p = options_path(workspace, run_id)
-    if not p.exists():
+    if p.exists():
+        return ContextOptions.from_dict(json.loads(p.read_text(encoding="utf-8")))
+    from .checkpoint import CHECKPOINT_JSON, checkpoint_path, list_checkpoints
+    from .run import run_path
+    from .storage import read_json
+
+    run_dir = run_path(workspace, run_id)
+    its = list_checkpoints(run_dir)
+    if not its:
         return None
-    return ContextOptions.from_dict(json.loads(p.read_text(encoding="utf-8")))
+    state = read_json(checkpoint_path(run_dir, its[-1]) / CHECKPOINT_JSON).get("state") or {}
+    ctx = state.get("context") if isinstance(state, dict) else None
+    return ContextOptions.from_dict(ctx) if isinstance(ctx, dict) else None
 
 
 # --------------------------------------------------------------------------- helpers

@@ -531,3 +531,24 @@ def test_merge_same_topic_joins_neighbours_with_one_main_topic():
     P[20:, 1] = 1
     assert C.merge_same_topic(P, [10, 20]) == [20]
     assert C.merge_same_topic(P, []) == []
+
+
+def test_options_come_back_from_a_checkpoint(tmp_path):
+    """A job saves checkpoints (the trainer state carries the options), not the side file."""
+    from engine.checkpoint import write_checkpoint
+    from engine.run import run_path
+    from engine.storage import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    corpus = planted_corpus(D=10)
+    opts = C.ContextOptions(window=7, beta=0.25, passes=3)
+    tr = C.trainer_class(opts)(corpus, ModelConfig(n_topics=2, iterations=2, threads=1))
+    tr.step()
+    assert C.load_options(ws, "r1") is None
+    write_checkpoint(run_path(ws, "r1"), 1, tr.get_state())
+    assert C.load_options(ws, "r1").to_dict() == opts.to_dict()
+    # a plain Trainer's checkpoint has no options
+    t2 = Trainer(corpus, ModelConfig(n_topics=2, iterations=1, threads=1))
+    t2.step()
+    write_checkpoint(run_path(ws, "r2"), 1, t2.get_state())
+    assert C.load_options(ws, "r2") is None
