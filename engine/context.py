@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Callable, ClassVar
 
 import numpy as np
@@ -50,7 +50,7 @@ from . import _kernels as K
 from .corpus import DEFAULT_MODALITY
 from .errors import ConfigError, InputError
 from .model import Trainer, as_csr
-from .schedule import Constant, Trajectory, as_trajectory
+from .schedule import Trajectory, as_trajectory
 from .topic_model import IterationReport, ScoreContext, TopicModel
 
 MODES = ("standard", "one_pass", "context")
