@@ -75,6 +75,32 @@ def chunk_bounds(indptr: np.ndarray, n_chunks: int) -> np.ndarray:
     return b
 
 
+class BoundSweep:
+    """One ``scatter`` sweep over ``n_dw`` per :meth:`step` (for timing interleaved with others)."""
+
+    def __init__(self, n_dw, T: int, threads: int, dtype=np.float32, kernel: str = "scatter"):
+        rng = np.random.default_rng(0)
+        W, D = n_dw.shape[1], n_dw.shape[0]
+        phi = rng.random((W, T)).astype(dtype)
+        phi /= phi.sum(axis=0, keepdims=True)
+        theta = np.full((D, T), 1.0 / T, dtype=dtype)
+        self.acc = np.zeros((threads, W, T), dtype=dtype)
+        self.threads = threads
+        self.args = (n_dw.indptr.astype(np.int64), n_dw.indices.astype(np.int32), n_dw.data.astype(dtype),
+                     phi, theta, self.acc, chunk_bounds(n_dw.indptr, threads))
+        self.fn = scatter if kernel == "scatter" else dot_scatter
+        self.updates = n_dw.nnz * T
+        numba.set_num_threads(threads)
+        self.fn(*self.args)
+
+    def step(self) -> float:
+        numba.set_num_threads(self.threads)
+        self.acc[:] = 0
+        t0 = time.perf_counter()
+        self.fn(*self.args)
+        return time.perf_counter() - t0
+
+
 def measure(n_dw, T: int, threads: int, dtype=np.float32, repeat: int = 7, kernel: str = "scatter") -> dict:
     """Median/best updates per second of one sweep over ``n_dw``."""
     numba.set_num_threads(threads)
