@@ -41,9 +41,10 @@ newest checkpoint, e.g. after the process was killed (a half-written checkpoint 
 
 Lifetime
 --------
-Job threads are not daemons, but :func:`default_registry` registers a shutdown hook that runs
-before the interpreter joins them: every job is stopped (the pass in progress ends, a checkpoint
-is written, the run saved) and the process exits. :func:`run_job_blocking` is the CLI's way in:
+Job threads are not daemons, but the first job started registers a shutdown hook that runs
+before the interpreter joins them (:func:`engine.jobs.job.stop_live_jobs`): every job, paused or
+running, in any registry, is stopped (the pass in progress ends, a checkpoint is written, the
+run saved) and the process exits. :func:`run_job_blocking` is the CLI's way in:
 Ctrl-C stops the job the same way.
 
 Ownership

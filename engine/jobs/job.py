@@ -4,13 +4,13 @@ See :mod:`engine.jobs` for the concurrency policy, checkpoints and ownership rul
 """
 from __future__ import annotations
 
-import math
 import threading
 import time
 import traceback
+import weakref
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from ..errors import ConfigError, EngineError, WorkspaceError
 from ..run import new_run, new_run_id, save_run
 from ..storage import validate_name
 from ..topic_model import IterationReport, TopicModel
+from . import edits
+from .edits import config_dict, report_dict, report_from_dict
 from .snapshot import Branch, JobPermissionError, JobStatus, Snapshot, modality_rows
 from .slots import PROCESS_SLOTS, RunSlots
 
@@ -155,7 +157,7 @@ class TrainingJob:
         options.setdefault("name", meta.get("name") or run_id)
         job = cls(workspace, corpus, config, run_id=run_id, exist_ok=True, **options)
         job._iteration = it
-        job._reports = tuple(_report_from_dict(r) for r in meta.get("reports", ()) if r["iteration"] <= it)
+        job._reports = tuple(report_from_dict(r) for r in meta.get("reports", ()) if r["iteration"] <= it)
         job._branches = tuple(Branch.from_dict(b) for b in meta.get("branches", ()))
         job._checkpoints = tuple(have)
         job._snapshot = replace(job._snapshot, iteration=it, reports=job._reports,
@@ -267,6 +269,14 @@ class TrainingJob:
         """Stop before the next pass; the run is checkpointed and saved."""
         self._control(owner, want="stop")
 
+    def _request_stop(self) -> None:
+        """Stop without an owner check (process shutdown, ``JobRegistry.stop_all``)."""
+        with self._cv:
+            if not self._snapshot.done:
+                self._want = "stop"
+                self._cv.notify_all()
+        self._slots.wake()
+
     def _control(self, owner, want: str) -> None:
         self._check(owner)
         with self._cv:
@@ -314,6 +324,8 @@ class TrainingJob:
             cfg = self.update_config(lambda c: c.with_changes(iterations=base + int(k)), owner)
             if self._snapshot.status in (JobStatus.FINISHED, JobStatus.STOPPED):
                 self._revive()
+            elif self._want == "stop":
+                self._want = "run"  # "k more" overrides a stop that has not taken effect yet
             return cfg
 
     def rollback(self, iteration: int, owner: str | None = None) -> None:
@@ -331,48 +343,33 @@ class TrainingJob:
             if self._snapshot.done:
                 self._want = "run"
                 self._revive()
+            elif self._want == "stop":
+                self._want = "run"  # going back overrides a stop that has not taken effect yet
             self._cv.notify_all()
         self._slots.wake()
 
-    # convenience edits -------------------------------------------------
+    # convenience edits (each is one update_config; see engine.jobs.edits) --------------
     def set_regularizer(self, name: str, *, enabled: bool | None = None, tau=None,
                         owner: str | None = None, **params):
-        """Enable/disable regularizer ``name``, set its τ (a number or trajectory) or params."""
-
-        def edit(cfg):
-            regs = list(cfg.regularizers)
-            i = _reg_index(regs, name)
-            regs[i] = _edit_regularizer(regs[i], enabled=enabled, tau=tau, params=params)
-            return cfg.with_changes(regularizers=tuple(regs))
-
-        return self.update_config(edit, owner)
+        """Enable/disable regularizer ``name``, set its τ (a number, trajectory or its dict) or
+        any of its parameters (``topics=...``, ``modalities=...``)."""
+        return self.update_config(
+            lambda c: edits.set_regularizer(c, name, enabled=enabled, tau=tau, **params), owner)
 
     def add_regularizer(self, regularizer, owner: str | None = None):
-        def edit(cfg):
-            if any(r.name == regularizer.name for r in cfg.regularizers):
-                raise ConfigError(f"a regularizer named {regularizer.name!r} already exists")
-            return cfg.with_changes(regularizers=tuple(cfg.regularizers) + (regularizer,))
-
-        return self.update_config(edit, owner)
+        """Add a regularizer (a Regularizer object or its dict); its name must be new."""
+        return self.update_config(lambda c: edits.add_regularizer(c, regularizer), owner)
 
     def remove_regularizer(self, name: str, owner: str | None = None):
-        def edit(cfg):
-            regs = list(cfg.regularizers)
-            del regs[_reg_index(regs, name)]
-            return cfg.with_changes(regularizers=tuple(regs))
-
-        return self.update_config(edit, owner)
+        return self.update_config(lambda c: edits.remove_regularizer(c, name), owner)
 
     def set_modality_weights(self, weights: Mapping[str, float], owner: str | None = None):
-        def edit(cfg):
-            merged = dict(cfg.modality_weights or {})
-            merged.update({k: float(v) for k, v in weights.items()})
-            return cfg.with_changes(modality_weights=merged)
-
-        return self.update_config(edit, owner)
+        """Change τ_m of the given modalities (others keep theirs)."""
+        return self.update_config(lambda c: edits.set_modality_weights(c, weights), owner)
 
     # ------------------------------------------------------------------ thread
     def _spawn(self) -> None:
+        _watch(self)
         self._thread = threading.Thread(target=self._main, name=f"artm-job-{self.job_id}", daemon=False)
         self._thread.start()
 
@@ -394,26 +391,29 @@ class TrainingJob:
             self._publish(status=JobStatus.QUEUED, queue_position=position)
 
     def _main(self) -> None:
+        """Queue → run passes → pause (slot released, wait) / end; repeat until really ended."""
         try:
             while True:
                 self._publish(status=JobStatus.QUEUED, queue_position=self._slots.position(self))
-                if not self._slots.acquire(self, lambda: self._want == "stop"):
-                    return self._end(JobStatus.STOPPED)
-                try:
-                    self._publish(status=JobStatus.RUNNING, queue_position=None)
-                    outcome = self._iterate()
-                    if outcome == "pause":
-                        self._checkpoint()
-                finally:
-                    self._slots.release(self)
-                if outcome != "pause":
-                    return self._end(outcome)
-                with self._cv:
-                    self._publish(status=JobStatus.PAUSED)
-                    self._cv.wait_for(lambda: self._want != "pause" or self._rollback_to is not None)
-                    stop = self._want == "stop"
-                if stop:
-                    return self._end(JobStatus.STOPPED)
+                if self._slots.acquire(self, lambda: self._want == "stop"):
+                    try:
+                        self._publish(status=JobStatus.RUNNING, queue_position=None)
+                        outcome = self._iterate()
+                        if outcome == "pause":
+                            self._checkpoint()
+                    finally:
+                        self._slots.release(self)
+                else:
+                    outcome = JobStatus.STOPPED
+                if outcome == "pause":
+                    with self._cv:
+                        self._publish(status=JobStatus.PAUSED)
+                        self._cv.wait_for(lambda: self._want != "pause" or self._rollback_to is not None)
+                        if self._want != "stop":
+                            continue
+                    outcome = JobStatus.STOPPED
+                if self._end(outcome):
+                    return
         except BaseException as e:  # noqa: BLE001 - a job must never lose an error
             self._fail(e)
 
@@ -452,7 +452,7 @@ class TrainingJob:
         else:
             trainer = cls(self.corpus, config, phi0=self.phi0)
         if self._run is None:
-            self._run = new_run(self.corpus, _config_dict(config), trainer.model, name=self.name,
+            self._run = new_run(self.corpus, config_dict(config), trainer.model, name=self.name,
                                 run_id=self.run_id)
             if self._branches:
                 self._run.lineage = [{k: v for k, v in b.to_dict().items() if k != "abandoned_at"}
@@ -516,8 +516,8 @@ class TrainingJob:
 
     def _meta(self) -> dict:
         return {"job_id": self.job_id, "run_id": self.run_id, "name": self.name,
-                "config": _config_dict(self._config), "config_version": self._config_version,
-                "reports": [_report_dict(r) for r in self._reports],
+                "config": config_dict(self._config), "config_version": self._config_version,
+                "reports": [report_dict(r) for r in self._reports],
                 "branches": [b.to_dict() for b in self._branches],
                 "branch": self._run.branch if self._run is not None else 0}
 
@@ -558,7 +558,12 @@ class TrainingJob:
                       total_iterations=int(self._config.iterations))
 
     # ------------------------------------------------------------------ ending
-    def _end(self, status: str) -> None:
+    def _end(self, status: str) -> bool:
+        """Final scores (stop), checkpoint, save, release the trainer, publish ``status``.
+
+        Returns False — and publishes nothing — if, while it saved, a control asked for more:
+        ``more(k)``, ``rollback(i)``, or ``resume`` after a ``stop``; the thread then goes on.
+        """
         saved = self._snapshot.saved
         if self._trainer is not None and self._iteration > 0:
             if status == JobStatus.STOPPED:
@@ -569,8 +574,13 @@ class TrainingJob:
                 saved = True
         self._set_trainer(None)  # Φ/Θ stay in self._model; EM buffers and threads are released
         with self._cv:
+            if self._want == "run" and (self._rollback_to is not None
+                                        or self._iteration < int(self._config.iterations)):
+                self._publish(saved=saved)
+                return False
             self._want = "run"
             self._publish(status=status, saved=saved, queue_position=None, eta_seconds=None)
+            return True
 
     def _fail(self, e: BaseException) -> None:
         tb = traceback.format_exc()
@@ -609,7 +619,7 @@ class TrainingJob:
         """Save the run (model, latest config, history with branches) in the workspace."""
         run = self._run
         run.model = replace(self._model, labels={**self._model.labels, **self.labels})
-        run.config = _config_dict(self._config)
+        run.config = config_dict(self._config)
         run.status = status
         run.error = error
         save_run(self.workspace, run, replace=True)
@@ -618,59 +628,39 @@ class TrainingJob:
             on_saved(self.workspace, run)
 
 
-def _now() -> str:
-    from ..storage import now_iso
+# --------------------------------------------------------------------------- process exit
 
-    return now_iso()
-
-
-def _config_dict(config) -> dict:
-    return config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
+_LIVE_JOBS: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
+_HOOK_LOCK = threading.Lock()
+_HOOKED = False
 
 
-def _report_dict(r: IterationReport) -> dict:
-    return {"iteration": int(r.iteration), "seconds": float(r.seconds),
-            "tau": {k: float(v) for k, v in r.tau.items()},
-            "scores": {k: (None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v))
-                       for k, v in r.scores.items()}}
+def stop_live_jobs(timeout: float = 120.0) -> None:
+    """Stop every job of this process and wait (up to ``timeout`` s) for their saves.
+
+    Registered to run when the interpreter shuts down, *before* it joins non-daemon threads, so
+    a job thread never keeps a finished program alive and never loses its run.
+    """
+    jobs = list(_LIVE_JOBS)
+    for job in jobs:
+        job._request_stop()
+    deadline = time.monotonic() + timeout
+    for job in jobs:
+        job.join(max(0.0, deadline - time.monotonic()))
 
 
-def _report_from_dict(d: dict) -> IterationReport:
-    return IterationReport(iteration=int(d["iteration"]), seconds=float(d["seconds"]),
-                           tau={k: float(v) for k, v in d.get("tau", {}).items()},
-                           scores={k: (math.nan if v is None else float(v))
-                                   for k, v in d.get("scores", {}).items()})
+def _watch(job: TrainingJob) -> None:
+    global _HOOKED
+    with _HOOK_LOCK:
+        _LIVE_JOBS.add(job)
+        if not _HOOKED:
+            register = getattr(threading, "_register_atexit", None)  # runs before the joins
+            try:
+                if register is None:
+                    raise RuntimeError
+                register(stop_live_jobs)
+            except RuntimeError:
+                import atexit
 
-
-def _reg_index(regs: list, name: str) -> int:
-    for i, r in enumerate(regs):
-        if r.name == name:
-            return i
-    known = ", ".join(r.name for r in regs) or "none"
-    raise ConfigError(f"no regularizer named {name!r} (regularizers: {known})")
-
-
-def _edit_regularizer(reg, *, enabled=None, tau=None, params=None):
-    """A copy of ``reg`` with ``enabled``/``tau``/params changed (dataclass replace, else dicts)."""
-    changes: dict[str, Any] = {}
-    if enabled is not None:
-        changes["enabled"] = bool(enabled)
-    if tau is not None:
-        changes["tau"] = _as_trajectory(tau)
-    changes.update(params or {})
-    import dataclasses
-
-    if dataclasses.is_dataclass(reg):
-        try:
-            return dataclasses.replace(reg, **changes)
-        except TypeError as e:
-            raise ConfigError(f"regularizer {reg.name!r}: {e}") from None
-    d = reg.to_dict()
-    d.update({k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in changes.items()})
-    return type(reg).from_dict(d)
-
-
-def _as_trajectory(tau):
-    from ..schedule import as_trajectory
-
-    return as_trajectory(tau)
+                atexit.register(stop_live_jobs)
+            _HOOKED = True

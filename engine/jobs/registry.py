@@ -109,11 +109,7 @@ class JobRegistry:
         """Stop every job (no owner check: for process shutdown) and wait for them."""
         jobs = self.jobs()
         for j in jobs:
-            with j._cv:
-                if not j.snapshot().done:
-                    j._want = "stop"
-                    j._cv.notify_all()
-        self._slots.wake()
+            j._request_stop()
         deadline = None if timeout is None else time.monotonic() + timeout
         for j in jobs:
             j.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
@@ -129,27 +125,13 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def default_registry() -> JobRegistry:
-    """The process-wide registry (created on first use; jobs are stopped at interpreter exit)."""
+    """The process-wide registry (created on first use). Every job, in any registry, is stopped
+    and saved at interpreter exit (see :func:`engine.jobs.job.stop_live_jobs`)."""
     global _REGISTRY
     with _REGISTRY_LOCK:
         if _REGISTRY is None:
             _REGISTRY = JobRegistry()
-            _at_shutdown(lambda: _REGISTRY.stop_all(timeout=120))
         return _REGISTRY
-
-
-def _at_shutdown(fn: Callable[[], None]) -> None:
-    """Run ``fn`` when the interpreter shuts down, *before* it joins non-daemon threads."""
-    register = getattr(threading, "_register_atexit", None)
-    if register is not None:
-        try:
-            register(fn)
-            return
-        except RuntimeError:
-            pass
-    import atexit
-
-    atexit.register(fn)
 
 
 # --------------------------------------------------------------------------- CLI helper

@@ -500,7 +500,13 @@ _SHUTDOWN_CHILD = textwrap.dedent("""
                             ModelConfig(n_topics=3, iterations=100_000, threads=1),
                             owner="s", run_id="left-running"))
     job.wait_for(lambda s: s.iteration >= 3, 60)
-    print("leaving", flush=True)  # the main thread ends with the job still running
+    from engine.jobs import RunSlots, TrainingJob  # a paused job outside any registry
+    other = TrainingJob(ws, ws.load_corpus("planted"), ModelConfig(n_topics=3, iterations=100, threads=1),
+                        run_id="left-paused", slots=RunSlots(1))
+    other.pause(at=2)
+    other.start()
+    other.wait_for(lambda s: s.status == "paused", 60)
+    print("leaving", flush=True)  # the main thread ends with one job running, one paused
 """)
 
 
@@ -513,6 +519,8 @@ def test_interpreter_exit_stops_and_saves_running_jobs(workspace, planted):
     assert "leaving" in done.stdout
     run = load_run(workspace, "left-running")
     assert run.status == "stopped" and run.iteration >= 3
+    paused = load_run(workspace, "left-paused")
+    assert paused.status == "stopped" and paused.iteration == 2
 
 
 _SIGINT_CHILD = textwrap.dedent("""
@@ -663,3 +671,33 @@ def test_labels_held_out_and_trainer_hooks(jobs, workspace, planted):
     assert any(k.startswith("holdout_") for k in snap.reports[-1].scores)
     assert saved_hook == [(job.run_id, "finished")]
     assert load_run(workspace, job.run_id).model.labels == {"topic_0": "sports"}
+
+
+@pytest.mark.parametrize("late", ["more", "rollback", "more_after_stop"])
+def test_controls_arriving_while_the_job_ends_are_not_lost(jobs, late):
+    """A control made while the job is saving its end (here: from the save hook, so the timing
+    is exact) must not be dropped by the job ending right after."""
+    from engine.model import Trainer
+
+    calls = []
+
+    class LateControl(Trainer):
+        def on_saved(self, ws, run):
+            if calls:
+                return
+            calls.append(run.status)
+            if late == "more":
+                job.more(3)
+            elif late == "rollback":
+                job.rollback(5)
+            else:
+                job.more(2)  # the stop below has taken effect: this overrides nothing...
+                job.stop()  # ...but a stop after it and a more after that: more wins
+                job.more(1)
+
+    job = jobs(cfg(iterations=10), trainer_cls=LateControl, checkpoint_every=5)
+    snap = run_job_blocking(job)
+    assert calls == ["finished"]
+    want = {"more": (13, ()), "rollback": (10, (5,)), "more_after_stop": (13, ())}[late]
+    assert snap.status == "finished" and snap.iteration == want[0]
+    assert tuple(b.from_iteration for b in snap.branches) == want[1]
