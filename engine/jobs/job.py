@@ -332,7 +332,9 @@ class TrainingJob:
         """Go back to the checkpoint at ``iteration`` and continue from there.
 
         A running job rolls back before its next pass, a paused one stays paused at
-        ``iteration``, an ended one (even a failed one) starts again from there.
+        ``iteration``, an ended one (even a failed one) starts again from there. Raises
+        EngineError if there is no such checkpoint; if a concurrent roll-back removes it before
+        the job gets to it, the job goes on and ``Snapshot.notice`` says so.
         """
         self._check(owner)
         with self._cv:
@@ -530,22 +532,31 @@ class TrainingJob:
             return
         ckpt.write_checkpoint(self.run_dir, self._iteration, self._trainer.get_state(), self._meta())
         self._last_ckpt_time = time.monotonic()
-        have = ckpt.list_checkpoints(self.run_dir)
-        old = have[:-self.keep_checkpoints]
-        ckpt.delete_checkpoints(self.run_dir, old)
-        self._checkpoints = tuple(i for i in have if i not in old)
-        self._publish(checkpoints=self._checkpoints)
+        with self._cv:  # rollback() checks targets under this lock: never prune a pending one
+            have = ckpt.list_checkpoints(self.run_dir)
+            old = [i for i in have[:-self.keep_checkpoints] if i != self._rollback_to]
+            ckpt.delete_checkpoints(self.run_dir, old)
+            self._checkpoints = tuple(i for i in have if i not in old)
+            self._publish(checkpoints=self._checkpoints)
 
     def _do_rollback(self, iteration: int) -> None:
         cls = self._trainer_cls or _default_trainer_cls()
-        state, meta = ckpt.read_checkpoint(self.run_dir, iteration)
+        try:
+            state, _ = ckpt.read_checkpoint(self.run_dir, iteration)
+        except WorkspaceError as e:  # removed since it was requested: keep going, say so
+            self._publish(notice=f"roll-back to iteration {iteration} skipped: {e}")
+            return
         trainer = cls.from_state(self.corpus, self._config, state)
         parent = self._run.branch
         new = self._run.start_branch(iteration)
         branch = Branch(branch=new, parent_branch=parent, from_iteration=iteration,
                         abandoned_at=self._iteration, at=self._run.lineage[-1]["at"])
-        later = [i for i in ckpt.list_checkpoints(self.run_dir) if i > iteration]
-        ckpt.delete_checkpoints(self.run_dir, later)
+        with self._cv:  # the later checkpoints belong to the abandoned branch
+            ckpt.delete_checkpoints(self.run_dir, [i for i in ckpt.list_checkpoints(self.run_dir) if i > iteration])
+            if self._rollback_to is not None and self._rollback_to > iteration:
+                self._publish(notice=f"roll-back to iteration {self._rollback_to} skipped: that checkpoint "
+                                     f"was on the branch abandoned by the roll-back to {iteration}")
+                self._rollback_to = None
         self._set_trainer(trainer)
         self._iteration = iteration
         self._reports = tuple(r for r in self._reports if r.iteration <= iteration)

@@ -88,6 +88,8 @@ class Snapshot:
         Mean wall time of the last 5 passes; that times the passes left.
     error, traceback : str or None
         Set when ``status == "failed"``.
+    notice : str or None
+        The latest non-fatal message (e.g. a roll-back skipped because its checkpoint was gone).
     checkpoints : tuple of int
         Iterations with a checkpoint on disk.
     branches : tuple of Branch
@@ -114,6 +116,7 @@ class Snapshot:
     eta_seconds: float | None = None
     error: str | None = None
     traceback: str | None = None
+    notice: str | None = None
     checkpoints: tuple = ()
     branches: tuple = ()
     saved: bool = False
