@@ -60,6 +60,19 @@ from .inspect import (
     topic_summary,
     transform,
 )
+from .jobs import (
+    JobPermissionError,
+    JobRegistry,
+    JobStatus,
+    Snapshot,
+    TrainingJob,
+    default_registry,
+    run_job_blocking,
+)
+from . import analysis
+from .context import ContextOptions, ContextTrainer, SequenceSmoothing, segment, trainer_class
+from .lexicon import Lexicon, check_lexicon
+from .seeds import SeedTrainer, seed_config, seeds_report
 
 __all__ = [
     "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",
@@ -81,5 +94,12 @@ __all__ = [
     "delete_run", "set_topic_labels", "export_run", "resolve_run_id", "STATUSES",
     # inspection
     "top_tokens", "top_documents", "doc_topics", "token_topic_table", "transform",
-    "search_documents", "topic_summary", "score_history",
+    "search_documents", "topic_summary", "score_history", "analysis",
+    # background training
+    "TrainingJob", "JobRegistry", "default_registry", "Snapshot", "JobStatus",
+    "JobPermissionError", "run_job_blocking",
+    # topics inside the text
+    "ContextTrainer", "ContextOptions", "SequenceSmoothing", "segment", "trainer_class",
+    # seed-word search
+    "Lexicon", "check_lexicon", "seed_config", "SeedTrainer", "seeds_report",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import signal
 import sys
 import threading
 import time
@@ -341,26 +340,26 @@ def cmd_train(args) -> int:
         print(report_json(report) if args.jsonl else score_line(report), file=out, flush=True)
         bar.update(report.iteration)
 
-    stop = StopFlag()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        def handler(signum, frame):
-            if stop.is_set():
-                raise KeyboardInterrupt
-            stop.set()
-            print("\nstopping after this iteration (Ctrl-C again to abort at once)…", file=sys.stderr, flush=True)
-        previous = signal.signal(signal.SIGINT, handler)
+    # The same job machinery as the dashboard: a background thread, checkpoints, and on Ctrl-C a
+    # clean stop before the next pass with the run saved as "stopped".
+    from ..errors import EngineError
+    from ..jobs import TrainingJob, run_job_blocking
+
+    job = TrainingJob(ws, corpus, config, name=args.name, phi0=phi0, labels=labels,
+                      held_out=held_out, trainer_cls=_trainer_cls(args), keep_checkpoints=2)
+    bar.update(0)
     try:
-        bar.update(0)
-        run = run_training(corpus, config, name=args.name, workspace=ws, on_report=on_report, stop=stop,
-                           phi0=phi0, labels=labels, held_out=held_out, trainer_cls=_trainer_cls(args))
+        snap = run_job_blocking(
+            job, on_report=on_report,
+            on_interrupt=lambda: print("\nstopping after this iteration…", file=sys.stderr, flush=True))
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
         bar.clear()
-    msg = f"run {run.run_id} ({run.name}) {run.status} after {run.iteration} iterations; saved in {ws.runs_dir / run.run_id}"
+    if snap.status == "failed":
+        raise EngineError(f"training failed at iteration {snap.iteration + 1}: {snap.error}")
+    msg = (f"run {snap.run_id} ({snap.name}) {snap.status} after {snap.iteration} iterations; "
+           f"saved in {ws.runs_dir / snap.run_id}")
     print(msg, file=sys.stderr if args.jsonl else sys.stdout, flush=True)
-    return 0 if run.status == "finished" else 130
+    return 0 if snap.status == "finished" else 130
 
 
 def cmd_runs(args) -> int:
