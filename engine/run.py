@@ -462,6 +462,9 @@ def delete_run(ws: Workspace, run_id: str) -> None:
     trash = path.parent / f".del-{run_id}-{uuid.uuid4().hex[:8]}"
     os.rename(path, trash)
     shutil.rmtree(trash, ignore_errors=True)
+    # settings that context-ARTM and seed-word runs keep beside the run folder
+    for side in (ws.root / "context" / f"{run_id}.json", ws.root / "seeds" / f"{run_id}.json"):
+        side.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- export / import
