@@ -17,7 +17,6 @@ on the path that led to the current model.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import time
@@ -30,7 +29,7 @@ import pandas as pd
 
 from .errors import InputError, WorkspaceError
 from .storage import (
-    MANIFEST, Workspace, _fsync_dir, engine_version, now_iso, read_json, read_table, validate_name,
+    MANIFEST, Workspace, atomic_dir, engine_version, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
 )
 from .topic_model import IterationReport, TopicModel
@@ -294,40 +293,13 @@ def save_run(ws: Workspace, run: Run, replace: bool = True) -> dict:
     return manifest
 
 
-@contextlib.contextmanager
 def _run_dir(target: Path, replace: bool):
-    """Like :func:`engine.storage.atomic_dir`, but the ``checkpoints/`` subfolder of an existing
-    run folder (written by :mod:`engine.checkpoint`) moves into the new folder at the swap."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """:func:`engine.storage.atomic_dir` for a run folder: its ``checkpoints/`` subfolder
+    (written by :mod:`engine.checkpoint`, possibly before the first save) moves into the new
+    folder at the swap."""
     if (target / MANIFEST).exists() and not replace:
         raise WorkspaceError(f"run {target.name!r} already exists in {target.parent}")
-    tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        yield tmp
-        _fsync_dir(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    ck_old, ck_new = target / CHECKPOINTS_DIR, tmp / CHECKPOINTS_DIR
-    moved = False
-    try:
-        if ck_old.is_dir():
-            os.rename(ck_old, ck_new)
-            moved = True
-        if target.exists():
-            old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        if moved and ck_new.exists() and target.exists() and not ck_old.exists():
-            os.rename(ck_new, ck_old)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return atomic_dir(target, replace=True, keep=(CHECKPOINTS_DIR,))
 
 
 def _read_manifest(ws: Workspace, run_id: str) -> dict:

@@ -71,11 +71,13 @@ def now_iso() -> str:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: Path, replace: bool = False):
+def atomic_dir(target: Path, replace: bool = False, keep: tuple[str, ...] = ()):
     """Yield a fresh temporary folder; on success rename it to ``target``.
 
     If the block raises, the temporary folder is removed and ``target`` is untouched. With
-    ``replace=True`` an existing ``target`` is swapped out only after the new one is complete.
+    ``replace=True`` an existing ``target`` is swapped out only after the new one is complete;
+    its subfolders named in ``keep`` (a run's ``checkpoints/``) move into the new folder at the
+    swap and move back if the swap fails.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +88,15 @@ def atomic_dir(target: Path, replace: bool = False):
     try:
         yield tmp
         _fsync_dir(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    moved = []
+    try:
+        for name in keep:
+            if (target / name).is_dir():
+                os.rename(target / name, tmp / name)
+                moved.append(name)
         if target.exists():
             old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
             os.rename(target, old)
@@ -95,6 +106,9 @@ def atomic_dir(target: Path, replace: bool = False):
             os.rename(tmp, target)
         _fsync_dir(target.parent)
     except BaseException:
+        for name in moved:
+            if (tmp / name).exists() and target.exists() and not (target / name).exists():
+                os.rename(tmp / name, target / name)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 

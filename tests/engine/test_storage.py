@@ -66,3 +66,18 @@ def test_unknown_corpus_names_known_ones(workspace):
     workspace.save_corpus(_corpus(), "tiny")
     with pytest.raises(WorkspaceError, match="tiny"):
         workspace.load_corpus("nope")
+
+
+def test_replace_keeps_named_subfolders(tmp_path):
+    target = tmp_path / "run"
+    with atomic_dir(target) as d:
+        (d / "a.txt").write_text("v1")
+    (target / "checkpoints").mkdir()
+    (target / "checkpoints" / "c.npy").write_text("ck")
+    with atomic_dir(target, replace=True, keep=("checkpoints",)) as d:
+        (d / "a.txt").write_text("v2")
+    assert (target / "a.txt").read_text() == "v2"
+    assert (target / "checkpoints" / "c.npy").read_text() == "ck"
+    with atomic_dir(target, replace=True) as d:  # without keep the folder is replaced whole
+        (d / "a.txt").write_text("v3")
+    assert not (target / "checkpoints").exists()
