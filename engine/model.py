@@ -7,9 +7,11 @@ One offline pass (BigARTM ``fit_offline`` with one collection pass), DESIGN §3:
    Θ regularizers enter as per-topic arrays; the log-likelihood per modality comes out of the
    same pass), then n_wt over contiguous token ranges (:func:`engine._kernels.nwt_tokens`).
    Deterministic, and Φ does not even depend on the thread count.
-2. Φ regularizers: r_wt = Σ_i τ_i φ ∂R_i/∂φ, vectorized in NumPy.
+2. Φ regularizers: r_wt = Σ_i τ_i φ ∂R_i/∂φ, added in place into one reusable float64 W × T
+   buffer (``Regularizer.add_phi_term``; SmoothSparsePhi and Decorrelator are numba kernels).
 3. M-step: φ_wt = max(n_wt + r_wt, 0) / Σ_w max(·, 0) within each modality; a topic whose
-   column is all ≤ 0 becomes zero (dead) and never NaN.
+   column is all ≤ 0 becomes zero (dead) and never NaN. With regularizers the guards (NaN → 0,
+   |x| ≤ 1e30, float32) are folded into the same kernel (:func:`engine._kernels.mstep_reg`).
 
 ``Trainer.step(config)`` takes the config to use for this pass, so a live-edited config applies
 from the next iteration. Scores other than perplexity are computed by ``engine.scores`` from
@@ -196,6 +198,7 @@ class Trainer:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
         self._csc: tuple | None = None
+        self._r_wt: np.ndarray | None = None  # reusable float64 Σ r_wt buffer (regularized passes)
         self._checked: ModelConfig | None = None
         self._accept(config)
 
@@ -325,15 +328,20 @@ class Trainer:
 
     def _mstep(self, n_wt: np.ndarray, phi_regs, ctx: RegContext) -> np.ndarray:
         """Φ = norm within modality of max(n_wt + Σ r_wt, 0)."""
-        x = n_wt
-        if phi_regs:
-            r_wt = np.zeros(n_wt.shape, np.float64)
-            for reg, tau in phi_regs:
-                r_wt += reg.phi_term(self._phi, n_wt, _with_tau(ctx, tau))
-            x = np.clip(np.nan_to_num(r_wt + n_wt, nan=0.0), -_CLIP, _CLIP).astype(np.float32)
         phi = np.empty_like(self._phi)
         M = len(self._modalities)
-        K.mstep(x, self._tok_mod, M, phi, np.zeros((M, phi.shape[1])))
+        n_t = np.zeros((M, phi.shape[1]))
+        if not phi_regs:
+            K.mstep(n_wt, self._tok_mod, M, phi, n_t)
+            return phi
+        r_wt = self._r_wt
+        if r_wt is None or r_wt.shape != n_wt.shape:
+            r_wt = self._r_wt = np.zeros(n_wt.shape, np.float64)
+        else:
+            r_wt.fill(0.0)
+        for reg, tau in phi_regs:
+            reg.add_phi_term(self._phi, n_wt, _with_tau(ctx, tau), r_wt)
+        K.mstep_reg(n_wt, r_wt, _CLIP, self._tok_mod, M, phi, n_t)
         return phi
 
     def _token_weights(self, cfg: ModelConfig) -> np.ndarray:
@@ -532,6 +540,10 @@ def compile_kernels() -> float:
     K.infer_chunk(0, D, n_dw.indptr, n_dw.indices, n_dw.data, tok_w, tok_mod, phi, out, 1, z, z,
                   np.zeros((0, T), np.float32), logs[0], logs[1], logs[2])
     K.mstep(n_wt, tok_mod, 2, np.empty_like(n_wt), np.zeros((2, T)))
+    r_wt = np.zeros((W, T))
+    K.add_outer(r_wt, np.ones(W), np.ones(T), 0.1)
+    K.add_decorrelation(r_wt, phi, np.ones(T, np.bool_), np.ones(W, np.bool_), 1.0)
+    K.mstep_reg(n_wt, r_wt, 1e30, tok_mod, 2, np.empty_like(n_wt), np.zeros((2, T)))
     p_tw = np.empty_like(phi)
     K.p_t_given_w(phi, np.ones(T), p_tw)
     K.one_pass_theta(n_dw.indptr, n_dw.indices, n_dw.data, tok_w, p_tw, out)

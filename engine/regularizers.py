@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import _kernels as K
 from .errors import ConfigError
 from .schedule import Constant, Linear, Piecewise, Step, Trajectory, as_trajectory
 
@@ -246,6 +247,15 @@ class Regularizer:
         """r_wt (W, T), τ = ``ctx.tau`` applied. Θ-only regularizers return zeros."""
         return np.zeros(phi.shape, np.float64)
 
+    def add_phi_term(self, phi: np.ndarray, n_wt: np.ndarray, ctx: RegContext,
+                     out: np.ndarray) -> None:
+        """out += r_wt (``out`` (W, T) float64, the trainer's reusable buffer); τ = ``ctx.tau``.
+
+        The default adds :meth:`phi_term`; regularizers with a cheap closed form override it
+        to add in place without W × T temporaries.
+        """
+        out += self.phi_term(phi, n_wt, ctx)
+
     def theta_terms(self, ctx: RegContext) -> ThetaTerms:
         """Θ terms (τ applied). Φ-only regularizers return zeros."""
         T = ctx.n_topics
@@ -306,7 +316,8 @@ class SmoothSparsePhi(Regularizer):
         Param("default_token_weight", "float", 1.0, "β_w of tokens not listed in token_weights"),
     )
 
-    def phi_term(self, phi, n_wt, ctx):
+    def _weights(self, ctx) -> tuple[np.ndarray, np.ndarray]:
+        """(β_w (W,), γ_t (T,)) as float64, zero outside the chosen modalities and topics."""
         cols = topic_mask(ctx, self.topics).astype(np.float64)
         for name, g in (self.topic_weights or {}).items():
             cols[topic_mask(ctx, (name,))] *= g
@@ -317,7 +328,15 @@ class SmoothSparsePhi(Regularizer):
                 vals = np.array(list(self.token_weights.values()))
                 ok = ids >= 0
                 rows[ids[ok]] = vals[ok]
+        return np.ascontiguousarray(rows, np.float64), cols
+
+    def phi_term(self, phi, n_wt, ctx):
+        rows, cols = self._weights(ctx)
         return ctx.tau * np.outer(rows, cols)
+
+    def add_phi_term(self, phi, n_wt, ctx, out):
+        rows, cols = self._weights(ctx)
+        K.add_outer(out, rows, cols, float(ctx.tau))
 
 
 @dataclass(frozen=True)
@@ -362,6 +381,11 @@ class Decorrelator(Regularizer):
         p = phi.astype(np.float64) * cols[None, :]
         others = p.sum(axis=1, keepdims=True) - p
         return (-ctx.tau) * p * others * rows[:, None]
+
+    def add_phi_term(self, phi, n_wt, ctx, out):
+        K.add_decorrelation(out, np.ascontiguousarray(phi, np.float32),
+                            topic_mask(ctx, self.topics), token_mask(ctx, self.modalities),
+                            float(ctx.tau))
 
 
 @dataclass(frozen=True)
