@@ -13,6 +13,10 @@ peak while loading its input and training (the generator's memory is not counted
 
     bench/.venv/bin/python bench/scale.py --docs 10000 100000 --topics 20 100 --passes 5
     bench/.venv/bin/python bench/scale.py --docs 1000000 --topics 100 --passes 3 --systems engine
+    bench/.venv/bin/python bench/scale.py --docs 1000000 --topics 100 --passes 3 --systems bigartm
+
+For 10^6 documents the BigARTM batches are built from ten UCI files of 10^5 documents each,
+converted two at a time (not timed; about ten minutes here).
 
 Prints seconds per pass (median over passes 2..P), seconds / (nnz·T) and peak RSS.
 """
@@ -100,6 +104,8 @@ def prepare_bigartm(D: int) -> Path:
     if batches.exists() and any(batches.glob("*.batch")):
         return batches
     m = load(D)
+    if D > CHUNK:  # 10^6 documents: one UCI text would be ~1.5 GB of Python strings
+        return _prepare_bigartm_chunked(m, folder, batches)
     bench_data.write_uci(m, vocab(), folder, f"synth{D}")
     import run_bigartm as rb
 
@@ -107,6 +113,52 @@ def prepare_bigartm(D: int) -> Path:
     artm.BatchVectorizer(data_path=str(folder), data_format="bow_uci", collection_name=f"synth{D}",
                          target_folder=str(batches), batch_size=1000)
     (folder / f"docword.synth{D}.txt").unlink()
+    return batches
+
+
+#: documents per UCI file when a corpus is converted to batches in parts
+CHUNK = 100_000
+_M = None  # the corpus being converted (inherited by the forked converters)
+
+
+def _convert_part(i: int) -> int:
+    """UCI file of documents [i·CHUNK, (i+1)·CHUNK) → batches of 1000 in <folder>/part<i>/batches."""
+    import shutil
+
+    import run_bigartm as rb
+
+    m, folder = _M
+    part = folder / f"part{i:03d}"
+    done = part / "batches"
+    if (part / "DONE").exists():
+        return i
+    shutil.rmtree(part, ignore_errors=True)
+    bench_data.write_uci(m[i * CHUNK:(i + 1) * CHUNK], vocab(m.shape[1]), part, "part")
+    rb._artm().BatchVectorizer(data_path=str(part), data_format="bow_uci", collection_name="part",
+                               target_folder=str(done), batch_size=1000, gather_dictionary=False)
+    (part / "docword.part.txt").unlink()
+    (part / "DONE").write_text("ok")
+    return i
+
+
+def _prepare_bigartm_chunked(m: sp.csr_matrix, folder: Path, batches: Path, workers: int = 2) -> Path:
+    """Batches of a large corpus: CHUNK documents per UCI file, 2 converters in parallel, then
+    all batches moved into one folder (file names prefixed by the part, so they never clash)."""
+    import multiprocessing as mp
+
+    global _M
+    _M = (m, folder)
+    n_parts = -(-m.shape[0] // CHUNK)
+    folder.mkdir(parents=True, exist_ok=True)
+    with mp.get_context("fork").Pool(workers) as pool:
+        for i in pool.imap_unordered(_convert_part, range(n_parts)):
+            print(f"  part {i + 1}/{n_parts} converted", flush=True)
+    tmp = folder / "batches.tmp"
+    tmp.mkdir(exist_ok=True)
+    for i in range(n_parts):
+        for f in sorted((folder / f"part{i:03d}" / "batches").glob("*.batch")):
+            f.rename(tmp / f"p{i:03d}_{f.name}")
+    tmp.rename(batches)
     return batches
 
 
@@ -153,8 +205,12 @@ def worker_bigartm(D: int, T: int, passes: int, threads: int) -> dict:
         model.fit_offline(bv, num_collection_passes=1)
         secs.append(time.perf_counter() - t0)
     perp = [float(v) for v in model.score_tracker["perplexity"].value]
-    nnz = int(sp.load_npz(corpus_path(D)).nnz) if corpus_path(D).exists() else None
-    return {"nnz": nnz, "seconds": secs, "perplexity": perp, "peak_rss_mib": peak_rss_mib()}
+    rss = peak_rss_mib()  # before anything else is loaded
+    nnz = None
+    if corpus_path(D).exists():
+        with np.load(corpus_path(D)) as z:  # only indptr is read
+            nnz = int(z["indptr"][-1])
+    return {"nnz": nnz, "seconds": secs, "perplexity": perp, "peak_rss_mib": rss}
 
 
 def run_one(system: str, D: int, T: int, passes: int, threads: int, timeout: float) -> dict:
