@@ -50,7 +50,10 @@ import engine
 t1 = time.perf_counter()
 engine.warmup()
 t2 = time.perf_counter()
-print(f"{t1 - t0:.4f} {t2 - t1:.4f}")
+from engine import context
+context.compile_kernels()
+t3 = time.perf_counter()
+print(f"{t1 - t0:.4f} {t2 - t1:.4f} {t3 - t2:.4f}")
 """
 
 
@@ -110,15 +113,24 @@ def launch(browser, home: Path, numba_dir: Path | None, log: Path, timeout: floa
     return {"health": t_health, "page": t_page}
 
 
-def warmup_seconds(numba_dir: Path | None) -> tuple[float, float]:
-    """(import engine, engine.warmup()) seconds in a fresh interpreter."""
+def warmup_seconds(numba_dir: Path | None) -> tuple[float, float, float]:
+    """(import engine, engine.warmup(), engine.context.compile_kernels()) seconds in a fresh
+    interpreter (the app calls only engine.warmup() at start; context kernels compile on first use)."""
     env = dict(os.environ)
     if numba_dir is not None:
         env["NUMBA_CACHE_DIR"] = str(numba_dir)
     res = subprocess.run([sys.executable, "-c", WARMUP_SNIPPET], cwd=REPO, env=env, check=True,
                          capture_output=True, text=True)
-    a, b = res.stdout.split()[-2:]
-    return float(a), float(b)
+    a, b, c = res.stdout.split()[-3:]
+    return float(a), float(b), float(c)
+
+
+class _Nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
 
 
 def summary(values: list[float]) -> str:
@@ -131,19 +143,22 @@ def main(argv=None) -> int:
     ap.add_argument("--no-cold-app", action="store_true",
                     help="skip the first-ever launch with an empty numba cache")
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--compile-only", action="store_true", help="only the numba compile timings")
     args = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="artm_app_start_"))
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    imp, warm = warmup_seconds(None)  # make sure the normal numba cache is warm
+    imp, warm, _ = warmup_seconds(None)  # make sure the normal numba cache is warm
     print(f"normal numba cache: import engine {imp:.2f} s, engine.warmup() {warm:.2f} s")
+    if args.compile_only:
+        args.rounds, args.no_cold_app = 0, True
 
     first, second, health1, health2 = [], [], [], []
     cold = None
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with (sync_playwright() if args.rounds or not args.no_cold_app else _Nothing()) as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS) if p else None
         try:
             for r in range(args.rounds):
                 home = tmp / f"home{r}"
@@ -160,27 +175,31 @@ def main(argv=None) -> int:
                 print(f"first-ever launch (empty numba cache, sample import): {cold['page']:.2f} s "
                       f"(healthy {cold['health']:.2f} s)", flush=True)
         finally:
-            browser.close()
+            if browser is not None:
+                browser.close()
 
     numba_dir = tmp / "numba_cold"
     numba_dir.mkdir()
-    imp_c, comp_c = warmup_seconds(numba_dir)
-    imp_w, comp_w = warmup_seconds(numba_dir)
+    imp_c, comp_c, ctx_c = warmup_seconds(numba_dir)
+    imp_w, comp_w, ctx_w = warmup_seconds(numba_dir)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     print("| measurement | seconds (median / min / max) |")
     print("|---|---|")
-    print(f"| first launch, sample import, warm numba cache: spawn → Data heading visible "
-          f"({args.rounds} runs) | {summary(first)} |")
-    print(f"| … of which spawn → /_stcore/health ok | {summary(health1)} |")
-    print(f"| second launch (everyday start), warm numba cache: spawn → Data heading visible "
-          f"({args.rounds} runs) | {summary(second)} |")
-    print(f"| … of which spawn → /_stcore/health ok | {summary(health2)} |")
+    if first:
+        print(f"| first launch, sample import, warm numba cache: spawn → Data heading visible "
+              f"({args.rounds} runs) | {summary(first)} |")
+        print(f"| … of which spawn → /_stcore/health ok | {summary(health1)} |")
+        print(f"| second launch (everyday start), warm numba cache: spawn → Data heading visible "
+              f"({args.rounds} runs) | {summary(second)} |")
+        print(f"| … of which spawn → /_stcore/health ok | {summary(health2)} |")
     if cold is not None:
         print(f"| first-ever launch: empty numba cache + sample import → Data heading visible "
               f"(1 run) | {cold['page']:.2f} |")
     print(f"| first-ever numba compile: engine.warmup(), empty NUMBA_CACHE_DIR | {comp_c:.2f} |")
     print(f"| engine.warmup() from the cache (next process) | {comp_w:.2f} |")
+    print(f"| first-ever compile of the context-ARTM kernels (compiled on first use, not at start) "
+          f"/ from the cache | {ctx_c:.2f} / {ctx_w:.2f} |")
     print(f"| import engine (cold cache run / warm run) | {imp_c:.2f} / {imp_w:.2f} |")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
