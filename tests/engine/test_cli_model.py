@@ -26,7 +26,7 @@ TOPIC_WORDS = {
 
 @pytest.fixture
 def ws(tmp_path, kernels_ready):
-    from conftest import planted_corpus  # tests/engine/conftest.py (engine helper)
+    from planted import planted_corpus
 
     w = Workspace(tmp_path / "ws")
     w.save_corpus(planted_corpus(extra_modality="@labels"), "planted")
@@ -244,7 +244,7 @@ def test_train_with_seed_lexicon(text_ws, capsys, tmp_path):
 
 
 def test_train_with_holdout_corpus(ws, capsys, kernels_ready):
-    from conftest import planted_corpus
+    from planted import planted_corpus
 
     ws.save_corpus(planted_corpus(extra_modality="@labels", seed=11, n_docs=30), "planted_test")
     rc, out, err = run_cli(["train", "--workspace", str(ws.root), "--corpus", "planted", "--topics", "3",

@@ -257,7 +257,7 @@ def test_from_config_every_and_off():
 
 
 def test_holdout_perplexity_default_inference_close_to_train(kernels_ready):
-    from conftest import planted_corpus
+    from planted import planted_corpus
 
     from engine.config import ModelConfig
     from engine.model import Trainer
