@@ -1,133 +1,23 @@
 """CLI commands about models: ``train``, ``runs``, ``show``, ``export``, ``transform``,
 ``rename-run``, ``delete-run``.
 
-``train`` is a plain loop over :meth:`engine.model.Trainer.step` (:func:`run_training`); Ctrl-C
-finishes the pass in progress, computes every score once more and saves the run as "stopped".
+``train`` runs through the dashboard's job machinery (:class:`engine.jobs.TrainingJob` and
+:func:`engine.jobs.run_job_blocking`): checkpoints, and on Ctrl-C the pass in progress finishes,
+every score is computed once more and the run is saved as "stopped".
 """
 from __future__ import annotations
 
 import json
 import math
 import sys
-import threading
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from ..errors import ConfigError, InputError
 from ..topic_model import IterationReport
 
 #: scores shown on the one-line-per-iteration output (all scores go to --jsonl)
 _LINE_SKIP_PREFIXES = ("topic_mass:",)
-
-
-# --------------------------------------------------------------------------- training loop
-
-class StopFlag:
-    """Set by Ctrl-C (first press) or by a caller; checked between iterations."""
-
-    def __init__(self):
-        self._event = threading.Event()
-
-    def set(self):
-        self._event.set()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-
-def run_training(corpus, config, *, name: str | None = None, workspace=None,
-                 on_report: Callable[[IterationReport], None] | None = None,
-                 stop: StopFlag | None = None, phi0=None, run_id: str | None = None,
-                 labels: dict[str, str] | None = None, held_out=None, trainer_cls=None):
-    """Train ``config.iterations`` passes on ``corpus``; return the :class:`engine.run.Run`.
-
-    Each pass is one :meth:`Trainer.step`; its report goes into the run history and to
-    ``on_report``. When ``stop`` is set between passes the loop ends early, the scores are
-    computed once more on the final model (as on a last iteration) and the run is marked
-    ``"stopped"``; otherwise ``"finished"``. An exception marks it ``"failed"`` (saved with the
-    message when ``workspace`` is given) and propagates. With ``workspace`` the run is saved.
-    ``labels`` (topic name -> label) are stored with the model; ``held_out`` (a (D', W) count
-    matrix over the corpus vocabulary) adds held-out perplexity to the scores. ``trainer_cls``
-    replaces :class:`engine.model.Trainer` (e.g. ``engine.context.trainer_class(options)``); its
-    optional ``extra_scores()`` are added to the score set and ``on_saved(workspace, run)`` is
-    called after the run is saved.
-    """
-    from ..model import Trainer
-    from ..run import new_run, save_run
-    from ..scores import ScoreSet
-
-    trainer = (trainer_cls or Trainer)(corpus, config, phi0=phi0)
-    score_set = ScoreSet.from_config(config.scores, held_out=held_out)
-    extra_scores = getattr(trainer, "extra_scores", None)
-    if extra_scores is not None:
-        have = {s.kind for s in score_set}
-        score_set.scores.extend(s for s in extra_scores() if s.kind not in have)
-    run = new_run(corpus, config.to_dict(), trainer.model, name=name, run_id=run_id)
-    run.status = "running"
-    labels = dict(labels or {})
-
-    def final_model():
-        m = trainer.model
-        m.labels = dict(labels)
-        return m
-
-    try:
-        for _ in range(config.iterations):
-            if stop is not None and stop.is_set():
-                break
-            report = trainer.step(config, score_fn=score_set.compute)
-            run.record(report)
-            if on_report is not None:
-                on_report(report)
-        run.model = final_model()
-        if run.iteration < config.iterations:
-            run.status = "stopped"
-            extra = _final_scores(trainer, config, run, held_out)
-            if extra and on_report is not None:
-                on_report(IterationReport(iteration=run.iteration, seconds=0.0, tau={}, scores=extra))
-        else:
-            run.status = "finished"
-    except KeyboardInterrupt:
-        run.model = final_model()
-        run.status = "stopped"
-    except Exception as e:
-        run.status = "failed"
-        run.error = f"{type(e).__name__}: {e}"
-        if workspace is not None:
-            try:
-                run.model = final_model()
-                save_run(workspace, run)
-            except Exception:  # noqa: BLE001 - the original error matters more
-                pass
-        raise
-    finally:
-        close = getattr(trainer, "close", None)
-        if close is not None:
-            close()  # the E-step thread pool
-    if workspace is not None:
-        save_run(workspace, run)
-        on_saved = getattr(trainer, "on_saved", None)
-        if on_saved is not None:
-            on_saved(workspace, run)
-    return run
-
-
-def _final_scores(trainer, config, run, held_out=None) -> dict:
-    """Scores of the final model computed as on a last pass (stopped runs), recorded in ``run``."""
-    ctx = getattr(trainer, "last_context", None)
-    if ctx is None or run.iteration == 0:
-        return {}
-    from ..scores import ScoreSet
-
-    act = run.active_scores()
-    have = set(act.loc[act["iteration"] == run.iteration, "score"]) if not act.empty else set()
-    values = ScoreSet.from_config(getattr(config, "scores", {}), held_out=held_out).compute(replace(ctx, last=True))
-    extra = {k: v for k, v in values.items() if k not in have}
-    if extra:
-        run.record(IterationReport(iteration=run.iteration, seconds=0.0, tau={}, scores=extra))
-    return extra
 
 
 # --------------------------------------------------------------------------- config from args
@@ -580,4 +470,4 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_delete)
 
 
-__all__ = ["register", "run_training", "config_from_args", "StopFlag", "score_line", "report_json"]
+__all__ = ["register", "config_from_args", "score_line", "report_json"]

@@ -153,26 +153,6 @@ def test_config_file_and_errors(ws, capsys, tmp_path):
     assert rc == 2 and "no corpus named 'nope'" in err
 
 
-def test_stop_flag_saves_stopped_run_with_final_scores(ws):
-    from engine.commands.model import StopFlag, run_training
-    from engine.config import ModelConfig
-
-    corpus = ws.load_corpus("planted")
-    stop = StopFlag()
-    seen = []
-
-    def on_report(r):
-        seen.append(r.iteration)
-        if r.iteration == 2:
-            stop.set()
-
-    run = run_training(corpus, ModelConfig(n_topics=3, iterations=50), workspace=ws, on_report=on_report, stop=stop)
-    assert run.status == "stopped" and run.iteration == 2
-    back = load_run(ws, run.run_id)
-    assert back.status == "stopped" and back.iteration == 2
-    assert "coherence" in back.final_scores() and "topic_distance" in back.final_scores()
-
-
 def test_transform_new_text(text_ws, capsys):
     assert main(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "3",
                  "--iterations", "20", "--name", "news3"]) == 0
