@@ -103,9 +103,16 @@ def demo_button(key: str = "demo") -> None:
                "or set up your own on **Model & training**.")
 
 
-def error_box(e: Exception) -> None:
-    """Show an engine error as one line (no traceback: the message names the problem)."""
-    st.error(f"{type(e).__name__}: {e}" if not str(e) else str(e), icon=":material/error:")
+def error_box(e: Exception, hide_prefix: str | None = None) -> None:
+    """Show an engine error as one line (no traceback: the message names the problem).
+
+    ``hide_prefix`` (e.g. the server-side folder an upload was saved to) is cut from the message,
+    so the user reads the name of the file they dropped, not a temporary path.
+    """
+    text = str(e) or type(e).__name__
+    if hide_prefix:
+        text = text.replace(hide_prefix.rstrip("/") + "/", "")
+    st.error(text, icon=":material/error:")
 
 
 def download_name(*parts: str) -> str:

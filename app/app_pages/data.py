@@ -95,7 +95,7 @@ def import_section() -> None:
     try:
         pv = preview(str(path), options)
     except EngineError as e:
-        widgets.error_box(e)
+        widgets.error_box(e, hide_prefix=str(path.parent))
         return
     st.markdown(f"**{path.name}** — format `{getattr(pv, 'format', '?')}`")
     for note in getattr(pv, "notes", None) or []:
@@ -116,7 +116,7 @@ def import_section() -> None:
         words = vocab[vocab["modality"] == "@default_class"] if (vocab["modality"] == "@default_class").any() else words
         st.plotly_chart(figures.vocabulary_preview(words, top=30), key=K("vocab_chart"))
     except EngineError as e:
-        widgets.error_box(e)
+        widgets.error_box(e, hide_prefix=str(path.parent))
         return
     c1, c2, c3 = st.columns([2, 1, 1])
     default = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in path.name.split(".")[0])
@@ -135,7 +135,7 @@ def run_import(path: Path, name: str, options: dict, replace: bool) -> None:
                                 replace=replace, progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
     except EngineError as e:
         bar.empty()
-        widgets.error_box(e)
+        widgets.error_box(e, hide_prefix=str(path.parent))
         return
     bar.progress(1.0, text="Done")
     state.set(state.CORPUS, name)
