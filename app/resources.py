@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import Workspace, analysis
-from engine.storage import default_root
+from engine.store.workspace import default_root
 
 # ---------------------------------------------------------------- shared objects
 
@@ -55,7 +55,7 @@ def warmup() -> float:
 
         fn = getattr(engine, "warmup", None)
         if fn is None:
-            from engine import model as _model
+            from engine.em import trainer as _model
 
             fn = getattr(_model, "compile_kernels", None)
         if fn is not None:
@@ -68,7 +68,7 @@ def warmup() -> float:
 @st.cache_resource(show_spinner="Preparing the bundled sample corpus…")
 def _sample(path: str) -> str | None:
     try:
-        from engine.ingest import ensure_sample_corpus
+        from engine.corpus.ingest import ensure_sample_corpus
     except ImportError:
         return None
     info = ensure_sample_corpus(_workspace(path))
@@ -126,14 +126,14 @@ def corpus(name: str):
 
 def runs(corpus_name: str | None = None) -> list[dict]:
     """Run manifests, newest first."""
-    from engine.run import list_runs
+    from engine.store.runs import list_runs
 
     items = list_runs(workspace(), corpus_name) if corpus_name else list_runs(workspace())
     return sorted(items, key=lambda m: m.get("created_at", ""), reverse=True)
 
 
 def run_stamp(run_id: str) -> str:
-    from engine.run import run_path
+    from engine.store.runs import run_path
 
     try:
         return str((run_path(workspace(), run_id) / "manifest.json").stat().st_mtime_ns)
@@ -143,7 +143,7 @@ def run_stamp(run_id: str) -> str:
 
 @st.cache_resource(show_spinner="Loading run…", max_entries=6)
 def _run(path: str, run_id: str, stamp: str):
-    from engine.run import load_run
+    from engine.store.runs import load_run
 
     return load_run(_workspace(path), run_id)
 
@@ -164,7 +164,7 @@ def clear_run_caches() -> None:
 @st.cache_data(show_spinner=False, max_entries=32)
 def short_labels(run_id: str, stamp: str, k: int = 2) -> list[str]:
     """The user's label of each topic, else its ``k`` most probable words (``"tax · budget"``)."""
-    from engine.inspect import top_tokens as _top
+    from engine.analysis.tables import top_tokens as _top
 
     r = run(run_id)
     m = r.model
@@ -188,9 +188,9 @@ def similarity(run_id: str, stamp: str, modality: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def top_tokens(run_id: str, stamp: str, modality: str, lam: float, n: int) -> pd.DataFrame:
-    from engine.inspect import top_tokens as _top
+    from engine.analysis.tables import top_tokens as _top
 
-    from engine.inspect import token_marginal
+    from engine.analysis.tables import token_marginal
 
     r = run(run_id)
     vocab = _run_vocab(r)
@@ -247,7 +247,7 @@ def env_flag(name: str) -> bool:
 def start_job(corpus_name: str, config, name: str | None = None, reading: dict | None = None) -> str:
     """Queue a training job for ``corpus_name`` owned by this session; returns its id (= run id).
 
-    ``reading`` is a ``engine.context.ContextOptions`` dict (mode ``one_pass`` or ``context``);
+    ``reading`` is a ``engine.families.context.trainer.ContextOptions`` dict (mode ``one_pass`` or ``context``);
     None or mode ``standard`` trains with the plain E-step.
     """
     c = corpus(corpus_name)
@@ -255,7 +255,7 @@ def start_job(corpus_name: str, config, name: str | None = None, reading: dict |
         config.check_corpus(c)
     options = {}
     if reading and reading.get("mode", "standard") != "standard":
-        from engine.context import trainer_class
+        from engine.families.context.trainer import trainer_class
 
         options["trainer_cls"] = trainer_class(reading)
     return job_registry().start(workspace(), c, config, owner=session_owner(), name=name, **options)
@@ -263,7 +263,7 @@ def start_job(corpus_name: str, config, name: str | None = None, reading: dict |
 
 def start_demo_job(corpus_name: str) -> str:
     """A small "interpretable ARTM" run so every page has something to show."""
-    from engine.config import preset
+    from engine.em.config import preset
 
     config = preset("interpretable", n_topics=12, iterations=20, n_background=1)
     words = corpus(corpus_name).modalities[:1]

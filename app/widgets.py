@@ -246,8 +246,8 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
     -------
     (edited dict, remove clicked)
     """
-    from engine.regularizers import regularizer_schema
-    from engine.schedule import trajectory_from_dict
+    from engine.em.regularizers import regularizer_schema
+    from engine.em.schedule import trajectory_from_dict
 
     schema = regularizer_schema()[reg["kind"]]
     out = {"kind": reg["kind"], "name": reg["name"]}

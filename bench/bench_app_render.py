@@ -28,10 +28,10 @@ CORPUS = REPO.parent / "shared" / "corpora" / "20newsgroups" / "20newsgroups_byd
 
 def prepare(root: Path, topics: int, iterations: int) -> tuple[str, str]:
     from engine import Workspace
-    from engine.config import preset
-    from engine.ingest import ImportOptions, import_corpus
-    from engine.model import Trainer
-    from engine.run import list_runs, new_run, save_run
+    from engine.em.config import preset
+    from engine.corpus.ingest import ImportOptions, import_corpus
+    from engine.em.trainer import Trainer
+    from engine.store.runs import list_runs, new_run, save_run
 
     ws = Workspace(root)
     if not ws.has_corpus("20ng"):

@@ -8,9 +8,9 @@ documents dropped) and checked to count exactly to ``ndw.npz``. Cached in
 For every T: the same Φ0 (``bench/data/phi0_T{T}_s1.npy``, as BigARTM's runs) and passes for
 
 * ``bigartm``   — BigARTM 0.9.2 ``fit_offline`` (1 document pass, reuse Θ), if ``artm`` imports;
-* ``standard``  — engine.model.Trainer (the same algorithm);
-* ``one_pass``  — engine.context.ContextTrainer(mode="one_pass");
-* ``context``   — engine.context.ContextTrainer(mode="context", window, β, passes): each token's
+* ``standard``  — engine.em.trainer.Trainer (the same algorithm);
+* ``one_pass``  — engine.families.context.trainer.ContextTrainer(mode="one_pass");
+* ``context``   — engine.families.context.trainer.ContextTrainer(mode="context", window, β, passes): each token's
   context is its neighbours;
 * ``context_self`` — the same with the seed's literal formula (the token inside its own context);
 * ``context@P`` / ``context_self@P`` — with P context passes per E-step (default ``--context-passes``).
@@ -18,7 +18,7 @@ For every T: the same Φ0 (``bench/data/phi0_T{T}_s1.npy``, as BigARTM's runs) a
 Quality of every final Φ, measured the same way for all models:
 
 * ``perplexity_doc`` — exp(−Σ n_dw ln Σ_t φ_wt θ_td / Σ n_dw) on the training documents with θ
-  inferred by ``engine.model.transform`` (10 inner passes) — a bag-of-words perplexity that
+  inferred by ``engine.em.trainer.transform`` (10 inner passes) — a bag-of-words perplexity that
   does not favour context models;
 * ``perplexity_train`` — the model's own training perplexity of its last pass (context:
   p(w_i | C_i));
@@ -84,7 +84,7 @@ def sequences():
 
 
 def corpus_with_sequences():
-    from engine.corpus import TokenSequences
+    from engine.corpus.corpus import TokenSequences
 
     ptr, seq, n_dw, vocab = sequences()
     c = bench_data.engine_corpus(n_dw, vocab)
@@ -95,9 +95,9 @@ def corpus_with_sequences():
 
 
 def quality(model, corpus, options, sample: int = 500) -> dict:
-    from engine import context as C
-    from engine.model import transform
-    from engine.scores import pairwise_topic_distance
+    from engine.families.context import trainer as C
+    from engine.em.trainer import transform
+    from engine.em.scores import pairwise_topic_distance
 
     phi = np.asarray(model.phi)
     theta, loglik, n_tok = transform(model, corpus.n_dw, inner_passes=10)
@@ -122,8 +122,8 @@ def quality(model, corpus, options, sample: int = 500) -> dict:
 
 
 def run_engine(corpus, T, passes, threads, phi0, options):
-    from engine import context as C
-    from engine.config import ModelConfig
+    from engine.families.context import trainer as C
+    from engine.em.config import ModelConfig
 
     cfg = ModelConfig(n_topics=T, iterations=passes, threads=threads, inner_passes=1, reuse_theta=True)
     tr = C.ContextTrainer(corpus, cfg, phi0=phi0, options=options)
@@ -152,9 +152,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(HERE / "results" / "context.json"))
     args = ap.parse_args(argv)
 
-    from engine import context as C
-    from engine.model import compile_kernels
-    from engine.topic_model import TopicModel
+    from engine.families.context import trainer as C
+    from engine.em.trainer import compile_kernels
+    from engine.em.model import TopicModel
 
     corpus = corpus_with_sequences()
     print(f"corpus: D={corpus.n_docs} W={corpus.n_tokens} positions={corpus.sequences.n_positions}",

@@ -1,7 +1,7 @@
 """Live-control latency, job overhead and memory of a training job on 20 Newsgroups at T = 100.
 
 Loads the UCI bag of words in ``/work/shared/corpora/20newsgroups/bow/`` with
-:func:`engine.ingest.build_corpus` (D = 18,804 non-empty documents, W = 28,179), runs one
+:func:`engine.corpus.ingest.build_corpus` (D = 18,804 non-empty documents, W = 28,179), runs one
 :class:`engine.jobs.TrainingJob` and measures:
 
 * **control latency** — ``n`` τ edits made at random moments inside a pass. For each edit: the
@@ -34,12 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import checkpoint as ckpt  # noqa: E402
-from engine.config import ModelConfig  # noqa: E402
+from engine.store import checkpoints as ckpt  # noqa: E402
+from engine.em.config import ModelConfig  # noqa: E402
 from engine.jobs import RunSlots, TrainingJob  # noqa: E402
 from engine.jobs.snapshot import modality_rows, top_tokens_by_modality  # noqa: E402
-from engine.regularizers import SmoothSparsePhi, SmoothSparseTheta  # noqa: E402
-from engine.storage import Workspace  # noqa: E402
+from engine.em.regularizers import SmoothSparsePhi, SmoothSparseTheta  # noqa: E402
+from engine.store.workspace import Workspace  # noqa: E402
 
 BOW = Path("/work/shared/corpora/20newsgroups/bow")
 
@@ -104,8 +104,8 @@ def main(argv=None) -> dict:
     rng = random.Random(args.seed)
     out: dict = {"topics": args.topics, "threads": args.threads}
 
-    from engine.ingest import build_corpus
-    from engine.model import Trainer, compile_kernels
+    from engine.corpus.ingest import build_corpus
+    from engine.em.trainer import Trainer, compile_kernels
 
     t = time.perf_counter()
     corpus = build_corpus(BOW)
@@ -121,7 +121,7 @@ def main(argv=None) -> dict:
                          scores={"coherence": 0, "topic_distance": 0}).validate()
 
     # bare trainer (same scores as the job): seconds per pass
-    from engine.scores import ScoreSet
+    from engine.em.scores import ScoreSet
 
     score_fn = ScoreSet.from_config(config.scores).compute
     tr = Trainer(corpus, config)

@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine import Workspace  # noqa: E402
-from engine.config import preset  # noqa: E402
-from engine.lexicon import Lexicon, check_lexicon  # noqa: E402
-from engine.model import Trainer  # noqa: E402
-from engine import seeds as S  # noqa: E402
+from engine.em.config import preset  # noqa: E402
+from engine.families.seeds.lexicon import Lexicon, check_lexicon  # noqa: E402
+from engine.em.trainer import Trainer  # noqa: E402
+from engine.families.seeds import workflow as S  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "telegram_news_ru" / "telegram_news_ru.jsonl.gz"
 LEXICON = ROOT / "bench" / "seeds" / "ethnonyms_ru.csv"
@@ -41,7 +41,7 @@ NAME = "telegram_ru"
 
 def load_corpus(ws: Workspace, path: Path):
     if not ws.has_corpus(NAME):
-        from engine.ingest import ImportOptions, import_corpus
+        from engine.corpus.ingest import ImportOptions, import_corpus
 
         t = time.perf_counter()
         import_corpus(path, NAME, ImportOptions(lang="ru", lemmatize=True), ws)

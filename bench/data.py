@@ -126,7 +126,7 @@ def engine_corpus(n_dw: sp.csr_matrix, vocab: list[str], name: str = NAME):
     """Wrap a CSR + vocabulary as an ``engine.corpus.Corpus`` (single default modality)."""
     import pandas as pd
 
-    from engine.corpus import DEFAULT_MODALITY, Corpus
+    from engine.corpus.corpus import DEFAULT_MODALITY, Corpus
 
     n_dw = n_dw.tocsr()  # no copy when it already is CSR
     if n_dw.dtype != np.float32:

@@ -77,7 +77,7 @@ def npmi_coherence(n_dw: sp.csr_matrix, phi: np.ndarray, top: int = 10) -> float
 
 class EngineStepper:
     def __init__(self, corpus, T, reg):
-        from engine.model import Trainer
+        from engine.em.trainer import Trainer
 
         self.tr = Trainer(corpus, engine_config(T, 10_000, reg, threads=2), phi0=rb.initial_phi(T))
 

@@ -33,8 +33,8 @@ import run_bigartm as rb  # noqa: E402
 
 def engine_config(T: int, passes: int, reg: dict | None, inner: int = 1, threads: int = 2, reuse_theta: bool = True):
     """The engine's ModelConfig equivalent to run_bigartm's configuration."""
-    from engine.config import ModelConfig
-    from engine.regularizers import Decorrelator, SmoothSparsePhi, SmoothSparseTheta
+    from engine.em.config import ModelConfig
+    from engine.em.regularizers import Decorrelator, SmoothSparsePhi, SmoothSparseTheta
 
     if not reg:
         return ModelConfig(n_topics=T, n_background=0, iterations=passes, inner_passes=inner,
@@ -58,7 +58,7 @@ def engine_config(T: int, passes: int, reg: dict | None, inner: int = 1, threads
 def engine_fit(corpus, cfg, phi0, passes: int) -> dict:
     import time
 
-    from engine.model import Trainer
+    from engine.em.trainer import Trainer
 
     tr = Trainer(corpus, cfg, phi0=phi0)
     perp, seconds = [], []

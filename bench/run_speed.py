@@ -65,7 +65,7 @@ class EngineSession:
     """One engine Trainer; :meth:`step` runs one pass and returns its seconds (E-step timed too)."""
 
     def __init__(self, corpus, T: int, threads: int, inner: int, reg, passes: int, phi0):
-        from engine.model import Trainer
+        from engine.em.trainer import Trainer
 
         self.tr = Trainer(corpus, engine_config(T, passes, reg, inner=inner, threads=threads), phi0=phi0)
         self.estep, self.perplexity = [], []
@@ -94,12 +94,12 @@ def engine_warmup(corpus) -> float:
     """Compile (or load from cache) the engine's kernels before timing."""
     t0 = time.perf_counter()
     try:
-        from engine.model import compile_kernels
+        from engine.em.trainer import compile_kernels
 
         compile_kernels()
     except ImportError:
         pass
-    from engine.model import Trainer
+    from engine.em.trainer import Trainer
 
     small = bench_data.engine_corpus(corpus.n_dw[:200], list(corpus.vocab["token"]))
     for reg in (None, rb.REG):

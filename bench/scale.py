@@ -167,8 +167,8 @@ def peak_rss_mib() -> float:
 
 
 def worker_engine(D: int, T: int, passes: int, threads: int) -> dict:
-    from engine.config import ModelConfig
-    from engine.model import Trainer
+    from engine.em.config import ModelConfig
+    from engine.em.trainer import Trainer
 
     m = load(D)
     corpus = bench_data.engine_corpus(m, vocab(m.shape[1]), name=f"synth{D}")

@@ -14,65 +14,40 @@ This module is the facade the app and scripts use; see ``__all__``. A minimal se
 """
 __version__ = "0.1.0"
 
-from .corpus import DEFAULT_MODALITY, Corpus, TokenSequences
-from .errors import ConfigError, EngineError, InputError, WorkspaceError
-from .storage import Workspace
-from .ingest import (
-    SAMPLE_CORPUS_NAME,
-    ImportOptions,
-    SourcePreview,
-    build_corpus,
-    ensure_sample_corpus,
-    import_corpus,
-    preview_source,
-    preview_vocabulary,
-    sample_corpus_path,
-    vectorize_texts,
+from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
+from engine.errors import ConfigError, EngineError, InputError, WorkspaceError
+from engine.store.workspace import Workspace
+from engine.corpus.ingest import (
+    SAMPLE_CORPUS_NAME, ImportOptions, SourcePreview, build_corpus, ensure_sample_corpus,
+    import_corpus, preview_source, preview_vocabulary, sample_corpus_path, vectorize_texts,
 )
-from .schedule import Constant, Exponential, Linear, Piecewise, Step, trajectory_from_dict
-from .regularizers import REGULARIZERS, parse_regularizer, regularizer_from_dict, regularizer_schema
-from .config import PRESETS, ModelConfig, preset
-from .topic_model import IterationReport, ScoreContext, TopicModel
-from .model import Trainer, infer_theta, one_pass_theta, token_topics
-from .model import compile_kernels as warmup
-from .scores import SCORE_NAMES, SCORES, ScoreSet, default_scores, score_from_dict
-from .run import (
-    STATUSES,
-    Run,
-    delete_run,
-    export_run,
-    list_runs,
-    load_run,
-    new_run,
-    read_run_manifest,
-    rename_run,
-    resolve_run_id,
-    save_run,
-    set_topic_labels,
+from engine.em.schedule import Constant, Exponential, Linear, Piecewise, Step, trajectory_from_dict
+from engine.em.regularizers import (
+    REGULARIZERS, parse_regularizer, regularizer_from_dict, regularizer_schema,
 )
-from .inspect import (
-    doc_topics,
-    score_history,
-    search_documents,
-    token_topic_table,
-    top_documents,
-    top_tokens,
-    topic_summary,
-    transform,
+from engine.em.config import PRESETS, ModelConfig, preset
+from engine.em.model import IterationReport, ScoreContext, TopicModel
+from engine.em.trainer import Trainer, infer_theta, one_pass_theta, token_topics
+from engine.em.trainer import compile_kernels as warmup
+from engine.em.scores import SCORE_NAMES, SCORES, ScoreSet, default_scores, score_from_dict
+from engine.store.runs import (
+    STATUSES, Run, delete_run, export_run, list_runs, load_run, new_run, read_run_manifest,
+    rename_run, resolve_run_id, save_run, set_topic_labels,
 )
-from .jobs import (
-    JobPermissionError,
-    JobRegistry,
-    JobStatus,
-    Snapshot,
-    TrainingJob,
-    default_registry,
+from engine.analysis.tables import (
+    doc_topics, score_history, search_documents, token_topic_table, top_documents, top_tokens,
+    topic_summary, transform,
+)
+from engine.jobs import (
+    JobPermissionError, JobRegistry, JobStatus, Snapshot, TrainingJob, default_registry,
     run_job_blocking,
 )
-from . import analysis
-from .context import ContextOptions, ContextTrainer, SequenceSmoothing, segment, trainer_class
-from .lexicon import Lexicon, check_lexicon
-from .seeds import SeedTrainer, seed_config, seeds_report
+from engine import analysis
+from engine.families.context.trainer import (
+    ContextOptions, ContextTrainer, SequenceSmoothing, segment, trainer_class,
+)
+from engine.families.seeds.lexicon import Lexicon, check_lexicon
+from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
 
 __all__ = [
     "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",

@@ -35,14 +35,14 @@ def save_uploads(files) -> Path:
 
 @st.cache_data(show_spinner="Reading the first rows…", max_entries=8)
 def preview(path: str, options: dict):
-    from engine.ingest import ImportOptions, preview_source
+    from engine.corpus.ingest import ImportOptions, preview_source
 
     return preview_source(path, n=20, options=ImportOptions.from_dict(options))
 
 
 @st.cache_data(show_spinner="Building the vocabulary preview…", max_entries=16)
 def vocabulary(path: str, options: dict) -> pd.DataFrame:
-    from engine.ingest import ImportOptions, preview_vocabulary
+    from engine.corpus.ingest import ImportOptions, preview_vocabulary
 
     return preview_vocabulary(path, ImportOptions.from_dict(options), max_docs=2000)
 
@@ -127,7 +127,7 @@ def import_section() -> None:
 
 
 def run_import(path: Path, name: str, options: dict, replace: bool) -> None:
-    from engine.ingest import ImportOptions, import_corpus
+    from engine.corpus.ingest import ImportOptions, import_corpus
 
     bar = st.progress(0.0, text="Importing…")
     try:

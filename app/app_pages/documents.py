@@ -37,7 +37,7 @@ def finder(corpus, run) -> None:
     tab = st.segmented_control("Find documents", ["Search", "Top documents of a topic"], default="Search",
                                key=K("mode"))
     if tab == "Top documents of a topic":
-        from engine.inspect import top_documents
+        from engine.analysis.tables import top_documents
 
         names = list(model.topic_names)
         short = dict(zip(names, resources.short_labels(run.run_id, resources.run_stamp(run.run_id), 3)))
@@ -45,7 +45,7 @@ def finder(corpus, run) -> None:
                          format_func=lambda n: f"{model.labels.get(n) or n} — {short[n]}", key=K("topic"))
         pick_from(top_documents(model, corpus, t, n=20).drop(columns=["rank"]), K("top_table"))
         return
-    from engine.inspect import search_documents
+    from engine.analysis.tables import search_documents
 
     cols = [c for c in corpus.documents.columns if c not in ("date",)]
     c1, c2 = st.columns([3, 1])
@@ -70,7 +70,7 @@ def show_document(corpus, run, d: int) -> None:
     if corpus.sequences is None:
         st.info("This corpus was imported as bag-of-words (VW/UCI): there is no text to colour.")
         return
-    from engine.inspect import token_topic_table
+    from engine.analysis.tables import token_topic_table
 
     table, mat = token_topic_table(model, corpus, d)
     n = len(table)

@@ -43,7 +43,7 @@ def manage(m: dict) -> None:
         st.switch_page("app_pages/topics.py")
     new = c2.text_input("Rename", m.get("name") or rid, key=K(f"rename_{rid}"), label_visibility="collapsed")
     if c3.button("Rename", key=K("rename_btn")) and new.strip() and new != m.get("name"):
-        from engine.run import rename_run
+        from engine.store.runs import rename_run
 
         rename_run(resources.workspace(), rid, new.strip())
         resources.clear_run_caches()
@@ -51,7 +51,7 @@ def manage(m: dict) -> None:
     with st.popover("Delete…", icon=":material/delete:"):
         st.warning(f"Delete run “{m.get('name') or rid}” and its checkpoints? This cannot be undone.")
         if st.button("Yes, delete it", key=K("confirm_delete"), type="primary"):
-            from engine.run import delete_run
+            from engine.store.runs import delete_run
 
             delete_run(resources.workspace(), rid)
             resources.clear_run_caches()
@@ -117,7 +117,7 @@ def export(run) -> None:
         corpus = resources.corpus(run.corpus_name)
     except EngineError:
         pass
-    from engine.run import export_run
+    from engine.store.runs import export_run
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = export_run(run, corpus if corpus is not None and corpus.n_tokens == len(run.tokens) else None,

@@ -35,14 +35,14 @@ PRESETS = {"per_group": "One topic per group", "shared": "k topics for the whole
 
 @st.cache_resource(show_spinner="Checking the seeds against the vocabulary…", max_entries=8)
 def _check(corpus_name: str, stamp: str, lexicon_json: str):
-    from engine.lexicon import Lexicon, check_lexicon
+    from engine.families.seeds.lexicon import Lexicon, check_lexicon
 
     return check_lexicon(Lexicon.from_json(lexicon_json), resources.corpus(corpus_name))
 
 
 @st.cache_resource(show_spinner="Computing the seed diagnostics…", max_entries=8)
 def _diagnostics(run_id: str, stamp: str, setup_json: str):
-    from engine import seeds as S
+    from engine.families.seeds import workflow as S
 
     run = resources.run(run_id)
     corpus = resources.corpus(run.corpus_name)
@@ -62,7 +62,7 @@ def _diagnostics(run_id: str, stamp: str, setup_json: str):
 
 def lexicon_input(corpus):
     """Typed or uploaded lexicon -> Lexicon (None while empty or invalid)."""
-    from engine.lexicon import Lexicon
+    from engine.families.seeds.lexicon import Lexicon
 
     lang = (corpus.manifest.get("preprocessing") or {}).get("lang", "en")
     example = EXAMPLES.get(lang, EXAMPLES["en"])
@@ -113,7 +113,7 @@ def seed_status(check) -> None:
 # ---------------------------------------------------------------- setup + training
 
 def setup_form(corpus, check):
-    from engine import seeds as S
+    from engine.families.seeds import workflow as S
 
     c = st.columns(3)
     preset = c[0].radio("Setup", list(PRESETS), format_func=PRESETS.get, key=K("preset"),
@@ -153,7 +153,7 @@ def setup_form(corpus, check):
 def start(corpus, config, setup, name) -> str:
     """Queue a seeded job (SeedTrainer: seed ranks every iteration; seeded topics start from
     their documents) and store the setup under its run id."""
-    from engine import seeds as S
+    from engine.families.seeds import workflow as S
 
     config.check_corpus(corpus)
     phi0 = S.seed_phi0(corpus, config, setup)
@@ -177,8 +177,8 @@ def job_progress(job) -> None:
 
     live()
     if snap.done and snap.saved:
-        from engine import seeds as S
-        from engine.run import set_topic_labels
+        from engine.families.seeds import workflow as S
+        from engine.store.runs import set_topic_labels
 
         setup = S.load_setup(resources.workspace(), snap.run_id)
         if setup is not None and st.session_state.get(K("labelled")) != snap.run_id:
@@ -203,7 +203,7 @@ def job_progress(job) -> None:
 
 def seeded_runs(corpus_name: str) -> list[dict]:
     """Runs of the corpus with a stored seed setup or a SeedWords regularizer, newest first."""
-    from engine import seeds as S
+    from engine.families.seeds import workflow as S
 
     out = []
     for m in resources.runs(corpus_name):
@@ -214,7 +214,7 @@ def seeded_runs(corpus_name: str) -> list[dict]:
 
 
 def results(corpus, lexicon) -> None:
-    from engine import seeds as S
+    from engine.families.seeds import workflow as S
 
     runs = seeded_runs(corpus.name)
     all_runs = resources.runs(corpus.name)

@@ -26,7 +26,7 @@ def overview_table(run, tokens: pd.DataFrame, tmap: pd.DataFrame) -> pd.DataFram
 
 
 def save_labels(run, edited: pd.DataFrame) -> None:
-    from engine.run import set_topic_labels
+    from engine.store.runs import set_topic_labels
 
     labels = {str(r.topic): str(r.label).strip() for r in edited.itertuples() if str(r.label or "").strip()}
     set_topic_labels(resources.workspace(), run.run_id, labels)

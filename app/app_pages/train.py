@@ -24,7 +24,7 @@ def bump() -> None:
 
 def apply_preset() -> None:
     """Callback: replace the edited config with the chosen preset (keeps T and iterations)."""
-    from engine.config import preset
+    from engine.em.config import preset
 
     old = state.get(state.CONFIG) or {}
     cfg = preset(PRESETS[st.session_state[K("preset")]], n_topics=int(old.get("n_topics", 20)),
@@ -36,7 +36,7 @@ def apply_preset() -> None:
 
 def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dict | None = None) -> dict:
     """Widgets for every field of a ``ModelConfig.to_dict()``; returns the edited dict."""
-    from engine.config import ModelConfig
+    from engine.em.config import ModelConfig
 
     out = dict(cfg)
     c = st.columns(6)
@@ -65,7 +65,7 @@ def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dic
         if not remove:
             regs.append(edited)
     out["regularizers"] = regs
-    from engine.regularizers import REGULARIZERS
+    from engine.em.regularizers import REGULARIZERS
 
     a1, a2 = st.columns([2, 1])
     kind = a1.selectbox("Add a regularizer", list(REGULARIZERS), key=f"{prefix}_addkind", label_visibility="collapsed")
@@ -79,7 +79,7 @@ def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dic
 
 
 def setup(corpus) -> None:
-    from engine.config import ModelConfig, preset
+    from engine.em.config import ModelConfig, preset
 
     if not state.get(state.CONFIG):
         state.set(state.CONFIG, preset("interpretable", n_topics=12, iterations=30).to_dict())
@@ -134,7 +134,7 @@ def reading_mode(corpus) -> dict | None:
 
 def live_editor(job, corpus) -> None:
     """Regularizer cards bound to the running job's config; “Apply” takes effect next iteration."""
-    from engine.config import ModelConfig
+    from engine.em.config import ModelConfig
 
     st.subheader("Steer the running model")
     snap = job.snapshot()

@@ -22,7 +22,7 @@ def seed_drift(drift: pd.DataFrame, *, group: str | None = None, max_lines: int 
 
     Parameters
     ----------
-    drift : DataFrame[iteration, topic, term, rank, group] (``engine.seeds.seed_drift``)
+    drift : DataFrame[iteration, topic, term, rank, group] (``engine.families.seeds.workflow.seed_drift``)
     group : draw only this group
     max_lines : at most this many seeds (the best ranked at the last iteration)
     """
@@ -70,7 +70,7 @@ def group_coverage(cov: pd.DataFrame, height: int | None = None) -> go.Figure:
 
 def capture_matrix(capture: pd.DataFrame, height: int | None = None) -> go.Figure:
     """Heatmap group × topic: Σ over the group's seed words of p(t|w) (how much of the group's
-    words each topic holds). ``capture`` is ``engine.seeds.seed_capture``."""
+    words each topic holds). ``capture`` is ``engine.families.seeds.workflow.seed_capture``."""
     if capture is None or capture.empty:
         return empty("No seed word found in the model.")
     m = capture.pivot_table(index="group", columns="label", values="p_t_w", aggfunc="sum", fill_value=0.0)
@@ -88,7 +88,7 @@ def capture_matrix(capture: pd.DataFrame, height: int | None = None) -> go.Figur
 
 def topic_relevance(rel: pd.DataFrame, height: int | None = None) -> go.Figure:
     """Bars: the relevant topics ranked by the probability mass of seed words (seeded topics in
-    the accent colour). ``rel`` is ``engine.seeds.relevant_topics``."""
+    the accent colour). ``rel`` is ``engine.families.seeds.workflow.relevant_topics``."""
     if rel is None or rel.empty:
         return empty("No topic has a seed word among its top words.")
     d = rel.iloc[::-1]
@@ -102,7 +102,7 @@ def topic_relevance(rel: pd.DataFrame, height: int | None = None) -> go.Figure:
 
 
 def marked_html(segments, max_chars: int = 4000) -> str:
-    """HTML of a document cut into ``(piece, kind)`` segments (``engine.seeds.document_marks``):
+    """HTML of a document cut into ``(piece, kind)`` segments (``engine.families.seeds.workflow.document_marks``):
     seed words in yellow, topic words in blue, everything escaped."""
     out, n = [], 0
     for piece, kind in segments:

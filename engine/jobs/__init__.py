@@ -2,7 +2,7 @@
 
 A :class:`TrainingJob` runs the EM passes of one run in its own thread (never a Streamlit call
 in it). Between two passes it reads the controls, runs the pass with the *current*
-:class:`~engine.config.ModelConfig`, records the τ it applied, publishes a :class:`Snapshot` and
+:class:`~engine.em.config.ModelConfig`, records the τ it applied, publishes a :class:`Snapshot` and
 checkpoints to disk when due. Controls (pause, resume, stop, more iterations, regularizer and
 modality-weight edits, rollback) only set state under a lock; the trainer thread picks them up
 before its next pass, so a change made during pass *k* is used by pass *k + 1* — a latency of at
@@ -33,7 +33,7 @@ Written atomically under ``<root>/runs/<run_id>/checkpoints/iter_NNNN/`` (see
 finish. The newest ``keep_checkpoints`` (default 10) are kept. :meth:`TrainingJob.rollback`
 restores one and continues from it; the abandoned later checkpoints are deleted and
 ``Snapshot.branches`` (and the run's ``lineage``) record the branch. On finish or stop the run is
-saved with :func:`engine.run.save_run` (loadable with ``load_run``). An exception in the thread
+saved with :func:`engine.store.runs.save_run` (loadable with ``load_run``). An exception in the thread
 ends the job as "failed" with the message and traceback in its snapshot; the run is saved with
 status "failed" (model of the last completed pass); the process and other jobs go on.
 :meth:`JobRegistry.continue_run` / :meth:`TrainingJob.from_checkpoint` continue a run from its
@@ -56,10 +56,12 @@ accepts every control. In the app, ``owner`` is a per-session id, the registry i
 ``default_registry()`` behind ``st.cache_resource``, and a session stores only job ids; a
 refreshed tab lists ``registry.snapshots()`` and attaches to the job the user picks.
 """
-from .job import TrainingJob
-from .registry import JobRegistry, default_registry, run_job_blocking
-from .slots import PROCESS_SLOTS, RunSlots
-from .snapshot import Branch, JobPermissionError, JobStatus, Snapshot, top_tokens_by_modality
+from engine.jobs.job import TrainingJob
+from engine.jobs.registry import JobRegistry, default_registry, run_job_blocking
+from engine.jobs.slots import PROCESS_SLOTS, RunSlots
+from engine.jobs.snapshot import (
+    Branch, JobPermissionError, JobStatus, Snapshot, top_tokens_by_modality,
+)
 
 __all__ = ["JobStatus", "JobPermissionError", "Branch", "Snapshot", "TrainingJob", "RunSlots",
            "PROCESS_SLOTS", "JobRegistry", "default_registry", "run_job_blocking",

@@ -14,21 +14,21 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .. import checkpoint as ckpt
-from ..errors import ConfigError, EngineError, WorkspaceError
-from ..run import new_run, new_run_id, save_run
-from ..storage import validate_name
-from ..topic_model import IterationReport, TopicModel
-from . import edits
-from .edits import config_dict, report_dict, report_from_dict
-from .snapshot import Branch, JobPermissionError, JobStatus, Snapshot, modality_rows
-from .slots import PROCESS_SLOTS, RunSlots
+from engine.store import checkpoints as ckpt
+from engine.errors import ConfigError, EngineError, WorkspaceError
+from engine.store.runs import new_run, new_run_id, save_run
+from engine.store.workspace import validate_name
+from engine.em.model import IterationReport, TopicModel
+from engine.jobs import edits
+from engine.jobs.edits import config_dict, report_dict, report_from_dict
+from engine.jobs.snapshot import Branch, JobPermissionError, JobStatus, Snapshot, modality_rows
+from engine.jobs.slots import PROCESS_SLOTS, RunSlots
 
 __all__ = ["TrainingJob"]
 
 
 def _default_trainer_cls():
-    from ..model import Trainer
+    from engine.em.trainer import Trainer
 
     return Trainer
 
@@ -46,7 +46,7 @@ class TrainingJob:
     name : str, optional
         Display name of the run (default: the run id).
     run_id : str, optional
-        Folder name of the run (default: :func:`engine.run.new_run_id`).
+        Folder name of the run (default: :func:`engine.store.runs.new_run_id`).
     owner : str, optional
         Session allowed to control the job (None: anyone).
     phi0 : ndarray of shape (W, T), optional
@@ -61,10 +61,10 @@ class TrainingJob:
     slots : RunSlots, optional
         Admission control (default: the process-wide one slot).
     trainer_cls : class, optional
-        ``engine.model.Trainer`` or a compatible class (``step``, ``model``, ``get_state``,
+        ``engine.em.trainer.Trainer`` or a compatible class (``step``, ``model``, ``get_state``,
         ``from_state``).
     save : bool
-        Save the run with ``engine.run.save_run`` on finish/stop.
+        Save the run with ``engine.store.runs.save_run`` on finish/stop.
     exist_ok : bool
         Allow ``run_id`` of a run already in the workspace (it will be overwritten when this
         job saves; :meth:`from_checkpoint` sets it). Otherwise that raises WorkspaceError.
@@ -75,7 +75,7 @@ class TrainingJob:
 
     A ``trainer_cls`` may offer ``extra_scores()`` (added to the score set), ``on_saved(
     workspace, run)`` (called after each save) and ``close()`` (called when the job lets the
-    trainer go), as :class:`engine.context.ContextTrainer` does.
+    trainer go), as :class:`engine.families.context.trainer.ContextTrainer` does.
     """
 
     def __init__(self, workspace, corpus, config, *, name: str | None = None, run_id: str | None = None,
@@ -130,7 +130,7 @@ class TrainingJob:
         self._checkpoints: tuple = ()
         self._last_ckpt_time = time.monotonic()
         self._iteration = 0
-        self._run = None  # engine.run.Run: history with branches, saved on finish/stop
+        self._run = None  # engine.store.runs.Run: history with branches, saved on finish/stop
         self._modality_rows = None
         self.created_at = time.time()
         self._snapshot = Snapshot(job_id=self.job_id, run_id=self.run_id, name=self.name,
@@ -143,8 +143,8 @@ class TrainingJob:
                         **options) -> "TrainingJob":
         """A job that continues run ``run_id`` from its checkpoint at ``iteration`` (default: the
         newest) — e.g. after the process that trained it was killed. Call :meth:`start`."""
-        from ..config import ModelConfig
-        from ..run import run_path
+        from engine.em.config import ModelConfig
+        from engine.store.runs import run_path
 
         folder = run_path(workspace, run_id)
         ckpt.clean_partial(folder)
@@ -480,7 +480,7 @@ class TrainingJob:
         ``extra_scores()``), rebuilt only when that setting changes."""
         key = repr(sorted(getattr(config, "scores", {}).items()))
         if self._score_set is None or key != self._score_key:
-            from ..scores import ScoreSet
+            from engine.em.scores import ScoreSet
 
             score_set = ScoreSet.from_config(getattr(config, "scores", {}), held_out=self.held_out)
             extra = getattr(self._trainer, "extra_scores", None)

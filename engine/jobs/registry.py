@@ -7,11 +7,11 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import EngineError
-from ..topic_model import IterationReport
-from .job import TrainingJob
-from .slots import PROCESS_SLOTS, RunSlots
-from .snapshot import Snapshot
+from engine.errors import EngineError
+from engine.em.model import IterationReport
+from engine.jobs.job import TrainingJob
+from engine.jobs.slots import PROCESS_SLOTS, RunSlots
+from engine.jobs.snapshot import Snapshot
 
 __all__ = ["JobRegistry", "default_registry", "run_job_blocking"]
 

@@ -5,7 +5,7 @@ import threading
 from collections import deque
 from typing import Callable
 
-from ..errors import ConfigError
+from engine.errors import ConfigError
 
 __all__ = ["RunSlots", "PROCESS_SLOTS"]
 

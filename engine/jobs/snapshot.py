@@ -10,7 +10,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import EngineError
+from engine.errors import EngineError
 
 __all__ = ["JobStatus", "JobPermissionError", "Branch", "Snapshot", "modality_rows",
            "top_tokens_by_modality"]

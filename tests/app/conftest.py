@@ -67,10 +67,10 @@ def toy_corpus(n_docs: int = 90, seed: int = 0):
 
 def train_run(ws, corpus, name="toy-run", n_topics=3, iterations=8, seed=1):
     """Train with the engine's Trainer and save the run; returns the Run."""
-    from engine.config import preset
-    from engine.model import Trainer
-    from engine.run import new_run, save_run
-    from engine.scores import ScoreSet
+    from engine.em.config import preset
+    from engine.em.trainer import Trainer
+    from engine.store.runs import new_run, save_run
+    from engine.em.scores import ScoreSet
 
     cfg = preset("interpretable", n_topics=n_topics, iterations=iterations, n_background=1, seed=seed)
     tr = Trainer(corpus, cfg)

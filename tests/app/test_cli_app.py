@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from engine.cli import build_parser
-from engine.commands.app import command, entry_script
+from engine.cli.app import command, entry_script
 
 
 def test_entry_script_found():
@@ -26,7 +26,7 @@ def test_command_line():
 
 
 def test_engine_does_not_import_streamlit():
-    code = ("import sys, engine, engine.analysis, engine.commands.app, engine.cli; engine.cli.build_parser(); "
+    code = ("import sys, engine, engine.analysis, engine.cli.app, engine.cli; engine.cli.build_parser(); "
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -82,10 +82,10 @@ MONEY = "stock market bond trader price bank dividend broker".split()
 def ctx_home(tmp_path):
     import random
 
-    from engine import context as C
-    from engine.config import ModelConfig
-    from engine.ingest import ImportOptions, import_corpus
-    from engine.storage import Workspace
+    from engine.families.context import trainer as C
+    from engine.em.config import ModelConfig
+    from engine.corpus.ingest import ImportOptions, import_corpus
+    from engine.store.workspace import Workspace
 
     rnd = random.Random(0)
     rows = []
@@ -107,8 +107,8 @@ def _script():
     import os
 
     from app import context_view
-    from engine.run import load_run
-    from engine.storage import Workspace
+    from engine.store.runs import load_run
+    from engine.store.workspace import Workspace
 
     ws = Workspace(os.environ["CTX_HOME"])
     run = load_run(ws, os.environ["CTX_RUN"])

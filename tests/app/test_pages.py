@@ -51,7 +51,7 @@ def test_topics_page_tables_and_labels(at):
 
 def test_topics_labels_are_saved(at, app_home):
     from engine import Workspace
-    from engine.run import list_runs, set_topic_labels
+    from engine.store.runs import list_runs, set_topic_labels
 
     ws = Workspace(app_home)
     rid = at.session_state["run_id"]

@@ -77,7 +77,7 @@ def test_train_seeded_model_then_diagnostics(home):
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state["seeds_run"] == job_id
     from engine import Workspace
-    from engine.run import load_run
+    from engine.store.runs import load_run
 
     run = load_run(Workspace(home), job_id)
     assert run.model.labels == {"topic_0": "economy", "topic_1": "health"}
@@ -101,7 +101,7 @@ def test_train_seeded_model_then_diagnostics(home):
 def test_measure_typed_lexicon_against_plain_run(home):
     at = _app()
     from engine import Workspace
-    from engine.run import list_runs
+    from engine.store.runs import list_runs
 
     toy_a = [m["run_id"] for m in list_runs(Workspace(home)) if m["name"] == "toy-a"][0]
     at.text_area(key="seeds_text").input("transport: rail, trains").run()

@@ -9,7 +9,7 @@ from planted import planted_corpus
 @pytest.fixture(scope="session")
 def kernels_ready():
     """Compile (or load from numba's cache) every kernel once per session."""
-    from engine.model import compile_kernels
+    from engine.em.trainer import compile_kernels
 
     return compile_kernels()
 

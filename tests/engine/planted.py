@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from engine.corpus import DEFAULT_MODALITY, Corpus
+from engine.corpus.corpus import DEFAULT_MODALITY, Corpus
 
 
 def planted_corpus(n_topics: int = 3, words_per_topic: int = 6, n_docs: int = 60,

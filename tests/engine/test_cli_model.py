@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from engine.cli import main
-from engine.run import list_runs, load_run
-from engine.storage import Workspace
+from engine.store.runs import list_runs, load_run
+from engine.store.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def text_ws(tmp_path, kernels_ready):
     """A corpus imported from text through the ingest pipeline (for transform)."""
     import random
 
-    from engine.ingest import ImportOptions, import_corpus
+    from engine.corpus.ingest import ImportOptions, import_corpus
 
     rnd = random.Random(0)
     rows = []
@@ -164,7 +164,7 @@ def test_transform_new_text(text_ws, capsys):
     assert res["tokens"] == 4  # striker, goal, football, match
     best = res["topics"][0]["topic"]
     run = load_run(text_ws, list_runs(text_ws)[0]["run_id"])
-    from engine.inspect import top_tokens
+    from engine.analysis.tables import top_tokens
 
     words = set(top_tokens(run.model, run.tokens, n=6, topics=[best]).token)
     assert words <= set(TOPIC_WORDS["sport"]) | {"football", "goal", "striker", "match", "league", "coach"}
@@ -210,7 +210,7 @@ def test_train_with_seed_lexicon(text_ws, capsys, tmp_path):
     assert run.model.labels == {"topic_0": "finance", "topic_1": "sports"}
     seeds = [r for r in run.config["regularizers"] if r["kind"] == "SeedWords"][0]
     assert seeds["lexicon"] == {"topic_0": ["stock", "bank"], "topic_1": ["football", "striker"]}
-    from engine.inspect import top_tokens
+    from engine.analysis.tables import top_tokens
 
     tt = top_tokens(run.model, run.tokens, n=6)
     assert set(tt[tt.topic == "topic_0"].token) <= set(TOPIC_WORDS["money"])
@@ -238,7 +238,7 @@ def test_train_with_holdout_corpus(ws, capsys, kernels_ready):
 def test_transform_file_lines_and_progress_bar(text_ws, capsys, tmp_path):
     import io
 
-    from engine.commands.model import ProgressBar
+    from engine.cli.model import ProgressBar
 
     assert main(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "3",
                  "--iterations", "15", "--name", "n3"]) == 0

@@ -1,4 +1,4 @@
-"""engine.context / engine._context_kernels: kernels against slow NumPy references, the γ and β
+"""engine.families.context.trainer / engine.families.context._kernels: kernels against slow NumPy references, the γ and β
 rules, segmentation, the training modes on a planted corpus, scores, CLI."""
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from engine import _context_kernels as CK
-from engine import context as C
-from engine.config import ModelConfig
-from engine.corpus import Corpus, TokenSequences
+from engine.families.context import _kernels as CK
+from engine.families.context import trainer as C
+from engine.em.config import ModelConfig
+from engine.corpus.corpus import Corpus, TokenSequences
 from engine.errors import ConfigError, InputError
-from engine.model import Trainer
+from engine.em.trainer import Trainer
 
 EPS = 1e-16
 
@@ -180,7 +180,7 @@ def test_beta_one_or_zero_is_one_sided(beta, side):
 
 
 def test_one_pass_kernel_matches_formula():
-    from engine.model import as_csr
+    from engine.em.trainer import as_csr
 
     phi, p_tw, ptr, seq, _ = random_case(seed=7)
     W, T = phi.shape
@@ -340,7 +340,7 @@ def test_one_pass_mode_equals_formula_on_first_pass():
     tr = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(mode="one_pass"))
     phi0 = tr.model.phi.copy()
     tr.step()
-    from engine.model import one_pass_theta
+    from engine.em.trainer import one_pass_theta
 
     m0 = tr.model
     ref = one_pass_theta(type(m0)(phi=phi0, theta=m0.theta, topic_names=m0.topic_names,
@@ -386,7 +386,7 @@ def test_options_round_trip_and_validation():
 
 
 def test_window_and_beta_follow_trajectories():
-    from engine.schedule import Linear
+    from engine.em.schedule import Linear
 
     o = C.ContextOptions(window=Linear(20.0, 4.0, 1, 5), beta=Linear(0.0, 1.0, 1, 5))
     assert o.gamma(1) == pytest.approx(1 / 20) and o.gamma(5) == pytest.approx(1 / 4)
@@ -406,7 +406,7 @@ def test_context_mode_needs_sequences():
 
 
 def test_scores_registered_and_computed():
-    from engine.scores import SCORES, ScoreSet
+    from engine.em.scores import SCORES, ScoreSet
 
     assert "IntratextCoherence" in SCORES and "SegmentsPerDocument" in SCORES
     corpus = planted_corpus(D=20)
@@ -424,7 +424,7 @@ def test_scores_registered_and_computed():
 
 
 def test_train_saves_options_and_state_round_trip(tmp_path):
-    from engine.storage import Workspace
+    from engine.store.workspace import Workspace
 
     ws = Workspace(tmp_path / "ws")
     corpus = planted_corpus(D=20)
@@ -456,8 +456,8 @@ def text_ws(tmp_path):
     about money (or the other way round)."""
     import random
 
-    from engine.ingest import ImportOptions, import_corpus
-    from engine.storage import Workspace
+    from engine.corpus.ingest import ImportOptions, import_corpus
+    from engine.store.workspace import Workspace
 
     rnd = random.Random(0)
     rows = []
@@ -475,7 +475,7 @@ def text_ws(tmp_path):
 
 def test_cli_train_mode_context_and_segment(text_ws, capsys):
     from engine.cli import main
-    from engine.run import list_runs
+    from engine.store.runs import list_runs
 
     rc = main(["train", "--workspace", str(text_ws.root), "--corpus", "mixed", "--topics", "2",
                "--iterations", "25", "--seed", "1", "--mode", "context", "--window", "5",
@@ -535,9 +535,9 @@ def test_merge_same_topic_joins_neighbours_with_one_main_topic():
 
 def test_options_come_back_from_a_checkpoint(tmp_path):
     """A job saves checkpoints (the trainer state carries the options), not the side file."""
-    from engine.checkpoint import write_checkpoint
-    from engine.run import run_path
-    from engine.storage import Workspace
+    from engine.store.checkpoints import write_checkpoint
+    from engine.store.runs import run_path
+    from engine.store.workspace import Workspace
 
     ws = Workspace(tmp_path / "ws")
     corpus = planted_corpus(D=10)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from engine import Workspace
-from engine import text as T
+from engine.corpus import text as T
 from engine.cli import main
-from engine.ingest import ImportOptions, build_corpus, import_corpus
+from engine.corpus.ingest import ImportOptions, build_corpus, import_corpus
 
 pytestmark = pytest.mark.corpora
 

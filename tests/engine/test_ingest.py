@@ -1,4 +1,4 @@
-"""engine.ingest / engine.readers: every format, every bad input, exact round trips."""
+"""engine.corpus.ingest / engine.corpus.readers: every format, every bad input, exact round trips."""
 import gzip
 import json
 import zipfile
@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from engine import InputError, Workspace, WorkspaceError
-from engine.ingest import (ImportOptions, build_corpus, default_name, ensure_sample_corpus, import_corpus,
-                           preview_source, preview_vocabulary, sample_corpus_path, vectorize_texts)
-from engine.readers import detect_format
+from engine.corpus.ingest import (
+    ImportOptions, build_corpus, default_name, ensure_sample_corpus, import_corpus, preview_source,
+    preview_vocabulary, sample_corpus_path, vectorize_texts,
+)
+from engine.corpus.readers import detect_format
 
 DOCS = [
     {"id": "a", "text": "Cats chase mice. Cats sleep a lot.", "date": "2020-03-01", "label": "pets",

@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from engine.corpus import Corpus, TokenSequences
+from engine.corpus.corpus import Corpus, TokenSequences
 from engine.errors import InputError
-from engine.inspect import (
-    doc_topics, score_history, search_documents, token_topic_table, top_documents, top_tokens, topic_summary,
+from engine.analysis.tables import (
+    doc_topics, score_history, search_documents, token_topic_table, top_documents, top_tokens,
+    topic_summary,
 )
-from engine.topic_model import TopicModel
+from engine.em.model import TopicModel
 
 
 @pytest.fixture
@@ -132,8 +133,8 @@ def test_topic_summary(tiny):
 
 
 def test_score_history_follows_active_branch():
-    from engine.run import Run
-    from engine.topic_model import IterationReport
+    from engine.store.runs import Run
+    from engine.em.model import IterationReport
 
     r = Run(name="x", corpus_name="c", corpus_fingerprint="f", config={}, model=None, tokens=pd.DataFrame(),
             doc_ids=[])

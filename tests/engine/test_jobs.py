@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import checkpoint as ckpt
-from engine.config import ModelConfig
+from engine.store import checkpoints as ckpt
+from engine.em.config import ModelConfig
 from engine.errors import ConfigError, EngineError
-from engine.jobs import (JobPermissionError, JobRegistry, RunSlots, Snapshot, TrainingJob,
-                         run_job_blocking)
-from engine.regularizers import SmoothSparsePhi
-from engine.run import list_runs, load_run
+from engine.jobs import (
+    JobPermissionError, JobRegistry, RunSlots, Snapshot, TrainingJob, run_job_blocking,
+)
+from engine.em.regularizers import SmoothSparsePhi
+from engine.store.runs import list_runs, load_run
 
 pytestmark = pytest.mark.timeout(120)
 WAIT = 30.0  # seconds any single wait may take before the test fails
@@ -238,9 +239,9 @@ def test_finish_saves_and_keeps_newest_checkpoints(jobs, workspace):
 
 _CHILD = textwrap.dedent("""
     import sys
-    from engine.config import ModelConfig
+    from engine.em.config import ModelConfig
     from engine.jobs import TrainingJob, run_job_blocking
-    from engine.storage import Workspace
+    from engine.store.workspace import Workspace
     ws = Workspace(sys.argv[1])
     corpus = ws.load_corpus("planted")
     config = ModelConfig(n_topics=3, iterations=10, seed=7, threads=1)
@@ -346,7 +347,7 @@ def test_queued_job_shows_its_position(workspace, planted, registry):
 
 
 def test_failing_job_is_captured_and_others_go_on(workspace, planted, registry):
-    from engine.model import Trainer
+    from engine.em.trainer import Trainer
 
     class Boom(Trainer):
         def step(self, config=None, **kw):
@@ -491,9 +492,9 @@ def test_stop_or_pause_while_queued(workspace, planted, registry):
 
 _SHUTDOWN_CHILD = textwrap.dedent("""
     import sys
-    from engine.config import ModelConfig
+    from engine.em.config import ModelConfig
     from engine.jobs import default_registry
-    from engine.storage import Workspace
+    from engine.store.workspace import Workspace
     ws = Workspace(sys.argv[1])
     reg = default_registry()
     job = reg.get(reg.start(ws, ws.load_corpus("planted"),
@@ -525,9 +526,9 @@ def test_interpreter_exit_stops_and_saves_running_jobs(workspace, planted):
 
 _SIGINT_CHILD = textwrap.dedent("""
     import sys
-    from engine.config import ModelConfig
+    from engine.em.config import ModelConfig
     from engine.jobs import TrainingJob, run_job_blocking
-    from engine.storage import Workspace
+    from engine.store.workspace import Workspace
     ws = Workspace(sys.argv[1])
     job = TrainingJob(ws, ws.load_corpus("planted"), ModelConfig(n_topics=3, iterations=100_000, threads=1),
                       run_id="interrupted")
@@ -653,8 +654,8 @@ def test_checkpoint_files_round_trip_without_pickle(tmp_path):
 
 
 def test_labels_held_out_and_trainer_hooks(jobs, workspace, planted):
-    from engine.model import Trainer
-    from engine.scores import SparsityTheta
+    from engine.em.trainer import Trainer
+    from engine.em.scores import SparsityTheta
 
     saved_hook = []
 
@@ -677,7 +678,7 @@ def test_labels_held_out_and_trainer_hooks(jobs, workspace, planted):
 def test_controls_arriving_while_the_job_ends_are_not_lost(jobs, late):
     """A control made while the job is saving its end (here: from the save hook, so the timing
     is exact) must not be dropped by the job ending right after."""
-    from engine.model import Trainer
+    from engine.em.trainer import Trainer
 
     calls = []
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from engine import _kernels as K
-from engine.model import as_csr, normalize_phi, transposed
+from engine.em import _kernels as K
+from engine.em.trainer import as_csr, normalize_phi, transposed
 
 import reference as ref
 

@@ -1,4 +1,4 @@
-"""engine.lexicon: parsing typed text / CSV / TXT / JSON, corpus preprocessing of seeds, near matches."""
+"""engine.families.seeds.lexicon: parsing typed text / CSV / TXT / JSON, corpus preprocessing of seeds, near matches."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.errors import InputError
-from engine.lexicon import Lexicon, NearMatcher, check_lexicon, normalize_seeds
+from engine.families.seeds.lexicon import Lexicon, NearMatcher, check_lexicon, normalize_seeds
 
 
 def test_parse_typed_text_groups_and_shared_words():
@@ -62,7 +62,7 @@ def test_bad_inputs_raise_input_error(tmp_path):
 
 
 def _text_corpus(tmp_path, texts, **opts):
-    from engine.ingest import ImportOptions, build_corpus
+    from engine.corpus.ingest import ImportOptions, build_corpus
 
     path = tmp_path / "docs.csv"
     pd.DataFrame({"id": [f"d{i}" for i in range(len(texts))], "text": texts}).to_csv(path, index=False)

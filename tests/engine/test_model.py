@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.config import ModelConfig, preset
+from engine.em.config import ModelConfig, preset
 from engine.errors import ConfigError, InputError
-from engine.model import (Trainer, heldout_perplexity, infer_theta, one_pass_theta, token_topics,
-                          transform)
-from engine.regularizers import SmoothSparsePhi, SmoothSparseTheta, parse_regularizer
-from engine.schedule import Linear
-from engine.topic_model import IterationReport
+from engine.em.trainer import (
+    Trainer, heldout_perplexity, infer_theta, one_pass_theta, token_topics, transform,
+)
+from engine.em.regularizers import SmoothSparsePhi, SmoothSparseTheta, parse_regularizer
+from engine.em.schedule import Linear
+from engine.em.model import IterationReport
 
 
 def test_planted_topics_are_recovered(planted):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import _kernels as K
-from engine.model import _CLIP
-from engine.regularizers import REGULARIZERS, Decorrelator, RegContext, SmoothSparsePhi
+from engine.em import _kernels as K
+from engine.em.trainer import _CLIP
+from engine.em.regularizers import REGULARIZERS, Decorrelator, RegContext, SmoothSparsePhi
 
 REQUIRED = {"SeedWords": {"lexicon": {"topic_0": ["w1_0", "w1_1"]}}}
 

@@ -6,14 +6,15 @@ import json
 import numpy as np
 import pytest
 
-from engine.config import ModelConfig
+from engine.em.config import ModelConfig
 from engine.errors import ConfigError
-from engine.model import Trainer
-from engine.regularizers import (REGULARIZERS, LDA, Decorrelator, ImproveCoherence, RegContext,
-                                 SeedWords, SmoothSparsePhi, SmoothSparseTheta, TimeSmoothing,
-                                 TopicSelection, coherence_weights, parse_regularizer,
-                                 regularizer_from_dict, regularizer_schema)
-from engine.schedule import Constant, Linear, Piecewise, Step
+from engine.em.trainer import Trainer
+from engine.em.regularizers import (
+    REGULARIZERS, LDA, Decorrelator, ImproveCoherence, RegContext, SeedWords, SmoothSparsePhi,
+    SmoothSparseTheta, TimeSmoothing, TopicSelection, coherence_weights, parse_regularizer,
+    regularizer_from_dict, regularizer_schema,
+)
+from engine.em.schedule import Constant, Linear, Piecewise, Step
 
 #: parameters a class needs beyond its defaults
 REQUIRED = {"SeedWords": {"lexicon": {"topic_0": ["w1_0", "w1_1", "not_a_word"]}}}
@@ -157,7 +158,7 @@ def test_improve_coherence_term_sign(corpus):
 
 
 def test_lda_preset_is_smoothing(corpus):
-    from engine.config import preset
+    from engine.em.config import preset
 
     cfg = preset("lda", 3, alpha=0.2, beta=0.05, iterations=4, seed=3)
     tr = Trainer(corpus, cfg)

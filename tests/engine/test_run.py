@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from engine.corpus import Corpus
+from engine.corpus.corpus import Corpus
 from engine.errors import InputError, WorkspaceError
-from engine.run import (
-    active_history, delete_run, export_run, list_runs, load_phi, load_run, new_run,
-    rename_run, resolve_run_id, save_run, set_topic_labels,
+from engine.store.runs import (
+    active_history, delete_run, export_run, list_runs, load_phi, load_run, new_run, rename_run,
+    resolve_run_id, save_run, set_topic_labels,
 )
-from engine.storage import Workspace
-from engine.topic_model import IterationReport, TopicModel
+from engine.store.workspace import Workspace
+from engine.em.model import IterationReport, TopicModel
 
 
 def make_corpus():
@@ -124,7 +124,7 @@ def test_failed_save_leaves_previous(tmp_path, monkeypatch):
     save_run(ws, run)
     before = (ws.runs_dir / run.run_id / "manifest.json").read_text()
     run.name = "changed"
-    import engine.run as er
+    import engine.store.runs as er
 
     def boom(*a, **k):
         raise OSError("disk full")

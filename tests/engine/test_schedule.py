@@ -6,8 +6,10 @@ import json
 import pytest
 
 from engine.errors import ConfigError
-from engine.schedule import (Constant, Exponential, Linear, Piecewise, Step, TRAJECTORIES,
-                             as_trajectory, trajectory_from_dict)
+from engine.em.schedule import (
+    Constant, Exponential, Linear, Piecewise, Step, TRAJECTORIES, as_trajectory,
+    trajectory_from_dict,
+)
 
 
 def test_values():

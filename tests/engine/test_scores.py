@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from engine.corpus import Corpus
+from engine.corpus.corpus import Corpus
 from engine.errors import ConfigError
-from engine.scores import (
+from engine.em.scores import (
     SCORES, BackgroundTokensRatio, ClassPrecision, Coherence, Cooccurrence, HeldOutPerplexity,
     Perplexity, ScoreSet, SparsityPhi, SparsityTheta, TopicDistance, TopicKernel, TopicMass,
     cooccurrence, loglik_of, npmi_coherence, score_from_dict, top_token_ids,
 )
-from engine.topic_model import ScoreContext, TopicModel
+from engine.em.model import ScoreContext, TopicModel
 
 MODS = ["@default_class", "@labels"]
 
@@ -259,8 +259,8 @@ def test_from_config_every_and_off():
 def test_holdout_perplexity_default_inference_close_to_train(kernels_ready):
     from planted import planted_corpus
 
-    from engine.config import ModelConfig
-    from engine.model import Trainer
+    from engine.em.config import ModelConfig
+    from engine.em.trainer import Trainer
 
     corpus = planted_corpus()
     tr = Trainer(corpus, ModelConfig(n_topics=3, iterations=15, seed=2))
@@ -279,7 +279,7 @@ def test_align_counts_maps_tokens_by_string():
     a = make_corpus(np.array([[1, 2, 0]]), ["x", "y", "z"], ["@default_class"] * 3)
     b = make_corpus(np.array([[5, 1, 3, 2]]), ["z", "q", "x", "y"], ["@default_class", "@default_class", "@labels",
                                                                     "@default_class"])
-    from engine.scores import align_counts
+    from engine.em.scores import align_counts
 
     out = align_counts(b, a)
     assert out.shape == (1, 3)

@@ -1,4 +1,4 @@
-"""engine.seeds: presets, seeded training on a planted corpus, diagnostics on hand-made models."""
+"""engine.families.seeds.workflow: presets, seeded training on a planted corpus, diagnostics on hand-made models."""
 from __future__ import annotations
 
 import json
@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from engine.errors import ConfigError, InputError
-from engine.lexicon import Lexicon, check_lexicon
-from engine.regularizers import SeedWords
-from engine import seeds as S
-from engine.topic_model import TopicModel
+from engine.families.seeds.lexicon import Lexicon, check_lexicon
+from engine.em.regularizers import SeedWords
+from engine.families.seeds import workflow as S
+from engine.em.model import TopicModel
 
 
 def _model(phi, theta, names=None, background=None, n_t=None, labels=None):
@@ -60,7 +60,7 @@ def test_shared_preset_and_errors(make_corpus):
 # --------------------------------------------------------------------------- training on a planted corpus
 
 def test_seeded_topics_capture_their_group_on_planted_corpus(make_corpus, workspace):
-    from engine.run import load_run
+    from engine.store.runs import load_run
 
     corpus = make_corpus(n_topics=4, words_per_topic=6, n_docs=80, noise=4, seed=3)
     workspace.save_corpus(corpus, "planted")
@@ -123,7 +123,7 @@ class _C:
     def __init__(self):
         import scipy.sparse as sp
 
-        from engine.corpus import Corpus
+        from engine.corpus.corpus import Corpus
 
         vocab = pd.DataFrame({"token": ["seed", "other", "x", "y"], "modality": ["@default_class"] * 4,
                               "tf": [3.0, 1.0, 5.0, 5.0], "df": [3, 1, 3, 3]})
@@ -182,7 +182,7 @@ def test_drift_marks_export_and_trends_on_hand_made_model():
     # marks
     c2 = _C().c
     assert S.document_marks(c2, 0, [0]) == [("seed x", None)]  # no sequences: plain text
-    from engine.corpus import Corpus, TokenSequences
+    from engine.corpus.corpus import Corpus, TokenSequences
 
     seq = TokenSequences(ptr=np.array([0, 2, 4, 6, 10, 14]), token=np.array([0, 2, 0, 3, 0, 1, 2, 2, 3, 3, 2, 2, 3, 3], np.int32),
                          start=np.array([0, 5, 0, 5, 0, 5, 0, 2, 4, 6, 0, 2, 4, 6], np.int32),
@@ -210,7 +210,7 @@ def test_drift_marks_export_and_trends_on_hand_made_model():
 def _cli(argv):
     import argparse
 
-    from engine.commands import seeds as cmd
+    from engine.cli import seeds as cmd
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)
@@ -251,7 +251,7 @@ def test_cli_check_train_report(make_corpus, workspace, tmp_path, capsys):
 
 
 def test_russian_lexicon_to_seed_config_through_lemmas(tmp_path):
-    from engine.ingest import ImportOptions, build_corpus
+    from engine.corpus.ingest import ImportOptions, build_corpus
 
     texts = ["Японцы открыли выставку японского искусства.", "Мигранты приехали на стройку.",
              "Японец и мигрант говорили о работе."] * 3

@@ -4,7 +4,7 @@ import pytest
 import scipy.sparse as sp
 
 from engine import Corpus, TokenSequences, Workspace, WorkspaceError
-from engine.storage import atomic_dir, validate_name
+from engine.store.workspace import atomic_dir, validate_name
 
 
 def _corpus():

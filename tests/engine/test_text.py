@@ -1,10 +1,10 @@
-"""engine.text: tokenizer with offsets, stop words, lemmas, stems, vocabulary filters."""
+"""engine.corpus.text: tokenizer with offsets, stop words, lemmas, stems, vocabulary filters."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from engine import InputError
-from engine import text as T
+from engine.corpus import text as T
 
 
 def _tokens(text, **kw):

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .corpus import DEFAULT_MODALITY
-from .errors import InputError
+from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.errors import InputError
 
 MAX_BYTES = 4 << 30  # refuse to decompress more than 4 GiB
 

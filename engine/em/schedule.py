@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import ClassVar
 
-from .errors import ConfigError
+from engine.errors import ConfigError
 
 #: |τ| above this is rejected (the kernels work in float32)
 MAX_TAU = 1e30

@@ -10,8 +10,8 @@ import argparse
 import importlib
 import sys
 
-from .errors import EngineError
-from .storage import Workspace
+from engine.errors import EngineError
+from engine.store.workspace import Workspace
 
 COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context")
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for group in COMMAND_GROUPS:
         try:
-            module = importlib.import_module(f".commands.{group}", __package__)
+            module = importlib.import_module(f".{group}", __package__)
         except ModuleNotFoundError as e:
             if e.name and e.name.endswith(f"commands.{group}"):
                 continue

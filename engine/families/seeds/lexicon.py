@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .corpus import DEFAULT_MODALITY
-from .errors import InputError
+from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.errors import InputError
 
 __all__ = ["Lexicon", "NearMatcher", "normalize_seeds", "check_lexicon", "LexiconCheck"]
 
@@ -235,7 +235,7 @@ class Lexicon:
 # --------------------------------------------------------------------------- preprocessing
 
 def _normalizer(settings: dict):
-    from . import text as T
+    from engine.corpus import text as T
 
     sw = frozenset()
     if settings.get("stopwords") != "none":
@@ -255,7 +255,7 @@ def normalize_seeds(words, corpus=None, settings: dict | None = None) -> dict[st
     ``corpus.manifest["preprocessing"]``; a corpus without one (bag-of-words input) only
     lower-cases.
     """
-    from . import text as T
+    from engine.corpus import text as T
 
     words = list(dict.fromkeys(words))
     if settings is None:

@@ -8,13 +8,13 @@ Setup (:func:`seed_config`)
     - ``"shared"`` — ``k`` seeded topics share the whole lexicon (decorrelation splits them).
 
     Plus ``extra_topics`` ordinary subject topics and ``background`` background topics. The
-    config carries a :class:`~engine.regularizers.SeedWords` regularizer (r_wt = τ on seed
+    config carries a :class:`~engine.em.regularizers.SeedWords` regularizer (r_wt = τ on seed
     pairs, −τ for seed words in the other subject topics) whose τ stays at ``seed_tau`` for the
     first half of the run and fades linearly to ``seed_tau · seed_keep`` by 80 % of it (the
     final topics are then shaped by the data, not by the seeds alone), background smoothing,
     subject sparsing brought in gradually, and decorrelation — BigARTM's recipe.
 
-Diagnostics (on a :class:`~engine.topic_model.TopicModel` and its corpus)
+Diagnostics (on a :class:`~engine.em.model.TopicModel` and its corpus)
     - :func:`seed_capture` — for each group and seed word, the topics that captured it, with
       p(w|t), p(t|w) and the word's rank in the topic;
     - :func:`seed_drift` — the rank of each seed in its topic over iterations, read from the
@@ -39,14 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import ModelConfig
-from .corpus import DEFAULT_MODALITY
-from .errors import ConfigError, InputError
-from .lexicon import Lexicon, LexiconCheck, check_lexicon
-from .model import Trainer
-from .regularizers import Decorrelator, SeedWords, SmoothSparsePhi, SmoothSparseTheta
-from .schedule import Constant, Linear
-from .scores import Score
+from engine.em.config import ModelConfig
+from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.errors import ConfigError, InputError
+from engine.families.seeds.lexicon import Lexicon, LexiconCheck, check_lexicon
+from engine.em.trainer import Trainer
+from engine.em.regularizers import Decorrelator, SeedWords, SmoothSparsePhi, SmoothSparseTheta
+from engine.em.schedule import Constant, Linear
+from engine.em.scores import Score
 
 __all__ = [
     "SEED_PRESETS", "SeedSetup", "seed_config", "SeedRanks", "SeedTrainer", "seed_ranks",
@@ -135,7 +135,7 @@ def seed_config(check: LexiconCheck, preset: str = "per_group", *, seeded_topics
     Parameters
     ----------
     check : LexiconCheck
-        The lexicon checked against the corpus (:func:`engine.lexicon.check_lexicon`); only
+        The lexicon checked against the corpus (:func:`engine.families.seeds.lexicon.check_lexicon`); only
         found seeds are used.
     preset : {"per_group", "shared"}
     seeded_topics : int, optional
@@ -158,7 +158,7 @@ def seed_config(check: LexiconCheck, preset: str = "per_group", *, seeded_topics
     sparse_others : bool
         SeedWords also pushes seed words out of the other subject topics.
     sparse_phi, sparse_theta, smooth_phi, smooth_theta, decorrelation : float
-        As in :func:`engine.config.preset` ``"interpretable"``; sparsing ramps up linearly
+        As in :func:`engine.em.config.preset` ``"interpretable"``; sparsing ramps up linearly
         from 1/4 to 1/2 of the run.
 
     Other keyword arguments go to :class:`ModelConfig` (``seed``, ``threads``, ``inner_passes``...).
@@ -235,7 +235,7 @@ def _setup_path(workspace, run_id: str):
 
 def save_setup(workspace, run_id: str, setup: SeedSetup) -> None:
     """Store ``setup`` for run ``run_id`` (``<workspace>/seeds/<run_id>.json``, atomic)."""
-    from .storage import write_json_atomic
+    from engine.store.workspace import write_json_atomic
 
     path = _setup_path(workspace, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,7 +243,7 @@ def save_setup(workspace, run_id: str, setup: SeedSetup) -> None:
 
 
 def load_setup(workspace, run_id: str) -> SeedSetup | None:
-    from .storage import read_json
+    from engine.store.workspace import read_json
 
     path = _setup_path(workspace, run_id)
     return SeedSetup.from_dict(read_json(path)) if path.exists() else None
@@ -351,7 +351,7 @@ class SeedRanks(Score):
 
 
 class SeedTrainer(Trainer):
-    """A :class:`~engine.model.Trainer` that also records :class:`SeedRanks` for the seeds of
+    """A :class:`~engine.em.trainer.Trainer` that also records :class:`SeedRanks` for the seeds of
     its config's SeedWords regularizers after every pass (pass it as ``trainer_cls`` to
     ``JobRegistry.start`` / ``TrainingJob``)."""
 
@@ -390,7 +390,7 @@ def seed_phi0(corpus, config: ModelConfig, setup: SeedSetup, mix: float = 0.5) -
     keeps a rare group (a few hundred mentions in a corpus of a million tokens) from being
     taken over by whatever large theme the random start favoured.
     """
-    from .model import normalize_phi, random_phi
+    from engine.em.trainer import normalize_phi, random_phi
 
     mods = corpus.modalities
     tm = corpus.token_modality
@@ -426,8 +426,8 @@ def train_seeded(workspace, corpus, config: ModelConfig, setup: SeedSetup, name:
     :class:`SeedTrainer` (seeded topics started by :func:`seed_phi0` unless
     ``init_from_documents`` is False), store the setup and the topic labels; returns the final
     snapshot."""
-    from .jobs import TrainingJob, run_job_blocking
-    from .run import set_topic_labels
+    from engine.jobs import TrainingJob, run_job_blocking
+    from engine.store.runs import set_topic_labels
 
     phi0 = seed_phi0(corpus, config, setup) if init_from_documents else None
     job = TrainingJob(workspace, corpus, config, name=name, trainer_cls=SeedTrainer, phi0=phi0)
@@ -700,7 +700,7 @@ def seed_documents(model, corpus, topic, setup: SeedSetup, n: int = 10) -> pd.Da
 
     DataFrame[rank, doc, id, theta, seed_hits, seeds, snippet (+date/title)].
     """
-    from .inspect import top_documents
+    from engine.analysis.tables import top_documents
 
     df = top_documents(model, corpus, topic, n)
     ids = _ids(corpus, setup.all_terms, setup.modality)
@@ -742,7 +742,7 @@ def document_marks(corpus, d: int, seed_ids, topic_ids=()) -> list[tuple[str, st
 def relevant_trends(model, corpus, topics, freq: str | None = None) -> pd.DataFrame | None:
     """Prevalence of ``topics`` over time (:func:`engine.analysis.topic_trends`, n_d-weighted),
     topics named by their labels; None when the corpus has no dates."""
-    from .analysis import topic_trends
+    from engine.analysis.views import topic_trends
 
     if not corpus.has_dates or not len(list(topics)):
         return None

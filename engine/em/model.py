@@ -1,5 +1,5 @@
 """Shared value types of a topic model: the fitted matrices, one iteration's report, and what a
-score sees. Owned by the lead; the trainer (engine.model), scores (engine.scores), jobs
+score sees. Owned by the lead; the trainer (engine.em.trainer), scores (engine.em.scores), jobs
 (engine.jobs) and the app all speak these types.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ class TopicModel:
             elif s in pos:
                 out.append(pos[s])
             else:
-                from .errors import ConfigError
+                from engine.errors import ConfigError
 
                 raise ConfigError(f"unknown topic {s!r}; topics are {', '.join(self.topic_names)}")
         return np.asarray(out, dtype=np.int64)

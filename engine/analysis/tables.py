@@ -11,8 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .topic_model import TopicModel
+from engine.errors import InputError
+from engine.em.model import TopicModel
 
 __all__ = ["top_tokens", "top_documents", "doc_topics", "token_topic_table", "transform",
            "search_documents", "token_marginal", "topic_summary", "score_history"]
@@ -156,8 +156,8 @@ def doc_topics(model: TopicModel, d: int) -> pd.DataFrame:
 
 
 def _token_topics(model: TopicModel, corpus, d: int, tokens: np.ndarray) -> np.ndarray:
-    """(T, n) p(t|d,w_i) via the trainer's kernel (:func:`engine.model.token_topics`)."""
-    from .model import token_topics
+    """(T, n) p(t|d,w_i) via the trainer's kernel (:func:`engine.em.trainer.token_topics`)."""
+    from engine.em.trainer import token_topics
 
     return np.asarray(token_topics(model, corpus, d))
 
@@ -205,8 +205,8 @@ def transform(run, corpus, texts: list[str], passes: int | None = None, method: 
     in-vocabulary tokens found) and one column per topic name with θ_td (all 0 for a text with
     no known token).
     """
-    from .ingest import vectorize_texts
-    from .model import infer_theta, one_pass_theta
+    from engine.corpus.ingest import vectorize_texts
+    from engine.em.trainer import infer_theta, one_pass_theta
 
     if method not in ("em", "one_pass"):
         raise InputError(f"transform method must be 'em' or 'one_pass', got {method!r}")
@@ -262,11 +262,11 @@ def topic_summary(model: TopicModel, corpus=None, modality: str | None = None, t
 
     Columns: topic, label, background, mass (n_t / Σ n_s), kernel_size, kernel_purity,
     kernel_contrast (kernel W_t = {w : p(t|w) > threshold}, p(t|w) from Φ and the model's n_t;
-    see :class:`engine.scores.TopicKernel`), coherence (mean NPMI of the top-k tokens over
+    see :class:`engine.em.scores.TopicKernel`), coherence (mean NPMI of the top-k tokens over
     document co-occurrence in ``corpus``; NaN without a corpus or for a dead topic), dead, and
     top_tokens (the first ``n_tokens`` tokens joined by ", ").
     """
-    from .scores import coherence_per_topic, cooccurrence, p_t_given_w, top_token_ids
+    from engine.em.scores import coherence_per_topic, cooccurrence, p_t_given_w, top_token_ids
 
     mods = list(model.modalities)
     m = modality or mods[0]

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from .errors import InputError
+from engine.errors import InputError
 
 STOPWORDS_DIR = Path(__file__).resolve().parent / "stopwords"
 

@@ -3,7 +3,7 @@
 - ``seeds-check --corpus C LEXICON``: every seed after the corpus preprocessing — found or not,
   tf/df, near matches — as JSON.
 - ``seeds-train --corpus C LEXICON [--preset per_group|shared] [--k K] [--extra N] ...``: build
-  the seed config (:func:`engine.seeds.seed_config`), train through a job with per-iteration
+  the seed config (:func:`engine.families.seeds.workflow.seed_config`), train through a job with per-iteration
   seed ranks, store the setup and the topic labels; one line per iteration.
 - ``seeds-report RUN [--lexicon F]``: diagnostics per group (topics, seeds found/missing,
   coverage, discovered words, drift) as JSON.
@@ -15,14 +15,14 @@ import sys
 
 
 def _lexicon(path):
-    from ..lexicon import Lexicon
+    from engine.families.seeds.lexicon import Lexicon
 
     return Lexicon.read(path)
 
 
 def cmd_check(args) -> int:
-    from ..cli import workspace_of
-    from ..lexicon import check_lexicon
+    from engine.cli import workspace_of
+    from engine.families.seeds.lexicon import check_lexicon
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
@@ -34,10 +34,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from ..cli import workspace_of
-    from ..lexicon import check_lexicon
-    from ..seeds import seed_config, train_seeded
-    from .model import score_line
+    from engine.cli import workspace_of
+    from engine.families.seeds.lexicon import check_lexicon
+    from engine.families.seeds.workflow import seed_config, train_seeded
+    from engine.cli.model import score_line
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
@@ -67,16 +67,16 @@ def cmd_train(args) -> int:
 def _without_ranks(report):
     from dataclasses import replace
 
-    from ..seeds import RANK_PREFIX
+    from engine.families.seeds.workflow import RANK_PREFIX
 
     return replace(report, scores={k: v for k, v in report.scores.items() if not k.startswith(RANK_PREFIX)})
 
 
 def cmd_report(args) -> int:
-    from ..cli import workspace_of
-    from ..errors import InputError
-    from ..run import load_run, resolve_run_id
-    from ..seeds import run_setup, seeds_report
+    from engine.cli import workspace_of
+    from engine.errors import InputError
+    from engine.store.runs import load_run, resolve_run_id
+    from engine.families.seeds.workflow import run_setup, seeds_report
 
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import ConfigError, InputError
-from ..topic_model import IterationReport
+from engine.errors import ConfigError, InputError
+from engine.em.model import IterationReport
 
 #: scores shown on the one-line-per-iteration output (all scores go to --jsonl)
 _LINE_SKIP_PREFIXES = ("topic_mass:",)
@@ -40,8 +40,8 @@ def _parse_modality_weight(text: str) -> tuple[str, float]:
 
 def config_from_args(args):
     """A validated ModelConfig: ``--config`` file (or ``--preset``), then explicit flags on top."""
-    from ..config import ModelConfig, preset
-    from ..regularizers import parse_regularizer
+    from engine.em.config import ModelConfig, preset
+    from engine.em.regularizers import parse_regularizer
 
     if args.config:
         path = Path(args.config)
@@ -98,7 +98,7 @@ def read_lexicon(path, corpus) -> tuple[dict[str, list[str]], list[str]]:
     ``theme: w1, w2``, JSON; each seed goes through the corpus's own preprocessing, so "Cats"
     finds ``cat``). Themes with no word in the vocabulary are left out.
     """
-    from ..lexicon import Lexicon, check_lexicon
+    from engine.families.seeds.lexicon import Lexicon, check_lexicon
 
     check = check_lexicon(Lexicon.read(path), corpus, suggestions=0)
     return check.terms(), check.missing
@@ -107,7 +107,7 @@ def read_lexicon(path, corpus) -> tuple[dict[str, list[str]], list[str]]:
 def seed_regularizer(lexicon: dict[str, list[str]], n_topics: int, tau: float, sparse_others: bool):
     """A SeedWords regularizer putting theme k on ``topic_k`` (or on the topic it names), and the
     topic labels ``{topic_k: theme}``."""
-    from ..regularizers import regularizer_from_dict
+    from engine.em.regularizers import regularizer_from_dict
 
     names = [f"topic_{i}" for i in range(n_topics)]
     if len(lexicon) > n_topics:
@@ -184,12 +184,12 @@ class ProgressBar:
 # --------------------------------------------------------------------------- commands
 
 def _trainer_cls(args):
-    """``engine.context.trainer_class`` for ``--mode one_pass|context`` (None: the plain Trainer)."""
+    """``engine.families.context.trainer.trainer_class`` for ``--mode one_pass|context`` (None: the plain Trainer)."""
     mode = getattr(args, "mode", "standard") or "standard"
     smoothing = getattr(args, "estep_smoothing", None)
     if mode == "standard" and not smoothing:
         return None
-    from ..context import ContextOptions, SequenceSmoothing, trainer_class
+    from engine.families.context.trainer import ContextOptions, SequenceSmoothing, trainer_class
 
     estep = (SequenceSmoothing(tau=smoothing, window=args.window),) if smoothing else ()
     return trainer_class(ContextOptions(mode=mode, window=args.window, beta=args.beta,
@@ -198,7 +198,7 @@ def _trainer_cls(args):
 
 
 def cmd_train(args) -> int:
-    from ..cli import workspace_of
+    from engine.cli import workspace_of
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
@@ -217,7 +217,7 @@ def cmd_train(args) -> int:
         config = config.with_changes(regularizers=tuple(config.regularizers) + (reg,)).validate()
     held_out = None
     if args.holdout_corpus:
-        from ..scores import align_counts
+        from engine.em.scores import align_counts
 
         held_out = align_counts(ws.load_corpus(args.holdout_corpus), corpus)
         if held_out.nnz == 0:
@@ -232,8 +232,8 @@ def cmd_train(args) -> int:
 
     # The same job machinery as the dashboard: a background thread, checkpoints, and on Ctrl-C a
     # clean stop before the next pass with the run saved as "stopped".
-    from ..errors import EngineError
-    from ..jobs import TrainingJob, run_job_blocking
+    from engine.errors import EngineError
+    from engine.jobs import TrainingJob, run_job_blocking
 
     job = TrainingJob(ws, corpus, config, name=args.name, phi0=phi0, labels=labels,
                       held_out=held_out, trainer_cls=_trainer_cls(args), keep_checkpoints=2)
@@ -253,8 +253,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    from ..cli import workspace_of
-    from ..run import list_runs
+    from engine.cli import workspace_of
+    from engine.store.runs import list_runs
 
     runs = list_runs(workspace_of(args), corpus=args.corpus)
     if args.json:
@@ -278,9 +278,9 @@ def cmd_runs(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from ..cli import workspace_of
-    from ..inspect import top_tokens
-    from ..run import load_run, resolve_run_id
+    from engine.cli import workspace_of
+    from engine.analysis.tables import top_tokens
+    from engine.store.runs import load_run, resolve_run_id
 
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
@@ -310,8 +310,8 @@ def cmd_show(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from ..cli import workspace_of
-    from ..run import export_run, load_run, resolve_run_id
+    from engine.cli import workspace_of
+    from engine.store.runs import export_run, load_run, resolve_run_id
 
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
@@ -323,10 +323,10 @@ def cmd_export(args) -> int:
 
 
 def cmd_transform(args) -> int:
-    from ..cli import workspace_of
-    from ..errors import WorkspaceError
-    from ..inspect import transform
-    from ..run import load_run, resolve_run_id
+    from engine.cli import workspace_of
+    from engine.errors import WorkspaceError
+    from engine.analysis.tables import transform
+    from engine.store.runs import load_run, resolve_run_id
 
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
@@ -359,8 +359,8 @@ def cmd_transform(args) -> int:
 
 
 def cmd_rename(args) -> int:
-    from ..cli import workspace_of
-    from ..run import rename_run, resolve_run_id
+    from engine.cli import workspace_of
+    from engine.store.runs import rename_run, resolve_run_id
 
     ws = workspace_of(args)
     man = rename_run(ws, resolve_run_id(ws, args.run), args.name)
@@ -369,8 +369,8 @@ def cmd_rename(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from ..cli import workspace_of
-    from ..run import delete_run, resolve_run_id
+    from engine.cli import workspace_of
+    from engine.store.runs import delete_run, resolve_run_id
 
     ws = workspace_of(args)
     run_id = resolve_run_id(ws, args.run)

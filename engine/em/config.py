@@ -9,10 +9,11 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from .errors import ConfigError
-from .regularizers import (LDA, Decorrelator, Regularizer, SmoothSparsePhi, SmoothSparseTheta,
-                           regularizer_from_dict)
-from .schedule import Constant, Linear
+from engine.errors import ConfigError
+from engine.em.regularizers import (
+    LDA, Decorrelator, Regularizer, SmoothSparsePhi, SmoothSparseTheta, regularizer_from_dict,
+)
+from engine.em.schedule import Constant, Linear
 
 #: upper bounds that keep a run on one machine sane
 MAX_TOPICS = 5000

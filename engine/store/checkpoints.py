@@ -6,7 +6,7 @@ Layout (inside a run folder, see :mod:`engine.run`)::
                                               /<array>.npy         one file per array of the state
 
 A checkpoint folder is written under a temporary name next to its final place and renamed into
-place (:func:`engine.storage.atomic_dir`), so a process killed mid-write leaves the previous
+place (:func:`engine.store.workspace.atomic_dir`), so a process killed mid-write leaves the previous
 checkpoints intact and at most a ``.tmp-*`` folder that :func:`list_checkpoints` ignores and
 :func:`clean_partial` removes. Arrays are stored with ``numpy.save(allow_pickle=False)`` and read
 with ``allow_pickle=False``; everything else is JSON. No pickle, nothing evaluated.
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import WorkspaceError
-from .storage import atomic_dir, now_iso, read_json, write_json_atomic
+from engine.errors import WorkspaceError
+from engine.store.workspace import atomic_dir, now_iso, read_json, write_json_atomic
 
 __all__ = ["CHECKPOINTS", "checkpoint_path", "write_checkpoint", "read_checkpoint",
            "list_checkpoints", "delete_checkpoints", "clean_partial"]

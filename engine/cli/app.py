@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import EngineError
+from engine.errors import EngineError
 
 
 def entry_script() -> Path:
@@ -42,7 +42,7 @@ def command(args, script: Path | None = None) -> list[str]:
 
 
 def run_app(args) -> int:
-    from ..storage import default_root
+    from engine.store.workspace import default_root
 
     root = Path(args.workspace).expanduser() if args.workspace else default_root()
     root.mkdir(parents=True, exist_ok=True)

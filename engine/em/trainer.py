@@ -3,15 +3,15 @@
 One offline pass (BigARTM ``fit_offline`` with one collection pass), DESIGN §3:
 
 1. E-step with Φ fixed, in two nogil phases run from a thread pool: θ of every document over
-   ``threads`` contiguous document chunks balanced by nnz (:func:`engine._kernels.estep_chunk`;
+   ``threads`` contiguous document chunks balanced by nnz (:func:`engine.em._kernels.estep_chunk`;
    Θ regularizers enter as per-topic arrays; the log-likelihood per modality comes out of the
-   same pass), then n_wt over contiguous token ranges (:func:`engine._kernels.nwt_tokens`).
+   same pass), then n_wt over contiguous token ranges (:func:`engine.em._kernels.nwt_tokens`).
    Deterministic, and Φ does not even depend on the thread count.
 2. Φ regularizers: r_wt = Σ_i τ_i φ ∂R_i/∂φ, added in place into one reusable float64 W × T
    buffer (``Regularizer.add_phi_term``; SmoothSparsePhi and Decorrelator are numba kernels).
 3. M-step: φ_wt = max(n_wt + r_wt, 0) / Σ_w max(·, 0) within each modality; a topic whose
    column is all ≤ 0 becomes zero (dead) and never NaN. With regularizers the guards (NaN → 0,
-   |x| ≤ 1e30, float32) are folded into the same kernel (:func:`engine._kernels.mstep_reg`).
+   |x| ≤ 1e30, float32) are folded into the same kernel (:func:`engine.em._kernels.mstep_reg`).
 
 ``Trainer.step(config)`` takes the config to use for this pass, so a live-edited config applies
 from the next iteration. Scores other than perplexity are computed by ``engine.scores`` from
@@ -27,11 +27,11 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from . import _kernels as K
-from .config import ModelConfig
-from .errors import ConfigError, InputError
-from .regularizers import RegContext
-from .topic_model import IterationReport, ScoreContext, TopicModel
+from engine.em import _kernels as K
+from engine.em.config import ModelConfig
+from engine.errors import ConfigError, InputError
+from engine.em.regularizers import RegContext
+from engine.em.model import IterationReport, ScoreContext, TopicModel
 
 #: |r_wt|, |r_td| are clipped here so float32 never overflows (τ of any size stays finite)
 _CLIP = 1e30

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import text as T
-from .corpus import DEFAULT_MODALITY, Corpus, TokenSequences
-from .errors import InputError, WorkspaceError
-from .readers import BagOfWordsSource, TableSource, detect_format, read_source
-from .storage import Workspace, now_iso, validate_name
+from engine.corpus import text as T
+from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
+from engine.errors import InputError, WorkspaceError
+from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
+from engine.store.workspace import Workspace, now_iso, validate_name
 
 SAMPLE_CORPUS_NAME = "uk-commons"
 SAMPLE_FILE = "uk_commons_speeches.jsonl.gz"
@@ -673,7 +673,7 @@ def vectorize_texts(corpus: Corpus, texts) -> tuple[sp.csr_matrix, TokenSequence
 
 def sample_corpus_path() -> Path:
     """The bundled sample corpus (UK House of Commons speeches, ParlSpeech V2)."""
-    return Path(__file__).resolve().parent.parent / "sample_data" / SAMPLE_FILE
+    return Path(__file__).resolve().parents[2] / "sample_data" / SAMPLE_FILE
 
 
 def sample_import_options() -> ImportOptions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..errors import InputError
+from engine.errors import InputError
 
 
 def _df_bound(value: str):
@@ -66,8 +66,8 @@ def register(sub, common) -> None:
 
 
 def cmd_import(args) -> int:
-    from ..cli import workspace_of
-    from ..ingest import ImportOptions, import_corpus
+    from engine.cli import workspace_of
+    from engine.corpus.ingest import ImportOptions, import_corpus
 
     modalities = dict(_modality(m) for m in args.modality)
     options = ImportOptions(
@@ -92,7 +92,7 @@ def _describe(manifest: dict) -> dict:
 
 
 def cmd_corpora(args) -> int:
-    from ..cli import workspace_of
+    from engine.cli import workspace_of
 
     out = []
     for m in workspace_of(args).list_corpora():
@@ -106,7 +106,7 @@ def cmd_corpora(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from ..cli import workspace_of
+    from engine.cli import workspace_of
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.name)  # raises WorkspaceError naming the stored corpora

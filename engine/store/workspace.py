@@ -4,7 +4,7 @@ Layout::
 
     <root>/corpora/<name>/manifest.json, documents.parquet, vocab.parquet, n_dw.parquet,
                           sequences.parquet (text inputs only)
-    <root>/runs/<run_id>/  (see engine.run)
+    <root>/runs/<run_id>/  (see engine.store.runs)
 
 Every folder is written under a temporary name inside the same parent and renamed into place,
 so a crash never leaves a half-written corpus or run, and a failed write leaves what was there.
@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
-from .corpus import Corpus, TokenSequences
-from .errors import WorkspaceError
+from engine.corpus.corpus import Corpus, TokenSequences
+from engine.errors import WorkspaceError
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -41,7 +41,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
 
 
 def engine_version() -> str:
-    from . import __version__
+    from engine import __version__
 
     return __version__
 

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import _kernels as K
-from .errors import ConfigError
-from .schedule import Constant, Linear, Piecewise, Step, Trajectory, as_trajectory
+from engine.em import _kernels as K
+from engine.errors import ConfigError
+from engine.em.schedule import Constant, Linear, Piecewise, Step, Trajectory, as_trajectory
 
 TOPIC_GROUPS = ("all", "subject", "background")
 
@@ -596,8 +596,8 @@ def coherence_weights(corpus, modality: str, max_tokens: int) -> tuple[np.ndarra
 
 def cooccurrence(n_dw, token_ids) -> tuple[np.ndarray, np.ndarray]:
     """Document frequency (K,) and co-document counts (K, K) of ``token_ids`` over the rows of
-    the CSR ``n_dw`` (counted by :func:`engine._kernels.doc_cooccurrence`)."""
-    from . import _kernels
+    the CSR ``n_dw`` (counted by :func:`engine.em._kernels.doc_cooccurrence`)."""
+    from engine.em import _kernels
 
     token_ids = np.asarray(token_ids, np.int64)
     pos = np.full(n_dw.shape[1], -1, np.int64)

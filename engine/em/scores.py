@@ -1,5 +1,5 @@
 """Scores: one small class per quality measure, computed after an EM pass from a
-:class:`~engine.topic_model.ScoreContext` (no score re-runs the E-step).
+:class:`~engine.em.model.ScoreContext` (no score re-runs the E-step).
 
 Names and definitions follow BigARTM (``python/artm/scores.py``, ``docs/tutorials/scores_descr.txt``).
 Every score has an ``every`` setting: it is computed when ``iteration % every == 0`` and always on
@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import ConfigError
-from .topic_model import ScoreContext, TopicModel
+from engine.errors import ConfigError
+from engine.em.model import ScoreContext, TopicModel
 
 __all__ = [
     "Score", "Perplexity", "HeldOutPerplexity", "SparsityPhi", "SparsityTheta", "TopicKernel",
@@ -155,7 +155,7 @@ class Perplexity(Score):
               \\ln \\sum_t \\phi_{wt}\\theta_{td}\\Big),\\quad n_m = \\sum_d\\sum_{w\\in W_m} n_{dw}
 
     and ``perplexity`` = exp(−Σ_m L_m / Σ_m n_m). Read from ``ctx.loglik`` / ``ctx.n_tokens``,
-    which the E-step accumulates (no second pass). :class:`engine.model.Trainer` already puts
+    which the E-step accumulates (no second pass). :class:`engine.em.trainer.Trainer` already puts
     these keys (with modality weights) into every report, so this class is not in
     :func:`default_scores`; it exists for contexts built elsewhere. Keys ``perplexity``,
     ``perplexity@<modality>``.
@@ -202,7 +202,7 @@ class HeldOutPerplexity(Score):
               n'_{dw}\\ln\\sum_t\\phi_{wt}\\theta'_{td}\\big)
 
     ``n_dw`` is the held-out count matrix (D', W) over the training vocabulary (transient, not
-    serialized). By default :func:`engine.model.transform` infers Θ with ``passes`` inner
+    serialized). By default :func:`engine.em.trainer.transform` infers Θ with ``passes`` inner
     iterations and returns the log-likelihood from the same kernel (BigARTM's zero-p(w|d)
     fallback included); a custom ``infer(model, n_dw) -> theta (T, D')`` uses :func:`loglik_of`.
     Keys ``holdout_perplexity`` (all modalities) and ``holdout_perplexity@<modality>``.
@@ -221,7 +221,7 @@ class HeldOutPerplexity(Score):
         model = ctx.model
         mods = model.modalities
         if self.infer is None:
-            from .model import transform  # Θ and log-likelihood from the inference kernel
+            from engine.em.trainer import transform  # Θ and log-likelihood from the inference kernel
 
             _theta, ll, nt = transform(model, self.n_dw, inner_passes=self.passes)
             per = perplexity_of(ll, nt, mods)

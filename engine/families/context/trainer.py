@@ -4,7 +4,7 @@ segmentation, and the scores that read documents as sequences (DESIGN §3 items 
 Training modes (:class:`ContextOptions.mode`):
 
 ``"standard"``
-    The regularized EM of :class:`engine.model.Trainer`, unchanged.
+    The regularized EM of :class:`engine.em.trainer.Trainer`, unchanged.
 ``"one_pass"``
     EM with the one-pass E-step (Θ-less ARTM): θ_td = Σ_w (τ n_dw / n_d) p(t|w) with
     p(t|w) = norm_t(φ_wt n_t) (n_t of the previous pass, uniform on the first), then
@@ -18,7 +18,7 @@ Training modes (:class:`ContextOptions.mode`):
     sequences (text corpora). θ_d reported for the document is norm_t Σ_i p_ti.
 
 In every mode the Φ regularizers, the M-step, the perplexity bookkeeping and the score
-machinery are those of :class:`engine.model.Trainer` (:class:`ContextTrainer` replaces only its
+machinery are those of :class:`engine.em.trainer.Trainer` (:class:`ContextTrainer` replaces only its
 E-step). Θ regularizers have no Θ to act on in the one-pass and context modes and are ignored
 there. The reported perplexity in context mode is exp(−Σ_i ln p(w_i|C_i) / n) with
 p(w_i|C_i) = Σ_t φ_{w_i t} θ_ti / Σ_t θ_ti: each token predicted from its neighbours (with
@@ -32,7 +32,7 @@ the regularizer R(Π) = Σ n_dw Σ_t (p̃ − p) ln p. The first instance is
 
 window and β follow trajectories (:mod:`engine.schedule`) like τ.
 
-Options are not part of :class:`engine.config.ModelConfig`; they are kept beside a run in
+Options are not part of :class:`engine.em.config.ModelConfig`; they are kept beside a run in
 ``<workspace>/context/<run_id>.json`` (:func:`save_options`/:func:`load_options`).
 """
 from __future__ import annotations
@@ -45,13 +45,13 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-from . import _context_kernels as CK
-from . import _kernels as K
-from .corpus import DEFAULT_MODALITY
-from .errors import ConfigError, InputError
-from .model import Trainer, as_csr
-from .schedule import Trajectory, as_trajectory
-from .topic_model import IterationReport, ScoreContext, TopicModel
+from engine.families.context import _kernels as CK
+from engine.em import _kernels as K
+from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.errors import ConfigError, InputError
+from engine.em.trainer import Trainer, as_csr
+from engine.em.schedule import Trajectory, as_trajectory
+from engine.em.model import IterationReport, ScoreContext, TopicModel
 
 MODES = ("standard", "one_pass", "context")
 IMPORTANCE = ("none", "idf")
@@ -221,7 +221,7 @@ def options_path(workspace, run_id: str):
 
 def save_options(workspace, run_id: str, options: ContextOptions) -> None:
     """Keep a run's context options beside it (survives re-saves of the run folder)."""
-    from .storage import write_json_atomic
+    from engine.store.workspace import write_json_atomic
 
     p = options_path(workspace, run_id)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -238,9 +238,9 @@ def load_options(workspace, run_id: str) -> ContextOptions | None:
     p = options_path(workspace, run_id)
     if p.exists():
         return ContextOptions.from_dict(json.loads(p.read_text(encoding="utf-8")))
-    from .checkpoint import CHECKPOINT_JSON, checkpoint_path, list_checkpoints
-    from .run import run_path
-    from .storage import read_json
+    from engine.store.checkpoints import CHECKPOINT_JSON, checkpoint_path, list_checkpoints
+    from engine.store.runs import run_path
+    from engine.store.workspace import read_json
 
     run_dir = run_path(workspace, run_id)
     its = list_checkpoints(run_dir)
@@ -312,7 +312,7 @@ def _seq_mod(modalities: list[str]) -> int:
 
 @dataclass(frozen=True, eq=False)
 class SequenceScoreContext(ScoreContext):
-    """A :class:`~engine.topic_model.ScoreContext` that also knows how the model reads
+    """A :class:`~engine.em.model.ScoreContext` that also knows how the model reads
     documents: ``token_topics(docs) -> [(T, n_d) p(t|d,w_i) for d in docs]`` in the trainer's
     mode (one batched call)."""
 
@@ -327,7 +327,7 @@ def _with_token_topics(ctx: ScoreContext, fn: Callable) -> SequenceScoreContext:
 
 
 class ContextTrainer(Trainer):
-    """:class:`engine.model.Trainer` with the E-step of ``options.mode``.
+    """:class:`engine.em.trainer.Trainer` with the E-step of ``options.mode``.
 
     Parameters
     ----------
@@ -526,7 +526,7 @@ def positions_topics(model: TopicModel, ptr, seq, options: ContextOptions | None
 
     ``thetas`` (D', T) is used by mode ``"standard"`` (else θ is inferred per sequence).
     """
-    from .model import infer_theta
+    from engine.em.trainer import infer_theta
 
     opts = options or ContextOptions()
     phi = np.ascontiguousarray(model.phi, np.float32)
@@ -726,7 +726,7 @@ def _doc_topics_fn(ctx: ScoreContext):
     fn = getattr(ctx, "token_topics", None)
     if fn is not None:
         return fn
-    from .model import token_topics as std
+    from engine.em.trainer import token_topics as std
 
     return lambda docs: [std(ctx.model, ctx.corpus, int(d)) for d in docs]
 
@@ -750,7 +750,7 @@ def intratext_coherence(P: np.ndarray, ptr: np.ndarray) -> float:
 
 
 def _register_score(cls, snake: str):
-    from . import scores as S
+    from engine.em import scores as S
 
     S.SCORES[cls.kind] = cls
     S.SCORE_NAMES.setdefault(snake, cls.kind)
@@ -758,7 +758,7 @@ def _register_score(cls, snake: str):
 
 
 def _scores_base():
-    from .scores import Score
+    from engine.em.scores import Score
 
     return Score
 
@@ -824,12 +824,12 @@ def context_scores() -> list:
 def train(corpus, config, options: ContextOptions | dict | None = None, *, workspace=None,
           name: str | None = None, on_report: Callable[[IterationReport], None] | None = None,
           phi0=None, score_set=None, stop=None):
-    """Train ``config.iterations`` passes in ``options.mode``; return an ``engine.run.Run``
+    """Train ``config.iterations`` passes in ``options.mode``; return an ``engine.store.runs.Run``
     (saved, with its options, when ``workspace`` is given). Scores: ``score_set`` or
     ``ScoreSet.from_config(config.scores)`` plus the sequence scores when the corpus has
     sequences. ``stop`` (threading.Event-like) ends the loop early."""
-    from .run import new_run, save_run
-    from .scores import ScoreSet
+    from engine.store.runs import new_run, save_run
+    from engine.em.scores import ScoreSet
 
     opts = options if isinstance(options, ContextOptions) else ContextOptions.from_dict(options)
     trainer = ContextTrainer(corpus, config, phi0=phi0, options=opts)

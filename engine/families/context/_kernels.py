@@ -3,7 +3,7 @@ E-steps, E-step smoothing along the sequence, and segment-boundary scores.
 
 Notation (the seed, "EM-алгоритм с локализованным Е-шагом"): a document is the sequence
 w_1 … w_n; p(t|w) = norm_t(φ_wt p_t) is the context-free topic vector of a token (``p_tw``, rows
-of shape (T,), computed once per pass by :func:`engine._kernels.p_t_given_w`).
+of shape (T,), computed once per pass by :func:`engine.em._kernels.p_t_given_w`).
 
 Two exponential moving averages (EMA) run over every document:
 
@@ -67,7 +67,7 @@ def _gammas(seq, a, n, gamma_w, gl, gr):
         gr[i] = g
 
 
-# The leaves below allow reassociation/FMA only (as engine._kernels._dot): the z reductions
+# The leaves below allow reassociation/FMA only (as engine.em._kernels._dot): the z reductions
 # vectorize; no nnan/ninf/arcp, so zero guards and NaN semantics stay exact.
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _right_pass(first, pp, q, seq, a, n, gr, R):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import InputError
+from engine.errors import InputError
 
 
 def document_index(corpus, ref: str) -> int:
@@ -24,7 +24,7 @@ def document_index(corpus, ref: str) -> int:
 
 def run_and_corpus(ws, ref: str):
     """(run, corpus) with the corpus the run was trained on; InputError when it changed."""
-    from ..run import load_run, resolve_run_id
+    from engine.store.runs import load_run, resolve_run_id
 
     run = load_run(ws, resolve_run_id(ws, ref))
     corpus = ws.load_corpus(run.corpus_name)
@@ -35,8 +35,8 @@ def run_and_corpus(ws, ref: str):
 
 
 def cmd_segment(args) -> int:
-    from ..cli import workspace_of
-    from ..context import ContextOptions, load_options, segment
+    from engine.cli import workspace_of
+    from engine.families.context.trainer import ContextOptions, load_options, segment
 
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)

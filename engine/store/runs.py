@@ -1,7 +1,7 @@
 """A run: one trained (or training) model with the config that made it, its score history and
 the τ applied at every iteration, and its persistence in the workspace.
 
-On disk (``<workspace>/runs/<run_id>/``, written atomically through :func:`engine.storage.atomic_dir`)::
+On disk (``<workspace>/runs/<run_id>/``, written atomically through :func:`engine.store.workspace.atomic_dir`)::
 
     manifest.json   schema_version, kind="run", run_id, name, corpus {name, fingerprint}, config,
                     topic_names, background, modalities, labels, n_t, status, iteration, branch,
@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, WorkspaceError
-from .storage import (
+from engine.errors import InputError, WorkspaceError
+from engine.store.workspace import (
     MANIFEST, Workspace, atomic_dir, engine_version, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
 )
-from .topic_model import IterationReport, TopicModel
+from engine.em.model import IterationReport, TopicModel
 
 RUN_SCHEMA_VERSION = 1
 PHI = "phi.parquet"
@@ -41,7 +41,7 @@ SCORES = "scores.parquet"
 TAU = "tau.parquet"
 STATUSES = ("running", "paused", "finished", "stopped", "failed")
 _RESERVED = ("token", "modality", "id")
-CHECKPOINTS_DIR = "checkpoints"  # engine.checkpoint.CHECKPOINTS
+CHECKPOINTS_DIR = "checkpoints"  # engine.store.checkpoints.CHECKPOINTS
 
 __all__ = [
     "Run", "new_run_id", "new_run", "save_run", "load_run", "list_runs", "rename_run", "delete_run",
@@ -82,7 +82,7 @@ class Run:
     doc_ids : list of D str
         Column d of Θ is document ``doc_ids[d]``.
     scores : DataFrame[iteration, score, value, branch]
-        Long score history (flat score keys as in :class:`~engine.topic_model.IterationReport`).
+        Long score history (flat score keys as in :class:`~engine.em.model.IterationReport`).
     tau : DataFrame[iteration, regularizer, tau, branch]
         τ actually applied at every iteration.
     run_id : str
@@ -294,7 +294,7 @@ def save_run(ws: Workspace, run: Run, replace: bool = True) -> dict:
 
 
 def _run_dir(target: Path, replace: bool):
-    """:func:`engine.storage.atomic_dir` for a run folder: its ``checkpoints/`` subfolder
+    """:func:`engine.store.workspace.atomic_dir` for a run folder: its ``checkpoints/`` subfolder
     (written by :mod:`engine.checkpoint`, possibly before the first save) moves into the new
     folder at the swap."""
     if (target / MANIFEST).exists() and not replace:
@@ -446,13 +446,13 @@ def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = 
     as CSV or Parquet; returns the paths written.
 
     phi: token, modality, one column per topic name; theta: id, one column per topic name;
-    top_tokens: :func:`engine.inspect.top_tokens` (``top_n`` per topic and modality, with the
+    top_tokens: :func:`engine.analysis.tables.top_tokens` (``top_n`` per topic and modality, with the
     topic labels); scores: the active branch's history (iteration, score, value, branch).
     ``corpus`` (optional) supplies token frequencies for the relevance column.
     """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be 'csv' or 'parquet', got {fmt!r}")
-    from .inspect import top_tokens
+    from engine.analysis.tables import top_tokens
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -490,7 +490,7 @@ def load_phi(path: str | os.PathLike, corpus, topic_names: list[str] | None = No
     phi : ndarray of shape (W, T), float32, rows in corpus vocabulary order
     names : list of T str, the topic column names
     """
-    from .corpus import DEFAULT_MODALITY
+    from engine.corpus.corpus import DEFAULT_MODALITY
 
     path = Path(path)
     if not path.exists():

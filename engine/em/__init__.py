@@ -1,0 +1,1 @@
+"""EM layer: numba kernels, ModelConfig, τ trajectories, regularizers, scores, the trainer."""

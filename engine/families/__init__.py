@@ -1,0 +1,1 @@
+"""Model families: each subpackage extends the trainer through its declared extension points."""

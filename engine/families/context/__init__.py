@@ -1,0 +1,1 @@
+"""Context-ARTM family: TARTM one-pass E-step, context windows, segmentation."""

@@ -1,0 +1,1 @@
+"""Seed-word family: lexicons, seeded setups, diagnostics."""
