@@ -19,7 +19,7 @@ WINDOW = 120  # token positions shown at once
 
 def _options(run, workspace=None):
     """The run's context options (saved beside it) or the default context reading."""
-    from engine.families.context.trainer import ContextOptions, load_options
+    from engine.families.context import ContextOptions, load_options
 
     opts = None
     if workspace is not None:
@@ -35,8 +35,8 @@ def _doc_analysis(_run, _corpus, run_key: str, d: int, opts_json: str, threshold
     """(plain (T,n), context (T,n), segments, boundary scores) of document d; cached per run/doc."""
     import json
 
-    from engine.families.context import trainer as C
-    from engine.em.trainer import token_topics as plain_topics
+    import engine.families.context as C
+    from engine.em.inference import token_topics as plain_topics
 
     opts = C.ContextOptions.from_dict(json.loads(opts_json))
     ctx_opts = opts if opts.mode == "context" else C.ContextOptions.from_dict({**opts.to_dict(), "mode": "context"})
@@ -103,9 +103,9 @@ def render_document(run, corpus, d: int, *, key: str = "ctx", workspace=None) ->
 def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     """A text box: any pasted text gets its topics (one-pass θ, no iterations) and its per-token
     topic heatmap at once."""
-    from engine.families.context import trainer as C
+    import engine.families.context as C
     from engine.corpus.ingest import vectorize_texts
-    from engine.em.trainer import one_pass_theta
+    from engine.em.inference import one_pass_theta
 
     model = run.model
     labels = [model.label(t) for t in range(model.n_topics)]

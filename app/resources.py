@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import Workspace, analysis
+from engine import Workspace, analysis, context_config
 from engine.store.workspace import default_root
 
 # ---------------------------------------------------------------- shared objects
@@ -247,18 +247,14 @@ def env_flag(name: str) -> bool:
 def start_job(corpus_name: str, config, name: str | None = None, reading: dict | None = None) -> str:
     """Queue a training job for ``corpus_name`` owned by this session; returns its id (= run id).
 
-    ``reading`` is a ``engine.families.context.trainer.ContextOptions`` dict (mode ``one_pass`` or ``context``);
-    None or mode ``standard`` trains with the plain E-step.
+    ``reading`` is a ``engine.ContextOptions`` dict (mode ``one_pass`` or ``context``): the run
+    is then of the context family; None or mode ``standard`` trains with the plain E-step.
     """
     c = corpus(corpus_name)
-    if hasattr(config, "check_corpus"):
-        config.check_corpus(c)
-    options = {}
     if reading and reading.get("mode", "standard") != "standard":
-        from engine.families.context.trainer import trainer_class
-
-        options["trainer_cls"] = trainer_class(reading)
-    return job_registry().start(workspace(), c, config, owner=session_owner(), name=name, **options)
+        config = context_config(config, reading)
+    config.check_corpus(c)
+    return job_registry().start(workspace(), c, config, owner=session_owner(), name=name)
 
 
 def start_demo_job(corpus_name: str) -> str:

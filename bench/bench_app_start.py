@@ -114,7 +114,7 @@ def launch(browser, home: Path, numba_dir: Path | None, log: Path, timeout: floa
 
 
 def warmup_seconds(numba_dir: Path | None) -> tuple[float, float, float]:
-    """(import engine, engine.warmup(), engine.families.context.trainer.compile_kernels()) seconds in a fresh
+    """(import engine, engine.warmup(), engine.warmup()) seconds in a fresh
     interpreter (the app calls only engine.warmup() at start; context kernels compile on first use)."""
     env = dict(os.environ)
     if numba_dir is not None:

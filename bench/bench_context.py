@@ -9,8 +9,8 @@ For every T: the same Φ0 (``bench/data/phi0_T{T}_s1.npy``, as BigARTM's runs) a
 
 * ``bigartm``   — BigARTM 0.9.2 ``fit_offline`` (1 document pass, reuse Θ), if ``artm`` imports;
 * ``standard``  — engine.em.trainer.Trainer (the same algorithm);
-* ``one_pass``  — engine.families.context.trainer.ContextTrainer(mode="one_pass");
-* ``context``   — engine.families.context.trainer.ContextTrainer(mode="context", window, β, passes): each token's
+* ``one_pass``  — Trainer with family "context", mode "one_pass";
+* ``context``   — Trainer with family "context", mode "context" (window, β, context passes): each token's
   context is its neighbours;
 * ``context_self`` — the same with the seed's literal formula (the token inside its own context);
 * ``context@P`` / ``context_self@P`` — with P context passes per E-step (default ``--context-passes``).
@@ -95,8 +95,8 @@ def corpus_with_sequences():
 
 
 def quality(model, corpus, options, sample: int = 500) -> dict:
-    from engine.families.context import trainer as C
-    from engine.em.trainer import transform
+    import engine.families.context as C
+    from engine.em.inference import transform
     from engine.em.scores import pairwise_topic_distance
 
     phi = np.asarray(model.phi)
@@ -105,7 +105,9 @@ def quality(model, corpus, options, sample: int = 500) -> dict:
     alive = phi.sum(axis=0) > 0
     dist = pairwise_topic_distance(phi[:, alive], "hellinger")
     iu = np.triu_indices(int(alive.sum()), 1)
-    docs = C._sample_docs(corpus, sample)
+    from engine.families.context.scores import _sample_docs
+
+    docs = _sample_docs(corpus, sample)
     seqs = corpus.sequences
     mats = []
     for d in docs:
@@ -122,11 +124,13 @@ def quality(model, corpus, options, sample: int = 500) -> dict:
 
 
 def run_engine(corpus, T, passes, threads, phi0, options):
-    from engine.families.context import trainer as C
+    import engine.families.context as C
     from engine.em.config import ModelConfig
 
     cfg = ModelConfig(n_topics=T, iterations=passes, threads=threads, inner_passes=1, reuse_theta=True)
-    tr = C.ContextTrainer(corpus, cfg, phi0=phi0, options=options)
+    from engine.em.trainer import Trainer
+
+    tr = Trainer(corpus, C.context_config(cfg, options), phi0=phi0)
     secs, ppl = [], []
     for _ in range(passes):
         t0 = time.perf_counter()
@@ -152,15 +156,14 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(HERE / "results" / "context.json"))
     args = ap.parse_args(argv)
 
-    from engine.families.context import trainer as C
-    from engine.em.trainer import compile_kernels
+    import engine.families.context as C
+    from engine import warmup as compile_kernels
     from engine.em.model import TopicModel
 
     corpus = corpus_with_sequences()
     print(f"corpus: D={corpus.n_docs} W={corpus.n_tokens} positions={corpus.sequences.n_positions}",
           flush=True)
-    compile_kernels()
-    C.compile_kernels()
+    compile_kernels()  # every family's kernels too
     results = []
     for T in args.topics:
         import run_bigartm as rb
@@ -170,7 +173,7 @@ def main(argv=None) -> int:
             base, _, cp = name.partition("@")
             mode = {"bigartm": "standard", "context_self": "context"}.get(base, base)
             opts = C.ContextOptions(mode=mode, window=args.window, beta=args.beta,
-                                    passes=int(cp) if cp else args.context_passes,
+                                    context_passes=int(cp) if cp else args.context_passes,
                                     include_self=base == "context_self")
             if name == "bigartm":
                 try:

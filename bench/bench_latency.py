@@ -66,10 +66,10 @@ def held_bytes(job: TrainingJob) -> dict[str, int]:
                 seen[id(base)] = base.nbytes
                 parts[name] = parts.get(name, 0) + base.nbytes
 
-    for name in ("_phi", "_theta", "_n_wt", "_bufs", "_n_t"):
+    for name in ("_phi", "_theta", "_r_wt", "_n_t"):
         add(f"trainer.{name}", getattr(tr, name, None))
-    for i, arr in enumerate(getattr(tr, "_csc", None) or ()):  # n_dw transposed for the n_wt phase
-        add("trainer._csc", arr)
+    for i, arr in enumerate(getattr(tr.estep, "_csc", None) or ()):  # n_dw transposed for the n_wt phase
+        add("trainer.estep._csc", arr)
     n_dw = getattr(tr, "_n_dw", None)
     if n_dw is not None and n_dw is not job.corpus.n_dw:  # a private copy of the corpus counts
         for arr in (n_dw.data, n_dw.indices, n_dw.indptr):
@@ -105,7 +105,8 @@ def main(argv=None) -> dict:
     out: dict = {"topics": args.topics, "threads": args.threads}
 
     from engine.corpus.ingest import build_corpus
-    from engine.em.trainer import Trainer, compile_kernels
+    from engine.em.trainer import Trainer
+    from engine import warmup as compile_kernels
 
     t = time.perf_counter()
     corpus = build_corpus(BOW)

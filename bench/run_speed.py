@@ -69,7 +69,7 @@ class EngineSession:
 
         self.tr = Trainer(corpus, engine_config(T, passes, reg, inner=inner, threads=threads), phi0=phi0)
         self.estep, self.perplexity = [], []
-        orig = self.tr._estep
+        orig = self.tr.estep.run  # the trainer's E-step strategy (engine.em.estep.BagEStep)
 
         def timed(*args, **kw):
             t0 = time.perf_counter()
@@ -77,7 +77,7 @@ class EngineSession:
             self.estep.append(time.perf_counter() - t0)
             return out
 
-        self.tr._estep = timed
+        self.tr.estep.run = timed
 
     def step(self) -> float:
         t0 = time.perf_counter()
@@ -93,12 +93,9 @@ class EngineSession:
 def engine_warmup(corpus) -> float:
     """Compile (or load from cache) the engine's kernels before timing."""
     t0 = time.perf_counter()
-    try:
-        from engine.em.trainer import compile_kernels
+    from engine import warmup
 
-        compile_kernels()
-    except ImportError:
-        pass
+    warmup()
     from engine.em.trainer import Trainer
 
     small = bench_data.engine_corpus(corpus.n_dw[:200], list(corpus.vocab["token"]))

@@ -27,9 +27,13 @@ from engine.em.regularizers import (
 )
 from engine.em.config import PRESETS, ModelConfig, preset
 from engine.em.model import IterationReport, ScoreContext, TopicModel
-from engine.em.trainer import Trainer, infer_theta, one_pass_theta, token_topics
-from engine.em.trainer import compile_kernels as warmup
-from engine.em.scores import SCORE_NAMES, SCORES, ScoreSet, default_scores, score_from_dict
+from engine.em.family import EStep, Family, family_names, family_of, register_family
+from engine.em.trainer import Trainer
+from engine.em.inference import heldout_perplexity, infer_theta, one_pass_theta, token_topics
+from engine.em.warmup import warmup
+from engine.em.scores import (
+    SCORE_NAMES, SCORES, ScoreSet, default_scores, score_from_dict, score_set_for,
+)
 from engine.store.runs import (
     STATUSES, Run, delete_run, export_run, list_runs, load_run, new_run, read_run_manifest,
     rename_run, resolve_run_id, save_run, set_topic_labels,
@@ -43,9 +47,9 @@ from engine.jobs import (
     run_job_blocking,
 )
 from engine import analysis
-from engine.families.context.trainer import (
-    ContextOptions, ContextTrainer, SequenceSmoothing, segment, trainer_class,
-)
+# the families register themselves (engine.em.family) when imported here
+from engine.families.context import ContextOptions, SequenceSmoothing, context_config, segment
+from engine.families.seeds import family as _seeds_family  # noqa: F401 - registers "seeds"
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
 
@@ -62,8 +66,10 @@ __all__ = [
     "ModelConfig", "preset", "PRESETS",
     # training and inference
     "TopicModel", "IterationReport", "ScoreContext", "Trainer", "warmup", "infer_theta",
-    "one_pass_theta", "token_topics", "SCORES", "SCORE_NAMES", "ScoreSet", "default_scores",
-    "score_from_dict",
+    "one_pass_theta", "token_topics", "heldout_perplexity", "SCORES", "SCORE_NAMES", "ScoreSet",
+    "default_scores", "score_from_dict", "score_set_for",
+    # model families
+    "Family", "EStep", "register_family", "family_of", "family_names",
     # runs
     "Run", "new_run", "save_run", "load_run", "list_runs", "read_run_manifest", "rename_run",
     "delete_run", "set_topic_labels", "export_run", "resolve_run_id", "STATUSES",
@@ -74,7 +80,7 @@ __all__ = [
     "TrainingJob", "JobRegistry", "default_registry", "Snapshot", "JobStatus",
     "JobPermissionError", "run_job_blocking",
     # topics inside the text
-    "ContextTrainer", "ContextOptions", "SequenceSmoothing", "segment", "trainer_class",
+    "ContextOptions", "SequenceSmoothing", "segment", "context_config",
     # seed-word search
     "Lexicon", "check_lexicon", "seed_config", "SeedTrainer", "seeds_report",
 ]

@@ -151,16 +151,12 @@ def setup_form(corpus, check):
 
 
 def start(corpus, config, setup, name) -> str:
-    """Queue a seeded job (SeedTrainer: seed ranks every iteration; seeded topics start from
-    their documents) and store the setup under its run id."""
-    from engine.families.seeds import workflow as S
-
+    """Queue a seeded job (family "seeds": seed ranks every iteration, seeded topics start from
+    their documents, the setup and the topic labels saved with the run)."""
+    config = config.with_changes(family="seeds", options={"setup": setup.to_dict()})
     config.check_corpus(corpus)
-    phi0 = S.seed_phi0(corpus, config, setup)
-    job_id = resources.job_registry().start(resources.workspace(), corpus, config, owner=resources.session_owner(),
-                                            name=name, phi0=phi0, trainer_cls=S.SeedTrainer)
-    S.save_setup(resources.workspace(), job_id, setup)
-    return job_id
+    return resources.job_registry().start(resources.workspace(), corpus, config, owner=resources.session_owner(),
+                                          name=name, labels=setup.labels)
 
 
 def job_progress(job) -> None:

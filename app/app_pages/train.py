@@ -46,7 +46,9 @@ def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dic
     out["iterations"] = int(c[2].number_input("Iterations", 1, 100_000, int(cfg["iterations"]), key=f"{prefix}_it",
                                               disabled=live, help="During training use “more iterations”."))
     out["inner_passes"] = int(c[3].number_input("Inner passes", 1, 100, int(cfg["inner_passes"]), key=f"{prefix}_inner"))
-    out["seed"] = int(c[4].number_input("Seed", 0, 2**31, int(cfg["seed"]), key=f"{prefix}_seed", disabled=live))
+    out.pop("seed", None)  # old name of random_state (the RNG seed of the initial Φ)
+    out["random_state"] = int(c[4].number_input("Seed", 0, 2**31, int(cfg.get("random_state", cfg.get("seed", 1))),
+                                                key=f"{prefix}_seed", disabled=live))
     out["regularizers_off_last"] = int(c[5].number_input("Regularizers off for the last", 0, 1000,
                                                          int(cfg.get("regularizers_off_last", 0)), key=f"{prefix}_off",
                                                          help="iterations (unbiased final estimates)"))

@@ -86,7 +86,7 @@ def boundary_plot(scores: np.ndarray, threshold: float, boundaries: Sequence[int
 def segment_strip(segments: Sequence[dict], labels: Sequence[str], *,
                   background: Sequence[bool] | None = None, height: int = 110) -> go.Figure:
     """Segments of one document as a horizontal strip over token positions, coloured by each
-    segment's main topic (``segments`` as returned by ``engine.families.context.trainer.segment``)."""
+    segment's main topic (``segments`` as returned by ``engine.families.context.segment``)."""
     segs = [s for s in segments if s.get("n_tokens", 0) > 0]
     if not segs:
         return empty("No segments (no tokens).", height)

@@ -11,8 +11,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from engine.errors import InputError
+from engine.corpus.ingest import vectorize_texts
+from engine.em.inference import infer_theta, one_pass_theta, token_topics
 from engine.em.model import TopicModel
+from engine.em.scores import coherence_per_topic, cooccurrence, top_token_ids
+from engine.em.topics import kernel_stats
+from engine.errors import InputError
 
 __all__ = ["top_tokens", "top_documents", "doc_topics", "token_topic_table", "transform",
            "search_documents", "token_marginal", "topic_summary", "score_history"]
@@ -155,13 +159,6 @@ def doc_topics(model: TopicModel, d: int) -> pd.DataFrame:
     return out.sort_values("theta", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _token_topics(model: TopicModel, corpus, d: int, tokens: np.ndarray) -> np.ndarray:
-    """(T, n) p(t|d,w_i) via the trainer's kernel (:func:`engine.em.trainer.token_topics`)."""
-    from engine.em.trainer import token_topics
-
-    return np.asarray(token_topics(model, corpus, d))
-
-
 def token_topic_table(model: TopicModel, corpus, d: int) -> tuple[pd.DataFrame, np.ndarray]:
     """Topics of every token position of document d.
 
@@ -180,7 +177,7 @@ def token_topic_table(model: TopicModel, corpus, d: int) -> tuple[pd.DataFrame, 
     if not 0 <= d < corpus.n_docs:
         raise InputError(f"document {d} is out of range (0..{corpus.n_docs - 1})")
     tokens, start, end = corpus.sequences.of(d)
-    mat = _token_topics(model, corpus, d, np.asarray(tokens, dtype=np.int64))
+    mat = np.asarray(token_topics(model, corpus, d))  # (T, n) p(t|d,w_i)
     best = mat.argmax(axis=0) if mat.shape[1] else np.zeros(0, dtype=np.int64)
     pbest = mat[best, np.arange(mat.shape[1])] if mat.shape[1] else np.zeros(0)
     names = np.asarray(model.topic_names, dtype=object)
@@ -205,9 +202,6 @@ def transform(run, corpus, texts: list[str], passes: int | None = None, method: 
     in-vocabulary tokens found) and one column per topic name with θ_td (all 0 for a text with
     no known token).
     """
-    from engine.corpus.ingest import vectorize_texts
-    from engine.em.trainer import infer_theta, one_pass_theta
-
     if method not in ("em", "one_pass"):
         raise InputError(f"transform method must be 'em' or 'one_pass', got {method!r}")
     texts = [str(t) for t in texts]
@@ -266,8 +260,6 @@ def topic_summary(model: TopicModel, corpus=None, modality: str | None = None, t
     document co-occurrence in ``corpus``; NaN without a corpus or for a dead topic), dead, and
     top_tokens (the first ``n_tokens`` tokens joined by ", ").
     """
-    from engine.em.scores import coherence_per_topic, cooccurrence, p_t_given_w, top_token_ids
-
     mods = list(model.modalities)
     m = modality or mods[0]
     if m not in mods:
@@ -277,12 +269,7 @@ def topic_summary(model: TopicModel, corpus=None, modality: str | None = None, t
     n_t = np.asarray(model.n_t, dtype=np.float64)
     if not np.any(n_t > 0):
         n_t = np.ones(model.n_topics)
-    ptw = p_t_given_w(phi, n_t)
-    kern = ptw > threshold
-    size = kern.sum(axis=0)
-    purity = np.where(kern, phi, 0.0).sum(axis=0, dtype=np.float64)
-    contrast = np.divide(np.where(kern, ptw, 0.0).sum(axis=0, dtype=np.float64), size,
-                         out=np.zeros(model.n_topics), where=size > 0)
+    size, purity, contrast, _ = kernel_stats(phi, n_t, threshold)
     dead = phi.sum(axis=0) <= 0
     all_t = np.arange(model.n_topics)
     coh = np.full(model.n_topics, np.nan)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import json
 
+from engine.cli import workspace_of
 from engine.errors import InputError
+from engine.families.context import ContextOptions, estep_terms, load_options, segment
+from engine.store.runs import check_compatible, load_run, resolve_run_id
 
 
 def document_index(corpus, ref: str) -> int:
@@ -24,20 +27,13 @@ def document_index(corpus, ref: str) -> int:
 
 def run_and_corpus(ws, ref: str):
     """(run, corpus) with the corpus the run was trained on; InputError when it changed."""
-    from engine.store.runs import load_run, resolve_run_id
-
     run = load_run(ws, resolve_run_id(ws, ref))
     corpus = ws.load_corpus(run.corpus_name)
-    if corpus.n_tokens != run.model.phi.shape[0] or corpus.fingerprint() != run.corpus_fingerprint:
-        raise InputError(f"corpus {run.corpus_name!r} changed since run {run.run_id} was trained "
-                         "(its vocabulary no longer matches Φ)")
+    check_compatible(run, corpus, documents=True)
     return run, corpus
 
 
 def cmd_segment(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.context.trainer import ContextOptions, load_options, segment
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     d = document_index(corpus, args.doc)
@@ -47,7 +43,7 @@ def cmd_segment(args) -> int:
     if not 0.0 <= args.threshold <= 1.0:
         raise InputError(f"--threshold must lie in [0, 1], got {args.threshold}")
     segs = segment(run.model, corpus, d, threshold=args.threshold, options=opts,
-                   min_length=args.min_length, top=args.top)
+                   min_length=args.min_length, top=args.top, estep=estep_terms(run.config))
     text = str(corpus.documents["text"].iloc[d] or "")
     for s in segs:
         s["text"] = text[s["start"]:s["end"]]

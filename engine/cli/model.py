@@ -13,8 +13,19 @@ import sys
 import time
 from pathlib import Path
 
-from engine.errors import ConfigError, InputError
+from engine.analysis.tables import top_tokens, transform
+from engine.cli import workspace_of
+from engine.em.config import ModelConfig, preset
 from engine.em.model import IterationReport
+from engine.em.regularizers import parse_regularizer, regularizer_from_dict
+from engine.em.scores import align_counts
+from engine.errors import ConfigError, EngineError, InputError, WorkspaceError
+from engine.families.context import ContextOptions, SequenceSmoothing, context_config
+from engine.families.seeds.lexicon import Lexicon, check_lexicon
+from engine.jobs import TrainingJob, run_job_blocking
+from engine.store.runs import (
+    delete_run, export_run, list_runs, load_run, rename_run, resolve_run_id,
+)
 
 #: scores shown on the one-line-per-iteration output (all scores go to --jsonl)
 _LINE_SKIP_PREFIXES = ("topic_mass:",)
@@ -40,9 +51,6 @@ def _parse_modality_weight(text: str) -> tuple[str, float]:
 
 def config_from_args(args):
     """A validated ModelConfig: ``--config`` file (or ``--preset``), then explicit flags on top."""
-    from engine.em.config import ModelConfig, preset
-    from engine.em.regularizers import parse_regularizer
-
     if args.config:
         path = Path(args.config)
         try:
@@ -98,8 +106,6 @@ def read_lexicon(path, corpus) -> tuple[dict[str, list[str]], list[str]]:
     ``theme: w1, w2``, JSON; each seed goes through the corpus's own preprocessing, so "Cats"
     finds ``cat``). Themes with no word in the vocabulary are left out.
     """
-    from engine.families.seeds.lexicon import Lexicon, check_lexicon
-
     check = check_lexicon(Lexicon.read(path), corpus, suggestions=0)
     return check.terms(), check.missing
 
@@ -107,8 +113,6 @@ def read_lexicon(path, corpus) -> tuple[dict[str, list[str]], list[str]]:
 def seed_regularizer(lexicon: dict[str, list[str]], n_topics: int, tau: float, sparse_others: bool):
     """A SeedWords regularizer putting theme k on ``topic_k`` (or on the topic it names), and the
     topic labels ``{topic_k: theme}``."""
-    from engine.em.regularizers import regularizer_from_dict
-
     names = [f"topic_{i}" for i in range(n_topics)]
     if len(lexicon) > n_topics:
         raise ConfigError(f"--seeds: the lexicon has {len(lexicon)} themes but the model only "
@@ -158,7 +162,6 @@ def report_json(report: IterationReport) -> str:
 
 class ProgressBar:
     """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
     def __init__(self, total: int, stream=None, force: bool = False):
         self.total = max(int(total), 1)
         self.stream = stream or sys.stderr
@@ -183,26 +186,24 @@ class ProgressBar:
 
 # --------------------------------------------------------------------------- commands
 
-def _trainer_cls(args):
-    """``engine.families.context.trainer.trainer_class`` for ``--mode one_pass|context`` (None: the plain Trainer)."""
+
+def _with_family(args, config):
+    """``config`` in the context family for ``--mode one_pass|context`` or ``--estep-smoothing``
+    (unchanged otherwise)."""
     mode = getattr(args, "mode", "standard") or "standard"
     smoothing = getattr(args, "estep_smoothing", None)
     if mode == "standard" and not smoothing:
-        return None
-    from engine.families.context.trainer import ContextOptions, SequenceSmoothing, trainer_class
-
+        return config
     estep = (SequenceSmoothing(tau=smoothing, window=args.window),) if smoothing else ()
-    return trainer_class(ContextOptions(mode=mode, window=args.window, beta=args.beta,
-                                        passes=args.context_passes, importance=args.importance,
-                                        estep=estep))
+    opts = ContextOptions(mode=mode, window=args.window, beta=args.beta,
+                          context_passes=args.context_passes, importance=args.importance)
+    return context_config(config, opts, estep).validate()
 
 
 def cmd_train(args) -> int:
-    from engine.cli import workspace_of
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
-    config = config_from_args(args)
+    config = _with_family(args, config_from_args(args))
     config.check_corpus(corpus)
     phi0 = None  # config.init (a Φ table path) is read by the Trainer
     labels = {}
@@ -217,7 +218,6 @@ def cmd_train(args) -> int:
         config = config.with_changes(regularizers=tuple(config.regularizers) + (reg,)).validate()
     held_out = None
     if args.holdout_corpus:
-        from engine.em.scores import align_counts
 
         held_out = align_counts(ws.load_corpus(args.holdout_corpus), corpus)
         if held_out.nnz == 0:
@@ -232,11 +232,9 @@ def cmd_train(args) -> int:
 
     # The same job machinery as the dashboard: a background thread, checkpoints, and on Ctrl-C a
     # clean stop before the next pass with the run saved as "stopped".
-    from engine.errors import EngineError
-    from engine.jobs import TrainingJob, run_job_blocking
 
     job = TrainingJob(ws, corpus, config, name=args.name, phi0=phi0, labels=labels,
-                      held_out=held_out, trainer_cls=_trainer_cls(args), keep_checkpoints=2)
+                      held_out=held_out, keep_checkpoints=2)
     bar.update(0)
     try:
         snap = run_job_blocking(
@@ -253,9 +251,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    from engine.cli import workspace_of
-    from engine.store.runs import list_runs
-
     runs = list_runs(workspace_of(args), corpus=args.corpus)
     if args.json:
         keep = ("run_id", "name", "corpus", "status", "iteration", "n_topics", "created_at", "updated_at",
@@ -278,10 +273,6 @@ def cmd_runs(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from engine.cli import workspace_of
-    from engine.analysis.tables import top_tokens
-    from engine.store.runs import load_run, resolve_run_id
-
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
     df = top_tokens(run.model, run.tokens, n=args.top, modality=args.modality,
@@ -310,9 +301,6 @@ def cmd_show(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from engine.cli import workspace_of
-    from engine.store.runs import export_run, load_run, resolve_run_id
-
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
     corpus = ws.load_corpus(run.corpus_name) if ws.has_corpus(run.corpus_name) else None
@@ -323,11 +311,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_transform(args) -> int:
-    from engine.cli import workspace_of
-    from engine.errors import WorkspaceError
-    from engine.analysis.tables import transform
-    from engine.store.runs import load_run, resolve_run_id
-
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
     if not ws.has_corpus(run.corpus_name):
@@ -359,9 +342,6 @@ def cmd_transform(args) -> int:
 
 
 def cmd_rename(args) -> int:
-    from engine.cli import workspace_of
-    from engine.store.runs import rename_run, resolve_run_id
-
     ws = workspace_of(args)
     man = rename_run(ws, resolve_run_id(ws, args.run), args.name)
     print(f"run {man['run_id']} is now named {man['name']!r}")
@@ -369,9 +349,6 @@ def cmd_rename(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from engine.cli import workspace_of
-    from engine.store.runs import delete_run, resolve_run_id
-
     ws = workspace_of(args)
     run_id = resolve_run_id(ws, args.run)
     delete_run(ws, run_id)

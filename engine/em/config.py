@@ -1,7 +1,10 @@
 """``ModelConfig``: everything that defines a training run, frozen, validated, JSON only.
 
 Names follow BigARTM where it has one: ``inner_passes`` is ``num_document_passes``,
-``reuse_theta`` is ``reuse_theta``, ``modality_weights`` is ``class_ids``.
+``reuse_theta`` is ``reuse_theta``, ``modality_weights`` is ``class_ids``. ``random_state`` is
+the RNG seed of the initial Φ (the old key ``seed`` is still accepted; "seed" in this project
+means seed *words*). ``family`` and ``options`` name the model family and its options
+(:mod:`engine.em.family`), so the config alone defines a run.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from engine.errors import ConfigError
+from engine.em.family import FAMILIES, family_of
 from engine.em.regularizers import (
     LDA, Decorrelator, Regularizer, SmoothSparsePhi, SmoothSparseTheta, regularizer_from_dict,
 )
@@ -46,8 +50,8 @@ class ModelConfig:
         θ_d updates per document per pass (BigARTM ``num_document_passes``).
     reuse_theta : bool
         Start each pass from the previous pass's Θ (else from 1/T).
-    seed : int
-        Seed of the random initial Φ.
+    random_state : int
+        Seed of the random number generator of the initial Φ (keyword ``seed`` still accepted).
     threads : int
         Worker threads of the E-step (documents split into contiguous chunks by nnz).
     modality_weights : dict modality -> float
@@ -61,6 +65,11 @@ class ModelConfig:
     scores : dict score name -> int
         Compute the score every k iterations (and always on the last); empty = the scores
         module's defaults.
+    family : str
+        The model family (:func:`engine.em.family.family_of`): ``"standard"`` (bag-of-words
+        EM), ``"context"`` (one-pass / context-ARTM E-steps), ``"seeds"``...
+    options : dict
+        The family's options (validated and normalized by the family).
     """
 
     n_topics: int = 20
@@ -68,13 +77,15 @@ class ModelConfig:
     iterations: int = 20
     inner_passes: int = 1
     reuse_theta: bool = True
-    seed: int = 1
+    random_state: int = 1
     threads: int = 2
     modality_weights: dict = field(default_factory=dict)
     regularizers: tuple = ()
     regularizers_off_last: int = 0
     init: str = "random"
     scores: dict = field(default_factory=dict)
+    family: str = "standard"
+    options: dict = field(default_factory=dict)
 
     def __post_init__(self):
         regs = []
@@ -99,6 +110,15 @@ class ModelConfig:
         object.__setattr__(self, "regularizers", tuple(regs))
         object.__setattr__(self, "modality_weights", dict(self.modality_weights or {}))
         object.__setattr__(self, "scores", dict(self.scores or {}))
+        if self.family in FAMILIES:  # normalized options; an unknown family fails in validate()
+            object.__setattr__(self, "options", FAMILIES[self.family].check_options(dict(self.options or {})))
+        else:
+            object.__setattr__(self, "options", dict(self.options or {}))
+
+    @property
+    def seed(self) -> int:
+        """Old name of :attr:`random_state`."""
+        return self.random_state
 
     @property
     def total_topics(self) -> int:
@@ -119,7 +139,7 @@ class ModelConfig:
         _int(self.inner_passes, "inner_passes", 1, MAX_INNER)
         if not isinstance(self.reuse_theta, bool):
             raise ConfigError(f"reuse_theta must be true or false, got {self.reuse_theta!r}")
-        _int(self.seed, "seed", 0, 2**32 - 1)
+        _int(self.random_state, "random_state", 0, 2**32 - 1)
         _int(self.threads, "threads", 1, MAX_THREADS)
         for m, w in self.modality_weights.items():
             if not isinstance(m, str) or not m:
@@ -134,6 +154,11 @@ class ModelConfig:
             if not isinstance(s, str) or not s:
                 raise ConfigError(f"scores: score names must be strings, got {s!r}")
             _int(every, f"scores[{s!r}]", 0, MAX_ITERATIONS)
+        fam = family_of(self.family)
+        estep = [r.name for r in self.regularizers if r.acts_on_estep]
+        if estep and not fam.accepts_estep_terms(self.options):
+            raise ConfigError(f"{estep[0]}: E-step regularizers need a sequence E-step "
+                              "(family 'context' with mode 'one_pass' or 'context')")
         return self
 
     def check_corpus(self, corpus) -> "ModelConfig":
@@ -155,6 +180,7 @@ class ModelConfig:
 
     def with_changes(self, **changes) -> "ModelConfig":
         """A copy with some fields replaced (unknown names raise ConfigError)."""
+        changes = _renamed(changes)
         known = {f.name for f in fields(self)}
         bad = set(changes) - known
         if bad:
@@ -168,26 +194,48 @@ class ModelConfig:
             "iterations": self.iterations,
             "inner_passes": self.inner_passes,
             "reuse_theta": self.reuse_theta,
-            "seed": self.seed,
+            "random_state": self.random_state,
             "threads": self.threads,
             "modality_weights": dict(self.modality_weights),
             "regularizers": [r.to_dict() for r in self.regularizers],
             "regularizers_off_last": self.regularizers_off_last,
             "init": self.init,
             "scores": dict(self.scores),
+            "family": self.family,
+            "options": dict(self.options),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
         if not isinstance(data, dict):
             raise ConfigError(f"a model config must be an object, got {type(data).__name__}")
+        args = _renamed(dict(data))
         known = {f.name for f in fields(cls)}
-        bad = set(data) - known
+        bad = set(args) - known
         if bad:
             raise ConfigError(f"unknown config field(s): {', '.join(sorted(bad))}")
-        args = dict(data)
         args["regularizers"] = tuple(regularizer_from_dict(r) for r in data.get("regularizers", ()))
         return cls(**args).validate()
+
+
+def _renamed(args: dict) -> dict:
+    """Old keys accepted for compatibility: ``seed`` → ``random_state``."""
+    if "seed" in args:
+        if "random_state" in args:
+            raise ConfigError("give random_state or its old name seed, not both")
+        args["random_state"] = args.pop("seed")
+    return args
+
+
+_dataclass_init = ModelConfig.__init__
+
+
+def _init(self, *args, **kwargs):
+    _dataclass_init(self, *args, **_renamed(kwargs))
+
+
+_init.__doc__ = _dataclass_init.__doc__
+ModelConfig.__init__ = _init  # ModelConfig(seed=...) keeps working
 
 
 PRESETS = ("plsa", "lda", "interpretable")

@@ -1,5 +1,5 @@
 """Shared value types of a topic model: the fitted matrices, one iteration's report, and what a
-score sees. Owned by the lead; the trainer (engine.em.trainer), scores (engine.em.scores), jobs
+score sees. The trainer (engine.em.trainer), scores (engine.em.scores), jobs
 (engine.jobs) and the app all speak these types.
 """
 from __future__ import annotations
@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from engine.em.topics import topic_indices
 
 
 @dataclass(eq=False)
@@ -31,6 +33,8 @@ class TopicModel:
         Topic mass n_t = Σ_w n_wt from the last E-step (default modality weights applied).
     labels : dict str -> str
         Human labels the user gave topics (topic name -> label).
+    tokens : DataFrame[token, modality] of W rows, or None
+        The vocabulary: row w names Φ's row w (BigARTM ``get_phi()``'s index).
     """
 
     phi: np.ndarray
@@ -41,33 +45,16 @@ class TopicModel:
     token_modality: np.ndarray
     n_t: np.ndarray
     labels: dict[str, str] = field(default_factory=dict)
+    tokens: Any = None
 
     @property
     def n_topics(self) -> int:
         return self.phi.shape[1]
 
     def topic_indices(self, selector: Any = "all") -> np.ndarray:
-        """Indices of ``"all"``, ``"subject"``, ``"background"``, or a list of topic names/ints."""
-        if selector is None or selector == "all":
-            return np.arange(self.n_topics)
-        if selector == "subject":
-            return np.flatnonzero(~self.background)
-        if selector == "background":
-            return np.flatnonzero(self.background)
-        if isinstance(selector, str):
-            selector = [selector]
-        pos = {n: i for i, n in enumerate(self.topic_names)}
-        out = []
-        for s in selector:
-            if isinstance(s, (int, np.integer)):
-                out.append(int(s))
-            elif s in pos:
-                out.append(pos[s])
-            else:
-                from engine.errors import ConfigError
-
-                raise ConfigError(f"unknown topic {s!r}; topics are {', '.join(self.topic_names)}")
-        return np.asarray(out, dtype=np.int64)
+        """Indices of ``"all"``, ``"subject"``, ``"background"``, or a list of topic names/ints
+        (:func:`engine.em.topics.topic_indices`)."""
+        return topic_indices(selector, self.topic_names, self.background)
 
     def label(self, t: int) -> str:
         """Display name of topic ``t``: its label if the user gave one, else its name."""
@@ -119,6 +106,9 @@ class ScoreContext:
     iteration : int
     last : bool
         True on the final pass of a run (every score is computed then).
+    token_topics : callable or None
+        ``docs -> [(T, n_d) p(t|d,w_i) for d in docs]`` in the trainer's reading (the family's
+        E-step; default norm_t(φ_{w_i t} θ_td)); None outside a trainer.
     """
 
     corpus: Any
@@ -128,3 +118,4 @@ class ScoreContext:
     n_tokens: dict[str, float]
     iteration: int
     last: bool = False
+    token_topics: Any = None

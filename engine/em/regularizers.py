@@ -23,8 +23,9 @@ import numpy as np
 from engine.em import _kernels as K
 from engine.errors import ConfigError
 from engine.em.schedule import Constant, Linear, Piecewise, Step, Trajectory, as_trajectory
+from engine.em.cooccurrence import cooccurrence, npmi_matrix
+from engine.em.topics import TOPIC_GROUPS, topic_indices
 
-TOPIC_GROUPS = ("all", "subject", "background")
 
 
 @dataclass(frozen=True)
@@ -85,23 +86,10 @@ class ThetaTerms:
 
 
 def topic_mask(ctx: RegContext, selector) -> np.ndarray:
-    """Boolean (T,) mask of ``"all"``/``"subject"``/``"background"`` or a list of names/ints."""
-    T = ctx.n_topics
-    if selector is None or selector == "all":
-        return np.ones(T, bool)
-    if selector == "subject":
-        return ~np.asarray(ctx.background, bool)
-    if selector == "background":
-        return np.asarray(ctx.background, bool).copy()
-    mask = np.zeros(T, bool)
-    pos = {n: i for i, n in enumerate(ctx.topic_names)}
-    for s in selector:
-        if isinstance(s, (int, np.integer)) and 0 <= int(s) < T:
-            mask[int(s)] = True
-        elif s in pos:
-            mask[pos[s]] = True
-        else:
-            raise ConfigError(f"topics: unknown topic {s!r}; topics are {', '.join(ctx.topic_names)}")
+    """Boolean (T,) mask of ``"all"``/``"subject"``/``"background"`` or a list of names/ints
+    (:func:`engine.em.topics.topic_indices`)."""
+    mask = np.zeros(ctx.n_topics, bool)
+    mask[topic_indices(selector, list(ctx.topic_names), ctx.background)] = True
     return mask
 
 
@@ -206,7 +194,7 @@ class Regularizer:
     enabled: bool = True
 
     kind: ClassVar[str] = ""
-    target: ClassVar[str] = "phi"  # "phi", "theta" or "both"
+    target: ClassVar[str] = "phi"  # "phi", "theta", "both" or "estep"
     DEFAULT_TAU: ClassVar[float] = 0.0
     PARAMS: ClassVar[tuple] = ()
 
@@ -225,6 +213,18 @@ class Regularizer:
     @property
     def acts_on_theta(self) -> bool:
         return self.target in ("theta", "both")
+
+    @property
+    def acts_on_estep(self) -> bool:
+        """An E-step term: post-processes p(t|d,w_i) inside a sequence E-step
+        (:meth:`apply_estep`); by the seed's theorem that is the regularizer
+        R(Π) = Σ n_dw Σ_t (p̃ − p) ln p."""
+        return self.target == "estep"
+
+    def apply_estep(self, P: np.ndarray, ptr: np.ndarray, tau: float) -> None:
+        """E-step terms only: change P (N, T) float32 (token topics of consecutive documents,
+        ``ptr`` (D'+1,) int64 delimits them) in place, rows staying on the simplex."""
+        raise NotImplementedError(f"{self.kind} is not an E-step regularizer")
 
     def params(self) -> dict:
         return {p.name: getattr(self, p.name) for p in self.PARAMS}
@@ -560,6 +560,12 @@ REGULARIZERS: dict[str, type[Regularizer]] = {
 }
 
 
+def register_regularizer(cls: type[Regularizer]) -> type[Regularizer]:
+    """Add a family's regularizer class (by its ``kind``) so configs can name it."""
+    REGULARIZERS[cls.kind] = cls
+    return cls
+
+
 def regularizer_schema() -> dict:
     """{kind: {"target", "doc", "default_tau", "params": [{name, type, default, help, choices}]}}."""
     out = {}
@@ -588,39 +594,10 @@ def coherence_weights(corpus, modality: str, max_tokens: int) -> tuple[np.ndarra
         raise ConfigError(f"modality: the corpus has no modality {modality!r}")
     df = corpus.vocab["df"].to_numpy()[cand]
     ids = np.sort(cand[np.argsort(-df, kind="stable")[:max_tokens]])
-    dfk, co = cooccurrence(corpus.n_dw, ids)
-    npmi = npmi_matrix(dfk, co, corpus.n_docs)
+    co = cooccurrence(corpus)
+    npmi = npmi_matrix(co.df[ids], co.pair_counts(ids), co.n_docs)
     np.fill_diagonal(npmi, 0.0)
     return ids, np.maximum(npmi, 0.0)
-
-
-def cooccurrence(n_dw, token_ids) -> tuple[np.ndarray, np.ndarray]:
-    """Document frequency (K,) and co-document counts (K, K) of ``token_ids`` over the rows of
-    the CSR ``n_dw`` (counted by :func:`engine.em._kernels.doc_cooccurrence`)."""
-    from engine.em import _kernels
-
-    token_ids = np.asarray(token_ids, np.int64)
-    pos = np.full(n_dw.shape[1], -1, np.int64)
-    pos[token_ids] = np.arange(len(token_ids))
-    K = len(token_ids)
-    df = np.zeros(K)
-    co = np.zeros((K, K))
-    _kernels.doc_cooccurrence(np.asarray(n_dw.indptr, np.int64), np.asarray(n_dw.indices, np.int32),
-                              pos, df, co)
-    return df, co
-
-
-def npmi_matrix(df: np.ndarray, co: np.ndarray, n_docs: int) -> np.ndarray:
-    """NPMI(u, v) = ln(p_uv / (p_u p_v)) / (−ln p_uv) from document counts; −1 where p_uv = 0."""
-    D = max(int(n_docs), 1)
-    p = df / D
-    puv = co / D
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(puv) - np.log(p)[:, None] - np.log(p)[None, :]
-        out = pmi / (-np.log(puv))
-    out[puv <= 0] = -1.0
-    out[puv >= 1] = 1.0
-    return np.nan_to_num(out, nan=0.0, posinf=1.0, neginf=-1.0)
 
 
 # --------------------------------------------------------------------------- mini-syntax

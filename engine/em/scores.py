@@ -14,16 +14,22 @@ topics (all-zero Φ column) where a value would be undefined.
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
-from engine.errors import ConfigError
+from engine.em.cooccurrence import (
+    Cooccurrence, coherence_per_topic, cooccurrence, npmi_coherence,
+)
+from engine.em.family import FAMILIES
+from engine.em.inference import transform
 from engine.em.model import ScoreContext, TopicModel
+from engine.em.perplexity import loglik_of, perplexity_of
+from engine.em.topics import kernel_stats
+from engine.errors import ConfigError
 
 __all__ = [
     "Score", "Perplexity", "HeldOutPerplexity", "SparsityPhi", "SparsityTheta", "TopicKernel",
@@ -82,6 +88,7 @@ class Score:
     """Base class: ``every`` schedule, JSON round trip. Subclasses set ``kind`` and ``compute``."""
 
     kind: ClassVar[str] = "Score"
+    RENAMED: ClassVar[dict] = {}  # old field name -> new (accepted by score_from_dict)
     every: int = 1
 
     def __post_init__(self):
@@ -114,7 +121,7 @@ def score_from_dict(d: dict) -> Score:
         raise ConfigError(f"unknown score kind {kind!r}; known: {', '.join(SCORES)}")
     cls = SCORES[kind]
     allowed = {f.name for f in fields(cls) if not f.metadata.get("transient")}
-    params = {k: v for k, v in d.items() if k != "kind"}
+    params = {cls.RENAMED.get(k, k): v for k, v in d.items() if k != "kind"}
     bad = set(params) - allowed
     if bad:
         raise ConfigError(f"{kind}: unknown field(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(allowed))}")
@@ -125,26 +132,6 @@ def score_from_dict(d: dict) -> Score:
 
 
 # --------------------------------------------------------------------------- perplexity
-
-def perplexity_of(loglik: dict[str, float], n_tokens: dict[str, float], modalities: list[str],
-                  weights: dict[str, float] | None = None) -> dict[str, float]:
-    """``perplexity@<m>`` = exp(−L_m / n_m) for every modality m with tokens, and ``perplexity``
-    = exp(−Σ_m τ_m L_m / Σ_m τ_m n_m) over all modalities (BigARTM's value; τ_m = 1 unless
-    ``weights`` says otherwise). Keys are bare (``@`` dropped): ``perplexity@default_class``.
-    """
-    out = {}
-    num = den = 0.0
-    for m in modalities:
-        n = float(n_tokens.get(m, 0.0))
-        if n > 0 and m in loglik:
-            out[f"perplexity@{m.lstrip('@')}"] = float(np.exp(-float(loglik[m]) / n))
-            w = float((weights or {}).get(m, 1.0))
-            num += w * float(loglik[m])
-            den += w * n
-    if den > 0:
-        out["perplexity"] = float(np.exp(-num / den))
-    return out
-
 
 @_register
 @dataclass
@@ -167,31 +154,6 @@ class Perplexity(Score):
         return perplexity_of(ctx.loglik, ctx.n_tokens, ctx.model.modalities)
 
 
-def loglik_of(phi: np.ndarray, theta: np.ndarray, n_dw: sp.csr_matrix, token_modality: np.ndarray,
-              n_modalities: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-modality Σ n_dw ln p(w|d) and Σ n_dw for p(w|d) = Σ_t φ_wt θ_td (NumPy, chunked).
-
-    Zero p(w|d) is clamped to 1e-30 (BigARTM substitutes the collection frequency; we keep the
-    value finite and count it). Shapes: phi (W, T), theta (T, D), n_dw (D, W).
-    """
-    n_dw = sp.csr_matrix(n_dw)
-    rows = np.repeat(np.arange(n_dw.shape[0]), np.diff(n_dw.indptr))
-    cols = n_dw.indices
-    ll = np.zeros(n_modalities)
-    nt = np.zeros(n_modalities)
-    phi64 = np.asarray(phi, dtype=np.float64)
-    th64 = np.asarray(theta, dtype=np.float64)
-    step = 200_000
-    for a in range(0, len(cols), step):
-        r, c, v = rows[a:a + step], cols[a:a + step], n_dw.data[a:a + step].astype(np.float64)
-        p = np.einsum("ij,ji->i", phi64[c], th64[:, r])
-        lp = np.log(np.maximum(p, 1e-30))
-        codes = token_modality[c]
-        ll += np.bincount(codes, weights=v * lp, minlength=n_modalities)
-        nt += np.bincount(codes, weights=v, minlength=n_modalities)
-    return ll, nt
-
-
 @_register
 @dataclass
 class HeldOutPerplexity(Score):
@@ -202,7 +164,7 @@ class HeldOutPerplexity(Score):
               n'_{dw}\\ln\\sum_t\\phi_{wt}\\theta'_{td}\\big)
 
     ``n_dw`` is the held-out count matrix (D', W) over the training vocabulary (transient, not
-    serialized). By default :func:`engine.em.trainer.transform` infers Θ with ``passes`` inner
+    serialized). By default :func:`engine.em.inference.transform` infers Θ with ``inner_passes`` inner
     iterations and returns the log-likelihood from the same kernel (BigARTM's zero-p(w|d)
     fallback included); a custom ``infer(model, n_dw) -> theta (T, D')`` uses :func:`loglik_of`.
     Keys ``holdout_perplexity`` (all modalities) and ``holdout_perplexity@<modality>``.
@@ -210,8 +172,9 @@ class HeldOutPerplexity(Score):
     """
 
     kind: ClassVar[str] = "HeldOutPerplexity"
+    RENAMED: ClassVar[dict] = {"passes": "inner_passes"}
     every: int = 5
-    passes: int = 10
+    inner_passes: int = 10
     n_dw: Any = field(default=None, repr=False, metadata={"transient": True})
     infer: Any = field(default=None, repr=False, metadata={"transient": True})
 
@@ -221,9 +184,7 @@ class HeldOutPerplexity(Score):
         model = ctx.model
         mods = model.modalities
         if self.infer is None:
-            from engine.em.trainer import transform  # Θ and log-likelihood from the inference kernel
-
-            _theta, ll, nt = transform(model, self.n_dw, inner_passes=self.passes)
+            _theta, ll, nt = transform(model, self.n_dw, inner_passes=self.inner_passes)
             per = perplexity_of(ll, nt, mods)
         else:
             theta = self.infer(model, self.n_dw)
@@ -236,8 +197,6 @@ def align_counts(other, corpus) -> sp.csr_matrix:
     """n_dw of corpus ``other`` re-indexed onto ``corpus``'s vocabulary, shape (D', W): tokens
     are matched by (modality, token) string; tokens ``corpus`` lacks are dropped. Used to score a
     held-out corpus imported separately (same preprocessing) against a model of ``corpus``."""
-    import pandas as pd
-
     key = lambda v: pd.MultiIndex.from_arrays([v["modality"].astype(str), v["token"].astype(str)])  # noqa: E731
     target = key(corpus.vocab)
     if target.has_duplicates:
@@ -304,13 +263,6 @@ class SparsityTheta(Score):
 
 # --------------------------------------------------------------------------- kernels
 
-def p_t_given_w(phi: np.ndarray, n_t: np.ndarray) -> np.ndarray:
-    """p(t|w) = φ_wt n_t / Σ_s φ_ws n_s, shape (W, T), float32; rows of tokens no topic has are 0."""
-    num = np.asarray(phi, dtype=np.float32) * np.asarray(n_t, dtype=np.float32)[None, :]
-    den = num.sum(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
 @_register
 @dataclass
 class TopicKernel(Score):
@@ -345,12 +297,10 @@ class TopicKernel(Score):
             return {}
         phi = _rows(np.asarray(model.phi), mask)
         n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
-        ptw = p_t_given_w(phi, n_t)[:, idx]
-        kern = ptw > self.threshold
-        size = kern.sum(axis=0)
-        purity = np.where(kern, phi[:, idx], 0.0).sum(axis=0, dtype=np.float64)
+        size, purity, contrast, _ = kernel_stats(phi, n_t, self.threshold, no_mass="zero")
+        size, purity, contrast = size[idx], purity[idx], contrast[idx]
         nonempty = size > 0
-        contrast = np.where(kern, ptw, 0.0).sum(axis=0, dtype=np.float64)[nonempty] / size[nonempty]
+        contrast = contrast[nonempty]
         key = lambda n: modality_key(n, m, model.modalities)  # noqa: E731
         return {key("kernel_size"): float(size.mean()),
                 key("kernel_purity"): float(purity.mean()),
@@ -410,57 +360,6 @@ class TopicMass(Score):
 
 # --------------------------------------------------------------------------- coherence
 
-class Cooccurrence:
-    """Document co-occurrence of tokens, from the binary pattern of n_dw (sparse, CSC).
-
-    ``df[w]`` = number of documents containing w; ``pair_counts(ids)`` = (k, k) matrix of the
-    number of documents containing both ids[i] and ids[j] (computed on demand from the columns,
-    so memory stays O(nnz) whatever W is).
-    """
-
-    def __init__(self, n_dw: sp.spmatrix):
-        b = sp.csc_matrix(n_dw, dtype=np.float32, copy=True)
-        b.data[:] = 1.0
-        b.eliminate_zeros()
-        self.binary = b
-        self.n_docs = b.shape[0]
-        self.df = np.asarray(b.sum(axis=0)).ravel().astype(np.float64)
-
-    def pair_counts(self, ids: np.ndarray) -> np.ndarray:
-        sub = self.binary[:, np.asarray(ids, dtype=np.int64)]
-        return np.asarray((sub.T @ sub).todense(), dtype=np.float64)
-
-
-_COOC_BY_CORPUS: "weakref.WeakKeyDictionary[Any, Cooccurrence]" = weakref.WeakKeyDictionary()
-_COOC_BY_FP: dict[str, Cooccurrence] = {}
-_COOC_LOCK = threading.Lock()
-_COOC_MAX = 4
-
-
-def cooccurrence(corpus) -> Cooccurrence:
-    """The :class:`Cooccurrence` of ``corpus``, computed once and cached per corpus fingerprint
-    (and per corpus object, so the fingerprint hash itself is computed once)."""
-    with _COOC_LOCK:
-        try:
-            hit = _COOC_BY_CORPUS.get(corpus)
-        except TypeError:
-            hit = None
-        if hit is not None:
-            return hit
-        fp = corpus.fingerprint()
-        co = _COOC_BY_FP.get(fp)
-        if co is None:
-            co = Cooccurrence(corpus.n_dw)
-            if len(_COOC_BY_FP) >= _COOC_MAX:
-                _COOC_BY_FP.pop(next(iter(_COOC_BY_FP)))
-            _COOC_BY_FP[fp] = co
-        try:
-            _COOC_BY_CORPUS[corpus] = co
-        except TypeError:
-            pass
-        return co
-
-
 def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int) -> list[np.ndarray]:
     """For each topic in ``topics`` the ids (global rows of Φ) of its k largest φ_wt within
     ``mask``, by decreasing φ (ties by token id); zero-probability tokens are left out."""
@@ -477,49 +376,6 @@ def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int)
     cand = np.take_along_axis(cand, order, axis=1)
     val = np.take_along_axis(val, order, axis=1)
     return [rows[c[v > 0]] for c, v in zip(cand, val)]
-
-
-def npmi_coherence(co: Cooccurrence, ids: np.ndarray, joint_counts: np.ndarray | None = None) -> float:
-    """Mean NPMI over the pairs of ``ids``:
-
-    .. math:: \\mathrm{NPMI}(u,v) = \\frac{\\ln\\frac{p(u,v)}{p(u)p(v)}}{-\\ln p(u,v)},\\quad
-              p(u)=\\frac{D_u}{D},\\; p(u,v)=\\frac{D_{uv}}{D}
-
-    with document frequencies D_u and joint frequencies D_uv. A pair that never co-occurs scores
-    −1; a pair present in every document (p(u,v)=1) scores 1. NaN for fewer than two ids.
-    """
-    ids = np.asarray(ids, dtype=np.int64)
-    k = len(ids)
-    if k < 2 or co.n_docs == 0:
-        return float("nan")
-    joint = (co.pair_counts(ids) if joint_counts is None else joint_counts) / co.n_docs
-    p = co.df[ids] / co.n_docs
-    iu = np.triu_indices(k, 1)
-    pj = joint[iu]
-    pu, pv = p[iu[0]], p[iu[1]]
-    vals = np.full(len(pj), -1.0)
-    pos = pj > 0
-    one = pos & (pj >= 1.0)
-    mid = pos & ~one
-    vals[one] = 1.0
-    vals[mid] = np.log(pj[mid] / (pu[mid] * pv[mid])) / -np.log(pj[mid])
-    return float(vals.mean())
-
-
-def coherence_per_topic(co: Cooccurrence, tops: list[np.ndarray]) -> list[float]:
-    """:func:`npmi_coherence` of every id list in ``tops``, from one co-occurrence product over
-    the union of the ids (instead of one per topic)."""
-    if not tops:
-        return []
-    union = np.unique(np.concatenate(tops)).astype(np.int64)
-    counts = co.pair_counts(union) if len(union) else np.zeros((0, 0))
-    loc_of = np.searchsorted(union, np.concatenate(tops)) if len(union) else np.zeros(0, np.int64)
-    out, a = [], 0
-    for ids in tops:
-        loc = loc_of[a:a + len(ids)]
-        a += len(ids)
-        out.append(npmi_coherence(co, ids, counts[np.ix_(loc, loc)]))
-    return out
 
 
 @_register
@@ -674,6 +530,26 @@ SCORE_NAMES = {
     "background_ratio": "BackgroundTokensRatio", "topic_mass": "TopicMass", "coherence": "Coherence",
     "topic_distance": "TopicDistance", "class_precision": "ClassPrecision",
 }
+
+
+def register_score(cls: type[Score], snake: str | None = None) -> type[Score]:
+    """Add a family's score class (by ``kind``; ``snake`` is its name in ``ModelConfig.scores``)."""
+    SCORES[cls.kind] = cls
+    if snake:
+        SCORE_NAMES.setdefault(snake, cls.kind)
+    return cls
+
+
+def score_set_for(config, corpus=None, held_out=None) -> "ScoreSet":
+    """The ScoreSet of a run: ``config.scores`` (:meth:`ScoreSet.from_config`, + held-out
+    perplexity when ``held_out`` is given) plus the scores the config's family adds
+    (:mod:`engine.em.family`). The jobs, the CLI and the tests all build scores here."""
+    score_set = ScoreSet.from_config(getattr(config, "scores", {}), held_out=held_out)
+    family = FAMILIES.get(getattr(config, "family", "standard"))
+    if family is not None:
+        have = {s.kind for s in score_set}
+        score_set.scores.extend(s for s in family.extra_scores(corpus, config) if s.kind not in have)
+    return score_set
 
 
 def default_scores() -> list[Score]:

@@ -6,8 +6,10 @@ import dataclasses
 import math
 from typing import Any, Mapping
 
-from engine.errors import ConfigError
 from engine.em.model import IterationReport
+from engine.em.regularizers import regularizer_from_dict
+from engine.em.schedule import as_trajectory
+from engine.errors import ConfigError
 
 __all__ = ["set_regularizer", "add_regularizer", "remove_regularizer", "set_modality_weights",
            "config_dict", "report_dict", "report_from_dict"]
@@ -24,8 +26,6 @@ def _index(regs, name: str) -> int:
 def set_regularizer(config, name: str, *, enabled: bool | None = None, tau=None, **params):
     """``config`` with regularizer ``name`` enabled/disabled, given a new τ trajectory (a number,
     a trajectory or its dict) and/or new parameters; the regularizer re-validates them."""
-    from engine.em.schedule import as_trajectory
-
     regs = list(config.regularizers)
     i = _index(regs, name)
     changes: dict[str, Any] = dict(params)
@@ -43,8 +43,6 @@ def set_regularizer(config, name: str, *, enabled: bool | None = None, tau=None,
 def add_regularizer(config, regularizer):
     """``config`` plus ``regularizer`` (an object or its ``to_dict()``); names stay unique."""
     if isinstance(regularizer, dict):
-        from engine.em.regularizers import regularizer_from_dict
-
         regularizer = regularizer_from_dict(regularizer)
     if any(r.name == regularizer.name for r in config.regularizers):
         raise ConfigError(f"a regularizer named {regularizer.name!r} already exists")

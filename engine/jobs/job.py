@@ -4,6 +4,7 @@ See :mod:`engine.jobs` for the concurrency policy, checkpoints and ownership rul
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
@@ -14,23 +15,22 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from engine.store import checkpoints as ckpt
-from engine.errors import ConfigError, EngineError, WorkspaceError
-from engine.store.runs import new_run, new_run_id, save_run
-from engine.store.workspace import validate_name
+from engine.em.config import ModelConfig
+from engine.em.family import family_of
 from engine.em.model import IterationReport, TopicModel
+from engine.em.scores import score_set_for
+from engine.em.trainer import Trainer
+from engine.errors import ConfigError, EngineError, WorkspaceError
+from engine.store import checkpoints as ckpt
+from engine.store.legacy import upgrade_config
+from engine.store.runs import new_run, new_run_id, read_run_manifest, run_path, save_run
+from engine.store.workspace import validate_name
 from engine.jobs import edits
 from engine.jobs.edits import config_dict, report_dict, report_from_dict
 from engine.jobs.snapshot import Branch, JobPermissionError, JobStatus, Snapshot, modality_rows
 from engine.jobs.slots import PROCESS_SLOTS, RunSlots
 
 __all__ = ["TrainingJob"]
-
-
-def _default_trainer_cls():
-    from engine.em.trainer import Trainer
-
-    return Trainer
 
 
 class TrainingJob:
@@ -60,35 +60,31 @@ class TrainingJob:
         Top tokens per topic and modality in snapshots.
     slots : RunSlots, optional
         Admission control (default: the process-wide one slot).
-    trainer_cls : class, optional
-        ``engine.em.trainer.Trainer`` or a compatible class (``step``, ``model``, ``get_state``,
-        ``from_state``).
     save : bool
         Save the run with ``engine.store.runs.save_run`` on finish/stop.
     exist_ok : bool
         Allow ``run_id`` of a run already in the workspace (it will be overwritten when this
         job saves; :meth:`from_checkpoint` sets it). Otherwise that raises WorkspaceError.
     labels : dict topic name -> label, optional
-        Human topic labels stored with the saved model.
+        Human topic labels stored with the saved model (every save, whoever watches the job).
     held_out : sparse matrix of shape (D', W), optional
         Held-out counts over the corpus vocabulary: adds held-out perplexity to the scores.
 
-    A ``trainer_cls`` may offer ``extra_scores()`` (added to the score set), ``on_saved(
-    workspace, run)`` (called after each save) and ``close()`` (called when the job lets the
-    trainer go), as :class:`engine.families.context.trainer.ContextTrainer` does.
+    The model family (E-step, extra scores, initial Φ) comes from ``config.family``
+    (:mod:`engine.em.family`); the job always runs the one :class:`engine.em.trainer.Trainer`.
     """
 
     def __init__(self, workspace, corpus, config, *, name: str | None = None, run_id: str | None = None,
                  owner: str | None = None, phi0: np.ndarray | None = None, checkpoint_every: int = 10,
                  checkpoint_seconds: float = 30.0, keep_checkpoints: int = 10, top_n: int = 10,
-                 slots: RunSlots | None = None, trainer_cls=None, save: bool = True,
+                 slots: RunSlots | None = None, save: bool = True,
                  exist_ok: bool = False, labels: Mapping[str, str] | None = None, held_out=None):
-        if hasattr(config, "validate"):
-            config.validate()
-        if hasattr(config, "check_corpus"):
-            config.check_corpus(corpus)
+        config.validate().check_corpus(corpus)
+        family = family_of(config.family)
+        if family.check_corpus is not None:
+            family.check_corpus(corpus, config)
         if phi0 is not None:
-            shape = (corpus.n_tokens, getattr(config, "total_topics", config.n_topics))
+            shape = (corpus.n_tokens, config.total_topics)
             if np.shape(phi0) != shape:
                 raise ConfigError(f"phi0 must have shape {shape} (tokens × topics), got {np.shape(phi0)}")
         self.workspace = workspace
@@ -108,7 +104,6 @@ class TrainingJob:
         self.labels = dict(labels or {})
         self.held_out = held_out
         self._slots = slots or PROCESS_SLOTS
-        self._trainer_cls = trainer_cls
         self._lock = threading.RLock()
         self._cv = threading.Condition(self._lock)
         self._model_lock = threading.Lock()
@@ -143,17 +138,14 @@ class TrainingJob:
                         **options) -> "TrainingJob":
         """A job that continues run ``run_id`` from its checkpoint at ``iteration`` (default: the
         newest) — e.g. after the process that trained it was killed. Call :meth:`start`."""
-        from engine.em.config import ModelConfig
-        from engine.store.runs import run_path
-
         folder = run_path(workspace, run_id)
         ckpt.clean_partial(folder)
         have = ckpt.list_checkpoints(folder)
         if not have:
             raise EngineError(f"run {run_id!r} has no checkpoint to continue from")
         it = have[-1] if iteration is None else int(iteration)
-        _, meta = ckpt.read_checkpoint(folder, it)
-        config = ModelConfig.from_dict(meta["config"])
+        state, meta = ckpt.read_checkpoint(folder, it)
+        config = ModelConfig.from_dict(_checkpoint_config(workspace, run_id, meta, state))
         options.setdefault("name", meta.get("name") or run_id)
         job = cls(workspace, corpus, config, run_id=run_id, exist_ok=True, **options)
         job._iteration = it
@@ -296,11 +288,8 @@ class TrainingJob:
         with self._cv:
             old = self._config
             new = change(old) if callable(change) else change
-            if hasattr(new, "validate"):
-                new.validate()
-            if hasattr(new, "check_corpus"):
-                new.check_corpus(self.corpus)
-            for f in ("n_topics", "n_background"):
+            new.validate().check_corpus(self.corpus)
+            for f in ("n_topics", "n_background", "family", "options"):
                 if getattr(new, f, None) != getattr(old, f, None):
                     raise ConfigError(f"{f} cannot change during training (start a new run instead)")
             self._config = new
@@ -447,12 +436,11 @@ class TrainingJob:
                 self._checkpoint()
 
     def _make_trainer(self, config) -> None:
-        cls = self._trainer_cls or _default_trainer_cls()
         if self._iteration > 0:  # revived after finish/stop: continue from its last checkpoint
             state, _ = ckpt.read_checkpoint(self.run_dir, self._iteration)
-            trainer = cls.from_state(self.corpus, config, state)
+            trainer = Trainer.from_state(self.corpus, config, state)
         else:
-            trainer = cls(self.corpus, config, phi0=self.phi0)
+            trainer = Trainer(self.corpus, config, phi0=self.phi0)
         if self._run is None:
             self._run = new_run(self.corpus, config_dict(config), trainer.model, name=self.name,
                                 run_id=self.run_id)
@@ -466,7 +454,7 @@ class TrainingJob:
 
     def _set_trainer(self, trainer) -> None:
         old, self._trainer = self._trainer, trainer
-        if old is not None and old is not trainer and hasattr(old, "close"):
+        if old is not None and old is not trainer:
             old.close()  # its E-step worker threads
         if trainer is not None:
             self._set_model(trainer.model)
@@ -476,18 +464,13 @@ class TrainingJob:
             self._model = model
 
     def _scores_for(self, config):
-        """The ScoreSet of ``config.scores`` (+ held-out perplexity, + the trainer's
-        ``extra_scores()``), rebuilt only when that setting changes."""
-        key = repr(sorted(getattr(config, "scores", {}).items()))
+        """The run's ScoreSet (:func:`engine.em.scores.score_set_for`: ``config.scores``,
+        held-out perplexity, the family's scores), rebuilt only when what it depends on changes
+        (the score settings, or the regularizers' parameters a family score may read)."""
+        key = (repr(sorted(config.scores.items())),
+               repr([(r.kind, r.name, r.params()) for r in config.regularizers]))
         if self._score_set is None or key != self._score_key:
-            from engine.em.scores import ScoreSet
-
-            score_set = ScoreSet.from_config(getattr(config, "scores", {}), held_out=self.held_out)
-            extra = getattr(self._trainer, "extra_scores", None)
-            if extra is not None:
-                have = {sc.kind for sc in score_set}
-                score_set.scores.extend(sc for sc in extra() if sc.kind not in have)
-            self._score_set, self._score_key = score_set, key
+            self._score_set, self._score_key = score_set_for(config, self.corpus, self.held_out), key
         return self._score_set
 
     def _record(self, report: IterationReport, version: int) -> None:
@@ -540,13 +523,12 @@ class TrainingJob:
             self._publish(checkpoints=self._checkpoints)
 
     def _do_rollback(self, iteration: int) -> None:
-        cls = self._trainer_cls or _default_trainer_cls()
         try:
             state, _ = ckpt.read_checkpoint(self.run_dir, iteration)
         except WorkspaceError as e:  # removed since it was requested: keep going, say so
             self._publish(notice=f"roll-back to iteration {iteration} skipped: {e}")
             return
-        trainer = cls.from_state(self.corpus, self._config, state)
+        trainer = Trainer.from_state(self.corpus, self._config, state)
         parent = self._run.branch
         new = self._run.start_branch(iteration)
         branch = Branch(branch=new, parent_branch=parent, from_iteration=iteration,
@@ -614,7 +596,7 @@ class TrainingJob:
 
     def _final_scores(self) -> None:
         """On stop: compute, on the last pass, the scores its ``every`` schedule skipped."""
-        ctx = getattr(self._trainer, "last_context", None)
+        ctx = self._trainer.last_context if self._trainer is not None else None
         if ctx is None or not self._reports or ctx.iteration != self._iteration:
             return
         last = self._reports[-1]
@@ -633,10 +615,26 @@ class TrainingJob:
         run.config = config_dict(self._config)
         run.status = status
         run.error = error
+        if self._trainer is not None:
+            run.arrays = self._trainer.extra_arrays()
         save_run(self.workspace, run, replace=True)
-        on_saved = getattr(self._trainer, "on_saved", None)  # e.g. a context trainer's options
-        if on_saved is not None:
-            on_saved(self.workspace, run)
+
+
+def _checkpoint_config(workspace, run_id: str, meta: dict, state: dict) -> dict:
+    """The config of a checkpoint; one written before configs named their family gets it from
+    the trainer state's old context options, else from the run's manifest."""
+    cfg = dict(meta["config"])
+    if "family" in cfg:
+        return cfg
+    if isinstance(state.get("context"), dict):
+        return upgrade_config(cfg, context=state["context"])
+    try:
+        saved = read_run_manifest(workspace, run_id).get("config") or {}
+    except WorkspaceError:  # never saved: the checkpoint is all there is
+        return cfg
+    if saved.get("family", "standard") != "standard":
+        cfg.update(family=saved["family"], options=saved.get("options") or {})
+    return cfg
 
 
 # --------------------------------------------------------------------------- process exit
@@ -671,7 +669,5 @@ def _watch(job: TrainingJob) -> None:
                     raise RuntimeError
                 register(stop_live_jobs)
             except RuntimeError:
-                import atexit
-
                 atexit.register(stop_live_jobs)
             _HOOKED = True

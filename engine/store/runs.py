@@ -27,7 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.analysis.tables import top_tokens
+from engine.em.phi_table import load_phi
 from engine.errors import InputError, WorkspaceError
+from engine.store.legacy import SIDE_FOLDERS, migrate_side_files
 from engine.store.workspace import (
     MANIFEST, Workspace, atomic_dir, engine_version, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
@@ -39,13 +42,15 @@ PHI = "phi.parquet"
 THETA = "theta.parquet"
 SCORES = "scores.parquet"
 TAU = "tau.parquet"
+ARRAYS = "arrays"
 STATUSES = ("running", "paused", "finished", "stopped", "failed")
 _RESERVED = ("token", "modality", "id")
 CHECKPOINTS_DIR = "checkpoints"  # engine.store.checkpoints.CHECKPOINTS
 
 __all__ = [
     "Run", "new_run_id", "new_run", "save_run", "load_run", "list_runs", "rename_run", "delete_run",
-    "set_topic_labels", "export_run", "load_phi", "active_history", "run_path", "STATUSES",
+    "set_topic_labels", "set_family_options", "export_run", "load_phi", "active_history",
+    "run_path", "compatible", "check_compatible", "STATUSES",
 ]
 
 
@@ -99,6 +104,9 @@ class Run:
         Set when the run was forked from another saved run.
     error : str or None
         Message of the exception that failed the run.
+    arrays : dict name -> ndarray
+        Extra arrays a model family saves with the run (``arrays/<name>.npy``,
+        :meth:`engine.em.family.EStep.arrays`).
     """
 
     name: str
@@ -117,6 +125,7 @@ class Run:
     lineage: list = field(default_factory=list)
     parent_run_id: str | None = None
     error: str | None = None
+    arrays: dict = field(default_factory=dict)
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     engine_version: str = field(default_factory=engine_version)
@@ -193,6 +202,7 @@ class Run:
             "lineage": list(self.lineage),
             "parent_run_id": self.parent_run_id,
             "error": self.error,
+            "arrays": sorted(self.arrays),
             "final_scores": self.final_scores(),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -233,6 +243,33 @@ def new_run(corpus, config: dict, model: TopicModel, name: str | None = None, **
                config=dict(config), model=model,
                tokens=corpus.vocab[["token", "modality"]].reset_index(drop=True).copy(),
                doc_ids=[str(x) for x in corpus.documents["id"]], run_id=run_id, **kw)
+
+
+# --------------------------------------------------------------------------- run ↔ corpus
+
+def compatible(run, corpus, documents: bool = False) -> bool:
+    """True when ``corpus`` has the vocabulary Φ of ``run`` (a Run or a TopicModel with
+    ``tokens``) was trained on — the same (token, modality) rows in the same order — and, with
+    ``documents``, also the same documents (the corpus fingerprint the run recorded)."""
+    tokens = run.tokens if isinstance(run, Run) else getattr(run, "tokens", None)
+    if corpus is None or tokens is None or corpus.n_tokens != len(tokens):
+        return False
+    if documents and isinstance(run, Run) and corpus.fingerprint() != run.corpus_fingerprint:
+        return False
+    v = corpus.vocab
+    return bool(np.array_equal(v["token"].astype(str).to_numpy(), tokens["token"].astype(str).to_numpy())
+                and np.array_equal(v["modality"].astype(str).to_numpy(),
+                                   tokens["modality"].astype(str).to_numpy()))
+
+
+def check_compatible(run, corpus, documents: bool = False) -> None:
+    """The one run ↔ corpus check: InputError naming the run and the corpus unless
+    :func:`compatible`."""
+    if not compatible(run, corpus, documents):
+        what = "documents or vocabulary" if documents else "vocabulary"
+        name = getattr(run, "run_id", "the model")
+        raise InputError(f"corpus {getattr(corpus, 'name', '?')!r} does not match run {name}: its "
+                         f"{what} changed since the run was trained (re-train on the current corpus)")
 
 
 # --------------------------------------------------------------------------- workspace I/O
@@ -289,6 +326,11 @@ def save_run(ws: Workspace, run: Run, replace: bool = True) -> dict:
                                  np.asarray(m.theta).T, m.topic_names), tmp / THETA)
         write_table(run.scores.reset_index(drop=True), tmp / SCORES)
         write_table(run.tau.reset_index(drop=True), tmp / TAU)
+        if run.arrays:
+            (tmp / ARRAYS).mkdir()
+            for name, arr in run.arrays.items():
+                np.save(tmp / ARRAYS / f"{validate_name(name, 'array name')}.npy", np.asarray(arr),
+                        allow_pickle=False)
         write_json_atomic(tmp / MANIFEST, manifest)
     return manifest
 
@@ -302,7 +344,14 @@ def _run_dir(target: Path, replace: bool):
     return atomic_dir(target, replace=True, keep=(CHECKPOINTS_DIR,))
 
 
+def _migrate(ws: Workspace) -> None:
+    """Old workspaces: fold ``<root>/context`` and ``<root>/seeds`` side files into manifests."""
+    if any((ws.root / f).is_dir() for f in SIDE_FOLDERS):
+        migrate_side_files(ws.root, ws.runs_dir)
+
+
 def _read_manifest(ws: Workspace, run_id: str) -> dict:
+    _migrate(ws)
     path = run_path(ws, run_id)
     if not (path / MANIFEST).exists():
         known = ", ".join(r["run_id"] for r in list_runs(ws)[:10]) or "none"
@@ -367,7 +416,10 @@ def _load_run(ws: Workspace, run_id: str, man: dict) -> Run:
         token_modality=phi_df["modality"].map(codes).to_numpy(np.int32),
         n_t=np.asarray(man.get("n_t") or np.zeros(len(names)), dtype=np.float64),
         labels=dict(man.get("labels") or {}),
+        tokens=phi_df[["token", "modality"]].astype(str).reset_index(drop=True),
     )
+    arrays = {name: np.load(path / ARRAYS / f"{name}.npy", allow_pickle=False)
+              for name in (validate_name(n, "array name") for n in man.get("arrays") or [])}
     scores = read_table(path / SCORES) if (path / SCORES).exists() else _empty_scores()
     tau = read_table(path / TAU) if (path / TAU).exists() else _empty_tau()
     return Run(name=man["name"], corpus_name=man["corpus"]["name"],
@@ -376,7 +428,8 @@ def _load_run(ws: Workspace, run_id: str, man: dict) -> Run:
                scores=scores, tau=tau, run_id=man["run_id"], status=man["status"],
                iteration=int(man["iteration"]), branch=int(man.get("branch", 0)),
                lineage=list(man.get("lineage") or []), parent_run_id=man.get("parent_run_id"),
-               error=man.get("error"), created_at=man["created_at"], updated_at=man["updated_at"],
+               error=man.get("error"), arrays=arrays, created_at=man["created_at"],
+               updated_at=man["updated_at"],
                engine_version=man.get("engine_version", ""))
 
 
@@ -387,6 +440,7 @@ def read_run_manifest(ws: Workspace, run_id: str) -> dict:
 
 def list_runs(ws: Workspace, corpus: str | None = None) -> list[dict]:
     """Manifests of all runs (optionally of one corpus), newest first."""
+    _migrate(ws)
     out = []
     if ws.runs_dir.exists():
         for p in ws.runs_dir.iterdir():
@@ -434,9 +488,14 @@ def delete_run(ws: Workspace, run_id: str) -> None:
     trash = path.parent / f".del-{run_id}-{uuid.uuid4().hex[:8]}"
     os.rename(path, trash)
     shutil.rmtree(trash, ignore_errors=True)
-    # settings that context-ARTM and seed-word runs keep beside the run folder
-    for side in (ws.root / "context" / f"{run_id}.json", ws.root / "seeds" / f"{run_id}.json"):
-        side.unlink(missing_ok=True)
+
+
+def set_family_options(ws: Workspace, run_id: str, family: str, options: dict) -> dict:
+    """Put ``family`` and ``options`` into a saved run's config (e.g. a seed setup for a run
+    trained elsewhere); returns the manifest."""
+    man = _read_manifest(ws, run_id)
+    return _update_manifest(ws, run_id, config={**(man.get("config") or {}), "family": family,
+                                                "options": dict(options)})
 
 
 # --------------------------------------------------------------------------- export / import
@@ -452,7 +511,6 @@ def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = 
     """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"export format must be 'csv' or 'parquet', got {fmt!r}")
-    from engine.analysis.tables import top_tokens
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -462,8 +520,7 @@ def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = 
                              "modality": run.tokens["modality"].astype(str).to_numpy()}, m.phi, m.topic_names),
         "theta": _topic_frame({"id": np.asarray(run.doc_ids, dtype=object).astype(str)},
                               np.asarray(m.theta).T, m.topic_names),
-        "top_tokens": top_tokens(m, corpus.vocab if corpus is not None and corpus.n_tokens == len(run.tokens)
-                                 else run.tokens, n=top_n),
+        "top_tokens": top_tokens(m, corpus.vocab if compatible(run, corpus) else run.tokens, n=top_n),
         "scores": run.active_scores(),
     }
     paths = []
@@ -475,78 +532,3 @@ def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = 
             write_table(df, p)
         paths.append(p)
     return paths
-
-
-def load_phi(path: str | os.PathLike, corpus, topic_names: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
-    """Read an initial Φ from Parquet or CSV for training on ``corpus``.
-
-    The table has a ``token`` column, optionally a ``modality`` column (default
-    ``@default_class``), and one numeric column per topic. Every corpus token must appear exactly
-    once and no other token may; values must be finite and non-negative. Columns are normalized
-    within each modality (an all-zero column stays zero).
-
-    Returns
-    -------
-    phi : ndarray of shape (W, T), float32, rows in corpus vocabulary order
-    names : list of T str, the topic column names
-    """
-    from engine.corpus.corpus import DEFAULT_MODALITY
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"initial Φ file {path} does not exist")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            df = read_table(path)
-        elif path.suffix.lower() in (".csv", ".tsv", ".txt"):
-            df = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",",
-                             keep_default_na=False, dtype={"token": str, "modality": str})
-        else:
-            raise InputError(f"initial Φ {path.name}: use a .parquet or .csv file")
-    except InputError:
-        raise
-    except Exception as e:  # noqa: BLE001 - any parser failure is a bad input
-        raise InputError(f"cannot read initial Φ {path.name}: {e}") from None
-    if "token" not in df.columns:
-        raise InputError(f"initial Φ {path.name} needs a 'token' column (columns: {', '.join(map(str, df.columns[:8]))})")
-    if "modality" not in df.columns:
-        df = df.assign(modality=DEFAULT_MODALITY)
-    topic_cols = [c for c in df.columns if c not in ("token", "modality")]
-    if topic_names is not None:
-        missing = [t for t in topic_names if t not in topic_cols]
-        if missing:
-            raise InputError(f"initial Φ {path.name} lacks topic column(s) {', '.join(missing)}")
-        topic_cols = list(topic_names)
-    if not topic_cols:
-        raise InputError(f"initial Φ {path.name} has no topic columns")
-    values = df[topic_cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    bad_cols = [c for c, ok in zip(topic_cols, np.isfinite(values).all(axis=0)) if not ok]
-    if bad_cols:
-        raise InputError(f"initial Φ {path.name}: column(s) {', '.join(map(str, bad_cols[:5]))} hold "
-                         "non-numeric or non-finite values")
-    if (values < 0).any():
-        r, c = np.argwhere(values < 0)[0]
-        raise InputError(f"initial Φ {path.name}: negative value {values[r, c]} for token "
-                         f"{df['token'].iloc[r]!r}, topic {topic_cols[c]!r}")
-    key_file = pd.MultiIndex.from_arrays([df["modality"].astype(str), df["token"].astype(str)])
-    if key_file.has_duplicates:
-        dup = key_file[key_file.duplicated()][0]
-        raise InputError(f"initial Φ {path.name}: token {dup[1]!r} ({dup[0]}) appears more than once")
-    key_corpus = pd.MultiIndex.from_arrays([corpus.vocab["modality"].astype(str), corpus.vocab["token"].astype(str)])
-    pos = key_file.get_indexer(key_corpus)
-    if (pos < 0).any():
-        miss = key_corpus[pos < 0]
-        raise InputError(f"initial Φ {path.name} lacks {len(miss)} corpus token(s), e.g. "
-                         + ", ".join(repr(t) for _, t in list(miss)[:5]))
-    extra = len(key_file) - len(key_corpus)
-    if extra > 0:
-        unknown = key_file[~key_file.isin(key_corpus)]
-        raise InputError(f"initial Φ {path.name} has {len(unknown)} token(s) not in corpus "
-                         f"{corpus.name!r}, e.g. " + ", ".join(repr(t) for _, t in list(unknown)[:5]))
-    phi = values[pos]
-    codes = corpus.token_modality
-    for c in np.unique(codes):
-        rows = codes == c
-        s = phi[rows].sum(axis=0)
-        phi[rows] = np.divide(phi[rows], s, out=np.zeros_like(phi[rows]), where=s > 0)
-    return phi.astype(np.float32), [str(c) for c in topic_cols]

@@ -82,9 +82,10 @@ MONEY = "stock market bond trader price bank dividend broker".split()
 def ctx_home(tmp_path):
     import random
 
-    from engine.families.context import trainer as C
+    import engine.families.context as C
     from engine.em.config import ModelConfig
     from engine.corpus.ingest import ImportOptions, import_corpus
+    from engine.jobs import TrainingJob, run_job_blocking
     from engine.store.workspace import Workspace
 
     rnd = random.Random(0)
@@ -98,9 +99,11 @@ def ctx_home(tmp_path):
     ws = Workspace(tmp_path / "home")
     import_corpus(src, "mixed", ImportOptions(text_column="text", id_column="id", lang="en", min_df=1), workspace=ws)
     corpus = ws.load_corpus("mixed")
-    run = C.train(corpus, ModelConfig(n_topics=2, iterations=25, seed=1, threads=1),
-                  C.ContextOptions(window=5), workspace=ws, name="ctx")
-    return tmp_path / "home", run.run_id
+    config = C.context_config(ModelConfig(n_topics=2, iterations=25, seed=1, threads=1),
+                              C.ContextOptions(window=5))
+    snap = run_job_blocking(TrainingJob(ws, corpus, config, name="ctx"))
+    assert snap.status == "finished", snap.error
+    return tmp_path / "home", snap.run_id
 
 
 def _script():

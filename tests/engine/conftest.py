@@ -9,9 +9,9 @@ from planted import planted_corpus
 @pytest.fixture(scope="session")
 def kernels_ready():
     """Compile (or load from numba's cache) every kernel once per session."""
-    from engine.em.trainer import compile_kernels
+    from engine import warmup
 
-    return compile_kernels()
+    return warmup()
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ def test_config_file_and_errors(ws, capsys, tmp_path):
                           "--iterations", "2"], capsys)
     assert rc == 0, err
     run = load_run(ws, list_runs(ws)[0]["run_id"])
-    assert run.config["n_background"] == 1 and run.config["iterations"] == 2 and run.config["seed"] == 5
+    assert run.config["n_background"] == 1 and run.config["iterations"] == 2 and run.config["random_state"] == 5  # old key "seed" accepted
     assert run.model.topic_names == ["topic_0", "topic_1", "background_0"]
     cases = [
         (["--reg", "SmoothSparsePhi(tau=__import__('os'))"], "tau"),

@@ -1,4 +1,4 @@
-"""engine.families.context.trainer / engine.families.context._kernels: kernels against slow NumPy references, the γ and β
+"""engine.families.context (the context family) / its _kernels: kernels against slow NumPy references, the γ and β
 rules, segmentation, the training modes on a planted corpus, scores, CLI."""
 from __future__ import annotations
 
@@ -10,13 +10,23 @@ import pytest
 import scipy.sparse as sp
 
 from engine.families.context import _kernels as CK
-from engine.families.context import trainer as C
+import engine.families.context as C
 from engine.em.config import ModelConfig
 from engine.corpus.corpus import Corpus, TokenSequences
 from engine.errors import ConfigError, InputError
 from engine.em.trainer import Trainer
+from engine.em.topics import p_t_given_w
 
 EPS = 1e-16
+
+
+def ctx_trainer(corpus, cfg, options=None, estep=(), phi0=None):
+    """The one Trainer, with ``cfg`` in the context family."""
+    return Trainer(corpus, C.context_config(cfg, options, estep), phi0=phi0)
+
+
+def options_of(tr):
+    return C.ContextOptions.from_dict(tr.config.options)
 
 
 # --------------------------------------------------------------------------- references
@@ -67,7 +77,7 @@ def random_case(seed=0, W=30, T=5, D=6):
     phi[rng.random((W, T)) < 0.3] = 0
     phi /= np.maximum(phi.sum(axis=0, keepdims=True), 1e-12)
     n_t = rng.random(T) + 0.1
-    p_tw = C.p_t_given_w(phi, n_t)
+    p_tw = p_t_given_w(phi, n_t)
     lens = rng.integers(0, 25, D)
     lens[2] = 0  # an empty document
     ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
@@ -180,7 +190,7 @@ def test_beta_one_or_zero_is_one_sided(beta, side):
 
 
 def test_one_pass_kernel_matches_formula():
-    from engine.em.trainer import as_csr
+    from engine.em.arrays import as_csr
 
     phi, p_tw, ptr, seq, _ = random_case(seed=7)
     W, T = phi.shape
@@ -229,7 +239,7 @@ def test_sequence_smoothing_matches_reference():
             v = (1 - tau) * X[i] + tau * c
             ref[a + i] = v / v.sum()
     out = P.copy()
-    C.SequenceSmoothing(tau=tau, window=1 / g).apply(out, ptr, tau)
+    C.SequenceSmoothing(tau=tau, window=1 / g).apply_estep(out, ptr, tau)
     np.testing.assert_allclose(out, ref, rtol=1e-5)
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
 
@@ -274,12 +284,12 @@ def test_context_training_recovers_topics_and_is_more_contiguous():
     cfg = ModelConfig(n_topics=2, iterations=20, threads=2, seed=1)
     res = {}
     for mode in ("standard", "context"):
-        tr = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(mode=mode, window=5))
+        tr = ctx_trainer(corpus, cfg, C.ContextOptions(mode=mode, window=5))
         tr.fit()
         phi = tr.model.phi
         halves = np.stack([phi[:20].sum(axis=0), phi[20:].sum(axis=0)])  # (2 halves, 2 topics)
         purity = halves.max(axis=0).min()
-        mats = [tr.document_topics(d).T for d in range(30)]
+        mats = [m.T for m in tr.documents_topics(range(30))]
         ptr = np.concatenate([[0], np.cumsum([m.shape[0] for m in mats])])
         res[mode] = (purity, C.intratext_coherence(np.concatenate(mats), ptr), tr.last_report)
         tr.close()
@@ -291,12 +301,12 @@ def test_context_training_recovers_topics_and_is_more_contiguous():
 
 def test_segmentation_finds_planted_boundary():
     corpus = planted_corpus(D=40)
-    tr = C.ContextTrainer(corpus, ModelConfig(n_topics=2, iterations=20, threads=1, seed=1),
-                          options=C.ContextOptions(window=5))
+    tr = ctx_trainer(corpus, ModelConfig(n_topics=2, iterations=20, threads=1, seed=1),
+                     C.ContextOptions(window=5))
     tr.fit()
     model = tr.model
     for d in range(5):
-        segs = C.segment(model, corpus, d, threshold=0.3, options=tr.options)
+        segs = C.segment(model, corpus, d, threshold=0.3, options=options_of(tr))
         assert len(segs) == 2, segs
         assert abs(segs[1]["token_start"] - 30) <= 2
         assert segs[0]["topic"] != segs[1]["topic"]
@@ -304,7 +314,7 @@ def test_segmentation_finds_planted_boundary():
         assert segs[0]["end"] == segs[1]["start"]
         assert max(segs[0]["theta"]) > 0.8
     # no boundary reaches a threshold above 1 (scores are total variations): one segment
-    one = C.segment(model, corpus, 0, threshold=1.01, options=tr.options)
+    one = C.segment(model, corpus, 0, threshold=1.01, options=options_of(tr))
     assert len(one) == 1 and one[0]["token_end"] == 60
 
 
@@ -321,8 +331,8 @@ def test_boundary_scores_and_pick():
 @pytest.mark.parametrize("mode", ["one_pass", "context"])
 def test_no_nan_on_empty_documents(mode):
     corpus = planted_corpus(D=12, empty=(0, 5))
-    tr = C.ContextTrainer(corpus, ModelConfig(n_topics=3, iterations=3, threads=2),
-                          options=C.ContextOptions(mode=mode, estep=[C.SequenceSmoothing(tau=0.3)]))
+    tr = ctx_trainer(corpus, ModelConfig(n_topics=3, iterations=3, threads=2),
+                     C.ContextOptions(mode=mode), estep=[C.SequenceSmoothing(tau=0.3)])
     rep = tr.fit()[-1]
     m = tr.model
     assert np.all(np.isfinite(m.phi)) and np.all(np.isfinite(m.theta))
@@ -331,16 +341,16 @@ def test_no_nan_on_empty_documents(mode):
     assert np.isfinite(rep.scores["perplexity"])
     segs = C.segment(m, corpus, 0)
     assert len(segs) == 1 and segs[0]["n_tokens"] == 0
-    assert C.token_topics(m, np.zeros(0, np.int64), tr.options).shape == (3, 0)
+    assert C.token_topics(m, np.zeros(0, np.int64), options_of(tr)).shape == (3, 0)
 
 
 def test_one_pass_mode_equals_formula_on_first_pass():
     corpus = planted_corpus(D=20)
     cfg = ModelConfig(n_topics=3, iterations=1, threads=1, seed=2)
-    tr = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(mode="one_pass"))
+    tr = ctx_trainer(corpus, cfg, C.ContextOptions(mode="one_pass"))
     phi0 = tr.model.phi.copy()
     tr.step()
-    from engine.em.trainer import one_pass_theta
+    from engine.em.inference import one_pass_theta
 
     m0 = tr.model
     ref = one_pass_theta(type(m0)(phi=phi0, theta=m0.theta, topic_names=m0.topic_names,
@@ -352,37 +362,50 @@ def test_one_pass_mode_equals_formula_on_first_pass():
 def test_estep_smoothing_changes_counts_and_keeps_mass():
     corpus = planted_corpus(D=20)
     cfg = ModelConfig(n_topics=2, iterations=2, threads=1, seed=2)
-    plain = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(mode="one_pass"))
-    smooth = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(
-        mode="one_pass", estep=[{"kind": "SequenceSmoothing", "tau": 0.8, "window": 3}]))
+    plain = ctx_trainer(corpus, cfg, C.ContextOptions(mode="one_pass"))
+    smooth = ctx_trainer(corpus, cfg, C.ContextOptions(mode="one_pass"),
+                         estep=[C.SequenceSmoothing(tau=0.8, window=3)])
     plain.fit()
     smooth.fit()
     assert not np.allclose(plain.model.phi, smooth.model.phi)
     # n_wt mass equals the number of positions either way
     assert smooth.model.n_t.sum() == pytest.approx(corpus.sequences.n_positions, rel=1e-4)
+    # a first-class regularizer: its τ is in every report (→ tau.parquet)
+    assert smooth.last_report.tau == {"SequenceSmoothing": 0.8}
 
 
 def test_standard_mode_is_the_plain_trainer():
     corpus = planted_corpus(D=20)
     cfg = ModelConfig(n_topics=3, iterations=3, threads=2, seed=4)
     a = Trainer(corpus, cfg)
-    b = C.ContextTrainer(corpus, cfg, options={"mode": "standard"})
+    b = ctx_trainer(corpus, cfg, {"mode": "standard"})
     a.fit()
     b.fit()
     np.testing.assert_array_equal(a.model.phi, b.model.phi)
 
 
 def test_options_round_trip_and_validation():
-    o = C.ContextOptions(mode="context", window=7, beta=0.3, passes=2, importance="idf",
-                         estep=[C.SequenceSmoothing(tau=0.2)])
+    o = C.ContextOptions(mode="context", window=7, beta=0.3, context_passes=2, importance="idf")
     back = C.ContextOptions.from_dict(json.loads(json.dumps(o.to_dict())))
     assert back.to_dict() == o.to_dict()
     assert back.gamma(3) == pytest.approx(1 / 7)
+    assert C.ContextOptions.from_dict({"passes": 3}).context_passes == 3  # the old key
     for bad in ({"mode": "nope"}, {"beta": 1.5}, {"window": 0.5}, {"passes": 0},
-                {"importance": "x"}, {"mode": "standard", "estep": [{"kind": "SequenceSmoothing"}]},
-                {"estep": [{"kind": "Nope"}]}, {"colour": 1}):
+                {"importance": "x"}, {"estep": [{"kind": "SequenceSmoothing"}]}, {"colour": 1}):
         with pytest.raises(ConfigError):
             C.ContextOptions.from_dict(bad)
+    # E-step regularizers are config regularizers: they need a sequence E-step
+    cfg = ModelConfig(n_topics=2)
+    with pytest.raises(ConfigError, match="E-step"):
+        C.context_config(cfg, {"mode": "standard"}, [C.SequenceSmoothing()]).validate()
+    with pytest.raises(ConfigError, match="E-step"):
+        cfg.with_changes(regularizers=(C.SequenceSmoothing(),)).validate()
+    with pytest.raises(ConfigError):
+        ModelConfig.from_dict({"regularizers": [{"kind": "Nope"}]})
+    with pytest.raises(ConfigError, match="window"):
+        C.SequenceSmoothing(window=0.5)
+    full = C.context_config(cfg, o, [C.SequenceSmoothing(tau=0.2)])
+    assert ModelConfig.from_dict(json.loads(json.dumps(full.to_dict()))) == full
 
 
 def test_window_and_beta_follow_trajectories():
@@ -399,8 +422,8 @@ def test_context_mode_needs_sequences():
 
     bag = replace(corpus, sequences=None)
     with pytest.raises(InputError):
-        C.ContextTrainer(bag, ModelConfig(n_topics=2, iterations=1))
-    tr = C.ContextTrainer(bag, ModelConfig(n_topics=2, iterations=1), options={"mode": "one_pass"})
+        ctx_trainer(bag, ModelConfig(n_topics=2, iterations=1))
+    tr = ctx_trainer(bag, ModelConfig(n_topics=2, iterations=1), {"mode": "one_pass"})
     tr.step()
     assert np.all(np.isfinite(tr.model.phi))
 
@@ -411,8 +434,8 @@ def test_scores_registered_and_computed():
     assert "IntratextCoherence" in SCORES and "SegmentsPerDocument" in SCORES
     corpus = planted_corpus(D=20)
     ss = ScoreSet.from_config({"intratext_coherence": 1, "segments_per_document": 1})
-    tr = C.ContextTrainer(corpus, ModelConfig(n_topics=2, iterations=4, threads=1, seed=3),
-                          options=C.ContextOptions(window=5))
+    tr = ctx_trainer(corpus, ModelConfig(n_topics=2, iterations=4, threads=1, seed=3),
+                     C.ContextOptions(window=5))
     for _ in range(4):
         rep = tr.step(score_fn=ss.compute)
     assert 0 <= rep.scores["intratext_coherence"] <= 1
@@ -423,22 +446,26 @@ def test_scores_registered_and_computed():
     assert 0 <= rep2.scores["intratext_coherence"] <= 1
 
 
-def test_train_saves_options_and_state_round_trip(tmp_path):
+def test_job_saves_options_in_the_manifest_and_state_round_trip(tmp_path):
+    from engine.jobs import TrainingJob, run_job_blocking
+    from engine.store.runs import load_run
     from engine.store.workspace import Workspace
 
     ws = Workspace(tmp_path / "ws")
     corpus = planted_corpus(D=20)
     opts = C.ContextOptions(window=6, beta=0.4)
-    run = C.train(corpus, ModelConfig(n_topics=2, iterations=2, threads=1), opts, workspace=ws, name="ctx")
+    cfg = C.context_config(ModelConfig(n_topics=2, iterations=2, threads=1), opts)
+    snap = run_job_blocking(TrainingJob(ws, corpus, cfg, name="ctx"))
+    run = load_run(ws, snap.run_id)
     assert run.status == "finished" and run.iteration == 2
     assert C.load_options(ws, run.run_id).to_dict() == opts.to_dict()
+    assert run.config["family"] == "context" and not (ws.root / "context").exists()
     assert "intratext_coherence" in run.final_scores()
-    cls = C.trainer_class(opts)
-    tr = cls(corpus, ModelConfig(n_topics=2, iterations=3, threads=1))
+    tr = Trainer(corpus, cfg.with_changes(iterations=3))
     tr.step()
     state = tr.get_state()
-    tr2 = cls.from_state(corpus, None, state)
-    assert tr2.options.to_dict() == opts.to_dict()
+    tr2 = Trainer.from_state(corpus, None, state)
+    assert options_of(tr2).to_dict() == opts.to_dict()
     tr.step()
     tr2.step()
     np.testing.assert_array_equal(tr.model.phi, tr2.model.phi)
@@ -512,7 +539,7 @@ def test_other_modalities_follow_the_document_theta(mode):
                       ignore_index=True)
     corpus = Corpus("multi", base.documents, vocab, n_dw, base.sequences)
     cfg = ModelConfig(n_topics=2, iterations=3, threads=2, modality_weights={"@labels": 5.0})
-    tr = C.ContextTrainer(corpus, cfg, options=C.ContextOptions(mode=mode, window=5))
+    tr = ctx_trainer(corpus, cfg, C.ContextOptions(mode=mode, window=5))
     rep = tr.fit()[-1]
     phi = tr.model.phi
     assert np.all(np.isfinite(phi))
@@ -533,22 +560,31 @@ def test_merge_same_topic_joins_neighbours_with_one_main_topic():
     assert C.merge_same_topic(P, []) == []
 
 
-def test_options_come_back_from_a_checkpoint(tmp_path):
-    """A job saves checkpoints (the trainer state carries the options), not the side file."""
+def test_options_come_back_from_a_legacy_checkpoint(tmp_path):
+    """A checkpoint written before configs named their family (the trainer state carried the
+    options, the config did not): continuing it trains in the context family again."""
+    from engine.jobs import TrainingJob
     from engine.store.checkpoints import write_checkpoint
     from engine.store.runs import run_path
     from engine.store.workspace import Workspace
 
     ws = Workspace(tmp_path / "ws")
     corpus = planted_corpus(D=10)
-    opts = C.ContextOptions(window=7, beta=0.25, passes=3)
-    tr = C.trainer_class(opts)(corpus, ModelConfig(n_topics=2, iterations=2, threads=1))
+    opts = C.ContextOptions(window=7, beta=0.25, context_passes=3)
+    tr = Trainer(corpus, ModelConfig(n_topics=2, iterations=2, threads=1))
     tr.step()
-    assert C.load_options(ws, "r1") is None
-    write_checkpoint(run_path(ws, "r1"), 1, tr.get_state())
-    assert C.load_options(ws, "r1").to_dict() == opts.to_dict()
-    # a plain Trainer's checkpoint has no options
+    state = tr.get_state()
+    old_opts = {**opts.to_dict(), "passes": 3, "estep": [{"kind": "SequenceSmoothing", "tau": 0.2}]}
+    del old_opts["context_passes"]
+    state["context"] = old_opts
+    old_cfg = {k: v for k, v in tr.config.to_dict().items() if k not in ("family", "options")}
+    write_checkpoint(run_path(ws, "r1"), 1, state, {"config": old_cfg, "name": "old"})
+    job = TrainingJob.from_checkpoint(ws, corpus, "r1")
+    assert job.config.family == "context"
+    assert C.ContextOptions.from_dict(job.config.options).to_dict() == opts.to_dict()
+    assert [r.kind for r in job.config.regularizers] == ["SequenceSmoothing"]
+    # a plain Trainer's checkpoint stays standard
     t2 = Trainer(corpus, ModelConfig(n_topics=2, iterations=1, threads=1))
     t2.step()
-    write_checkpoint(run_path(ws, "r2"), 1, t2.get_state())
-    assert C.load_options(ws, "r2") is None
+    write_checkpoint(run_path(ws, "r2"), 1, t2.get_state(), {"config": t2.config.to_dict()})
+    assert TrainingJob.from_checkpoint(ws, corpus, "r2").config.family == "standard"

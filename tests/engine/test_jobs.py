@@ -346,17 +346,34 @@ def test_queued_job_shows_its_position(workspace, planted, registry):
     assert third.snapshot().queue_position is None
 
 
-def test_failing_job_is_captured_and_others_go_on(workspace, planted, registry):
-    from engine.em.trainer import Trainer
+@pytest.fixture
+def test_family():
+    """Register a model family for one test (and remove it afterwards)."""
+    from engine.em.family import FAMILIES, Family, register_family
 
-    class Boom(Trainer):
-        def step(self, config=None, **kw):
-            if self.iteration == 2:
+    added = []
+
+    def add(name, **points):
+        added.append(name)
+        return register_family(Family(name=name, **points))
+
+    yield add
+    for name in added:
+        FAMILIES.pop(name, None)
+
+
+def test_failing_job_is_captured_and_others_go_on(workspace, planted, registry, test_family):
+    from engine.em.estep import BagEStep
+
+    class Boom(BagEStep):
+        def run(self, tr, *args):
+            if tr.iteration == 2:
                 raise RuntimeError("kernel exploded")
-            return super().step(config, **kw)
+            return super().run(tr, *args)
 
+    test_family("test-boom", estep=Boom)
     reg = registry
-    bad = reg.get(reg.start(workspace, planted, cfg(), owner="s", trainer_cls=Boom))
+    bad = reg.get(reg.start(workspace, planted, cfg().with_changes(family="test-boom"), owner="s"))
     good = reg.get(reg.start(workspace, planted, cfg(), owner="s"))
     snap = finished(bad)
     assert snap.status == "failed" and snap.iteration == 2
@@ -653,50 +670,51 @@ def test_checkpoint_files_round_trip_without_pickle(tmp_path):
         ckpt.read_checkpoint(tmp_path, 6)
 
 
-def test_labels_held_out_and_trainer_hooks(jobs, workspace, planted):
-    from engine.em.trainer import Trainer
-    from engine.em.scores import SparsityTheta
+def test_labels_held_out_and_family_scores(jobs, workspace, planted, test_family):
+    from engine.em.scores import SparsityTheta, TopicMass, score_set_for
 
-    saved_hook = []
-
-    class Hooked(Trainer):
-        def extra_scores(self):
-            return [SparsityTheta(every=1)]  # already in the defaults: not added twice
-
-        def on_saved(self, ws, run):
-            saved_hook.append((run.run_id, run.status))
-
+    test_family("test-scores", scores=lambda corpus, config: [
+        SparsityTheta(every=1),  # already in the defaults: not added twice
+        TopicMass(every=2)])
     held_out = planted.n_dw[:10]
-    job = jobs(cfg(iterations=4), trainer_cls=Hooked, labels={"topic_0": "sports"}, held_out=held_out)
+    config = cfg(iterations=4).with_changes(family="test-scores", scores={"topic_mass": 0})
+    kinds = [s.kind for s in score_set_for(config, planted, held_out)]
+    assert kinds.count("SparsityTheta") == 1 and kinds.count("TopicMass") == 1
+    job = jobs(config, labels={"topic_0": "sports"}, held_out=held_out)
     snap = run_job_blocking(job)
     assert any(k.startswith("holdout_") for k in snap.reports[-1].scores)
-    assert saved_hook == [(job.run_id, "finished")]
-    assert load_run(workspace, job.run_id).model.labels == {"topic_0": "sports"}
+    # the family's TopicMass (every 2) although the config switched the default one off
+    assert ["topic_mass:topic_0" in r.scores for r in snap.reports] == [False, True, False, True]
+    run = load_run(workspace, job.run_id)
+    assert run.model.labels == {"topic_0": "sports"} and run.status == "finished"
 
 
 @pytest.mark.parametrize("late", ["more", "rollback", "more_after_stop"])
-def test_controls_arriving_while_the_job_ends_are_not_lost(jobs, late):
-    """A control made while the job is saving its end (here: from the save hook, so the timing
-    is exact) must not be dropped by the job ending right after."""
-    from engine.em.trainer import Trainer
+def test_controls_arriving_while_the_job_ends_are_not_lost(jobs, late, monkeypatch):
+    """A control made while the job is saving its end (here: right after the job's save_run,
+    so the timing is exact) must not be dropped by the job ending right after."""
+    from engine.jobs import job as job_module
 
     calls = []
+    real_save = job_module.save_run
 
-    class LateControl(Trainer):
-        def on_saved(self, ws, run):
-            if calls:
-                return
-            calls.append(run.status)
-            if late == "more":
-                job.more(3)
-            elif late == "rollback":
-                job.rollback(5)
-            else:
-                job.more(2)  # the stop below has taken effect: this overrides nothing...
-                job.stop()  # ...but a stop after it and a more after that: more wins
-                job.more(1)
+    def save_then_control(ws, run, **kw):
+        out = real_save(ws, run, **kw)
+        if calls:
+            return out
+        calls.append(run.status)
+        if late == "more":
+            job.more(3)
+        elif late == "rollback":
+            job.rollback(5)
+        else:
+            job.more(2)  # the stop below has taken effect: this overrides nothing...
+            job.stop()  # ...but a stop after it and a more after that: more wins
+            job.more(1)
+        return out
 
-    job = jobs(cfg(iterations=10), trainer_cls=LateControl, checkpoint_every=5)
+    monkeypatch.setattr(job_module, "save_run", save_then_control)
+    job = jobs(cfg(iterations=10), checkpoint_every=5)
     snap = run_job_blocking(job)
     assert calls == ["finished"]
     want = {"more": (13, ()), "rollback": (10, (5,)), "more_after_stop": (13, ())}[late]

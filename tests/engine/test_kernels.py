@@ -6,7 +6,8 @@ import pytest
 import scipy.sparse as sp
 
 from engine.em import _kernels as K
-from engine.em.trainer import as_csr, normalize_phi, transposed
+from engine.em.arrays import as_csr, normalize_phi
+from engine.em.estep import transposed
 
 import reference as ref
 

@@ -9,9 +9,8 @@ import pytest
 
 from engine.em.config import ModelConfig, preset
 from engine.errors import ConfigError, InputError
-from engine.em.trainer import (
-    Trainer, heldout_perplexity, infer_theta, one_pass_theta, token_topics, transform,
-)
+from engine.em.trainer import Trainer
+from engine.em.inference import heldout_perplexity, infer_theta, one_pass_theta, token_topics, transform
 from engine.em.regularizers import SmoothSparsePhi, SmoothSparseTheta, parse_regularizer
 from engine.em.schedule import Linear
 from engine.em.model import IterationReport

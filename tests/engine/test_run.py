@@ -104,14 +104,9 @@ def test_list_newest_first_rename_labels_delete(tmp_path):
     assert back.model.labels == {"topic_0": "Pets"} and back.model.label(0) == "Pets"
     with pytest.raises(WorkspaceError, match="unknown topic"):
         set_topic_labels(ws, r1.run_id, {"topic_9": "x"})
-    for side in ("context", "seeds"):  # settings kept beside the run go with it
-        (tmp_path / side).mkdir(exist_ok=True)
-        (tmp_path / side / f"{r1.run_id}.json").write_text("{}")
-        (tmp_path / side / f"{r2.run_id}.json").write_text("{}")
-    delete_run(ws, r1.run_id)
+    delete_run(ws, r1.run_id)  # everything of a run is in its folder (no side files)
     assert [m["run_id"] for m in list_runs(ws)] == [r2.run_id]
-    assert sorted(p.name for p in (tmp_path / "context").iterdir()) == [f"{r2.run_id}.json"]
-    assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == [f"{r2.run_id}.json"]
+    assert not (ws.runs_dir / r1.run_id).exists()
     with pytest.raises(WorkspaceError, match="no run"):
         load_run(ws, r1.run_id)
     with pytest.raises(WorkspaceError, match="invalid run id"):

@@ -27,8 +27,8 @@ Diagnostics (on a :class:`~engine.em.model.TopicModel` and its corpus)
       :func:`relevant_trends`, :func:`relevant_documents` — the results pages;
     - :func:`seeds_report` — all of it per group as a JSON-able dict (the ``seeds-report`` CLI).
 
-The setup of a run is stored next to the runs as ``<workspace>/seeds/<run_id>.json``
-(:func:`save_setup`); a run trained elsewhere with a SeedWords regularizer is understood from
+The setup of a run is kept in its manifest (``config.options["setup"]`` of family ``"seeds"``,
+:func:`load_setup`); a run trained elsewhere with a SeedWords regularizer is understood from
 its config and topic labels (:func:`setup_from_run`).
 """
 from __future__ import annotations
@@ -47,6 +47,8 @@ from engine.em.trainer import Trainer
 from engine.em.regularizers import Decorrelator, SeedWords, SmoothSparsePhi, SmoothSparseTheta
 from engine.em.schedule import Constant, Linear
 from engine.em.scores import Score
+from engine.jobs import TrainingJob, run_job_blocking
+from engine.store.runs import read_run_manifest, set_family_options
 
 __all__ = [
     "SEED_PRESETS", "SeedSetup", "seed_config", "SeedRanks", "SeedTrainer", "seed_ranks",
@@ -202,7 +204,8 @@ def seed_config(check: LexiconCheck, preset: str = "per_group", *, seeded_topics
                                tau=Linear(0.0, sparse_theta, s0, s1)),
              Decorrelator(name="decorrelate_subject", topics="subject", tau=Constant(decorrelation))]
     config = ModelConfig(n_topics=k + int(extra_topics), n_background=int(background), iterations=it,
-                         regularizers=tuple(regs), **config_kwargs).validate()
+                         regularizers=tuple(regs), family="seeds", options={"setup": setup.to_dict()},
+                         **config_kwargs).validate()
     return config, setup
 
 
@@ -229,24 +232,16 @@ def setup_from_config(config, labels: dict | None = None, lexicon: Lexicon | Non
                      modality=seeds[0].modality)
 
 
-def _setup_path(workspace, run_id: str):
-    return workspace.root / "seeds" / f"{run_id}.json"
-
-
 def save_setup(workspace, run_id: str, setup: SeedSetup) -> None:
-    """Store ``setup`` for run ``run_id`` (``<workspace>/seeds/<run_id>.json``, atomic)."""
-    from engine.store.workspace import write_json_atomic
-
-    path = _setup_path(workspace, run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, setup.to_dict())
+    """Store ``setup`` in the manifest of run ``run_id`` (its config's seeds options)."""
+    set_family_options(workspace, run_id, "seeds", {"setup": setup.to_dict()})
 
 
 def load_setup(workspace, run_id: str) -> SeedSetup | None:
-    from engine.store.workspace import read_json
-
-    path = _setup_path(workspace, run_id)
-    return SeedSetup.from_dict(read_json(path)) if path.exists() else None
+    """The seed setup kept in a run's manifest (family "seeds"), or None."""
+    cfg = read_run_manifest(workspace, run_id).get("config") or {}
+    setup = (cfg.get("options") or {}).get("setup") if cfg.get("family") == "seeds" else None
+    return SeedSetup.from_dict(setup) if setup else None
 
 
 def setup_from_run(run, corpus=None, lexicon: Lexicon | None = None) -> SeedSetup | None:
@@ -422,20 +417,14 @@ def seed_phi0(corpus, config: ModelConfig, setup: SeedSetup, mix: float = 0.5) -
 
 def train_seeded(workspace, corpus, config: ModelConfig, setup: SeedSetup, name: str | None = None,
                  on_report=None, init_from_documents: bool = True):
-    """Train in the foreground through a :class:`~engine.jobs.TrainingJob` with
-    :class:`SeedTrainer` (seeded topics started by :func:`seed_phi0` unless
-    ``init_from_documents`` is False), store the setup and the topic labels; returns the final
-    snapshot."""
-    from engine.jobs import TrainingJob, run_job_blocking
-    from engine.store.runs import set_topic_labels
-
-    phi0 = seed_phi0(corpus, config, setup) if init_from_documents else None
-    job = TrainingJob(workspace, corpus, config, name=name, trainer_cls=SeedTrainer, phi0=phi0)
-    save_setup(workspace, job.run_id, setup)
-    snap = run_job_blocking(job, on_report=on_report)
-    if snap.status in ("finished", "stopped"):
-        set_topic_labels(workspace, job.run_id, setup.labels)
-    return snap
+    """Train in the foreground through a :class:`~engine.jobs.TrainingJob` (family "seeds":
+    seed ranks every pass, seeded topics started by :func:`seed_phi0` unless
+    ``init_from_documents`` is False; the setup and the topic labels saved with the run);
+    returns the final snapshot."""
+    options = {"setup": setup.to_dict(), "init_from_documents": bool(init_from_documents)}
+    config = config.with_changes(family="seeds", options=options)
+    job = TrainingJob(workspace, corpus, config, name=name, labels=setup.labels)
+    return run_job_blocking(job, on_report=on_report)
 
 
 # --------------------------------------------------------------------------- diagnostics

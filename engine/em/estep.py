@@ -1,0 +1,84 @@
+"""The standard E-step (bag of words), run by :class:`engine.em.trainer.Trainer` unless the
+config's family brings its own (:class:`engine.em.family.EStep`).
+
+Two nogil phases run from the trainer's thread pool (DESIGN §3):
+
+1. θ of every document over ``threads`` contiguous document chunks balanced by nnz
+   (:func:`engine.em._kernels.estep_chunk`): θ_d starts from 1/T (or the previous pass),
+   each inner pass n_td = θ_td Σ_w τ n_dw φ_wt / p_dw, θ_td = norm_t(n_td + r_td); the
+   log-likelihood Σ n_dw ln p_dw per modality comes out of the same pass;
+2. n_wt = Σ_d τ n_dw φ_wt θ_td / p_dw over contiguous token ranges
+   (:func:`engine.em._kernels.nwt_tokens`).
+
+Deterministic, and n_wt does not depend on the thread count.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from engine.em import _kernels as K
+from engine.em.family import EStep
+
+__all__ = ["BagEStep", "chunks", "transposed"]
+
+
+def chunks(indptr: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Contiguous ranges of rows with about equal mass (``indptr`` = cumulative mass, R+1)."""
+    D = len(indptr) - 1
+    parts = max(1, min(parts, D))
+    nnz = float(indptr[-1])
+    cuts = [0] + [int(np.searchsorted(indptr, nnz * k / parts)) for k in range(1, parts)] + [D]
+    cuts = sorted(set(min(max(c, 0), D) for c in cuts))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a] or [(0, D)]
+
+
+def transposed(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(colptr (W+1,) int64, rows (nnz,) int32, pos (nnz,) int64): the CSC structure of the CSR
+    ``m`` with documents sorted within each token, and the CSR position of every entry."""
+    at = sp.csr_matrix((np.arange(m.nnz, dtype=np.float64), m.indices, m.indptr),
+                       shape=m.shape).tocsc()
+    at.sort_indices()
+    return (np.ascontiguousarray(at.indptr, np.int64), np.ascontiguousarray(at.indices, np.int32),
+            np.ascontiguousarray(at.data, np.int64))
+
+
+class BagEStep(EStep):
+    """θ by inner iterations over the bag of words, then n_wt; see the module docstring."""
+
+    def __init__(self, trainer):
+        self._csc: tuple | None = None
+
+    def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
+        add, mult, add_doc = theta_terms
+        m = tr.n_dw
+        phi, theta_in, tok_mod = tr.phi, tr.theta_buffer, tr.token_modality
+        D, T = theta_in.shape
+        W, M = phi.shape[0], len(tr.modalities)
+        if self._csc is None:
+            self._csc = transposed(m)
+        colptr, rows, pos = self._csc
+        docs_at = chunks(m.indptr, cfg.threads)
+        spans = chunks(colptr, cfg.threads)
+        theta = np.empty((D, T), np.float32)
+        ratio = np.empty(m.nnz, np.float32)
+        n_wt = np.empty((W, T), np.float32)
+        logs = np.zeros((3, len(docs_at), M))
+
+        def docs(c):
+            d0, d1 = docs_at[c]
+            K.estep_chunk(d0, d1, m.indptr, m.indices, m.data, tok_weight, tok_mod, phi, theta_in,
+                          theta, reset, cfg.inner_passes, add, mult, add_doc, ratio,
+                          logs[0, c], logs[1, c], logs[2, c])
+
+        def tokens(c):
+            K.nwt_tokens(spans[c][0], spans[c][1], colptr, rows, pos, ratio, theta, phi, n_wt)
+
+        if cfg.threads == 1:
+            docs(0)
+            tokens(0)
+        else:
+            pool = tr.pool(cfg.threads)
+            list(pool.map(docs, range(len(docs_at))))
+            list(pool.map(tokens, range(len(spans))))
+        return n_wt, theta, logs[0].sum(axis=0), logs[1].sum(axis=0)

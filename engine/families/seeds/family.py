@@ -1,0 +1,60 @@
+"""Registers the seed-word family: ``ModelConfig(family="seeds", options={"setup": SeedSetup
+dict, "init_from_documents": bool})``. Extension points used: options (the seed setup, kept in
+the run manifest), scores (SeedRanks of the config's SeedWords seeds after every pass) and
+initial_phi (seeded topics start from the documents that mention their seeds)."""
+from __future__ import annotations
+
+from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.em.family import Family, register_family
+from engine.em.regularizers import SeedWords
+from engine.errors import ConfigError
+from engine.families.seeds.workflow import SeedRanks, SeedSetup, seed_phi0
+
+__all__ = ["FAMILY", "seeds_options", "setup_of"]
+
+
+def seeds_options(d: dict) -> dict:
+    """Validate ``{"setup": SeedSetup.to_dict(), "init_from_documents": bool}`` (both optional)."""
+    bad = set(d) - {"setup", "init_from_documents"}
+    if bad:
+        raise ConfigError(f"unknown seeds option(s): {', '.join(sorted(bad))}")
+    out = {}
+    if d.get("setup") is not None:
+        setup = d["setup"] if isinstance(d["setup"], SeedSetup) else SeedSetup.from_dict(d["setup"])
+        out["setup"] = setup.to_dict()
+    if "init_from_documents" in d:
+        if not isinstance(d["init_from_documents"], bool):
+            raise ConfigError("init_from_documents must be true or false")
+        out["init_from_documents"] = d["init_from_documents"]
+    return out
+
+
+def setup_of(config) -> SeedSetup | None:
+    """The seed setup a config carries (family "seeds"), or None."""
+    if getattr(config, "family", None) != "seeds" or not config.options.get("setup"):
+        return None
+    return SeedSetup.from_dict(config.options["setup"])
+
+
+def _scores(corpus, config) -> list:
+    lex: dict[str, list] = {}
+    modality = DEFAULT_MODALITY
+    for r in config.regularizers:
+        if isinstance(r, SeedWords):
+            modality = r.modality
+            for t, ws in r.lexicon.items():
+                lst = lex.setdefault(t, [])
+                lst += [w for w in ws if w not in lst]
+    return [SeedRanks(lexicon=lex, modality=modality)] if lex else []
+
+
+def _initial_phi(corpus, config):
+    setup = setup_of(config)
+    if setup is None or not config.options.get("init_from_documents", True):
+        return None
+    return seed_phi0(corpus, config, setup)
+
+
+FAMILY = register_family(Family(
+    name="seeds", doc="seed-word topic search: standard EM with seeded topics and seed ranks",
+    options=seeds_options, scores=_scores, initial_phi=_initial_phi))
