@@ -30,6 +30,7 @@ pages = {
     ],
     "Themes": [
         st.Page("app_pages/seeds.py", title="Seed words", icon=":material/manage_search:"),
+        st.Page("app_pages/families.py", title="Model families", icon=":material/category:"),
     ],
 }
 page = st.navigation(pages)

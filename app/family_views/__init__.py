@@ -1,0 +1,14 @@
+"""One module per model family (issue 13), each with the same three functions:
+
+- ``form(corpus, key) -> dict | None``: the family's options as widgets (None: not applicable),
+- ``trainer_cls(options) -> class``: a Trainer-compatible class for ``TrainingJob``,
+- ``render(run, corpus, workspace, key)``: the family's view of a trained run.
+
+The page ``app_pages/families.py`` dispatches on the family recorded beside the run.
+"""
+from __future__ import annotations
+
+from app.family_views import regression
+
+FAMILIES = {"regression": regression}
+TITLES = {"regression": "Regression on Θ (supervised)"}

@@ -1,0 +1,11 @@
+"""The model-family command groups (issue 13), each in its own module."""
+from __future__ import annotations
+
+from engine.cli import regression
+
+_GROUPS = (regression,)
+
+
+def register(sub, common) -> None:
+    for g in _GROUPS:
+        g.register(sub, common)

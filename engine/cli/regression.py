@@ -1,0 +1,86 @@
+"""``artm-studio regression train|effects|predict``: supervised ARTM (regression on Θ)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from engine.cli import _family as F
+
+
+def cmd_train(args) -> int:
+    from engine.cli import workspace_of
+    from engine.families.regression.trainer import RegressionOptions, trainer_class
+
+    ws = workspace_of(args)
+    corpus = ws.load_corpus(args.corpus)
+    opts = RegressionOptions(column=args.y, positive=tuple(args.positive or ()), unlabeled=args.unlabeled or "",
+                             missing=args.missing, tau=args.tau).validate()
+    F.run_training(args, ws, corpus, F.config_of(args), trainer_class(opts))
+    return 0
+
+
+def cmd_effects(args) -> int:
+    from engine.cli import workspace_of
+    from engine.analysis.tables import top_tokens
+    from engine.families.regression.model import topic_effects
+    from engine.families.regression.trainer import load_fit
+    from engine.store.runs import load_run, resolve_run_id
+
+    ws = workspace_of(args)
+    run = load_run(ws, resolve_run_id(ws, args.run))
+    fit = load_fit(ws, run.run_id)
+    df = topic_effects([run.model.label(t) for t in range(run.model.n_topics)], fit.v, fit.se, fit.mean, fit.sd)
+    tops = top_tokens(run.model, run.tokens, n=args.top)
+    out = []
+    for r in df.itertuples():
+        name = run.model.topic_names[[run.model.label(t) for t in range(run.model.n_topics)].index(r.topic)]
+        words = tops[tops["topic"] == name]["token"].tolist()
+        out.append({"topic": r.topic, "effect": r.effect, "low": r.low, "high": r.high, "top_tokens": words})
+    print(json.dumps({"run": run.run_id, "y": fit.options.column, "mean": fit.mean, "binary": fit.binary,
+                      "topics": out}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from engine.cli import workspace_of
+    from engine.cli.context import run_and_corpus
+    from engine.corpus.ingest import vectorize_texts
+    from engine.families.regression.trainer import load_fit, predict
+
+    ws = workspace_of(args)
+    run, corpus = run_and_corpus(ws, args.run)
+    fit = load_fit(ws, run.run_id)
+    n_dw, _ = vectorize_texts(corpus, F.read_texts(args))
+    yhat, theta = predict(run.model, fit, n_dw)
+    for i in range(len(yhat)):
+        top = np.argsort(-theta[:, i])[:3]
+        print(json.dumps({"text": i, "tokens": float(n_dw[i].sum()), "y": float(yhat[i]),
+                          "topics": [{"topic": run.model.label(int(t)), "p": float(theta[t, i])} for t in top]},
+                         ensure_ascii=False))
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("regression", help="supervised ARTM: topics that explain a document variable y")
+    s = p.add_subparsers(dest="action", metavar="ACTION")
+    s.required = True
+    t = s.add_parser("train", parents=[common], help="train with R = −τ Σ_d (y_d − v·θ_d)²")
+    F.add_training_args(t)
+    t.add_argument("--y", required=True, metavar="COLUMN", help="numeric (or categorical with --positive) column")
+    t.add_argument("--positive", nargs="+", metavar="VALUE",
+                   help="values of COLUMN that make y = 1 (VALUE* = prefix), all others 0")
+    t.add_argument("--unlabeled", default=None, metavar="COL=VALUE",
+                   help="leave these documents unsupervised (e.g. split=test); their y is predicted")
+    t.add_argument("--missing", choices=("error", "unlabeled"), default="error",
+                   help="what NaN/empty y means (default: an error naming the column)")
+    t.add_argument("--tau", type=float, default=50.0, help="τ of the regression term (default 50)")
+    t.set_defaults(func=cmd_train)
+    e = s.add_parser("effects", parents=[common], help="topics ranked by their y (JSON, with 95%% intervals)")
+    e.add_argument("run")
+    e.add_argument("--top", type=int, default=8, help="top tokens per topic")
+    e.set_defaults(func=cmd_effects)
+    r = s.add_parser("predict", parents=[common], help="predicted y and topics of new text (JSON lines)")
+    r.add_argument("run")
+    F.add_text_args(r)
+    r.set_defaults(func=cmd_predict)

@@ -1,0 +1,47 @@
+"""A family's options and fitted extra arrays kept beside a saved run.
+
+``<workspace>/families/<run_id>.json`` holds ``{"family": name, "options": {...},
+"arrays": {name: nested list}}``, written atomically after the run itself is saved (the
+trainer's ``on_saved`` hook), so a crash never leaves a half-written file. Small arrays only
+(regression weights, author profiles are kept in Parquet by their family).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import WorkspaceError
+from engine.store.workspace import read_json, write_json_atomic
+
+
+def sidecar_path(workspace, run_id: str) -> Path:
+    return Path(workspace.root) / "families" / f"{run_id}.json"
+
+
+def save_sidecar(workspace, run_id: str, family: str, options: dict, arrays: dict) -> Path:
+    """Write the family file of ``run_id`` atomically; returns its path."""
+    p = sidecar_path(workspace, run_id)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(p, {"family": family, "options": dict(options),
+                          "arrays": {k: np.asarray(v).tolist() for k, v in arrays.items()}})
+    return p
+
+
+def load_sidecar(workspace, run_id: str, family: str) -> tuple[dict, dict]:
+    """(options, arrays as float64 ndarrays) of ``run_id``; WorkspaceError when the run is not
+    of ``family``."""
+    p = sidecar_path(workspace, run_id)
+    if not p.exists():
+        raise WorkspaceError(f"run {run_id} is not a {family} model (no {p.name} in {p.parent})")
+    data = read_json(p)
+    if data.get("family") != family:
+        raise WorkspaceError(f"run {run_id} is a {data.get('family')!r} model, not {family!r}")
+    arrays = {k: np.asarray(v, np.float64) for k, v in (data.get("arrays") or {}).items()}
+    return dict(data.get("options") or {}), arrays
+
+
+def family_of(workspace, run_id: str) -> str | None:
+    """The family name of ``run_id`` (None for a plain run)."""
+    p = sidecar_path(workspace, run_id)
+    return read_json(p).get("family") if p.exists() else None

@@ -1,0 +1,65 @@
+"""The Model families page under AppTest: train form, a regression run's view, bad input."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import toy_corpus  # noqa: F401 - the app tests' toy corpus builder
+
+ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+
+
+@pytest.fixture
+def fam_home(tmp_path, monkeypatch):
+    from engine import Workspace
+    from engine.em.config import ModelConfig
+    from engine.families.regression.trainer import RegressionOptions, trainer_class
+    from engine.jobs import TrainingJob
+
+    from engine.corpus.ingest import ImportOptions, import_corpus
+
+    ws = Workspace(tmp_path)
+    src = toy_corpus().documents[["id", "text", "party"]]
+    src.to_csv(tmp_path / "toy.csv", index=False)  # a real import, so new text can be vectorized
+    import_corpus(tmp_path / "toy.csv", "toy", ImportOptions(text_column="text", id_column="id", lang="en",
+                                                            min_df=1), ws)
+    c = ws.load_corpus("toy")
+    job = TrainingJob(ws, c, ModelConfig(n_topics=3, iterations=6, threads=1), name="reg-run",
+                      trainer_cls=trainer_class(RegressionOptions(column="party", positive=("labour",), tau=5)))
+    job.start()
+    assert job.wait(timeout=120).status == "finished"
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(tmp_path))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    return tmp_path, job.run_id
+
+
+def _page(run_id):
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.run()
+    at.session_state["run_id"] = run_id
+    at.switch_page("app_pages/families.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_regression_view_and_prediction(fam_home):
+    _, rid = fam_home
+    at = _page(rid)
+    assert at.title[0].value == "Model families"
+    assert any("Regression" in s.value for s in at.subheader)
+    assert any("AUC" in c.value for c in at.caption)
+    at.text_area[0].set_value("tax budget growth inflation").run()
+    assert not at.exception
+    assert at.metric[0].label.startswith("predicted party")
+
+
+def test_train_form_rejects_numeric_text_column(fam_home):
+    _, rid = fam_home
+    at = _page(rid)
+    at.selectbox(key="families_family").set_value("regression").run()
+    at.selectbox(key="families_regression_y").set_value("party").run()
+    at.button(key="families_go").click().run()
+    assert not at.exception
+    assert any("non-numeric" in e.value for e in at.error)
