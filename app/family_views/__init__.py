@@ -8,7 +8,7 @@ The page ``app_pages/families.py`` dispatches on the family recorded beside the 
 """
 from __future__ import annotations
 
-from app.family_views import regression
+from app.family_views import author, regression
 
-FAMILIES = {"regression": regression}
-TITLES = {"regression": "Regression on Θ (supervised)"}
+FAMILIES = {"regression": regression, "author": author}
+TITLES = {"regression": "Regression on Θ (supervised)", "author": "Author–topic (three-matrix)"}

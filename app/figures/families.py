@@ -22,3 +22,29 @@ def topic_effects_bar(effects: pd.DataFrame, y_name: str, mean: float) -> go.Fig
     fig.add_vline(x=mean, line_dash="dot", annotation_text=f"mean {y_name}")
     fig.update_xaxes(title=f"{y_name} of a document entirely in the topic")
     return styled(fig, height=max(260, 26 * len(df) + 80), legend=False)
+
+
+def author_profiles_heatmap(psi, authors, topic_labels) -> go.Figure:
+    """ψ_tc of the given authors (columns of ``psi`` (T, C')) as a heatmap, authors as rows."""
+    if psi.size == 0:
+        return empty("No authors.")
+    fig = go.Figure(go.Heatmap(z=psi.T, x=list(topic_labels), y=list(authors), colorscale="Blues",
+                               hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>", colorbar=dict(title="ψ")))
+    fig.update_yaxes(autorange="reversed")
+    return styled(fig, height=max(300, 22 * len(authors) + 120), legend=False)
+
+
+def author_map(xy, authors, main_topic, sizes) -> go.Figure:
+    """Authors on a plane (MDS of Hellinger distances of their topic profiles), coloured by
+    their main topic, sized by their number of documents."""
+    if len(authors) == 0:
+        return empty("No authors.")
+    df = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "author": authors, "topic": main_topic, "n": sizes})
+    fig = go.Figure()
+    for t, g in df.groupby("topic", sort=False):
+        fig.add_trace(go.Scatter(x=g["x"], y=g["y"], mode="markers", name=str(t), text=g["author"],
+                                 marker=dict(size=6 + 14 * (g["n"] / max(df["n"].max(), 1)) ** 0.5),
+                                 hovertemplate="%{text}<extra>" + str(t) + "</extra>"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return styled(fig, height=480)

@@ -1,9 +1,9 @@
 """The model-family command groups (issue 13), each in its own module."""
 from __future__ import annotations
 
-from engine.cli import regression
+from engine.cli import author, regression
 
-_GROUPS = (regression,)
+_GROUPS = (regression, author)
 
 
 def register(sub, common) -> None:

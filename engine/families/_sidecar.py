@@ -19,11 +19,13 @@ def sidecar_path(workspace, run_id: str) -> Path:
     return Path(workspace.root) / "families" / f"{run_id}.json"
 
 
-def save_sidecar(workspace, run_id: str, family: str, options: dict, arrays: dict) -> Path:
-    """Write the family file of ``run_id`` atomically; returns its path."""
+def save_sidecar(workspace, run_id: str, family: str, options: dict, arrays: dict,
+                 meta: dict | None = None) -> Path:
+    """Write the family file of ``run_id`` atomically; returns its path. ``meta``: JSON values
+    that are neither options nor arrays (e.g. author names), read by :func:`sidecar_meta`."""
     p = sidecar_path(workspace, run_id)
     p.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(p, {"family": family, "options": dict(options),
+    write_json_atomic(p, {"family": family, "options": dict(options), "meta": dict(meta or {}),
                           "arrays": {k: np.asarray(v).tolist() for k, v in arrays.items()}})
     return p
 
@@ -45,3 +47,9 @@ def family_of(workspace, run_id: str) -> str | None:
     """The family name of ``run_id`` (None for a plain run)."""
     p = sidecar_path(workspace, run_id)
     return read_json(p).get("family") if p.exists() else None
+
+
+def sidecar_meta(workspace, run_id: str) -> dict:
+    """The ``meta`` part of the family file of ``run_id`` (empty when absent)."""
+    p = sidecar_path(workspace, run_id)
+    return dict(read_json(p).get("meta") or {}) if p.exists() else {}

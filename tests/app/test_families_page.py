@@ -63,3 +63,23 @@ def test_train_form_rejects_numeric_text_column(fam_home):
     at.button(key="families_go").click().run()
     assert not at.exception
     assert any("non-numeric" in e.value for e in at.error)
+
+
+def test_author_view(fam_home):
+    from engine import Workspace
+    from engine.em.config import ModelConfig
+    from engine.families.author.trainer import AuthorOptions, trainer_class
+    from engine.jobs import TrainingJob
+
+    root, _ = fam_home
+    ws = Workspace(root)
+    job = TrainingJob(ws, ws.load_corpus("toy"), ModelConfig(n_topics=3, iterations=5, threads=1), name="au",
+                      trainer_cls=trainer_class(AuthorOptions(column="party")))
+    job.start()
+    assert job.wait(timeout=120).status == "finished"
+    at = _page(job.run_id)
+    assert any("Author" in s.value for s in at.subheader)
+    assert not at.error, [e.value for e in at.error]
+    assert any("2 authors" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 2
+    assert any("p(t, c | d)" in m.value for m in at.markdown)

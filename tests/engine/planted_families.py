@@ -34,3 +34,30 @@ def mixture_corpus(n_topics=4, words_per_topic=8, n_docs=400, doc_len=60, alpha=
     tokens = [f"w{t}_{j}" for t in range(n_topics) for j in range(words_per_topic)]
     docs = pd.DataFrame({"id": [f"d{i}" for i in range(n_docs)], "text": [""] * n_docs})
     return _corpus(rows, tokens, docs), phi, theta
+
+
+def author_corpus(n_topics=4, n_authors=12, words_per_topic=8, n_docs=500, doc_len=50, seed=0,
+                  coauthors=False):
+    """Author a has a planted topic profile ψ_·a (mostly one or two topics); a document by
+    authors A_d draws words from φ (Σ_a ψ_·a / |A_d|). Column ``author`` holds ``"a1; a5"``
+    when ``coauthors``. Returns (corpus, phi (W, T), psi (T, C), author names)."""
+    rng = np.random.default_rng(seed)
+    W = n_topics * words_per_topic
+    phi = np.zeros((W, n_topics))
+    for t in range(n_topics):
+        phi[t * words_per_topic:(t + 1) * words_per_topic, t] = 1 / words_per_topic
+    psi = np.full((n_topics, n_authors), 0.02)
+    for a in range(n_authors):
+        psi[a % n_topics, a] += 0.8
+        psi[(a // n_topics) % n_topics, a] += 0.3
+    psi /= psi.sum(0)
+    names = [f"a{a:02d}" for a in range(n_authors)]
+    rows, col = [], []
+    for d in range(n_docs):
+        k = rng.integers(1, 3) if coauthors else 1
+        who = rng.choice(n_authors, size=k, replace=False)
+        rows.append(rng.multinomial(doc_len, phi @ psi[:, who].mean(1)))
+        col.append("; ".join(names[a] for a in who))
+    tokens = [f"w{t}_{j}" for t in range(n_topics) for j in range(words_per_topic)]
+    docs = pd.DataFrame({"id": [f"d{i}" for i in range(n_docs)], "text": [""] * n_docs, "author": col})
+    return _corpus(np.stack(rows), tokens, docs), phi, psi, names

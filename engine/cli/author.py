@@ -1,0 +1,89 @@
+"""``artm-studio author train|profiles|documents``: the three-matrix (author–topic) model."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from engine.cli import _family as F
+
+
+def cmd_train(args) -> int:
+    from engine.cli import workspace_of
+    from engine.families.author.trainer import AuthorOptions, trainer_class
+
+    ws = workspace_of(args)
+    corpus = ws.load_corpus(args.corpus)
+    opts = AuthorOptions(column=args.authors, sep=args.sep, mode=args.mode).validate()
+    F.run_training(args, ws, corpus, F.config_of(args), trainer_class(opts))
+    return 0
+
+
+def _load(args):
+    from engine.cli import workspace_of
+    from engine.cli.context import run_and_corpus
+    from engine.families.author.trainer import load_fit
+
+    ws = workspace_of(args)
+    run, corpus = run_and_corpus(ws, args.run)
+    return run, corpus, load_fit(ws, run.run_id, corpus)
+
+
+def cmd_profiles(args) -> int:
+    run, corpus, fit = _load(args)
+    counts = np.asarray((fit.authors_matrix > 0).sum(axis=0)).ravel()
+    sim = None
+    out = []
+    order = np.argsort(-counts)[: args.limit]
+    if args.similar:
+        from engine.families.author.model import author_similarity
+
+        sim = author_similarity(fit.psi)
+    for c in order:
+        top = np.argsort(-fit.psi[:, c])[: args.top]
+        entry = {"author": fit.authors[c], "documents": int(counts[c]),
+                 "topics": [{"topic": run.model.label(int(t)), "p": float(fit.psi[t, c])} for t in top]}
+        if sim is not None:
+            near = [int(j) for j in np.argsort(-sim[c]) if j != c][:5]
+            entry["similar"] = [{"author": fit.authors[j], "similarity": float(sim[c, j])} for j in near]
+        out.append(entry)
+    print(json.dumps({"run": run.run_id, "column": fit.options.column, "mode": fit.options.mode,
+                      "authors": out}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_documents(args) -> int:
+    from engine.families.author.trainer import top_documents
+
+    run, corpus, fit = _load(args)
+    t = int(run.model.topic_indices([args.topic])[0])
+    rows = top_documents(fit, run.model, args.author, t, n=args.top)
+    docs = corpus.documents
+    print(json.dumps([{"id": str(docs["id"].iloc[d]), "p": p, "text": str(docs["text"].iloc[d] or "")[:300]}
+                      for d, p in rows], ensure_ascii=False, indent=2))
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("author", help="author–topic (three-matrix) model: p(w|d) = Σ φ_wt ψ_tc θ_cd")
+    s = p.add_subparsers(dest="action", metavar="ACTION")
+    s.required = True
+    t = s.add_parser("train", parents=[common], help="train with authors from a metadata column")
+    F.add_training_args(t)
+    t.add_argument("--authors", required=True, metavar="COLUMN", help="metadata column with the author(s)")
+    t.add_argument("--sep", default="", help="separator of several authors in one value (e.g. ';')")
+    t.add_argument("--mode", choices=("fixed", "learned"), default="fixed",
+                   help="θ_cd fixed to 1/|authors| (classic author–topic) or learned over the listed authors")
+    t.set_defaults(func=cmd_train)
+    r = s.add_parser("profiles", parents=[common], help="authors' topic profiles ψ_·c (JSON)")
+    r.add_argument("run")
+    r.add_argument("--top", type=int, default=3, help="topics per author")
+    r.add_argument("--limit", type=int, default=50, help="authors with the most documents")
+    r.add_argument("--similar", action="store_true", help="also the 5 most similar authors")
+    r.set_defaults(func=cmd_profiles)
+    d = s.add_parser("documents", parents=[common], help="top documents of an author in a topic (JSON)")
+    d.add_argument("run")
+    d.add_argument("--author", required=True)
+    d.add_argument("--topic", required=True, help="topic name (e.g. topic_3)")
+    d.add_argument("--top", type=int, default=10)
+    d.set_defaults(func=cmd_documents)
