@@ -8,7 +8,8 @@ The page ``app_pages/families.py`` dispatches on the family recorded beside the 
 """
 from __future__ import annotations
 
-from app.family_views import author, regression
+from app.family_views import author, links, regression
 
-FAMILIES = {"regression": regression, "author": author}
-TITLES = {"regression": "Regression on Θ (supervised)", "author": "Author–topic (three-matrix)"}
+FAMILIES = {"regression": regression, "author": author, "links": links}
+TITLES = {"regression": "Regression on Θ (supervised)", "author": "Author–topic (three-matrix)",
+          "links": "Document links (relational)"}

@@ -48,3 +48,18 @@ def author_map(xy, authors, main_topic, sizes) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return styled(fig, height=480)
+
+
+def link_agreement_hist(linked, random) -> go.Figure:
+    """Distribution of Σ_t √(θ_td θ_tc) over the linked pairs against random pairs."""
+    if len(linked) == 0:
+        return empty("No links.")
+    fig = go.Figure()
+    fig.add_trace(go.Histogram(x=random, name="random pairs", histnorm="probability", opacity=0.55,
+                               xbins=dict(start=0, end=1.0001, size=0.05), marker_color="#9aa0a6"))
+    fig.add_trace(go.Histogram(x=linked, name="linked documents", histnorm="probability", opacity=0.75,
+                               xbins=dict(start=0, end=1.0001, size=0.05), marker_color=ACCENT))
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title="topic agreement Σ_t √(θ_td θ_tc)")
+    fig.update_yaxes(title="share of pairs")
+    return styled(fig, height=340)

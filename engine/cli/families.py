@@ -1,9 +1,9 @@
 """The model-family command groups (issue 13), each in its own module."""
 from __future__ import annotations
 
-from engine.cli import author, regression
+from engine.cli import author, links, regression
 
-_GROUPS = (regression, author)
+_GROUPS = (regression, author, links)
 
 
 def register(sub, common) -> None:

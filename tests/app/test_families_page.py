@@ -83,3 +83,27 @@ def test_author_view(fam_home):
     assert any("2 authors" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 2
     assert any("p(t, c | d)" in m.value for m in at.markdown)
+
+
+def test_links_view(fam_home):
+    import pandas as pd
+
+    from engine import Workspace
+    from engine.em.config import ModelConfig
+    from engine.families.links.model import edges_from_frame
+    from engine.families.links.trainer import LinksOptions, trainer_class
+    from engine.jobs import TrainingJob
+
+    root, _ = fam_home
+    ws = Workspace(root)
+    c = ws.load_corpus("toy")
+    ids = c.documents["id"].tolist()
+    links = edges_from_frame(pd.DataFrame({"source": ids[:-3], "target": ids[3:]}), c.documents)
+    job = TrainingJob(ws, c, ModelConfig(n_topics=3, iterations=5, threads=1), name="ln",
+                      trainer_cls=trainer_class(LinksOptions(tau=5), links))
+    job.start()
+    assert job.wait(timeout=120).status == "finished"
+    at = _page(job.run_id)
+    assert not at.error, [e.value for e in at.error]
+    assert any("links, τ = 5" in c.value for c in at.caption)
+    assert len(at.dataframe) == 1

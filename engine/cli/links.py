@@ -1,0 +1,59 @@
+"""``artm-studio links train|agreement``: relational ARTM from an edge list of document ids."""
+from __future__ import annotations
+
+import json
+
+from engine.cli import _family as F
+
+
+def cmd_train(args) -> int:
+    from engine.cli import workspace_of
+    from engine.families.links.model import read_edges
+    from engine.families.links.trainer import LinksOptions, trainer_class
+
+    ws = workspace_of(args)
+    corpus = ws.load_corpus(args.corpus)
+    links = read_edges(args.edges, corpus.documents, args.source, args.target, args.weight, args.allow_unknown)
+    F.run_training(args, ws, corpus, F.config_of(args), trainer_class(LinksOptions(tau=args.tau), links))
+    return 0
+
+
+def cmd_agreement(args) -> int:
+    from engine.cli import workspace_of
+    from engine.cli.context import run_and_corpus
+    from engine.families.links.model import agreement, random_agreement
+    from engine.families.links.trainer import load_links
+
+    ws = workspace_of(args)
+    run, corpus = run_and_corpus(ws, args.run)
+    opts, links = load_links(ws, run.run_id, corpus.n_docs)
+    theta = run.model.theta.T
+    agr, rows, cols = agreement(theta, links)
+    ids = corpus.documents["id"].astype(str).to_numpy()
+    worst = agr.argsort()[: args.top]
+    print(json.dumps({"run": run.run_id, "tau": opts.tau, "edges": int(len(agr)),
+                      "mean_agreement": float(agr.mean()),
+                      "random_pairs_agreement": float(random_agreement(theta, 2000).mean()),
+                      "least_agreeing": [{"source": ids[rows[i]], "target": ids[cols[i]], "agreement": float(agr[i])}
+                                         for i in worst]}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("links", help="document links: R(Θ) = τ Σ n_dc Σ_t θ_td θ_tc from an edge list")
+    s = p.add_subparsers(dest="action", metavar="ACTION")
+    s.required = True
+    t = s.add_parser("train", parents=[common], help="train with an edge list (CSV/Parquet of document ids)")
+    F.add_training_args(t)
+    t.add_argument("--edges", required=True, metavar="FILE", help="one row per link: source, target[, weight]")
+    t.add_argument("--source", default="source", help="column of the first document id")
+    t.add_argument("--target", default="target", help="column of the second document id")
+    t.add_argument("--weight", default="weight", help="optional column of link weights n_dc")
+    t.add_argument("--allow-unknown", action="store_true", dest="allow_unknown",
+                   help="drop edges naming documents not in the corpus (default: an error)")
+    t.add_argument("--tau", type=float, default=20.0, help="τ of the link term (default 20)")
+    t.set_defaults(func=cmd_train)
+    a = s.add_parser("agreement", parents=[common], help="linked documents' topic agreement (JSON)")
+    a.add_argument("run")
+    a.add_argument("--top", type=int, default=10, help="least agreeing links listed")
+    a.set_defaults(func=cmd_agreement)
