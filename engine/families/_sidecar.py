@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.em.trainer import Trainer
 from engine.errors import WorkspaceError
 from engine.store.workspace import read_json, write_json_atomic
 
@@ -53,3 +54,35 @@ def sidecar_meta(workspace, run_id: str) -> dict:
     """The ``meta`` part of the family file of ``run_id`` (empty when absent)."""
     p = sidecar_path(workspace, run_id)
     return dict(read_json(p).get("meta") or {}) if p.exists() else {}
+
+
+# --------------------------------------------------------------------------- trainer binding
+
+
+def restore(cls, init, corpus, config, state: dict, **init_kw):
+    """A ``cls`` trainer continuing from ``Trainer.get_state`` output: ``init(tr, corpus, config,
+    phi0=…, **init_kw)`` builds it (validating the family's inputs), then Φ, Θ, n_t and the
+    iteration are copied exactly."""
+    base = Trainer.from_state(corpus, config, state)
+    tr = cls.__new__(cls)
+    init(tr, corpus, base.config, phi0=base._phi, **init_kw)
+    tr._phi, tr._theta, tr._theta_valid = base._phi, base._theta, base._theta_valid
+    tr._n_t, tr.iteration = base._n_t, base.iteration
+    base.close()
+    return tr
+
+
+def bind(base, **init_kw):
+    """A subclass of the family trainer ``base`` with its extra arguments (options, links…)
+    fixed, so it has the plain ``(corpus, config, phi0)`` signature ``TrainingJob`` expects."""
+
+    class Bound(base):
+        def __init__(self, corpus, config, phi0=None):
+            base.__init__(self, corpus, config, phi0=phi0, **init_kw)
+
+        @classmethod
+        def from_state(cls, corpus, config, state):
+            return base.from_state.__func__(cls, corpus, config, state, **init_kw)
+
+    Bound.__name__ = Bound.__qualname__ = f"{base.__name__}[bound]"
+    return Bound

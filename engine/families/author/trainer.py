@@ -120,11 +120,7 @@ class AuthorTrainer(Trainer):
     def from_state(cls, corpus, config, state: dict, options=None) -> "AuthorTrainer":
         saved = state.get("author") or {}
         opts = options or AuthorOptions.from_dict(saved.get("options"))
-        base = Trainer.from_state(corpus, config, state)
-        tr = cls.__new__(cls)
-        AuthorTrainer.__init__(tr, corpus, base.config, phi0=base._phi, options=opts)
-        tr._phi, tr._theta, tr._theta_valid = base._phi, base._theta, base._theta_valid
-        tr._n_t, tr.iteration = base._n_t, base.iteration
+        tr = _sidecar.restore(cls, AuthorTrainer.__init__, corpus, config, state, options=opts)
         if "psi" in saved:
             tr.psi = np.asarray(saved["psi"], np.float64)
             tr.authors_matrix = _with_data(tr.authors_matrix, saved["theta_cd"])
@@ -141,16 +137,7 @@ def _with_data(Am: sp.csr_matrix, data) -> sp.csr_matrix:
 def trainer_class(options: AuthorOptions | dict | None):
     """A Trainer-compatible class bound to ``options`` (for ``TrainingJob(trainer_cls=...)``)."""
     opts = options if isinstance(options, AuthorOptions) else AuthorOptions.from_dict(options)
-
-    class BoundAuthorTrainer(AuthorTrainer):
-        def __init__(self, corpus, config, phi0=None):
-            super().__init__(corpus, config, phi0=phi0, options=opts)
-
-        @classmethod
-        def from_state(cls, corpus, config, state, options=None):
-            return AuthorTrainer.from_state.__func__(cls, corpus, config, state, options or opts)
-
-    return BoundAuthorTrainer
+    return _sidecar.bind(AuthorTrainer, options=opts)
 
 
 @dataclass

@@ -91,27 +91,13 @@ class LinksTrainer(Trainer):
         saved = state.get("links") or {}
         opts = options or LinksOptions.from_dict(saved.get("options"))
         links = links if links is not None else _from_arrays(saved, corpus.n_docs)
-        base = Trainer.from_state(corpus, config, state)
-        tr = cls.__new__(cls)
-        LinksTrainer.__init__(tr, corpus, base.config, phi0=base._phi, options=opts, links=links)
-        tr._phi, tr._theta, tr._theta_valid = base._phi, base._theta, base._theta_valid
-        tr._n_t, tr.iteration = base._n_t, base.iteration
-        return tr
+        return _sidecar.restore(cls, LinksTrainer.__init__, corpus, config, state, options=opts, links=links)
 
 
 def trainer_class(options, links: sp.csr_matrix):
     """A Trainer-compatible class bound to ``options`` and the (D, D) link matrix."""
     opts = options if isinstance(options, LinksOptions) else LinksOptions.from_dict(options)
-
-    class BoundLinksTrainer(LinksTrainer):
-        def __init__(self, corpus, config, phi0=None):
-            super().__init__(corpus, config, phi0=phi0, options=opts, links=links)
-
-        @classmethod
-        def from_state(cls, corpus, config, state, options=None):
-            return LinksTrainer.from_state.__func__(cls, corpus, config, state, options or opts, links)
-
-    return BoundLinksTrainer
+    return _sidecar.bind(LinksTrainer, options=opts, links=links)
 
 
 def load_links(workspace, run_id: str, n_docs: int) -> tuple[LinksOptions, sp.csr_matrix]:

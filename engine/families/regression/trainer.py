@@ -121,11 +121,7 @@ class RegressionTrainer(Trainer):
     def from_state(cls, corpus, config, state: dict, options=None) -> "RegressionTrainer":
         saved = state.get("regression") or {}
         opts = options or RegressionOptions.from_dict(saved.get("options"))
-        base = Trainer.from_state(corpus, config, state)
-        tr = cls.__new__(cls)
-        RegressionTrainer.__init__(tr, corpus, base.config, phi0=base._phi, options=opts)
-        tr._phi, tr._theta, tr._theta_valid = base._phi, base._theta, base._theta_valid
-        tr._n_t, tr.iteration = base._n_t, base.iteration
+        tr = _sidecar.restore(cls, RegressionTrainer.__init__, corpus, config, state, options=opts)
         if "v" in saved:
             tr.fit_ = RegressionFit(np.asarray(saved["v"], np.float64), np.asarray(saved["se"], np.float64),
                                     tr.fit_.mean, tr.fit_.sd, tr.fit_.binary, opts)
@@ -135,16 +131,7 @@ class RegressionTrainer(Trainer):
 def trainer_class(options: RegressionOptions | dict | None):
     """A Trainer-compatible class bound to ``options`` (for ``TrainingJob(trainer_cls=...)``)."""
     opts = options if isinstance(options, RegressionOptions) else RegressionOptions.from_dict(options)
-
-    class BoundRegressionTrainer(RegressionTrainer):
-        def __init__(self, corpus, config, phi0=None):
-            super().__init__(corpus, config, phi0=phi0, options=opts)
-
-        @classmethod
-        def from_state(cls, corpus, config, state, options=None):
-            return RegressionTrainer.from_state.__func__(cls, corpus, config, state, options or opts)
-
-    return BoundRegressionTrainer
+    return _sidecar.bind(RegressionTrainer, options=opts)
 
 
 def load_fit(workspace, run_id: str) -> RegressionFit:
