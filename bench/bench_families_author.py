@@ -21,7 +21,7 @@ from gensim.models import AuthorTopicModel
 from engine.em.config import ModelConfig
 from engine.em.trainer import Trainer
 from engine.families.author.model import author_matrix
-from engine.families.author.trainer import AuthorOptions, AuthorTrainer
+from engine.families.author.family import AuthorOptions, author_config
 from engine.store.workspace import Workspace
 
 
@@ -53,13 +53,13 @@ def main():
     id2word = dict(enumerate(c.vocab["token"].astype(str)))
     for column in ("author", "label"):
         for mode in ("fixed", "learned"):
-            tr = AuthorTrainer(c, cfg, options=AuthorOptions(column=column, mode=mode))
+            tr = Trainer(c, author_config(cfg, AuthorOptions(column=column, mode=mode)))
             t0 = time.perf_counter()
             tr.fit()
             secs = time.perf_counter() - t0
-            A = tr.authors_matrix
-            row = {"authors": column, "C": len(tr.authors), "model": f"ARTM author–topic ({mode})", "T": T,
-                   "perplexity": perplexity(c.n_dw, tr.model.phi.astype(np.float64), A, tr.psi.T),
+            A = tr.estep.authors_matrix
+            row = {"authors": column, "C": len(tr.estep.authors), "model": f"ARTM author–topic ({mode})", "T": T,
+                   "perplexity": perplexity(c.n_dw, tr.model.phi.astype(np.float64), A, tr.estep.psi.T),
                    "seconds": secs, "sec_per_pass": secs / it, "plain_sec_per_pass": t_plain,
                    "ratio_to_plain": secs / it / t_plain}
             print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)

@@ -21,9 +21,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import r2_score, roc_auc_score
 
 from engine.em.config import ModelConfig
-from engine.em.trainer import Trainer, transform
+from engine.em.inference import transform
+from engine.em.trainer import Trainer
 from engine.families.regression import model as M
-from engine.families.regression.trainer import RegressionOptions, RegressionTrainer, predict
+from engine.families.regression.family import RegressionOptions, regression_config
+from engine.families.regression.fit import fit_of_trainer, predict
 from engine.store.workspace import Workspace
 
 
@@ -61,9 +63,9 @@ def main():
                      "r2": r2_score(y[test], lin.predict(th_te)), "sec_per_pass": t_plain})
         for tau in args.taus:
             opts = RegressionOptions(column="sci", unlabeled="split=test", tau=tau)
-            sup = RegressionTrainer(c, cfg, options=opts)
+            sup = Trainer(c, regression_config(cfg, opts))
             t_sup = timed_fit(sup, args.iterations)
-            yhat, th = predict(sup.model, sup.fit_, c.n_dw[np.flatnonzero(test)])
+            yhat, th = predict(sup.model, fit_of_trainer(sup), c.n_dw[np.flatnonzero(test)])
             lr2 = LogisticRegression(max_iter=2000).fit(sup.model.theta.T[~test], y[~test])
             rows.append({"model": f"supervised ARTM τ={tau:g}", "T": T, "auc": M.auc(y[test], yhat),
                          "auc_logistic_on_theta": roc_auc_score(y[test], lr2.predict_proba(th.T)[:, 1]),

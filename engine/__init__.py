@@ -50,6 +50,9 @@ from engine import analysis
 # the families register themselves (engine.em.family) when imported here
 from engine.families.context import ContextOptions, SequenceSmoothing, context_config, segment
 from engine.families.seeds import family as _seeds_family  # noqa: F401 - registers "seeds"
+from engine.families.regression import family as _regression_family  # noqa: F401 - registers "regression"
+from engine.families.author import family as _author_family  # noqa: F401 - registers "author"
+from engine.families.links import family as _links_family  # noqa: F401 - registers "links"
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
 

@@ -7,7 +7,7 @@ import streamlit as st
 from app import resources, state, widgets
 from app.family_views import FAMILIES, TITLES
 from engine.em.config import preset
-from engine.families._sidecar import family_of
+from engine.em.trainer import Trainer
 
 P = "families"
 K = lambda name: f"{P}_{name}"  # noqa: E731 - page-local keys (own prefix, not in state.PAGES)
@@ -25,17 +25,16 @@ with train:
     iterations = c2.number_input("Iterations", 1, 1000, 20, key=K("iterations"))
     name = c3.text_input("Run name", "", key=K("name"))
     try:
-        options = module.form(corpus, K(fam))
+        options = module.form(corpus, K(fam), ws)
     except Exception as e:  # noqa: BLE001 - a bad option is shown, not a crash
         widgets.error_box(e)
         options = None
     if options is not None and st.button("Train", type="primary", key=K("go"), icon=":material/play_arrow:"):
         try:
-            cls = module.trainer_cls(options)
-            config = preset("plsa", n_topics=int(topics), iterations=int(iterations))
-            cls(corpus, config).close()  # bad family input fails here, before a job exists
+            config = module.config(preset("plsa", n_topics=int(topics), iterations=int(iterations)), options)
+            Trainer(corpus, config).close()  # bad family input fails here, before a job exists
             job_id = resources.job_registry().start(ws, corpus, config, owner=resources.session_owner(),
-                                                    name=name or None, trainer_cls=cls)
+                                                    name=name or None)
         except Exception as e:  # noqa: BLE001 - the message names the column/file to fix
             widgets.error_box(e)
         else:
@@ -44,12 +43,12 @@ with train:
 
 with view:
     rid = state.run_id()
-    family = family_of(ws, rid) if rid else None
+    run = resources.run(rid) if rid else None
+    family = (run.config or {}).get("family") if run is not None else None
     if family not in FAMILIES:
         st.info("The selected run is a plain topic model. Train a family model in the **Train** tab, "
                 "then pick its run in the sidebar.")
     else:
-        run = resources.run(rid)
         st.subheader(TITLES[family])
         try:
             FAMILIES[family].render(run, corpus, ws, K(f"view_{family}"))

@@ -6,12 +6,13 @@ import streamlit as st
 
 from app.figures.families import author_map, author_profiles_heatmap
 from engine.families.author.model import author_map as mds
-from engine.families.author.trainer import AuthorOptions, load_fit, top_documents, trainer_class
+from engine.families.author.family import AuthorOptions, author_config
+from engine.families.author.fit import fit_of, top_documents
 
-trainer_cls = trainer_class
+config = author_config
 
 
-def form(corpus, key):
+def form(corpus, key, ws):
     cols = [c for c in corpus.documents.columns if c not in ("id", "text", "date")]
     if not cols:
         st.info("This corpus has no metadata column with authors (import it with one).")
@@ -25,10 +26,10 @@ def form(corpus, key):
 
 
 def render(run, corpus, ws, key):
-    fit = load_fit(ws, run.run_id, corpus)
+    fit = fit_of(run, corpus)
     model = run.model
     labels = [model.label(t) for t in range(model.n_topics)]
-    counts = np.asarray((fit.authors_matrix > 0).sum(axis=0)).ravel()
+    counts = fit.documents_per_author
     C = len(fit.authors)
     n = C if C <= 3 else st.slider("Authors shown (most documents first)", 3, min(200, C), min(30, C), key=f"{key}_n")
     top = np.argsort(-counts)[:n]
@@ -45,5 +46,5 @@ def render(run, corpus, ws, key):
     t = c2.selectbox("Topic", range(len(labels)), index=int(np.argmax(fit.psi[:, c])),
                      format_func=lambda i: labels[i], key=f"{key}_topic")
     docs = corpus.documents
-    for d, p in top_documents(fit, model, who, int(t), n=5):
+    for d, p in top_documents(fit, who, int(t), n=5):
         st.markdown(f"**{docs['id'].iloc[d]}** · p(t, c | d) = {p:.2f}  \n{str(docs['text'].iloc[d] or '')[:400]}")

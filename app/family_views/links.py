@@ -6,28 +6,32 @@ import streamlit as st
 
 from app.figures.families import link_agreement_hist
 from engine.families.links.model import agreement, edges_from_frame, random_agreement
-from engine.families.links.trainer import LinksOptions, load_links, trainer_class
+from engine.families.links.family import LinksOptions, links_config, links_from_arrays
+from engine.store.workspace import validate_name
 
 
-def form(corpus, key):
+def form(corpus, key, ws):
     up = st.file_uploader("Edge list (CSV: source, target[, weight] — document ids)", type=["csv"], key=f"{key}_file")
     tau = st.number_input("τ of links", 0.0, 1e6, 20.0, key=f"{key}_tau")
     if up is None:
         st.caption("One row per link (reply-to, citation, same thread); ids must match the corpus's id column.")
         return None
-    links = edges_from_frame(pd.read_csv(up, dtype=str), corpus.documents, up.name)
+    frame = pd.read_csv(up, dtype=str)
+    links = edges_from_frame(frame, corpus.documents, up.name)  # checked before it is kept
     st.caption(f"{links.nnz // 2} links between {int((links.getnnz(axis=1) > 0).sum())} documents.")
-    return {"tau": float(tau), "links": links}
+    folder = ws.root / "edges"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / validate_name(up.name, "edge list name")
+    frame.to_csv(path, index=False)  # the run copies the edges; this file only feeds the start
+    return LinksOptions(edges=str(path), tau=float(tau)).to_dict()
 
 
-def trainer_cls(options):
-    opts = dict(options)
-    links = opts.pop("links")
-    return trainer_class(LinksOptions.from_dict(opts), links)
+config = links_config
 
 
 def render(run, corpus, ws, key):
-    opts, links = load_links(ws, run.run_id, corpus.n_docs)
+    opts = LinksOptions.from_dict(run.config.get("options"))
+    links = links_from_arrays(run.arrays, corpus.n_docs)
     theta = run.model.theta.T
     agr, rows, cols = agreement(theta, links)
     rnd = random_agreement(theta, max(2000, len(agr)))

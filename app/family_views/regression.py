@@ -7,15 +7,16 @@ import streamlit as st
 from app.figures.families import topic_effects_bar
 from engine.analysis.tables import top_tokens
 from engine.corpus.ingest import vectorize_texts
-from engine.families.regression.model import topic_effects
-from engine.families.regression.trainer import RegressionOptions, load_fit, predict, trainer_class
+from engine.families.regression.family import RegressionOptions, regression_config
+from engine.families.regression.fit import fit_of, predict, scores
+from engine.families.regression.model import targets, topic_effects
 
 
 def _columns(corpus) -> list[str]:
     return [c for c in corpus.documents.columns if c not in ("id", "text", "date")]
 
 
-def form(corpus, key):
+def form(corpus, key, ws):
     cols = _columns(corpus)
     if not cols:
         st.info("This corpus has no metadata column to use as y (import it with one).")
@@ -34,7 +35,7 @@ def form(corpus, key):
 
 
 def render(run, corpus, ws, key):
-    fit = load_fit(ws, run.run_id)
+    fit = fit_of(run)
     model = run.model
     labels = [model.label(t) for t in range(model.n_topics)]
     eff = topic_effects(labels, fit.v, fit.se, fit.mean, fit.sd)
@@ -42,9 +43,11 @@ def render(run, corpus, ws, key):
     words = {model.label(model.topic_names.index(t)): ", ".join(g["token"]) for t, g in tops.groupby("topic")}
     eff["words"] = eff["topic"].map(words)
     y = fit.options.column + (" = " + "/".join(fit.options.positive) if fit.options.positive else "")
-    scores = run.final_scores()
-    st.caption(f"y = {y}; fit on the labelled documents: R² {scores.get('regression_r2', float('nan')):.3f}"
-               + (f", AUC {scores['regression_auc']:.3f}" if 'regression_auc' in scores else "")
+    o = fit.options
+    yv, mask = targets(corpus.documents, o.column, o.positive, o.unlabeled or None, o.missing)
+    sc = scores(fit, model.theta.T, yv, mask)
+    st.caption(f"y = {y}; fit on the labelled documents: R² {sc['r2']:.3f}"
+               + (f", AUC {sc['auc']:.3f}" if "auc" in sc else "")
                + ". Bars: ȳ + s_y·v_t, the y of a document entirely about the topic, with 95 % intervals.")
     st.plotly_chart(topic_effects_bar(eff, y, fit.mean), key=f"{key}_effects")
     text = st.text_area("Predict y for new text", key=f"{key}_text", height=100)
@@ -56,4 +59,4 @@ def render(run, corpus, ws, key):
         st.caption("Main topics: " + ", ".join(f"{labels[t]} ({theta[t, 0]:.0%})" for t in top))
 
 
-trainer_cls = trainer_class
+config = regression_config

@@ -40,14 +40,16 @@ def config_of(args):
     return cfg.validate()
 
 
-def run_training(args, ws, corpus, config, trainer_cls) -> str:
-    """Train in the foreground through the job machinery (Ctrl-C stops cleanly); the trainer
-    class is built first so bad family input fails before anything is saved. Returns the run id."""
+def run_training(args, ws, corpus, config) -> str:
+    """Train ``config`` (with its family and options) in the foreground through the job
+    machinery (Ctrl-C stops cleanly); a trainer is built first so bad family input fails before
+    anything is saved. Returns the run id."""
     from engine.cli.model import ProgressBar, report_json, score_line
+    from engine.em.trainer import Trainer
     from engine.jobs import TrainingJob, run_job_blocking
 
     config.check_corpus(corpus)
-    trainer_cls(corpus, config).close()  # validates the family's inputs; nothing is written
+    Trainer(corpus, config).close()  # validates the family's inputs (files, columns); nothing is written
     bar = ProgressBar(config.iterations)
 
     def on_report(report):
@@ -55,7 +57,7 @@ def run_training(args, ws, corpus, config, trainer_cls) -> str:
         print(report_json(report) if args.jsonl else score_line(report), flush=True)
         bar.update(report.iteration)
 
-    job = TrainingJob(ws, corpus, config, name=args.name, trainer_cls=trainer_cls, keep_checkpoints=2)
+    job = TrainingJob(ws, corpus, config, name=args.name, keep_checkpoints=2)
     try:
         snap = run_job_blocking(job, on_report=on_report, on_interrupt=lambda: print(
             "\nstopping after this iteration…", file=sys.stderr, flush=True))

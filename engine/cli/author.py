@@ -10,28 +10,28 @@ from engine.cli import _family as F
 
 def cmd_train(args) -> int:
     from engine.cli import workspace_of
-    from engine.families.author.trainer import AuthorOptions, trainer_class
+    from engine.families.author.family import AuthorOptions, author_config
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     opts = AuthorOptions(column=args.authors, sep=args.sep, mode=args.mode).validate()
-    F.run_training(args, ws, corpus, F.config_of(args), trainer_class(opts))
+    F.run_training(args, ws, corpus, author_config(F.config_of(args), opts))
     return 0
 
 
 def _load(args):
     from engine.cli import workspace_of
     from engine.cli.context import run_and_corpus
-    from engine.families.author.trainer import load_fit
+    from engine.families.author.fit import fit_of
 
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
-    return run, corpus, load_fit(ws, run.run_id, corpus)
+    return run, corpus, fit_of(run, corpus)
 
 
 def cmd_profiles(args) -> int:
     run, corpus, fit = _load(args)
-    counts = np.asarray((fit.authors_matrix > 0).sum(axis=0)).ravel()
+    counts = fit.documents_per_author
     sim = None
     out = []
     order = np.argsort(-counts)[: args.limit]
@@ -53,11 +53,11 @@ def cmd_profiles(args) -> int:
 
 
 def cmd_documents(args) -> int:
-    from engine.families.author.trainer import top_documents
+    from engine.families.author.fit import top_documents
 
     run, corpus, fit = _load(args)
     t = int(run.model.topic_indices([args.topic])[0])
-    rows = top_documents(fit, run.model, args.author, t, n=args.top)
+    rows = top_documents(fit, args.author, t, n=args.top)
     docs = corpus.documents
     print(json.dumps([{"id": str(docs["id"].iloc[d]), "p": p, "text": str(docs["text"].iloc[d] or "")[:300]}
                       for d, p in rows], ensure_ascii=False, indent=2))

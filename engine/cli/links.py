@@ -8,13 +8,15 @@ from engine.cli import _family as F
 
 def cmd_train(args) -> int:
     from engine.cli import workspace_of
-    from engine.families.links.model import read_edges
-    from engine.families.links.trainer import LinksOptions, trainer_class
+    from pathlib import Path
+
+    from engine.families.links.family import LinksOptions, links_config
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
-    links = read_edges(args.edges, corpus.documents, args.source, args.target, args.weight, args.allow_unknown)
-    F.run_training(args, ws, corpus, F.config_of(args), trainer_class(LinksOptions(tau=args.tau), links))
+    opts = LinksOptions(edges=str(Path(args.edges).resolve()), source=args.source, target=args.target,
+                        weight=args.weight, allow_unknown=args.allow_unknown, tau=args.tau)
+    F.run_training(args, ws, corpus, links_config(F.config_of(args), opts))
     return 0
 
 
@@ -22,11 +24,11 @@ def cmd_agreement(args) -> int:
     from engine.cli import workspace_of
     from engine.cli.context import run_and_corpus
     from engine.families.links.model import agreement, random_agreement
-    from engine.families.links.trainer import load_links
+    from engine.families.links.family import LinksOptions, links_from_arrays
 
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
-    opts, links = load_links(ws, run.run_id, corpus.n_docs)
+    opts, links = LinksOptions.from_dict(run.config.get("options")), links_from_arrays(run.arrays, corpus.n_docs)
     theta = run.model.theta.T
     agr, rows, cols = agreement(theta, links)
     ids = corpus.documents["id"].astype(str).to_numpy()

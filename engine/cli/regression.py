@@ -10,13 +10,13 @@ from engine.cli import _family as F
 
 def cmd_train(args) -> int:
     from engine.cli import workspace_of
-    from engine.families.regression.trainer import RegressionOptions, trainer_class
+    from engine.families.regression.family import RegressionOptions, regression_config
 
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     opts = RegressionOptions(column=args.y, positive=tuple(args.positive or ()), unlabeled=args.unlabeled or "",
                              missing=args.missing, tau=args.tau).validate()
-    F.run_training(args, ws, corpus, F.config_of(args), trainer_class(opts))
+    F.run_training(args, ws, corpus, regression_config(F.config_of(args), opts))
     return 0
 
 
@@ -24,12 +24,12 @@ def cmd_effects(args) -> int:
     from engine.cli import workspace_of
     from engine.analysis.tables import top_tokens
     from engine.families.regression.model import topic_effects
-    from engine.families.regression.trainer import load_fit
+    from engine.families.regression.fit import fit_of
     from engine.store.runs import load_run, resolve_run_id
 
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
-    fit = load_fit(ws, run.run_id)
+    fit = fit_of(run)
     df = topic_effects([run.model.label(t) for t in range(run.model.n_topics)], fit.v, fit.se, fit.mean, fit.sd)
     tops = top_tokens(run.model, run.tokens, n=args.top)
     out = []
@@ -46,11 +46,11 @@ def cmd_predict(args) -> int:
     from engine.cli import workspace_of
     from engine.cli.context import run_and_corpus
     from engine.corpus.ingest import vectorize_texts
-    from engine.families.regression.trainer import load_fit, predict
+    from engine.families.regression.fit import fit_of, predict
 
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
-    fit = load_fit(ws, run.run_id)
+    fit = fit_of(run)
     n_dw, _ = vectorize_texts(corpus, F.read_texts(args))
     yhat, theta = predict(run.model, fit, n_dw)
     for i in range(len(yhat)):

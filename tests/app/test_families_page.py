@@ -15,7 +15,7 @@ ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 def fam_home(tmp_path, monkeypatch):
     from engine import Workspace
     from engine.em.config import ModelConfig
-    from engine.families.regression.trainer import RegressionOptions, trainer_class
+    from engine.families.regression.family import RegressionOptions, regression_config
     from engine.jobs import TrainingJob
 
     from engine.corpus.ingest import ImportOptions, import_corpus
@@ -26,8 +26,9 @@ def fam_home(tmp_path, monkeypatch):
     import_corpus(tmp_path / "toy.csv", "toy", ImportOptions(text_column="text", id_column="id", lang="en",
                                                             min_df=1), ws)
     c = ws.load_corpus("toy")
-    job = TrainingJob(ws, c, ModelConfig(n_topics=3, iterations=6, threads=1), name="reg-run",
-                      trainer_cls=trainer_class(RegressionOptions(column="party", positive=("labour",), tau=5)))
+    job = TrainingJob(ws, c, regression_config(ModelConfig(n_topics=3, iterations=6, threads=1),
+                                               RegressionOptions(column="party", positive=("labour",), tau=5)),
+                      name="reg-run")
     job.start()
     assert job.wait(timeout=120).status == "finished"
     monkeypatch.setenv("ARTM_STUDIO_HOME", str(tmp_path))
@@ -68,13 +69,13 @@ def test_train_form_rejects_numeric_text_column(fam_home):
 def test_author_view(fam_home):
     from engine import Workspace
     from engine.em.config import ModelConfig
-    from engine.families.author.trainer import AuthorOptions, trainer_class
+    from engine.families.author.family import AuthorOptions, author_config
     from engine.jobs import TrainingJob
 
     root, _ = fam_home
     ws = Workspace(root)
-    job = TrainingJob(ws, ws.load_corpus("toy"), ModelConfig(n_topics=3, iterations=5, threads=1), name="au",
-                      trainer_cls=trainer_class(AuthorOptions(column="party")))
+    job = TrainingJob(ws, ws.load_corpus("toy"), author_config(ModelConfig(n_topics=3, iterations=5, threads=1),
+                                                               AuthorOptions(column="party")), name="au")
     job.start()
     assert job.wait(timeout=120).status == "finished"
     at = _page(job.run_id)
@@ -90,17 +91,16 @@ def test_links_view(fam_home):
 
     from engine import Workspace
     from engine.em.config import ModelConfig
-    from engine.families.links.model import edges_from_frame
-    from engine.families.links.trainer import LinksOptions, trainer_class
+    from engine.families.links.family import LinksOptions, links_config
     from engine.jobs import TrainingJob
 
     root, _ = fam_home
     ws = Workspace(root)
     c = ws.load_corpus("toy")
     ids = c.documents["id"].tolist()
-    links = edges_from_frame(pd.DataFrame({"source": ids[:-3], "target": ids[3:]}), c.documents)
-    job = TrainingJob(ws, c, ModelConfig(n_topics=3, iterations=5, threads=1), name="ln",
-                      trainer_cls=trainer_class(LinksOptions(tau=5), links))
+    pd.DataFrame({"source": ids[:-3], "target": ids[3:]}).to_csv(root / "e.csv", index=False)
+    job = TrainingJob(ws, c, links_config(ModelConfig(n_topics=3, iterations=5, threads=1),
+                                          LinksOptions(edges=str(root / "e.csv"), tau=5)), name="ln")
     job.start()
     assert job.wait(timeout=120).status == "finished"
     at = _page(job.run_id)

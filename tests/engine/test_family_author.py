@@ -9,7 +9,9 @@ import pytest
 from engine.em.config import ModelConfig
 from engine.errors import InputError
 from engine.families.author import model as A
-from engine.families.author.trainer import AuthorOptions, AuthorTrainer, load_fit, top_documents, trainer_class
+from engine.em.trainer import Trainer
+from engine.families.author.family import AuthorOptions, author_config
+from engine.families.author.fit import fit_of, fit_of_trainer, top_documents
 from engine.jobs import TrainingJob
 from engine.store.checkpoints import read_checkpoint
 from engine.store.runs import load_run
@@ -21,17 +23,17 @@ def _psi_error(tr, phi, psi):
     match = np.argmax(np.minimum(tr.model.phi[:, :, None], phi[:, None, :]).sum(0), axis=1)
     assert sorted(match) == list(range(phi.shape[1]))
     est = np.zeros_like(psi)
-    est[match] = tr.psi
+    est[match] = tr.estep.psi
     return np.abs(est - psi).max()
 
 
 @pytest.mark.parametrize("coauthors, mode", [(False, "fixed"), (True, "fixed"), (True, "learned")])
 def test_planted_author_profiles(kernels_ready, coauthors, mode):
     c, phi, psi, names = author_corpus(coauthors=coauthors, seed=2)
-    tr = AuthorTrainer(c, ModelConfig(n_topics=4, iterations=40, seed=1, threads=2),
-                       options=AuthorOptions(sep=";", mode=mode))
+    tr = Trainer(c, author_config(ModelConfig(n_topics=4, iterations=40, seed=1, threads=2),
+                                  AuthorOptions(sep=";", mode=mode)))
     tr.fit()
-    assert tr.authors == names
+    assert tr.estep.authors == names
     assert _psi_error(tr, phi, psi) < 0.08
     # Θ of the run is the documents' mixture Σ_c ψ_tc θ_cd
     np.testing.assert_allclose(tr.model.theta.sum(0), 1, atol=1e-5)
@@ -39,8 +41,8 @@ def test_planted_author_profiles(kernels_ready, coauthors, mode):
 
 def test_kernel_counts_match_dense_formula(kernels_ready):
     c, _, _, _ = author_corpus(n_docs=30, coauthors=True, seed=3)
-    tr = AuthorTrainer(c, ModelConfig(n_topics=4, iterations=1, seed=1, threads=1), options=AuthorOptions(sep=";"))
-    phi0, psi0, Am = tr._phi.astype(np.float64), tr.psi.copy(), tr.authors_matrix.toarray()
+    tr = Trainer(c, author_config(ModelConfig(n_topics=4, iterations=1, seed=1, threads=1), AuthorOptions(sep=";")))
+    phi0, psi0, Am = tr.phi.astype(np.float64), tr.estep.psi.copy(), tr.estep.authors_matrix.toarray()
     tr.step()
     X = c.n_dw.toarray()
     n_tc = np.zeros_like(psi0)
@@ -52,7 +54,7 @@ def test_kernel_counts_match_dense_formula(kernels_ready):
                          out=np.zeros_like(joint))
         n_tc += post.sum(0)
         n_wt += post.sum(2)
-    np.testing.assert_allclose(tr.psi, A.norm_columns(n_tc), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(tr.estep.psi, A.norm_columns(n_tc), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(tr.model.phi, A.norm_columns(n_wt), rtol=1e-4, atol=1e-6)
 
 
@@ -60,18 +62,18 @@ def test_save_load_resume_and_views(kernels_ready, tmp_path):
     c, _, _, names = author_corpus(seed=4)
     ws = Workspace(tmp_path)
     opts = AuthorOptions(mode="learned")
-    job = TrainingJob(ws, c, ModelConfig(n_topics=4, iterations=6, threads=1), trainer_cls=trainer_class(opts))
+    job = TrainingJob(ws, c, author_config(ModelConfig(n_topics=4, iterations=6, threads=1), opts))
     job.start()
     assert job.wait(timeout=120).status == "finished"
-    fit = load_fit(ws, job.run_id, c)
-    state, _ = read_checkpoint(ws.runs_dir / job.run_id, 6)
-    again = trainer_class(opts).from_state(c, None, state)
-    np.testing.assert_array_equal(again.psi, fit.psi)
-    np.testing.assert_array_equal(again.authors_matrix.data, fit.authors_matrix.data)
     run = load_run(ws, job.run_id)
+    fit = fit_of(run, c)
+    state, _ = read_checkpoint(ws.runs_dir / job.run_id, 6)
+    again = Trainer.from_state(c, None, state)
+    np.testing.assert_array_equal(again.estep.psi, fit.psi)
+    np.testing.assert_array_equal(again.estep.authors_matrix.data, fit.authors_matrix.data)
     np.testing.assert_array_equal(again.model.phi, run.model.phi)
     t = int(np.argmax(fit.psi[:, 0]))
-    docs = top_documents(fit, run.model, names[0], t, n=3)
+    docs = top_documents(fit, names[0], t, n=3)
     assert docs and all(c.documents["author"].iloc[d] == names[0] for d, _ in docs)
     xy = A.author_map(fit.psi)
     assert xy.shape == (len(names), 2) and np.isfinite(xy).all()
@@ -80,10 +82,11 @@ def test_save_load_resume_and_views(kernels_ready, tmp_path):
 def test_bad_author_column(kernels_ready, tmp_path):
     c, _, _, _ = author_corpus(n_docs=20)
     with pytest.raises(InputError, match="no author column 'speaker'"):
-        AuthorTrainer(c, ModelConfig(n_topics=2), options=AuthorOptions(column="speaker"))
+        Trainer(c, author_config(ModelConfig(n_topics=2), AuthorOptions(column="speaker")))
     c.documents["nobody"] = None
     with pytest.raises(InputError, match="names no author"):
-        AuthorTrainer(c, ModelConfig(n_topics=2), options=AuthorOptions(column="nobody"))
+        TrainingJob(Workspace(tmp_path), c, author_config(ModelConfig(n_topics=2), AuthorOptions(column="nobody")))
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
 def test_cli_author(kernels_ready, tmp_path, capsys):

@@ -11,7 +11,9 @@ from scipy.optimize import linear_sum_assignment
 from engine.em.config import ModelConfig
 from engine.errors import InputError
 from engine.families.links import model as L
-from engine.families.links.trainer import LinksOptions, LinksTrainer, load_links, trainer_class
+from engine.em.trainer import Trainer
+from engine.families.links.family import LinksOptions, links_config, links_from_arrays
+from engine.store.runs import load_run
 from engine.jobs import TrainingJob
 from engine.store.checkpoints import read_checkpoint
 from engine.store.workspace import Workspace
@@ -38,15 +40,17 @@ def _accuracy(theta, truth):
     return conf[r, c].sum() / len(truth)
 
 
-def test_links_recover_planted_topics(linked):
+def test_links_recover_planted_topics(linked, tmp_path):
     c, truth, edges = linked
+    edges.to_csv(tmp_path / "e.csv", index=False)
     links = L.edges_from_frame(edges, c.documents)
     acc = {}
     for tau in (0.0, 5.0):
-        tr = LinksTrainer(c, ModelConfig(n_topics=4, iterations=40, seed=2, threads=1),
-                          options=LinksOptions(tau=tau), links=links)
+        tr = Trainer(c, links_config(ModelConfig(n_topics=4, iterations=40, seed=2, threads=1),
+                                     LinksOptions(edges=str(tmp_path / "e.csv"), tau=tau)))
         tr.fit()
-        acc[tau] = (_accuracy(tr._theta, truth), tr.last_report.scores["link_agreement"])
+        theta = tr.model.theta.T
+        acc[tau] = (_accuracy(theta, truth), L.agreement(theta, links)[0].mean())
     assert acc[5.0][0] > acc[0.0][0] + 0.15     # observed 0.41 → 0.67
     assert acc[5.0][1] > acc[0.0][1] + 0.1      # observed 0.78 → 0.95
 
@@ -78,17 +82,21 @@ def test_bad_edge_lists(linked, tmp_path, frame, message):
 
 def test_save_load_resume(linked, tmp_path):
     c, _, edges = linked
+    edges.to_csv(tmp_path / "e.csv", index=False)
     links = L.edges_from_frame(edges, c.documents)
-    ws = Workspace(tmp_path)
-    job = TrainingJob(ws, c, ModelConfig(n_topics=4, iterations=4, threads=1),
-                      trainer_cls=trainer_class(LinksOptions(tau=5), links))
+    ws = Workspace(tmp_path / "ws")
+    job = TrainingJob(ws, c, links_config(ModelConfig(n_topics=4, iterations=4, threads=1),
+                                          LinksOptions(edges=str(tmp_path / "e.csv"), tau=5)))
     job.start()
     assert job.wait(timeout=120).status == "finished"
-    opts, saved = load_links(ws, job.run_id, c.n_docs)
-    assert opts.tau == 5 and (saved != links).nnz == 0
+    (tmp_path / "e.csv").unlink()  # the run keeps its edges: no need for the file any more
+    run = load_run(ws, job.run_id)
+    assert run.config["options"]["tau"] == 5
+    assert (links_from_arrays(run.arrays, c.n_docs) != links).nnz == 0
     state, _ = read_checkpoint(ws.runs_dir / job.run_id, 4)
-    again = LinksTrainer.from_state(c, None, state)
-    assert (again.links != links.astype(np.float32)).nnz == 0 and again.iteration == 4
+    edges.iloc[:5].to_csv(tmp_path / "e.csv", index=False)  # a changed file does not change a resumed run
+    again = Trainer.from_state(c, None, state)
+    assert (again.estep.links != links.astype(np.float32)).nnz == 0 and again.iteration == 4
 
 
 def test_cli_links(linked, tmp_path, capsys):

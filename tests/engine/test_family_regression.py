@@ -7,9 +7,9 @@ import pytest
 from engine.em.config import ModelConfig
 from engine.errors import InputError, WorkspaceError
 from engine.families.regression import model as M
-from engine.families.regression.trainer import (
-    RegressionOptions, RegressionTrainer, load_fit, predict, trainer_class,
-)
+from engine.em.trainer import Trainer
+from engine.families.regression.family import RegressionOptions, regression_config
+from engine.families.regression.fit import fit_of, fit_of_trainer, predict, scores
 from engine.jobs import TrainingJob
 from engine.store.checkpoints import read_checkpoint
 from engine.store.runs import load_run
@@ -35,27 +35,29 @@ def _match(phi_true, phi_fit):
 
 def test_planted_effects_and_heldout(labelled):
     c, phi, y = labelled
-    tr = RegressionTrainer(c, ModelConfig(n_topics=4, iterations=40, seed=3, threads=1),
-                           options=RegressionOptions(column="y", unlabeled="split=test", tau=10))
+    tr = Trainer(c, regression_config(ModelConfig(n_topics=4, iterations=40, seed=3, threads=1),
+                                      RegressionOptions(column="y", unlabeled="split=test", tau=10)))
     tr.fit()
     match = _match(phi, tr.model.phi)
     assert sorted(match) == [0, 1, 2, 3]
-    eff = tr.fit_.mean + tr.fit_.sd * tr.fit_.v
+    fit = fit_of_trainer(tr)
+    eff = fit.mean + fit.sd * fit.v
     assert np.abs(eff - BETA[match]).max() < 0.5
-    test = np.flatnonzero(~tr.mask)
-    yhat, theta = predict(tr.model, tr.fit_, c.n_dw[test])
+    test = np.flatnonzero(~tr.estep.mask)
+    yhat, theta = predict(tr.model, fit, c.n_dw[test])
     assert theta.shape == (4, len(test))
     assert M.r2(y[test], yhat) > 0.8
-    assert tr.last_report.scores["regression_r2"] > 0.9
+    assert scores(fit, tr.model.theta.T, y, tr.estep.mask)["r2"] > 0.9
 
 
 def test_binary_auc_and_term_sign(labelled):
     c, _, y = labelled
     c.documents["hi"] = np.where(y > np.median(y), "hi", "lo")
-    tr = RegressionTrainer(c, ModelConfig(n_topics=4, iterations=15, seed=3, threads=1),
-                           options=RegressionOptions(column="hi", positive=("hi",), tau=10))
+    tr = Trainer(c, regression_config(ModelConfig(n_topics=4, iterations=15, seed=3, threads=1),
+                                      RegressionOptions(column="hi", positive=("hi",), tau=10)))
     tr.fit()
-    assert tr.fit_.binary and tr.last_report.scores["regression_auc"] > 0.9
+    fit = fit_of_trainer(tr)
+    assert fit.binary and scores(fit, tr.model.theta.T, tr.estep.y, tr.estep.mask)["auc"] > 0.9
     # the Θ term pushes θ toward topics with v_t of the residual's sign
     th = np.full((1, 4), 0.25)
     term = M.theta_term(th, np.array([1.0]), np.array([True]), np.array([1.0, -1.0, 0.0, 0.0]), 1.0)
@@ -66,14 +68,14 @@ def test_save_load_exact_and_resume(labelled, tmp_path):
     c, _, _ = labelled
     ws = Workspace(tmp_path)
     opts = RegressionOptions(column="y", tau=10)
-    job = TrainingJob(ws, c, ModelConfig(n_topics=4, iterations=5, threads=1),
-                      trainer_cls=trainer_class(opts), name="reg")
+    job = TrainingJob(ws, c, regression_config(ModelConfig(n_topics=4, iterations=5, threads=1), opts),
+                      name="reg")
     job.start()
     job.wait(timeout=120)
     assert job.snapshot().status == "finished"
-    fit = load_fit(ws, job.run_id)
-    assert fit.options == opts
     run = load_run(ws, job.run_id)
+    fit = fit_of(run)
+    assert fit.options == opts
     # v is the ridge fit on the saved Θ: recomputing it from the loaded run gives the same numbers
     y, mask = M.targets(c.documents, "y")
     z, mean, sd = M.standardize(y, mask)
@@ -81,8 +83,8 @@ def test_save_load_exact_and_resume(labelled, tmp_path):
     np.testing.assert_allclose(fit.v, v, rtol=1e-9, atol=1e-12)
     assert (fit.mean, fit.sd) == (mean, sd)
     state, _ = read_checkpoint(ws.runs_dir / job.run_id, 5)
-    again = trainer_class(opts).from_state(c, None, state)
-    np.testing.assert_array_equal(again.fit_.v, fit.v)
+    again = Trainer.from_state(c, None, state)
+    np.testing.assert_array_equal(again.estep.v, fit.v)
     np.testing.assert_array_equal(again.model.phi, run.model.phi)
     assert again.iteration == 5
 
@@ -97,25 +99,25 @@ def test_bad_input(labelled, tmp_path, change, message):
     c, _, y = labelled
     c.documents["ynan"] = np.where(np.arange(len(y)) == 7, np.nan, y)
     c.documents["text"] = "abc"
-    opts = RegressionOptions(**change)
+    cfg = regression_config(ModelConfig(n_topics=4, iterations=2), RegressionOptions(**change))
     with pytest.raises(InputError, match=message):
-        RegressionTrainer(c, ModelConfig(n_topics=4, iterations=2), options=opts)
+        Trainer(c, cfg)
     ws = Workspace(tmp_path)
     with pytest.raises(InputError, match=message):
-        TrainingJob(ws, c, ModelConfig(n_topics=4, iterations=2), trainer_cls=trainer_class(opts))._make_trainer(
-            ModelConfig(n_topics=4, iterations=2))
+        TrainingJob(ws, c, cfg)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
-    assert not (tmp_path / "families").exists()
 
 
 def test_nan_as_unlabeled_and_not_a_regression_run(labelled, tmp_path):
     c, _, y = labelled
     c.documents["ynan"] = np.where(np.arange(len(y)) % 3 == 0, np.nan, y)
-    tr = RegressionTrainer(c, ModelConfig(n_topics=4, iterations=2, threads=1),
-                           options=RegressionOptions(column="ynan", missing="unlabeled"))
-    assert tr.mask.sum() == len(y) - len(y[::3])
+    tr = Trainer(c, regression_config(ModelConfig(n_topics=4, iterations=2, threads=1),
+                                      RegressionOptions(column="ynan", missing="unlabeled")))
+    assert tr.estep.mask.sum() == len(y) - len(y[::3])
+    tr.fit()
     with pytest.raises(WorkspaceError, match="not a regression model"):
-        load_fit(Workspace(tmp_path), "nope")
+        from engine.store.runs import new_run
+        fit_of(new_run(c, ModelConfig(n_topics=4).to_dict(), tr.model))
 
 
 def test_cli_train_effects_predict_and_bad_column(tmp_path, capsys, kernels_ready):
