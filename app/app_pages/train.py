@@ -121,7 +121,11 @@ def reading_mode(corpus) -> dict | None:
     c1, c2, c3 = st.columns([2, 1, 1])
     mode = c1.segmented_control("Reading mode", list(READING), format_func=READING.get, default="standard",
                                 key=K("reading"), help="Context-ARTM gives each token the topics of its left and right "
-                                                       "context (needs token sequences, i.e. a text corpus).") or "standard"
+                                                       "context (needs token sequences, i.e. a text corpus). The context "
+                                                       "is the token's neighbours, not the token itself (the seed's literal "
+                                                       "formula includes it): with itself inside, a word predicts itself, "
+                                                       "perplexity looks better than it is and words collapse onto single "
+                                                       "topics (bench/README §6).") or "standard"
     if mode == "standard":
         return None
     if corpus.sequences is None and mode == "context":

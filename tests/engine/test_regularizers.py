@@ -141,7 +141,7 @@ def total_variation(corpus, phi):
 
 def test_time_smoothing_reduces_variation(corpus):
     plain = fit(corpus, T=3)
-    smooth = fit(corpus, [TimeSmoothing(tau=5.0, modality="@time")], T=3)
+    smooth = fit(corpus, [TimeSmoothing(tau=5.0, modality="@time", rule="symmetric")], T=3)
     assert total_variation(corpus, smooth.model.phi) < total_variation(corpus, plain.model.phi)
 
 
