@@ -1,0 +1,26 @@
+"""Topic hierarchies (hARTM): levels of ordinary ARTM models linked by Ψ = p(child|parent).
+
+- :mod:`.psi` — the maths: Ψ estimation and the hierarchy regularizer's Φ term.
+- :mod:`.options` — :class:`HierarchyOptions` and the level checks.
+- :mod:`.trainer` — :class:`LevelTrainer` and :func:`train_levels` (level by level).
+- :mod:`.model` — :class:`Hierarchy`, :class:`Level`, edges.
+- :mod:`.quality` — parent–child coherence, children per parent, orphans, duplicates.
+- :mod:`.store` — save/load/export/labels (atomic).
+- :mod:`.tables` — DataFrames for the views (tree, drill-down, Ψ heatmap).
+"""
+from engine.families.hierarchy.model import Hierarchy, Level
+from engine.families.hierarchy.options import HierarchyOptions, check_levels, parse_levels
+from engine.families.hierarchy.psi import estimate_psi, hierarchy_term, parent_of
+from engine.families.hierarchy.quality import hierarchy_quality
+from engine.families.hierarchy.store import (
+    delete_hierarchy, export_hierarchy, list_hierarchies, load_hierarchy, save_hierarchy,
+    set_level_labels,
+)
+from engine.families.hierarchy.trainer import LevelTrainer, Stopped, level_configs, train_levels
+
+__all__ = [
+    "Hierarchy", "Level", "HierarchyOptions", "check_levels", "parse_levels", "estimate_psi",
+    "hierarchy_term", "parent_of", "hierarchy_quality", "save_hierarchy", "load_hierarchy",
+    "list_hierarchies", "set_level_labels", "delete_hierarchy", "export_hierarchy",
+    "LevelTrainer", "Stopped", "level_configs", "train_levels",
+]
