@@ -13,7 +13,7 @@ import sys
 from engine.errors import EngineError
 from engine.store.workspace import Workspace
 
-COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context", "families")
+COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context", "families", "hierarchy", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

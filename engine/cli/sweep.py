@@ -1,0 +1,103 @@
+"""CLI ``sweep``: train one configuration at several T with several random starts; a JSON line
+per finished run, then the per-T table (``--out PREFIX`` writes PREFIX.json, PREFIX.csv and
+PREFIX.html with the curves, bends marked)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from engine.analysis.sweep import run_sweep, topic_selection_curve
+from engine.analysis.views import html_report
+from engine.cli.model import config_from_args
+from engine.errors import ConfigError
+from engine.families.hierarchy.options import parse_levels
+from engine.store.workspace import Workspace
+
+
+def _clean(v):
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def _topics(text: str) -> list[int]:
+    try:
+        return parse_levels(text)
+    except ConfigError:
+        raise ConfigError(f"--topics must be comma-separated topic counts such as 10,20,40,80, "
+                          f"got {text!r}") from None
+
+
+def write_outputs(prefix: str, result, selection=None) -> list[Path]:
+    """PREFIX.json (runs, summary, bends), PREFIX.csv (summary) and PREFIX.html (figures)."""
+    # the HTML reuses the app's pure Plotly figure functions (no Streamlit involved)
+    from app.figures.sweep import selection_curve, sweep_curves
+
+    base = Path(prefix)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    out = {"summary": json.loads(result.summary.to_json(orient="records")),
+           "runs": json.loads(result.runs.to_json(orient="records")),
+           "bends": {k: _clean(v) for k, v in result.bends.items()}, "seconds": result.seconds}
+    if selection is not None:
+        out["topic_selection"] = json.loads(selection.to_json(orient="records"))
+    paths = [base.with_suffix(".json"), base.with_suffix(".csv"), base.with_suffix(".html")]
+    paths[0].write_text(json.dumps(out, indent=1), encoding="utf-8")
+    result.summary.to_csv(paths[1], index=False)
+    sections = [("Scores against the number of topics", sweep_curves(result.summary, result.bends)),
+                ("Per-T summary", result.summary),
+                ("Bends", "; ".join(f"{k}: T={v:g}" for k, v in result.bends.items() if v is not None) or "none")]
+    if selection is not None:
+        sections.append(("TopicSelection", selection_curve(selection)))
+    paths[2].write_text(html_report("How many topics?", sections,
+                                    subtitle=f"{len(result.runs)} runs in {result.seconds:.0f} s"),
+                        encoding="utf-8")
+    return paths
+
+
+def cmd_sweep(args) -> int:
+    ws = Workspace(args.workspace)
+    corpus = ws.load_corpus(args.corpus)
+    topics = _topics(args.topics)
+    args.topics = None
+    base = config_from_args(args)
+
+    def report(row):
+        print(json.dumps({k: _clean(v) for k, v in row.items()}), flush=True)
+
+    result = run_sweep(corpus, topics, args.starts, base, holdout=args.holdout, workers=args.workers,
+                       callback=report)
+    selection = None
+    if args.selection:
+        selection = topic_selection_curve(corpus, args.selection, tau=args.selection_tau, base=base)
+    print(json.dumps({"summary": json.loads(result.summary.to_json(orient="records")),
+                      "bends": {k: _clean(v) for k, v in result.bends.items()},
+                      "surviving": int(selection["surviving"].iloc[-1]) if selection is not None else None,
+                      "seconds": round(result.seconds, 1)}), flush=True)
+    if args.out:
+        for p in write_outputs(args.out, result, selection):
+            print(p)
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("sweep", parents=[common], help="how many topics? train at several T and starts")
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--topics", required=True, help="topic counts, e.g. 10,20,40,80")
+    p.add_argument("--starts", type=int, default=3, help="random starts per T (seeds seed..seed+k-1)")
+    p.add_argument("--holdout", type=float, default=0.1, help="share of documents held out")
+    p.add_argument("--workers", type=int, default=2, help="runs trained side by side")
+    p.add_argument("--selection", type=int, default=0, metavar="T",
+                   help="also train T topics with TopicSelection and report the survivors")
+    p.add_argument("--selection-tau", type=float, default=0.5, dest="selection_tau")
+    p.add_argument("--out", default=None, metavar="PREFIX", help="write PREFIX.json, .csv and .html")
+    p.add_argument("--background", type=int, default=None)
+    p.add_argument("--iterations", type=int, default=None)
+    p.add_argument("--inner-passes", type=int, default=None, dest="inner_passes")
+    p.add_argument("--reg", action="append", default=[], metavar="SPEC")
+    p.add_argument("--modality-weight", action="append", default=[], metavar="@M=W")
+    p.add_argument("--off-last", type=int, default=None, dest="off_last", metavar="K")
+    p.add_argument("--score", action="append", default=[], dest="score_every", metavar="NAME=EVERY")
+    p.add_argument("--config", default=None, metavar="FILE")
+    p.add_argument("--preset", default=None, choices=("plsa", "lda", "interpretable"))
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.set_defaults(func=cmd_sweep, init=None)
