@@ -32,6 +32,10 @@ pages = {
         st.Page("app_pages/seeds.py", title="Seed words", icon=":material/manage_search:"),
         st.Page("app_pages/families.py", title="Model families", icon=":material/category:"),
     ],
+    "Structure": [
+        st.Page("app_pages/hierarchy.py", title="Hierarchy", icon=":material/account_tree:"),
+        st.Page("app_pages/sweep.py", title="How many topics?", icon=":material/query_stats:"),
+    ],
 }
 page = st.navigation(pages)
 widgets.sidebar()

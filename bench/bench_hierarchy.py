@@ -76,7 +76,7 @@ def agreement(parents: np.ndarray, groups: list[str], rng_seed: int = 0) -> dict
 
 def engine_hierarchy(corpus, levels, iterations, inner, seed, tau):
     base = ModelConfig(iterations=iterations, inner_passes=inner, seed=seed, threads=2,
-                       scores={"coherence": 0, "topic_distance": 0, "kernel": 0})
+                       scores={"coherence": 0, "topic_distance": 0, "topic_kernel": 0})
     t0 = time.perf_counter()
     h = train_levels(corpus, level_configs(levels, base), HierarchyOptions(tau=tau))
     return h.levels[-1].model.theta, parent_of(h.levels[-1].psi), time.perf_counter() - t0, h.quality[-1]

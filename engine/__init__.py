@@ -56,6 +56,8 @@ from engine.families.links import family as _links_family  # noqa: F401 - regist
 from engine.families.biterm import regularizer as _biterm  # noqa: F401 - registers the Biterm regularizer
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
+from engine.families import hierarchy
+from engine.analysis import stability, sweep
 
 __all__ = [
     "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",
@@ -87,4 +89,6 @@ __all__ = [
     "ContextOptions", "SequenceSmoothing", "segment", "context_config",
     # seed-word search
     "Lexicon", "check_lexicon", "seed_config", "SeedTrainer", "seeds_report",
+    # topic hierarchies and "how many topics?"
+    "hierarchy", "stability", "sweep",
 ]

@@ -8,6 +8,7 @@
 - :mod:`.store` — save/load/export/labels (atomic).
 - :mod:`.tables` — DataFrames for the views (tree, drill-down, Ψ heatmap).
 """
+from engine.families.hierarchy import store, tables  # noqa: F401 - submodules used as H.store, H.tables
 from engine.families.hierarchy.model import Hierarchy, Level
 from engine.families.hierarchy.options import HierarchyOptions, check_levels, parse_levels
 from engine.families.hierarchy.psi import estimate_psi, hierarchy_term, parent_of

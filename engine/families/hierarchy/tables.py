@@ -95,3 +95,11 @@ def quality_table(h: Hierarchy) -> pd.DataFrame:
     """One row per parent → child link (level k−1 → k) with the :mod:`.quality` scores."""
     rows = [{"link": f"{k} → {k + 1}", **q} for k, q in enumerate(h.quality)]
     return pd.DataFrame(rows)
+
+
+def edge_nodes(h: Hierarchy, k: int) -> pd.DataFrame:
+    """Kept edges between level k−1 and k with node ids: parent_node, child_node, psi, strongest."""
+    e = h.edges(k)
+    return pd.DataFrame({"parent_node": [h.node_id(k - 1, int(t)) for t in e["parent"]],
+                         "child_node": [h.node_id(k, int(s)) for s in e["child"]],
+                         "psi": e["psi"].to_numpy(float), "strongest": e["strongest"].to_numpy(bool)})

@@ -129,9 +129,9 @@ def train_levels(corpus, configs: list[ModelConfig], options: HierarchyOptions |
     levels = list(parent.levels) if parent is not None else []
     counts = parent_counts_of(levels[-1].model) if levels else None
     history, quality = [], list(parent.quality) if parent is not None else []
-    for i, cfg in enumerate(configs):
+    score_sets = score_sets or [ScoreSet.from_config(c.scores) for c in configs]  # bad names fail now
+    for cfg, scores in zip(configs, score_sets):
         k = len(levels)
-        scores = score_sets[i] if score_sets is not None else ScoreSet.from_config(cfg.scores)
         tr = Trainer(corpus, cfg) if counts is None else LevelTrainer(corpus, cfg, counts, opts)
         try:
             history += _train_level(tr, k, cfg, scores, callback, should_stop)

@@ -1,0 +1,201 @@
+"""The Hierarchy and "How many topics?" pages under AppTest, and their figure functions."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.figures import hierarchy as hfig
+from app.figures import sweep as sfig
+
+ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def hier_home(tmp_path_factory):
+    """A workspace with the toy corpus and one saved 3 → 6 hierarchy."""
+    from engine import ModelConfig, Workspace
+    from engine.families.hierarchy import HierarchyOptions, level_configs, save_hierarchy, train_levels
+    from conftest import toy_corpus
+
+    root = tmp_path_factory.mktemp("hier_home")
+    ws = Workspace(root)
+    ws.save_corpus(toy_corpus(), "toy")
+    corpus = ws.load_corpus("toy")
+    h = train_levels(corpus, level_configs([3, 6], ModelConfig(iterations=10, threads=1)), HierarchyOptions())
+    save_hierarchy(ws, h)
+    return root, h
+
+
+@pytest.fixture
+def at(hier_home, monkeypatch):
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(hier_home[0]))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    app.switch_page("app_pages/hierarchy.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def test_tree_tab_and_labels(at, hier_home):
+    from engine import Workspace
+    from engine.families.hierarchy import load_hierarchy
+
+    root, h = hier_home
+    assert at.title[0].value == "Hierarchy"
+    assert at.selectbox(key="hier_pick").value == h.hierarchy_id
+    at.radio(key="hier_chart").set_value("sunburst").run()
+    assert not at.exception
+    at.radio(key="hier_chart").set_value("icicle").run()
+    assert not at.exception
+    # a label saved at level 1 shows in the page after the rerun (stamp = manifest mtime)
+    assert at.get("arrow_data_frame") or at.get("data_editor")
+    at.selectbox(key="hier_label_level").set_value(1).run()
+    ws = Workspace(root)
+    from engine.families.hierarchy import set_level_labels
+    set_level_labels(ws, h.hierarchy_id, 1, {"topic_1": "Hospitals"})
+    try:
+        at.run()
+        assert not at.exception
+        assert load_hierarchy(ws, h.hierarchy_id).levels[1].model.labels["topic_1"] == "Hospitals"
+        parent = h.edges(1).set_index("child").loc[1, "parent"]
+        at.selectbox(key="hier_parent").set_value(int(parent)).run()
+        assert any(o.startswith("Hospitals") for o in at.selectbox(key="hier_child").options)
+        at.button(key="hier_save_labels").click().run()   # saving the unedited table keeps it
+        assert not at.exception
+        assert load_hierarchy(ws, h.hierarchy_id).levels[1].model.labels == {"topic_1": "Hospitals"}
+    finally:
+        set_level_labels(ws, h.hierarchy_id, 1, {"topic_1": ""})
+
+
+def test_drill_down_parent_child_document(at, hier_home):
+    _, h = hier_home
+    kids = h.children(0, 0)
+    at.selectbox(key="hier_parent").set_value(0).run()
+    assert not at.exception
+    assert at.selectbox(key="hier_child").options  # the children of parent 0
+    at.selectbox(key="hier_child").set_value(kids[0]).run()
+    docs = at.selectbox(key="hier_doc").options
+    assert docs
+    at.selectbox(key="hier_doc").set_value(at.selectbox(key="hier_doc").options[1]).run()
+    assert not at.exception
+    assert any("p(t|d,w)" in c.value for c in at.caption)
+    at.radio(key="hier_heat_level").set_value(0).run()
+    assert not at.exception
+
+
+def test_psi_and_quality_tabs(at):
+    assert at.selectbox(key="hier_psi_level").value == 1
+    assert any("parent_child_coherence" in str(df.value.columns.tolist()) for df in at.dataframe)
+
+
+def test_train_from_the_page(at, hier_home):
+    from engine import Workspace
+    from engine.families.hierarchy import list_hierarchies
+
+    root, _ = hier_home
+    at.text_input(key="hier_levels").set_value("2,4").run()
+    at.number_input(key="hier_iterations").set_value(3).run()
+    at.button(key="hier_train").click().run()
+    assert not at.exception
+    deadline = time.time() + 60
+    while len(list_hierarchies(Workspace(root))) < 2 and time.time() < deadline:
+        time.sleep(0.2)  # polling the background thread's result, not a fixed wait
+    assert [m["levels"] for m in list_hierarchies(Workspace(root))].count([2, 4]) == 1
+
+
+def test_bad_levels_message(at, hier_home):
+    from engine import Workspace
+    from engine.families.hierarchy import list_hierarchies
+
+    n = len(list_hierarchies(Workspace(hier_home[0])))
+    at.text_input(key="hier_levels").set_value("6,3").run()
+    at.button(key="hier_train").click().run()
+    assert any("fewer than its parent" in str(e.value) for e in at.error)
+    assert len(list_hierarchies(Workspace(hier_home[0]))) == n
+
+
+def test_sweep_page_runs(hier_home, monkeypatch):
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(hier_home[0]))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("app_pages/sweep.py").run()
+    assert at.title[0].value == "How many topics?"
+    at.text_input(key="sweep_topics").set_value("2,3,4").run()
+    at.number_input(key="sweep_starts").set_value(2).run()
+    at.number_input(key="sweep_iterations").set_value(5).run()
+    at.number_input(key="sweep_selection").set_value(6).run()
+    at.button(key="sweep_run").click().run()
+    task_id = at.session_state["sweep_task"]
+    from app import tasks
+
+    deadline = time.time() + 90
+    while time.time() < deadline and not tasks.get(task_id).done:
+        time.sleep(0.2)  # waiting on the task's own state
+    assert tasks.get(task_id).status == "finished", tasks.get(task_id).error
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="sweep_t_pick").options == ["2", "3", "4"]
+    assert any("runs in" in c.value for c in at.caption)
+
+
+# ------------------------------------------------------------------ pure figures
+
+def _tree():
+    return pd.DataFrame({
+        "node": ["L0:a", "L0:b", "L1:x", "L1:y", "L1:z"], "level": [0, 0, 1, 1, 1],
+        "topic": ["a", "b", "x", "y", "z"], "index": [0, 1, 0, 1, 2], "label": ["A", "B", "X", "Y", "Z"],
+        "parent": ["", "", "L0:a", "L0:a", "L0:b"], "mass": [0.6, 0.4, 0.3, 0.3, 0.4],
+        "psi": [np.nan, np.nan, 0.5, 0.5, 1.0], "top_tokens": ["t1, t2"] * 5})
+
+
+def test_mass_chart_and_tree_figures():
+    d = hfig.topic_mass_chart(_tree(), "sunburst").to_dict()
+    assert d["data"][0]["type"] == "sunburst"
+    assert list(d["data"][0]["parents"]) == ["", "", "L0:a", "L0:a", "L0:b"]
+    assert hfig.topic_mass_chart(_tree(), "icicle").to_dict()["data"][0]["type"] == "icicle"
+    g = hfig.tree_graph(_tree(), selected="L1:y").to_dict()
+    lines = [t for t in g["data"] if t["mode"] == "lines"]
+    assert len(lines) == 3
+    nodes = g["data"][-1]
+    assert list(nodes["y"]) == [0, 0, -1, -1, -1]
+    assert list(nodes["marker"]["line"]["width"]) == [1, 1, 1, 3, 1]
+    # children sit under their parent: x and y of a come before z of b
+    assert nodes["x"][2] < nodes["x"][4] and nodes["x"][3] < nodes["x"][4]
+    assert "Train a hierarchy" in str(hfig.tree_graph(pd.DataFrame()).to_dict()["layout"]["annotations"])
+
+
+def test_psi_heatmap_marks_strongest_edges():
+    psi = pd.DataFrame({"parent": ["A", "B", "A", "B"], "child": ["X", "X", "Y", "Y"],
+                        "psi": [0.9, 0.2, 0.1, 0.8], "p_parent": [0.8, 0.2, 0.1, 0.9],
+                        "strongest": [True, False, False, True], "edge": [True, True, False, True]})
+    d = hfig.psi_heatmap(psi).to_dict()
+    assert np.allclose(d["data"][0]["z"], [[0.9, 0.2], [0.1, 0.8]])
+    strong = [t for t in d["data"] if t.get("name") == "strongest parent"][0]
+    assert list(zip(strong["x"], strong["y"])) == [("A", "X"), ("B", "Y")]
+    other = [t for t in d["data"] if t.get("name") == "other edge"][0]
+    assert list(zip(other["x"], other["y"])) == [("B", "X")]
+
+
+def test_sweep_figures():
+    summary = pd.DataFrame({"topics": [10, 20, 40], "perplexity": [900.0, 700, 650], "perplexity_std": [5.0, 4, 3],
+                            "stability": [0.9, 0.8, 0.5]})
+    d = sfig.sweep_curves(summary, {"perplexity": 20, "stability": None}).to_dict()
+    titles = [a["text"] for a in d["layout"]["annotations"]]
+    assert "Perplexity (train)" in titles and "Stability across starts" in titles
+    bends = [t for t in d["data"] if t.get("name") == "bend"]
+    assert len(bends) == 1 and list(bends[0]["x"]) == [20]
+    sel = sfig.selection_curve(pd.DataFrame({"iteration": [1, 2, 3], "surviving": [12, 8, 5]})).to_dict()
+    assert list(sel["data"][0]["y"]) == [12, 8, 5]
+    table = pd.DataFrame({"topic": ["t0", "t1"], "stability": [1.0, 0.0], "mean_distance": [0.1, 0.9],
+                          "stable": [True, False]})
+    bars = sfig.stability_bars(table).to_dict()["data"][0]
+    assert list(bars["y"]) == ["t1 ⚠", "t0"]
