@@ -39,7 +39,7 @@ def sweep_curves(summary: pd.DataFrame, bends: dict | None = None, *, height: in
         r, c = i // cols + 1, i % cols + 1
         std = s.get(f"{name}_std")
         fig.add_trace(go.Scatter(
-            x=s["topics"], y=s[name], mode="lines+markers", name=PANELS[name][0], showlegend=False,
+            x=s["topics"].tolist(), y=s[name].tolist(), mode="lines+markers", name=PANELS[name][0], showlegend=False,
             line=dict(color=ACCENT, width=2),
             error_y=dict(type="data", array=std.fillna(0).tolist(), visible=True) if std is not None else None,
             hovertemplate="T=%{x}<br>%{y:.4g}<extra></extra>"), row=r, col=c)
@@ -62,7 +62,7 @@ def selection_curve(df: pd.DataFrame, *, height: int = 300) -> go.Figure:
     """Topics surviving TopicSelection after each iteration."""
     if df is None or df.empty:
         return empty("Train with TopicSelection to see how many topics survive.")
-    fig = go.Figure(go.Scatter(x=df["iteration"], y=df["surviving"], mode="lines+markers",
+    fig = go.Figure(go.Scatter(x=df["iteration"].tolist(), y=df["surviving"].tolist(), mode="lines+markers",
                                line=dict(color=ACCENT, width=2, shape="hv"), name="surviving topics",
                                hovertemplate="iteration %{x}: %{y} topics<extra></extra>"))
     last = int(df["surviving"].iloc[-1])
@@ -81,7 +81,7 @@ def stability_bars(table: pd.DataFrame, labels: dict | None = None, *, height: i
     t = table.sort_values("stability", ascending=True, kind="stable")
     names = [(labels or {}).get(n, n) + ("" if ok else " ⚠") for n, ok in zip(t["topic"], t["stable"])]
     colors = [ACCENT if ok else MUTED for ok in t["stable"]]
-    fig = go.Figure(go.Bar(x=t["stability"], y=names, orientation="h", marker_color=colors,
+    fig = go.Figure(go.Bar(x=t["stability"].tolist(), y=names, orientation="h", marker_color=colors,
                            customdata=t["mean_distance"],
                            hovertemplate="%{y}: reappears in %{x:.0%} of starts"
                                          "<br>mean matched JS distance %{customdata:.3f}<extra></extra>"))
