@@ -98,3 +98,27 @@ def test_sweep_cli_writes_table_and_html(planted5, tmp_path, capsys):
     html = out.with_suffix(".html").read_text()
     assert "Stability across starts" in html and "TopicSelection" in html
     assert cli_main(["sweep", "--workspace", str(ws.root), "--corpus", "p5", "--topics", "x"]) == 2
+
+
+def test_run_stability_over_saved_starts(planted5, tmp_path):
+    from engine import Trainer
+    from engine.analysis.stability import run_stability, sibling_runs
+    from engine.store.runs import new_run, save_run
+
+    ws = Workspace(tmp_path)
+    ws.save_corpus(planted5, "p5")
+    corpus = ws.load_corpus("p5")
+    ids = []
+    for seed, T in ((1, 5), (2, 5), (3, 5), (4, 6)):
+        cfg = ModelConfig(n_topics=T, iterations=30, seed=seed, threads=1)
+        tr = Trainer(corpus, cfg)
+        tr.fit()
+        run = new_run(corpus, cfg.to_dict(), tr.model, name=f"s{seed}")
+        run.status = "finished"
+        save_run(ws, run)
+        ids.append(run.run_id)
+    assert set(sibling_runs(ws, ids[0])) == set(ids[1:3])       # T=6 is another configuration
+    table = run_stability(ws, ids[0])
+    assert table.attrs["starts"] == 3 and len(table) == 5
+    assert table["stable"].all() and (table["stability"] == 1.0).all()
+    assert run_stability(ws, ids[3]) is None
