@@ -28,9 +28,10 @@ def load(hid: str):
     return _load(resources.root(), hid, str(path.stat().st_mtime_ns))
 
 
-def start_training(corpus, levels: str, iterations: int, tau: float, one_parent: bool, sparsing: float) -> None:
+def start_training(corpus, levels: str, iterations: int, tau: float, one_parent: bool, sparsing: float,
+                   preset: str = "plsa") -> None:
     try:
-        configs = H.level_configs(H.parse_levels(levels), engine.ModelConfig(iterations=int(iterations)))
+        configs = H.level_configs(H.parse_levels(levels), engine.preset(preset, iterations=int(iterations)))
         H.check_levels(configs, corpus)
         opts = H.HierarchyOptions(tau=float(tau), one_parent=one_parent, psi_sparsing=float(sparsing)).validate()
     except engine.EngineError as e:
@@ -129,7 +130,14 @@ def drill_tab(h, corpus) -> None:
         return
     table, mat = engine.token_topic_table(model, corpus, int(d))
     labels = [model.label(i) for i in range(model.n_topics)]
-    st.plotly_chart(figures.token_heatmap(mat[:, :200], table["token"].to_numpy()[:200], labels), key=K("heat"))
+    if mat.shape[1] == 0:
+        st.info("No in-vocabulary tokens in this document.")
+        return
+    best = mat.argmax(axis=0)
+    stop = min(len(table), 200)
+    st.html(figures.highlighted_text(str(corpus.documents["text"].iloc[int(d)]), table["start"].to_numpy(),
+                                     table["end"].to_numpy(), best, table["p"].to_numpy(), labels, window=(0, stop)))
+    st.plotly_chart(figures.token_heatmap(mat[:, :stop], table["token"].to_numpy()[:stop], labels), key=K("heat"))
     st.caption("p(t|d,w) of the first 200 token positions at the chosen level.")
 
 
@@ -143,10 +151,14 @@ with st.expander("Train a new hierarchy", expanded=not saved, icon=":material/ac
     tau = c3.number_input("τ of the parent link", 0.0, 1e6, 1.0, key=K("tau"),
                           help="Weight of the parent topics as pseudo-documents (1 = as heavy as the corpus).")
     one_parent = c1.toggle("One parent per child (tree)", key=K("one_parent"))
-    sparsing = c2.number_input("Ψ sparsing σ", 0.0, 1e6, 0.0, key=K("sparsing"))
+    sparsing = c2.number_input("Ψ sparsing σ", 0.0, 1e6, 0.0, key=K("sparsing"),
+                               help="HierarchySparsingTheta: fewer parents per child.")
+    preset = c3.selectbox("Every level", engine.PRESETS, key=K("preset"),
+                          help="plsa: no regularizers; lda: smoothing; interpretable: background topic, "
+                               "sparsing and decorrelation (BigARTM's recipe).")
     if st.button("Train hierarchy", key=K("train"), icon=":material/play_arrow:", type="primary",
                  disabled=tasks.get(state.get(K("task"))) is not None):
-        start_training(corpus, levels, iterations, tau, one_parent, sparsing)
+        start_training(corpus, levels, iterations, tau, one_parent, sparsing, preset)
 training_status()
 if not saved:
     st.info("No hierarchy for this corpus yet: train one above, or with `artm-studio hierarchy`.")

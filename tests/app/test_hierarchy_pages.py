@@ -1,6 +1,7 @@
 """The Hierarchy and "How many topics?" pages under AppTest, and their figure functions."""
 from __future__ import annotations
 
+import importlib.util
 import time
 from pathlib import Path
 
@@ -16,12 +17,21 @@ ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 TIMEOUT = 120
 
 
+def _app_conftest():
+    """tests/app/conftest.py loaded by path under its own name (importing ``conftest`` by name
+    picks whichever folder's conftest the session loaded first)."""
+    spec = importlib.util.spec_from_file_location("_app_conftest_hier", Path(__file__).with_name("conftest.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @pytest.fixture(scope="module")
 def hier_home(tmp_path_factory):
     """A workspace with the toy corpus and one saved 3 → 6 hierarchy."""
     from engine import ModelConfig, Workspace
     from engine.families.hierarchy import HierarchyOptions, level_configs, save_hierarchy, train_levels
-    from conftest import toy_corpus
+    toy_corpus = _app_conftest().toy_corpus
 
     root = tmp_path_factory.mktemp("hier_home")
     ws = Workspace(root)
