@@ -159,7 +159,8 @@ with st.expander("Train a new hierarchy", expanded=not saved, icon=":material/ac
     if st.button("Train hierarchy", key=K("train"), icon=":material/play_arrow:", type="primary",
                  disabled=tasks.get(state.get(K("task"))) is not None):
         start_training(corpus, levels, iterations, tau, one_parent, sparsing, preset)
-training_status()
+if tasks.get(state.get(K("task"))) is not None:  # poll only while a task runs
+    training_status()
 if not saved:
     st.info("No hierarchy for this corpus yet: train one above, or with `artm-studio hierarchy`.")
     st.stop()

@@ -69,7 +69,8 @@ with st.expander("Sweep settings", expanded=True, icon=":material/tune:"):
     if st.button("Run sweep", key=K("run"), type="primary", icon=":material/play_arrow:", disabled=running):
         start(corpus, topics, starts, iterations, holdout, selection, sel_tau)
         st.rerun()
-status()
+if tasks.get(state.get(K("task"))) is not None:  # poll only while a task runs
+    status()
 
 task = tasks.get(state.get(K("task")))
 if task is None or not task.done:

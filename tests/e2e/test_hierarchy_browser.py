@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS
@@ -22,15 +23,28 @@ def no_exception(page):
     assert not errors, errors
 
 
+def idle(page) -> None:
+    """Wait until Streamlit is not running the script (its status widget is gone)."""
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=120_000)
+
+
 def choose(page, label: str, index: int) -> str:
-    """Open the selectbox ``label`` and pick its option number ``index``; returns its text."""
-    page.get_by_role("combobox", name=label).click()
-    options = page.get_by_role("option")
-    expect(options.nth(index)).to_be_visible()
-    text = options.nth(index).inner_text()
-    options.nth(index).click()
-    expect(page.get_by_role("combobox", name=label)).to_have_value(text)
-    return text
+    """Open the selectbox ``label`` and pick its option number ``index``; returns its text.
+    A rerun arriving while the list is open closes it: then open it again (bounded retries)."""
+    box = page.get_by_role("combobox", name=label)
+    for _ in range(5):
+        idle(page)
+        box.click()
+        option = page.get_by_role("option").nth(index)
+        try:
+            option.wait_for(state="visible", timeout=10_000)
+            text = option.inner_text(timeout=10_000)
+            option.click(timeout=10_000)
+            expect(box).to_have_value(text, timeout=10_000)
+            return text
+        except (PlaywrightTimeout, AssertionError):
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose option {index} of {label!r}")
 
 
 def plot_types(page) -> list[str]:
@@ -61,6 +75,7 @@ def test_train_hierarchy_and_drill_to_a_document(server, page):
     expect(page.get_by_role("combobox", name="Hierarchy")).to_have_value(
         re.compile(r"\[3, 6\]"))
 
+    idle(page)
     page.get_by_role("tab", name="Drill down").click()
     choose(page, "Parent topic", 1)
     expect(page.get_by_role("combobox", name="Child topic")).to_be_visible()
