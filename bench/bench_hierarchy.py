@@ -108,7 +108,12 @@ def write_vw(corpus, path: Path) -> None:
 
 def bigartm_hierarchy(corpus, levels, iterations, inner, seed, tau, work: Path):
     import artm  # only in the bench venv
+    from artm.wrapper import LibArtm
+    from artm.wrapper import messages_pb2 as messages
 
+    logs = HERE / "data" / "logs"  # glog files there, not in the current directory
+    logs.mkdir(parents=True, exist_ok=True)
+    LibArtm(logging_config=messages.ConfigureLoggingArgs(log_dir=str(logs), minloglevel=2))
     vw = work / "corpus.vw"
     if not vw.exists():
         write_vw(corpus, vw)
