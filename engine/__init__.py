@@ -58,6 +58,7 @@ from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
 from engine.families import hierarchy
 from engine.analysis import stability, sweep
+from engine.families.starts import run_stability, sibling_runs
 
 __all__ = [
     "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",
@@ -90,5 +91,5 @@ __all__ = [
     # seed-word search
     "Lexicon", "check_lexicon", "seed_config", "SeedTrainer", "seeds_report",
     # topic hierarchies and "how many topics?"
-    "hierarchy", "stability", "sweep",
+    "hierarchy", "stability", "sweep", "run_stability", "sibling_runs",
 ]

@@ -17,7 +17,6 @@ from scipy.optimize import linear_sum_assignment
 
 from engine.analysis.views import js_distance_matrix, topic_distributions
 from engine.errors import InputError
-from engine.store.runs import list_runs, load_run, read_run_manifest
 
 #: JS distance under which a matched topic counts as the same topic
 THRESHOLD = 0.5
@@ -113,51 +112,3 @@ def knee(x: Sequence[float], y: Sequence[float], log_x: bool = True) -> float | 
     gap = np.abs(ys - chord)
     i = int(np.argmax(gap[1:-1])) + 1
     return float(x[i]) if gap[i] > 1e-9 else None
-
-
-# --------------------------------------------------------------------------- saved runs
-
-#: config fields that may differ between random starts of "the same" configuration
-START_FIELDS = ("seed", "threads")
-
-
-def _same_setup(a: dict, b: dict) -> bool:
-    strip = lambda c: {k: v for k, v in (c or {}).items() if k not in START_FIELDS}  # noqa: E731
-    return (a.get("corpus", {}).get("fingerprint") == b.get("corpus", {}).get("fingerprint")
-            and strip(a.get("config")) == strip(b.get("config"))
-            and a.get("n_topics") == b.get("n_topics") and a.get("status") != "failed")
-
-
-def sibling_runs(ws, run_id: str) -> list[str]:
-    """Ids of saved runs that are other random starts of ``run_id``'s configuration: same corpus
-    fingerprint, same config except the seed (and thread count), other seed. Newest first."""
-    me = read_run_manifest(ws, run_id)
-    seed = (me.get("config") or {}).get("seed")
-    seen = {seed}
-    out = []
-    for m in list_runs(ws, me.get("corpus", {}).get("name")):
-        s = (m.get("config") or {}).get("seed")
-        if m["run_id"] != run_id and s not in seen and _same_setup(me, m):
-            seen.add(s)
-            out.append(m["run_id"])
-    return out
-
-
-def run_stability(ws, run_id: str, threshold: float = THRESHOLD) -> pd.DataFrame | None:
-    """Per-topic stability of a saved run against its :func:`sibling_runs` (other random starts).
-
-    Returns None when the run has no sibling; else :func:`topic_stability`'s table with the run's
-    topic names plus ``label`` and ``background``; ``attrs["starts"]`` = runs compared (incl.
-    this one), ``attrs["runs"]`` = their ids.
-    """
-    others = sibling_runs(ws, run_id)
-    if not others:
-        return None
-    runs = [load_run(ws, run_id)] + [load_run(ws, r) for r in others]
-    m = runs[0].model
-    table = topic_stability([r.model.phi for r in runs], 0, m.topic_names, threshold)
-    table.insert(1, "label", [m.labels.get(n, "") for n in m.topic_names])
-    table.insert(2, "background", [bool(b) for b in m.background])
-    table.attrs["starts"] = len(runs)
-    table.attrs["runs"] = [run_id] + others
-    return table

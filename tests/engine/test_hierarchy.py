@@ -104,6 +104,9 @@ def test_save_load_exact_and_labels(planted, tmp_path):
         assert a.config.to_dict() == b.config.to_dict()
     np.testing.assert_array_equal(h.levels[1].psi, back.levels[1].psi)
     assert back.quality == h.quality and back.options == h.options
+    cfg = back.levels[1].config            # the link is an ordinary regularizer of the level's run config
+    assert cfg.family == "hierarchy" and cfg.options == {"level": 1}
+    assert [r.kind for r in cfg.regularizers] == ["HierarchyLink"]
     assert back.scores.equals(h.scores)
     set_level_labels(ws, h.hierarchy_id, 1, {"topic_2": "sport"})
     again = load_hierarchy(ws, h.hierarchy_id)

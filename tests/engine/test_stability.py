@@ -102,7 +102,7 @@ def test_sweep_cli_writes_table_and_html(planted5, tmp_path, capsys):
 
 def test_run_stability_over_saved_starts(planted5, tmp_path):
     from engine import Trainer
-    from engine.analysis.stability import run_stability, sibling_runs
+    from engine.families.starts import run_stability, sibling_runs
     from engine.store.runs import new_run, save_run
 
     ws = Workspace(tmp_path)

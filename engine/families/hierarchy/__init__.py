@@ -2,7 +2,9 @@
 
 - :mod:`.psi` — the maths: Ψ estimation and the hierarchy regularizer's Φ term.
 - :mod:`.options` — :class:`HierarchyOptions` and the level checks.
-- :mod:`.trainer` — :class:`LevelTrainer` and :func:`train_levels` (level by level).
+- :mod:`.regularizers` — :class:`HierarchyLink`, the parent link as a Φ regularizer.
+- :mod:`.family` — registration (family ``"hierarchy"``, options ``{"level": k}``).
+- :mod:`.trainer` — :func:`train_levels` (level by level on the one Trainer).
 - :mod:`.model` — :class:`Hierarchy`, :class:`Level`, edges.
 - :mod:`.quality` — parent–child coherence, children per parent, orphans, duplicates.
 - :mod:`.store` — save/load/export/labels (atomic).
@@ -17,11 +19,13 @@ from engine.families.hierarchy.store import (
     delete_hierarchy, export_hierarchy, list_hierarchies, load_hierarchy, save_hierarchy,
     set_level_labels,
 )
-from engine.families.hierarchy.trainer import LevelTrainer, Stopped, level_configs, train_levels
+from engine.families.hierarchy import family  # noqa: F401 - registers the family and HierarchyLink
+from engine.families.hierarchy.regularizers import HierarchyLink
+from engine.families.hierarchy.trainer import Stopped, level_config, level_configs, level_trainer, train_levels
 
 __all__ = [
     "Hierarchy", "Level", "HierarchyOptions", "check_levels", "parse_levels", "estimate_psi",
     "hierarchy_term", "parent_of", "hierarchy_quality", "save_hierarchy", "load_hierarchy",
     "list_hierarchies", "set_level_labels", "delete_hierarchy", "export_hierarchy",
-    "LevelTrainer", "Stopped", "level_configs", "train_levels",
+    "HierarchyLink", "Stopped", "level_config", "level_configs", "level_trainer", "train_levels",
 ]

@@ -1,8 +1,9 @@
 """Training a hierarchy level by level (hARTM).
 
-Level 0 is an ordinary :class:`~engine.em.trainer.Trainer`. Every lower level is a
-:class:`LevelTrainer`: the same offline EM, whose M-step first adds the parent pseudo-documents'
-counts r_ws = τ φ_ws Σ_t n_wt ψ_st / Z_wt (:mod:`engine.families.hierarchy.psi`), with Ψ
+Every level is the engine's one :class:`~engine.em.trainer.Trainer` on a config of family
+``"hierarchy"``; a lower level's config carries a
+:class:`~engine.families.hierarchy.regularizers.HierarchyLink` Φ regularizer, which adds the parent
+pseudo-documents' counts r_ws = τ φ_ws Σ_t n_wt ψ_st / Z_wt (:mod:`engine.families.hierarchy.psi`), with Ψ
 re-estimated from the current Φ at every pass (``psi_passes`` updates from 1/S, BigARTM's
 parent batch without ``reuse_theta``). So every level keeps its own regularizers, modalities and
 τ trajectories, and the trainer's state (Φ, Θ) is all a checkpoint needs.
@@ -26,61 +27,47 @@ from engine.em.trainer import Trainer
 from engine.errors import ConfigError
 from engine.families.hierarchy.model import Hierarchy, Level
 from engine.families.hierarchy.options import HierarchyOptions, check_levels
-from engine.families.hierarchy.psi import estimate_psi, hierarchy_term
+from engine.families.hierarchy.psi import estimate_psi
+from engine.families.hierarchy.regularizers import PARENT_COUNTS, HierarchyLink, attach_parent
 from engine.families.hierarchy.quality import hierarchy_quality
 from engine.store.workspace import now_iso
-
-_CLIP = 1e30
-
 
 class Stopped(Exception):
     """Raised inside :func:`train_hierarchy` when ``should_stop()`` says so (nothing is kept)."""
 
 
-class LevelTrainer(Trainer):
-    """A child level: offline EM plus the parent pseudo-documents in the M-step.
+def link_of(cfg: ModelConfig) -> HierarchyLink | None:
+    """The config's HierarchyLink regularizer, if any."""
+    return next((r for r in cfg.regularizers if isinstance(r, HierarchyLink)), None)
 
-    Parameters
-    ----------
-    corpus, config, phi0 : as :class:`~engine.em.trainer.Trainer`
-    parent_counts : ndarray (W, T)
-        The parent level's n_wt (the pseudo-documents' counts), non-negative.
-    options : HierarchyOptions
-    """
 
-    def __init__(self, corpus, config: ModelConfig, parent_counts: np.ndarray,
-                 options: HierarchyOptions, phi0=None):
-        options.validate()
-        counts = np.asarray(parent_counts, np.float64)
-        if counts.ndim != 2 or counts.shape[0] != corpus.n_tokens:
-            raise ConfigError(f"the parent level has {counts.shape[0] if counts.ndim == 2 else '?'} "
-                              f"tokens but the corpus has {corpus.n_tokens}: a child level must be "
-                              "trained on its parent's corpus")
-        if not np.all(np.isfinite(counts)) or (counts < 0).any():
-            raise ConfigError("the parent level's counts must be finite and non-negative")
-        super().__init__(corpus, config, phi0)
-        self.options = options
-        self._rows = np.flatnonzero(counts.sum(axis=1) > 0)
-        self._counts = counts[self._rows]
-        self.psi: np.ndarray | None = None
+def level_config(cfg: ModelConfig, k: int, options: HierarchyOptions) -> ModelConfig:
+    """``cfg`` as level ``k`` of a hierarchy: family "hierarchy" with options {"level": k}, and for
+    k > 0 a HierarchyLink (τ = ``options.tau``) unless the config already has one (then its own
+    τ trajectory and settings are used)."""
+    regs = tuple(r for r in cfg.regularizers if not (k == 0 and isinstance(r, HierarchyLink)))
+    if k > 0 and link_of(cfg) is None:
+        regs += (HierarchyLink(name="hierarchy_link", tau=float(options.tau), psi_passes=options.psi_passes,
+                               psi_sparsing=float(options.psi_sparsing), one_parent=options.one_parent),)
+    return cfg.with_changes(family="hierarchy", options={"level": k}, regularizers=regs).validate()
 
-    def _estimate(self, phi_rows: np.ndarray) -> np.ndarray:
-        o = self.options
-        return estimate_psi(phi_rows, self._counts, o.psi_passes, o.psi_sparsing, o.one_parent)
 
-    def _mstep(self, n_wt, phi_regs, ctx):
-        if self.options.tau > 0 and len(self._rows):
-            phi_rows = self._phi[self._rows]
-            psi = self._estimate(phi_rows)
-            term = hierarchy_term(phi_rows, self._counts, psi, self.options.tau)
-            n_wt = n_wt.copy()
-            n_wt[self._rows] = np.clip(n_wt[self._rows] + term, 0.0, _CLIP)
-            self.psi = psi
-        return super()._mstep(n_wt, phi_regs, ctx)
+def level_trainer(corpus, cfg: ModelConfig, parent_counts: np.ndarray | None) -> Trainer:
+    """The one engine Trainer for a level; a child's parent counts go into the trainer's
+    regularizer cache (``RegContext.cache``), where HierarchyLink reads them every pass."""
+    tr = Trainer(corpus, cfg)
+    if parent_counts is not None:
+        # the cache is the trainer's per-run store for regularizer data (no public setter yet)
+        attach_parent(tr._cache, parent_counts, corpus.n_tokens)
+    return tr
 
-    def final_psi(self) -> np.ndarray:
-        """Ψ (S, T) of the current Φ (BigARTM ``get_psi``: the parent batch transformed)."""
-        return self._estimate(self._phi[self._rows]).astype(np.float32)
+
+def final_psi(tr: Trainer) -> np.ndarray:
+    """Ψ (S, T) of the trained Φ (BigARTM ``get_psi``: the parent batch transformed)."""
+    link = link_of(tr.config)
+    rows, counts = tr._cache[PARENT_COUNTS]  # put there by level_trainer
+    return estimate_psi(np.asarray(tr.phi, np.float64)[rows], counts, link.psi_passes, link.psi_sparsing,
+                        link.one_parent).astype(np.float32)
 
 
 def parent_counts_of(model: TopicModel) -> np.ndarray:
@@ -125,6 +112,8 @@ def train_levels(corpus, configs: list[ModelConfig], options: HierarchyOptions |
         opts = parent.options
     top = parent.levels[-1].n_topics if parent is not None else 0
     configs = check_levels(list(configs), corpus, top)
+    first = len(parent.levels) if parent is not None else 0
+    configs = [level_config(c, first + i, opts) for i, c in enumerate(configs)]
     t0 = time.perf_counter()
     levels = list(parent.levels) if parent is not None else []
     counts = parent_counts_of(levels[-1].model) if levels else None
@@ -132,12 +121,12 @@ def train_levels(corpus, configs: list[ModelConfig], options: HierarchyOptions |
     score_sets = score_sets or [ScoreSet.from_config(c.scores) for c in configs]  # bad names fail now
     for cfg, scores in zip(configs, score_sets):
         k = len(levels)
-        tr = Trainer(corpus, cfg) if counts is None else LevelTrainer(corpus, cfg, counts, opts)
+        tr = level_trainer(corpus, cfg, counts)
         try:
             history += _train_level(tr, k, cfg, scores, callback, should_stop)
-            psi = tr.final_psi() if isinstance(tr, LevelTrainer) else None
+            psi = final_psi(tr) if k > 0 else None
             model = tr.model
-            counts = np.asarray(tr._n_wt, np.float64)  # the exact n_wt of the last pass (BigARTM's model_nwt)
+            counts = np.asarray(tr.last_context.n_wt, np.float64)  # the last pass's n_wt (BigARTM's model_nwt)
         finally:
             tr.close()
         model.labels = {}
