@@ -189,3 +189,35 @@ def test_cli_bad_input_saves_nothing(tmp_path, capsys):
         assert msg in capsys.readouterr().err
     assert list_hierarchies(ws) == []
     assert not (tmp_path / "hierarchies").exists() or not any((tmp_path / "hierarchies").iterdir())
+
+
+def test_hierarchy_link_regularizer_contract():
+    """HierarchyLink as a Φ regularizer: τ = 0 adds nothing, add_phi_term = phi_term, the term
+    is the pseudo-documents' n_ws (sums to τ Σ n_wt), JSON round trip, no parent → clear error."""
+    from engine.em.regularizers import RegContext, regularizer_from_dict
+    from engine.families.hierarchy import HierarchyLink
+    from engine.families.hierarchy.regularizers import attach_parent
+
+    rng = np.random.default_rng(0)
+    corpus, _ = planted_hierarchy(n_docs=60)
+    W, S = corpus.n_tokens, 6
+    phi = rng.random((W, S)).astype(np.float32)
+    phi /= phi.sum(0)
+    counts = rng.random((W, 2)) * 5
+    reg = HierarchyLink(tau=2.0, psi_passes=5)
+    ctx = lambda tau, cache: RegContext(corpus=corpus, topic_names=[f"topic_{i}" for i in range(S)],  # noqa: E731
+                                        background=np.zeros(S, bool), modalities=corpus.modalities,
+                                        token_modality=corpus.token_modality, tau=tau, cache=cache)
+    cache = {}
+    attach_parent(cache, counts, W)
+    r = reg.phi_term(phi, None, ctx(2.0, cache))
+    assert np.isfinite(r).all() and r.sum() == pytest.approx(2.0 * counts.sum(), rel=1e-5)
+    out = np.zeros((W, S))
+    reg.add_phi_term(phi, None, ctx(2.0, cache), out)
+    np.testing.assert_allclose(out, r)
+    assert not reg.phi_term(phi, None, ctx(0.0, cache)).any()
+    assert regularizer_from_dict(json.loads(json.dumps(reg.to_dict()))) == reg
+    with pytest.raises(ConfigError, match="needs its parent level"):
+        reg.phi_term(phi, None, ctx(1.0, {}))
+    with pytest.raises(ConfigError, match="parent's corpus"):
+        attach_parent({}, counts[:5], W)

@@ -20,7 +20,6 @@ from engine.errors import ConfigError
 from engine.families.hierarchy.psi import estimate_psi, hierarchy_term
 
 PARENT_COUNTS = "hierarchy.parent_counts"   # cache key: (rows (W',) int64, counts (W', T) float64)
-LAST_PSI = "hierarchy.psi"                  # cache key: Ψ (S, T) of the last pass
 
 
 @register_regularizer
@@ -36,6 +35,9 @@ class HierarchyLink(Regularizer):
     kind: ClassVar[str] = "HierarchyLink"
     target: ClassVar[str] = "phi"
     DEFAULT_TAU: ClassVar[float] = 1.0
+    #: reads run data (the parent's counts) from the trainer's cache, so the generic
+    #: self-contained regularizer contract tests skip it; tests/engine/test_hierarchy.py covers it
+    NEEDS_RUN_DATA: ClassVar[bool] = True
     PARAMS: ClassVar[tuple] = (
         Param("psi_passes", "int", 10, "Ψ updates per pass"),
         Param("psi_sparsing", "float", 0.0, "σ ≥ 0: fewer parents per child (HierarchySparsingTheta)"),
@@ -47,20 +49,20 @@ class HierarchyLink(Regularizer):
         if self.psi_sparsing < 0:
             raise ConfigError(f"{self.name}.psi_sparsing must be ≥ 0, got {self.psi_sparsing!r}")
 
-    def add_phi_term(self, phi, n_wt, ctx, out) -> None:
-        if ctx.tau < 0:
-            raise ConfigError(f"{self.name}: τ must be ≥ 0 (the parents' weight), got {ctx.tau:g}")
+    def phi_term(self, phi, n_wt, ctx) -> np.ndarray:
+        """r_ws (W, S) float64; τ = ``ctx.tau`` (τ < 0 would push children away from their parents;
+        :class:`~engine.families.hierarchy.options.HierarchyOptions` only allows τ ≥ 0)."""
+        out = np.zeros(phi.shape, np.float64)
         parent = ctx.cache.get(PARENT_COUNTS)
         if parent is None:
             raise ConfigError(f"{self.name}: a hierarchy link needs its parent level; train levels with "
                               "engine.hierarchy.train_levels or `artm-studio hierarchy`")
         rows, counts = parent
-        if not len(rows):
-            return
-        psi = estimate_psi(np.asarray(phi, np.float64)[rows], counts, self.psi_passes, self.psi_sparsing,
-                           self.one_parent)
-        out[rows] += hierarchy_term(phi[rows], counts, psi, ctx.tau)
-        ctx.cache[LAST_PSI] = psi
+        if len(rows) and ctx.tau != 0:
+            psi = estimate_psi(np.asarray(phi, np.float64)[rows], counts, self.psi_passes, self.psi_sparsing,
+                               self.one_parent)
+            out[rows] = hierarchy_term(phi[rows], counts, psi, ctx.tau)
+        return out
 
 
 def attach_parent(cache: dict, parent_counts: np.ndarray, n_tokens: int) -> None:
