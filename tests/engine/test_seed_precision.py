@@ -140,3 +140,80 @@ def test_seeded_workflow_recovers_group_mentioned_in_half_of_its_documents(kerne
     row = tab.iloc[0]
     assert row["mentions"] == marked.sum() and row["k_auto"] == marked.sum()
     assert row["beyond"] > 0  # the measure shows candidates beyond the keyword
+
+
+# --------------------------------------------------------------------------- honest diagnostics
+
+def _with_rare_group(corpus, n=5):
+    """Add a token ``rareword`` once to ``n`` documents of topic 1 (a 5-occurrence group)."""
+    arr = np.asarray(corpus.n_dw.todense())
+    col = np.zeros((arr.shape[0], 1))
+    col[40:40 + n, 0] = 1
+    return _corpus(np.hstack([arr, col]), list(corpus.vocab["token"]) + ["rareword"])
+
+
+def _trained(corpus, lexicon_text):
+    from engine.em.trainer import Trainer
+
+    check = check_lexicon(Lexicon.parse(lexicon_text), corpus)
+    cfg, setup = S.seed_config(check, "per_group", extra_topics=3, background=1, iterations=15,
+                               doc_tau=1.0, seed=3, threads=1)
+    tr = Trainer(corpus, cfg, phi0=S.seed_phi0(corpus, cfg, setup))
+    tr.fit()
+    model = tr.model
+    tr.close()
+    return model, setup, check
+
+
+def test_five_occurrence_group_gets_its_warning(kernels_ready):
+    from engine.families.seeds.quality import group_support
+
+    corpus = _with_rare_group(_half_marked_corpus()[0])
+    check = check_lexicon(Lexicon.parse("g: gname\nrare: rareword"), corpus)
+    _, setup = S.seed_config(check, "per_group", extra_topics=1, background=1)
+    sup = group_support(check, P.group_mentions(corpus, setup)).set_index("group")
+    assert sup.loc["rare", "occurrences"] == 5 and sup.loc["rare", "documents"] == 5
+    assert sup.loc["rare", "verdict"] == "too rare"
+    assert "merge" in sup.loc["rare", "advice"] and "shared topics" in sup.loc["rare", "advice"]
+    assert sup.loc["g", "verdict"] == "thin"  # 20 mentioning documents
+
+
+def test_headline_numbers_come_from_the_tables_the_tabs_show(kernels_ready):
+    from engine.families.seeds.report import headline, seed_tables, seeds_report
+
+    corpus = _with_rare_group(_half_marked_corpus()[0])
+    model, setup, check = _trained(corpus, "g: gname\nrare: rareword")
+    tables = seed_tables(model, corpus, setup, check)
+    rep = seeds_report(model, corpus, setup, check, tables=tables)
+    summ = rep["summary"]
+    # every headline number is recomputed here from the per-group entries of the same report
+    best = [max(e["precision"], key=lambda r: r["precision"]) for e in rep["groups"]]
+    measurable = [b for b, e in zip(best, rep["groups"]) if b["mentions"] >= 25]
+    assert summ["precision"]["measurable"] == len(measurable)
+    assert summ["precision"]["passing"] == sum(b["precision"] >= 0.5 for b in measurable)
+    assert summ["groups_too_rare"] == sum(e["support"]["verdict"] == "too rare" for e in rep["groups"]) == 1
+    assert summ["relevant_topics"] == len(rep["relevant_topics"]) == len(tables["relevant"])
+    flags = [t["quality"]["flag"] for e in rep["groups"] for t in e["topics"]]
+    assert summ["topics_ok"] == flags.count("ok") and summ["topics_checked"] == len(flags) == 2
+    assert headline(tables) == {k: summ[k] for k in headline(tables)}
+    # the rare group's topic cannot gather its documents: flagged, not called a success
+    rare_topic = next(e for e in rep["groups"] if e["group"] == "rare")["topics"][0]
+    assert rare_topic["quality"]["flag"] != "ok" or rare_topic["quality"]["precision"] >= 0.5
+    import json
+    json.dumps(rep)
+
+
+def test_discovered_words_ranked_by_specificity_not_frequency():
+    # topic 0 puts most mass on the common word "the" (equal in both topics) and less on "x"
+    from engine.families.seeds.diagnostics import discovery
+
+    phi = np.array([[0.05, 0.05], [0.6, 0.6], [0.3, 0.05], [0.05, 0.3]], np.float32)  # seed, the, x, y
+    model = TopicModel(phi=phi, theta=np.full((2, 3), 0.5, np.float32), topic_names=["topic_0", "topic_1"],
+                       background=np.zeros(2, bool), modalities=[DM], token_modality=np.zeros(4, np.int32),
+                       n_t=np.ones(2), labels={})
+    c = _corpus([[1, 3, 1, 0], [0, 3, 0, 1], [1, 2, 1, 1]], ["seed", "the", "x", "y"])
+    check = check_lexicon(Lexicon.parse("g: seed"), c)
+    _, setup = S.seed_config(check, "per_group", extra_topics=1, background=0)
+    d = discovery(model, c, setup, n=3)
+    assert d["token"].tolist() == ["x"]  # "the" is more probable but not specific; y is negative
+    assert d["specificity"].iloc[0] == pytest.approx(0.3 * np.log((0.3 / 0.35) / 0.5), rel=1e-5)

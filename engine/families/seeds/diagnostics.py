@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.families.seeds.quality import specificity
 from engine.families.seeds.setup import RANK_PREFIX, SeedSetup, _ids, _modality_rows
 from engine.families.seeds.trainer import docs_mentioning, seed_ranks
 
@@ -175,19 +176,36 @@ def topic_top_tokens(model, corpus, t: int, n: int = 20, modality: str = DEFAULT
 
 
 def discovery(model, corpus, setup: SeedSetup, n: int = 15) -> pd.DataFrame:
-    """Top non-seed words each seeded topic attracted (all lexicon terms excluded).
+    """The non-seed words each seeded topic attracted, ranked by **specificity**
+    φ_wt · ln(p(t|w) / p(t)) (:func:`engine.families.seeds.quality.specificity`), not by
+    frequency: a common word that every topic has (p(t|w) ≈ p(t)) scores ≈ 0 and is left out.
+    All lexicon terms are excluded; only words with positive specificity are listed.
 
-    DataFrame[topic, label, rank, token, p_w_t].
+    DataFrame[topic, label, rank, token, p_w_t, p_t_w, specificity].
     """
+    cols = ["topic", "label", "rank", "token", "p_w_t", "p_t_w", "specificity"]
     excl = _ids(corpus, setup.all_terms, setup.modality)
+    rows = _modality_rows(corpus, setup.modality)
+    rows = rows[~np.isin(rows, excl)]
+    tokens = corpus.vocab["token"].to_numpy()
     out = []
     for name in setup.seeded_topics:
-        if name not in model.topic_names:
+        if name not in model.topic_names or not len(rows):
             continue
         t = model.topic_names.index(name)
-        for r, (tok, p) in enumerate(topic_top_tokens(model, corpus, t, n, setup.modality, excl), 1):
-            out.append({"topic": name, "label": model.label(t), "rank": r, "token": tok, "p_w_t": p})
-    return pd.DataFrame(out, columns=["topic", "label", "rank", "token", "p_w_t"])
+        spec = specificity(model, rows, t)
+        k = min(n, len(rows))
+        top = np.argpartition(-spec, k - 1)[:k]
+        top = top[np.lexsort((rows[top], -spec[top]))]
+        ptw = p_t_w(model, rows[top])[:, t]
+        r = 0
+        for i, pt in zip(top, ptw):
+            if spec[i] <= 0:
+                continue
+            r += 1
+            out.append({"topic": name, "label": model.label(t), "rank": r, "token": str(tokens[rows[i]]),
+                        "p_w_t": float(model.phi[rows[i], t]), "p_t_w": float(pt), "specificity": float(spec[i])})
+    return pd.DataFrame(out, columns=cols)
 
 
 def relevant_topics(model, corpus, setup: SeedSetup, top: int = 20, include_seeded: bool = True) -> pd.DataFrame:

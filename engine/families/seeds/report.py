@@ -4,31 +4,76 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.families.seeds.diagnostics import (count_relevant, coverage, discovery, relevant_topics,
-                                               seed_capture, seed_drift)
+from engine.families.seeds.diagnostics import coverage, discovery, relevant_topics, seed_capture, seed_drift
+from engine.families.seeds.precision import group_mentions, precision_summary, precision_table
+from engine.families.seeds.quality import group_support, topic_quality
 from engine.families.seeds.lexicon import LexiconCheck, check_lexicon
 from engine.families.seeds.setup import SeedSetup, _ids, _modality_rows
 from engine.families.seeds.trainer import seed_ranks
 
-__all__ = ["seeds_report"]
+__all__ = ["seeds_report", "seed_tables", "headline"]
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """JSON-able rows (NaN -> None, numpy scalars -> Python)."""
+    out = []
+    for r in df.to_dict(orient="records"):
+        out.append({k: (None if isinstance(v, float) and not np.isfinite(v) else
+                        v.item() if isinstance(v, np.generic) else v) for k, v in r.items()})
+    return out
+
+
+def seed_tables(model, corpus, setup: SeedSetup, check: LexiconCheck | None = None, top: int = 20,
+                k: int = 100) -> dict:
+    """The tables the Seed words page shows (and the report summarizes): ``precision``
+    (:func:`~engine.families.seeds.precision.precision_table`), ``support``
+    (:func:`~engine.families.seeds.quality.group_support`), ``quality``
+    (:func:`~engine.families.seeds.quality.topic_quality`), ``relevant``
+    (:func:`~engine.families.seeds.diagnostics.relevant_topics`), plus ``check``."""
+    check = check if check is not None else check_lexicon(setup.lexicon, corpus, setup.modality)
+    men = group_mentions(corpus, setup)
+    prec = precision_table(model, corpus, setup, k=k, mentions=men)
+    return {"check": check, "precision": prec, "support": group_support(check, men),
+            "quality": topic_quality(model, corpus, setup, prec),
+            "relevant": relevant_topics(model, corpus, setup, top=top)}
+
+
+def headline(tables: dict, min_mentions: int = 25) -> dict:
+    """The headline numbers, computed from ``tables`` (:func:`seed_tables`) only, so they agree
+    with the tabs: groups whose best seeded topic's top-k documents are ≥ 50 % about the group
+    (among groups with ≥ ``min_mentions`` mentioning documents), groups too rare for a topic,
+    seeded topics flagged "ok", and the number of relevant topics as listed."""
+    summ = precision_summary(tables["precision"], min_mentions=min_mentions)
+    sup, q = tables["support"], tables["quality"]
+    return {"precision": summ,
+            "groups_too_rare": int((sup["verdict"] == "too rare").sum()),
+            "groups_thin": int((sup["verdict"] == "thin").sum()),
+            "topics_ok": int((q["flag"] == "ok").sum()), "topics_checked": int(len(q)),
+            "relevant_topics": int(len(tables["relevant"]))}
 
 
 def seeds_report(model, corpus, setup: SeedSetup, check: LexiconCheck | None = None, top: int = 20,
-                 discovered: int = 10, scores: pd.DataFrame | None = None) -> dict:
+                 discovered: int = 10, scores: pd.DataFrame | None = None, k: int = 100,
+                 tables: dict | None = None) -> dict:
     """All diagnostics per group, JSON-able.
 
     Returns
     -------
-    dict with ``summary`` (groups, seeds found/missing, relevant topics, coverage of all seeds
-    by the seeded topics and by the relevant topics) and ``groups``: one entry per group with
-    ``topics`` (its seeded topics, each with label, its seeds' p(w|t) and ranks, discovered
-    words), ``captured_by`` (topics that captured its words), ``seeds_found``,
-    ``seeds_missing`` (with near matches), ``coverage``.
+    dict with ``summary`` (groups, seeds found/missing, :func:`headline` numbers, coverage of
+    all seeds by the seeded topics and by the relevant topics), ``groups``: one entry per group
+    with ``topics`` (its seeded topics, each with label, its seeds' p(w|t) and ranks, discovered
+    words, quality), ``precision`` (per topic: mentions, precision/recall at k_auto and at k,
+    R-precision, beyond), ``support`` (enough occurrences for a topic?), ``captured_by``,
+    ``seeds_found``, ``seeds_missing`` (with near matches), ``coverage``; and the
+    ``relevant_topics`` list the summary counts.
     """
-    check = check if check is not None else check_lexicon(setup.lexicon, corpus, setup.modality)
+    tables = tables if tables is not None else seed_tables(model, corpus, setup, check, top, k)
+    check = tables["check"]
     cap = seed_capture(model, corpus, setup)
     disc = discovery(model, corpus, setup, discovered)
-    rel = relevant_topics(model, corpus, setup, top=top)
+    rel = tables["relevant"]
+    prec, sup = tables["precision"], tables["support"].set_index("group")
+    qual = tables["quality"].set_index("topic")
     drift = seed_drift(scores, setup) if scores is not None else pd.DataFrame()
     tab = check.table
     groups = []
@@ -48,6 +93,8 @@ def seeds_report(model, corpus, setup: SeedSetup, check: LexiconCheck | None = N
                      for w, (i, _), r in zip([w for w, i in zip(terms, ids) if i >= 0], pairs, ranks)]
             entry = {"topic": name, "label": model.label(t), "seeds": seeds,
                      "discovered": disc.loc[disc["topic"] == name, "token"].tolist()}
+            if name in qual.index:
+                entry["quality"] = _records(qual.loc[[name]].reset_index())[0]
             if not drift.empty:
                 dd = drift[(drift["topic"] == name)]
                 if not dd.empty:
@@ -70,6 +117,8 @@ def seeds_report(model, corpus, setup: SeedSetup, check: LexiconCheck | None = N
             "seeds_missing": [{"seed": r.seed, "term": r.term, "note": r.note, "near": list(r.suggestions)}
                               for r in gt[~gt["found"]].itertuples()],
             "coverage": cov,
+            "precision": _records(prec[prec["group"] == g].drop(columns="group")),
+            "support": _records(sup.loc[[g]].reset_index())[0] if g in sup.index else None,
         })
     all_ids = _ids(corpus, setup.all_terms, setup.modality)
     rel_names = rel["topic"].tolist()
@@ -77,7 +126,7 @@ def seeds_report(model, corpus, setup: SeedSetup, check: LexiconCheck | None = N
         "groups": len(setup.lexicon), "groups_found": len(setup.terms),
         "seeds": int(len(tab)), "seeds_found": int(tab["found"].sum()),
         "seeded_topics": len(setup.seeded_topics),
-        "relevant_topics": int(len(count_relevant(model, corpus, all_ids, top, setup.modality))),
+        **headline(tables),
         "coverage_seeded": coverage(model, corpus, all_ids, setup.seeded_topics),
         "coverage_relevant": coverage(model, corpus, all_ids, rel_names),
         "top": top,
