@@ -66,6 +66,10 @@ VARIANTS = {
     "SeedDocuments τ=1 only, sparse Θ −0.3": ({"doc_tau": 1.0, "seed_strength": 0.0, "sparse_theta": -0.3}, True),
     "SeedDocuments τ=1 only, +24 extra topics": ({"doc_tau": 1.0, "seed_strength": 0.0, "extra_add": 24}, True),
     "SeedDocuments τ=1 only, random start": ({"doc_tau": 1.0, "seed_strength": 0.0}, False),
+    "SeedDocuments τ=10 only": ({"doc_tau": 10.0, "seed_strength": 0.0}, True),
+    "SeedDocuments τ=3 only, 3 background": ({"doc_tau": 3.0, "seed_strength": 0.0, "background": 3}, True),
+    "SeedDocuments τ=3 only, +24 extra topics": ({"doc_tau": 3.0, "seed_strength": 0.0, "extra_add": 24}, True),
+    "SeedWords + SeedDocuments τ=3": ({"doc_tau": 3.0}, True),
 }
 
 

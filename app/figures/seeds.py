@@ -68,6 +68,30 @@ def group_coverage(cov: pd.DataFrame, height: int | None = None) -> go.Figure:
     return styled(fig, height=height or max(260, 24 * len(d) + 80), legend=False)
 
 
+def group_precision(best: pd.DataFrame, threshold: float = 0.5, height: int | None = None) -> go.Figure:
+    """Horizontal bars: per group, precision@k of its best seeded topic — the share of the
+    topic's top-k documents (by θ_td, k = min(50, mentions)) that mention the group; the rest
+    (hatched grey) are candidates beyond the keywords. ``best`` is
+    ``engine.families.seeds.precision.best_per_group`` (groups without mentions are left out)."""
+    d = best[best["mentions"] > 0] if best is not None else None
+    if d is None or d.empty:
+        return empty("No group is mentioned in the corpus.")
+    d = d.iloc[::-1]
+    hits = 100 * d["precision"]
+    fig = go.Figure([
+        go.Bar(x=hits, y=d["group"], orientation="h", name="mention the group",
+               marker_color=[ACCENT if p >= threshold else "#e8590c" for p in d["precision"]],
+               customdata=np.stack([d["hits"], d["k_auto"], d["mentions"]], axis=-1),
+               hovertemplate="%{y}: %{customdata[0]} of the top %{customdata[1]} documents mention it "
+                             "(%{customdata[2]} documents do)<extra></extra>"),
+        go.Bar(x=100 - hits, y=d["group"], orientation="h", name="beyond the keywords",
+               marker_color=MUTED, opacity=0.45, hovertemplate="%{y}: %{x:.0f}% do not mention it<extra></extra>")])
+    fig.add_vline(x=100 * threshold, line_dash="dot", line_color=MUTED)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="% of the best topic's top-k documents that mention the group", range=[0, 100])
+    return styled(fig, height=height or max(260, 24 * len(d) + 100))
+
+
 def capture_matrix(capture: pd.DataFrame, height: int | None = None) -> go.Figure:
     """Heatmap group × topic: Σ over the group's seed words of p(t|w) (how much of the group's
     words each topic holds). ``capture`` is ``engine.families.seeds.workflow.seed_capture``."""

@@ -5,11 +5,13 @@
 - ``seeds-train --corpus C LEXICON [--preset per_group|shared] [--k K] [--extra N] ...``: build
   the seed config (:func:`engine.families.seeds.workflow.seed_config`), train through a job with per-iteration
   seed ranks, store the setup and the topic labels; one line per iteration.
-- ``seeds-report RUN [--lexicon F]``: diagnostics per group (topics, seeds found/missing,
-  coverage, discovered words, drift) as JSON.
+- ``seeds-report RUN [--lexicon F] [--k K]``: diagnostics per group (document precision/recall
+  of its seeded topics, enough occurrences?, topic quality flags, seeds found/missing, coverage,
+  discovered words, drift) as JSON.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -36,6 +38,7 @@ def cmd_check(args) -> int:
 def cmd_train(args) -> int:
     from engine.cli import workspace_of
     from engine.families.seeds.lexicon import check_lexicon
+    from engine.families.seeds.defaults import recommended_settings
     from engine.families.seeds.workflow import seed_config, train_seeded
     from engine.cli.model import score_line
 
@@ -50,12 +53,16 @@ def cmd_train(args) -> int:
     for flag in ("seed", "threads"):
         if getattr(args, flag) is not None:
             kw[flag] = getattr(args, flag)
+    rec, reason = recommended_settings(corpus)
+    doc_tau = rec["doc_tau"] if args.doc_tau is None else args.doc_tau
+    seedwords = args.seedwords if args.seedwords is not None else rec["seed_strength"] > 0
     config, setup = seed_config(check, args.preset, seeded_topics=args.k, extra_topics=args.extra,
                                 background=args.background, iterations=args.iterations,
-                                seed_tau=args.tau, seed_keep=args.keep, **kw)
-    print(f"{len(setup.seeded_topics)} seeded topics, {config.n_topics - len(setup.seeded_topics)} ordinary, "
-          f"{config.n_background} background; SeedWords τ = {config.regularizer('seed_words').tau(1):.4g}",
-          file=sys.stderr)
+                                seed_tau=args.tau if seedwords else 0.0, seed_keep=args.keep,
+                                doc_tau=doc_tau, **kw)
+    print(f"{reason}\n{len(setup.seeded_topics)} seeded topics, {config.n_topics - len(setup.seeded_topics)} "
+          f"ordinary, {config.n_background} background; regularizers: "
+          + ", ".join(f"{r.name} (τ = {r.tau(1):.4g})" for r in config.regularizers), file=sys.stderr)
     snap = train_seeded(ws, corpus, config, setup, name=args.name,
                         on_report=lambda r: print(score_line(_without_ranks(r)), flush=True),
                         init_from_documents=not args.random_start)
@@ -87,7 +94,7 @@ def cmd_report(args) -> int:
         raise InputError(f"run {run.run_id} has no seed words (no SeedWords regularizer and no stored "
                          "seed setup); pass --lexicon FILE to measure a lexicon against it")
     rep = seeds_report(run.model, corpus, setup, top=args.top, discovered=args.discovered,
-                       scores=run.active_scores())
+                       scores=run.active_scores(), k=args.k)
     rep = {"run": run.run_id, "name": run.name, "corpus": run.corpus_name, **rep}
     print(json.dumps(rep, ensure_ascii=False, indent=1 if args.pretty else None))
     return 0
@@ -115,7 +122,12 @@ def register(sub, common) -> None:
     p.add_argument("--background", type=int, default=1)
     p.add_argument("--iterations", type=int, default=30)
     p.add_argument("--tau", type=float, default=None, help="SeedWords τ in counts (default: 5%% of an average topic)")
-    p.add_argument("--keep", type=float, default=0.2, help="fraction of τ left at the end (default 0.2)")
+    p.add_argument("--keep", type=float, default=0.2, help="fraction of SeedWords τ left at the end (default 0.2)")
+    p.add_argument("--doc-tau", type=float, default=None, dest="doc_tau",
+                   help="SeedDocuments τ: documents mentioning a group pulled towards its topic (default: "
+                        "chosen from the corpus's document lengths, see bench/README.md; 0 = off)")
+    p.add_argument("--seedwords", action=argparse.BooleanOptionalAction, default=None,
+                   help="also force the seeds into their topics' top words (SeedWords; default off)")
     p.add_argument("--random-start", action="store_true", dest="random_start",
                    help="start seeded topics at random instead of from their documents")
     p.add_argument("--seed", type=int, default=None)
@@ -130,5 +142,6 @@ def register(sub, common) -> None:
     p.add_argument("--lexicon", default=None, help="measure this lexicon instead of the run's own")
     p.add_argument("--top", type=int, default=20, help="top tokens that make a topic relevant")
     p.add_argument("--discovered", type=int, default=10, help="discovered words per seeded topic")
+    p.add_argument("--k", type=int, default=100, help="your k for precision/recall (besides min(50, mentions))")
     p.add_argument("--pretty", action="store_true")
     p.set_defaults(func=cmd_report)

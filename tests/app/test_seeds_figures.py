@@ -84,3 +84,15 @@ def test_marked_html_escapes_and_marks():
     assert "&amp;" in out and "<br>" in out
     short = SF.marked_html([("x" * 50, None), ("seed", "seed")], max_chars=10)
     assert short.endswith("…</div>") and "<mark" not in short
+
+
+def test_group_precision_bars_stack_to_100_and_colour_by_threshold():
+    best = pd.DataFrame({"group": ["a", "b", "c"], "mentions": [40, 8, 0], "k_auto": [40, 8, 0],
+                         "hits": [30, 2, 0], "precision": [0.75, 0.25, 0.0]})
+    fig = SF.group_precision(best).to_dict()
+    hit, rest = fig["data"]
+    assert list(hit["y"]) == ["b", "a"]  # c has no mentions: left out
+    assert np.allclose(arr(hit["x"]), [25, 75]) and np.allclose(arr(rest["x"]), [75, 25])
+    assert hit["marker"]["color"][1] != hit["marker"]["color"][0]  # ≥ 0.5 vs below
+    assert fig["layout"]["barmode"] == "stack"
+    assert "No group" in SF.group_precision(best.iloc[2:]).to_dict()["layout"]["annotations"][0]["text"]

@@ -83,9 +83,20 @@ def test_train_seeded_model_then_diagnostics(home):
     assert run.model.labels == {"topic_0": "economy", "topic_1": "health"}
     assert any(s.startswith("seed_rank:") for s in run.scores["score"])
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Seeded topics"] == "2"
-    assert int(labels["Relevant topics (seed in top-20)"]) >= 2
+    assert labels["Seeded topics flagged ok"].endswith("/ 2")
+    assert int(labels["Relevant topics"]) >= 2
     assert "Which topics captured each group" in _texts(at)
+    # the Precision tab: the measure per group, and the headline agrees with its table
+    assert "Do the seeded topics gather the group's documents?" in _texts(at)
+    prec = next(df.value for df in at.dataframe if "P@k" in df.value.columns)
+    assert set(prec["group"]) == {"economy", "health"}
+    passing = int(((prec["mentions"] >= 25) & (prec["P@k"] >= 0.5)).sum())
+    assert labels["Groups whose topic gathers their documents"] == \
+        f"{passing} / {int((prec['mentions'] >= 25).sum())}"
+    at.number_input(key="seeds_user_k").set_value(10).run()
+    assert not at.exception, [e.message for e in at.exception]
+    prec = next(df.value for df in at.dataframe if "P@k" in df.value.columns)
+    assert set(prec["your k"]) == {10}
     # drift per group, documents of another topic, trends, export
     at.selectbox(key="seeds_drift_group").select("health").run()
     assert not at.exception
@@ -110,4 +121,4 @@ def test_measure_typed_lexicon_against_plain_run(home):
     toggle = [t for t in at.toggle if t.label.startswith("Measure the lexicon")][0]
     assert toggle.value is True  # a run without seeds: the typed lexicon is measured
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Seeded topics"] == "0" and int(labels["Relevant topics (seed in top-20)"]) >= 1
+    assert labels["Seeded topics flagged ok"] == "0 / 0" and int(labels["Relevant topics"]) >= 1

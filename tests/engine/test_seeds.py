@@ -241,6 +241,11 @@ def test_cli_check_train_report(make_corpus, workspace, tmp_path, capsys):
     assert [s["seed"] for s in groups["g2"]["seeds_missing"]] == ["nope"]
     assert groups["g1"]["topics"][0]["label"] == "g1" and groups["g1"]["coverage"]["documents"] > 0
     assert "discovered" in groups["g1"]["topics"][0] and "drift" in groups["g1"]["topics"][0]
+    prec = groups["g1"]["precision"][0]
+    assert prec["topic"] == "topic_0" and prec["mentions"] == groups["g1"]["coverage"]["documents"]
+    assert prec["k"] == min(100, 45) and 0.0 <= prec["precision"] <= 1.0
+    assert groups["g1"]["support"]["verdict"] in ("enough", "thin", "too rare")
+    assert rep["summary"]["precision"]["groups"] == 2
     # a lexicon measured against a run: groups matched by label
     other = tmp_path / "other.txt"
     other.write_text("g1: w1_0\nfresh: w0_0\n", encoding="utf-8")

@@ -175,6 +175,8 @@ def seed_config(check: LexiconCheck, preset: str = "per_group", *, seeded_topics
     regs = [SeedWords(name="seed_words", lexicon=setup.topic_lexicon(), sparse_others=sparse_others,
                       others="subject", tau=Linear(seed_tau, seed_tau * seed_keep, fade0, fade1))] \
         if seed_tau > 0 else []
+    if not regs and not doc_tau:
+        raise ConfigError("both seedings are off (SeedWords τ = 0 and doc_tau = 0): set at least one")
     if doc_tau:
         regs.append(SeedDocuments(name="seed_documents_theta", lexicon=setup.topic_lexicon(),
                                   tau=Linear(doc_tau, doc_tau * doc_keep, fade0, fade1)))
@@ -196,7 +198,7 @@ def setup_from_config(config, labels: dict | None = None, lexicon: Lexicon | Non
     """Understand a run trained elsewhere: its SeedWords regularizers give topic -> terms; a
     topic's group is its label (else its name). None when the config has no SeedWords."""
     regs = config.regularizers if isinstance(config, ModelConfig) else ModelConfig.from_dict(config).regularizers
-    seeds = [r for r in regs if isinstance(r, SeedWords)]
+    seeds = [r for r in regs if isinstance(r, (SeedWords, SeedDocuments))]
     if not seeds:
         return None
     labels = dict(labels or {})

@@ -19,6 +19,7 @@ from engine.em.scores import Score
 from engine.em.arrays import normalize_phi, random_phi
 from engine.em.trainer import Trainer
 from engine.jobs import TrainingJob, run_job_blocking
+from engine.families.seeds.regularizer import SeedDocuments
 from engine.families.seeds.setup import RANK_PREFIX, SeedSetup, _ids
 
 __all__ = ["seed_ranks", "SeedRanks", "SeedTrainer", "seed_phi0", "train_seeded", "docs_mentioning"]
@@ -107,7 +108,7 @@ class SeedTrainer(Trainer):
         lex: dict[str, list] = {}
         modality = DEFAULT_MODALITY
         for r in cfg.regularizers:
-            if isinstance(r, SeedWords):
+            if isinstance(r, (SeedWords, SeedDocuments)):
                 modality = r.modality
                 for t, ws in r.lexicon.items():
                     lst = lex.setdefault(t, [])
