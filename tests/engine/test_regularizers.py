@@ -17,7 +17,8 @@ from engine.em.regularizers import (
 from engine.em.schedule import Constant, Linear, Piecewise, Step
 
 #: parameters a class needs beyond its defaults
-REQUIRED = {"SeedWords": {"lexicon": {"topic_0": ["w1_0", "w1_1", "not_a_word"]}}}
+REQUIRED = {"SeedWords": {"lexicon": {"topic_0": ["w1_0", "w1_1", "not_a_word"]}},
+            "SeedDocuments": {"lexicon": {"topic_0": ["w1_0", "w1_1", "not_a_word"]}}}
 
 
 def make(kind, tau=1.0, **kw):
@@ -64,10 +65,11 @@ def test_contract(kind, corpus):
         assert r.shape == (W, T) and np.all(np.isfinite(r))
         assert terms.add.shape == (T,) and terms.mult.shape == (T,)
         assert np.all(np.isfinite(terms.add)) and np.all(np.isfinite(terms.mult))
+        doc = terms.add_doc if terms.add_doc is not None else np.zeros(0)
         if tau == 0.0:
-            assert not np.any(r) and not np.any(terms.add) and not np.any(terms.mult)
+            assert not np.any(r) and not np.any(terms.add) and not np.any(terms.mult) and not np.any(doc)
         else:
-            assert np.any(r) or np.any(terms.add) or np.any(terms.mult)
+            assert np.any(r) or np.any(terms.add) or np.any(terms.mult) or np.any(doc)
     data = json.loads(json.dumps(reg.to_dict()))
     assert regularizer_from_dict(data) == reg
     schema = regularizer_schema()[kind]

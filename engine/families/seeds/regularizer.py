@@ -76,6 +76,14 @@ class SeedDocuments(Regularizer):
         Param("modality", "modality", "@default_class", "Modality of the seed words"),
     )
 
+    def __post_init__(self):
+        empty = not self.lexicon  # an empty lexicon is a no-op (the base check wants a non-empty one)
+        if empty:
+            object.__setattr__(self, "lexicon", {"-": ("-",)})
+        super().__post_init__()
+        if empty:
+            object.__setattr__(self, "lexicon", {})
+
     def check(self, ctx):
         super().check(ctx)
         for topic in self.lexicon:
