@@ -217,3 +217,20 @@ def test_discovered_words_ranked_by_specificity_not_frequency():
     d = discovery(model, c, setup, n=3)
     assert d["token"].tolist() == ["x"]  # "the" is more probable but not specific; y is negative
     assert d["specificity"].iloc[0] == pytest.approx(0.3 * np.log((0.3 / 0.35) / 0.5), rel=1e-5)
+
+
+def test_short_texts_detected_and_get_the_benchmarked_defaults():
+    from engine.families.seeds.defaults import LONG, SHORT, recommended_settings, text_profile
+
+    short = _corpus([[3, 2, 0]] * 4 + [[0, 0, 0]], ["a", "b", "c"])  # empty document left out
+    assert text_profile(short).median == 5 and text_profile(short).short
+    kw, reason = recommended_settings(short)
+    assert kw == SHORT and "Short texts" in reason and "median 5" in reason
+    long_ = _corpus([[60, 40, 0]] * 3, ["a", "b", "c"])
+    kw, reason = recommended_settings(long_)
+    assert kw == LONG and not text_profile(long_).short and "not short" in reason
+    check = check_lexicon(Lexicon.parse("g: a"), short)
+    cfg, _ = S.seed_config(check, "per_group", extra_topics=1, background=1, **SHORT)
+    assert [r.kind for r in cfg.regularizers if r.kind.startswith("Seed")] == ["SeedDocuments"]
+    with pytest.raises(Exception, match="both seedings are off"):
+        S.seed_config(check, "per_group", seed_strength=0.0)
