@@ -11,6 +11,7 @@ from engine.corpus.corpus import Corpus
 from engine.em.config import ModelConfig
 from engine.em.model import TopicModel
 from engine.em.regularizers import RegContext, regularizer_from_dict
+from engine.em.trainer import Trainer
 from engine.families.seeds import precision as P
 from engine.families.seeds import workflow as S
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
@@ -118,17 +119,21 @@ def _half_marked_corpus(seed=0, per_topic=40, doc_len=30):
     return _corpus(rows, tokens), np.array(about)
 
 
-def test_seeded_workflow_recovers_group_mentioned_in_half_of_its_documents(kernels_ready):
-    corpus, about = _half_marked_corpus()
-    check = check_lexicon(Lexicon.parse("g: gname"), corpus)
-    cfg, setup = S.seed_config(check, "per_group", extra_topics=3, background=1, iterations=25,
+def _trained(corpus, lexicon_text, iterations=15):
+    """A seeded model (SeedDocuments τ = 1, seeded start) trained on ``corpus``."""
+    check = check_lexicon(Lexicon.parse(lexicon_text), corpus)
+    cfg, setup = S.seed_config(check, "per_group", extra_topics=3, background=1, iterations=iterations,
                                doc_tau=1.0, seed=3, threads=1)
-    from engine.em.trainer import Trainer
-
     tr = Trainer(corpus, cfg, phi0=S.seed_phi0(corpus, cfg, setup))
     tr.fit()
     model = tr.model
     tr.close()
+    return model, setup, check
+
+
+def test_seeded_workflow_recovers_group_mentioned_in_half_of_its_documents(kernels_ready):
+    corpus, about = _half_marked_corpus()
+    model, setup, _ = _trained(corpus, "g: gname", iterations=25)
     t = model.topic_names.index("topic_0")
     n = int(about.sum())
     top = P.top_documents_by(np.asarray(model.theta)[t], n)
@@ -150,19 +155,6 @@ def _with_rare_group(corpus, n=5):
     col = np.zeros((arr.shape[0], 1))
     col[40:40 + n, 0] = 1
     return _corpus(np.hstack([arr, col]), list(corpus.vocab["token"]) + ["rareword"])
-
-
-def _trained(corpus, lexicon_text):
-    from engine.em.trainer import Trainer
-
-    check = check_lexicon(Lexicon.parse(lexicon_text), corpus)
-    cfg, setup = S.seed_config(check, "per_group", extra_topics=3, background=1, iterations=15,
-                               doc_tau=1.0, seed=3, threads=1)
-    tr = Trainer(corpus, cfg, phi0=S.seed_phi0(corpus, cfg, setup))
-    tr.fit()
-    model = tr.model
-    tr.close()
-    return model, setup, check
 
 
 def test_five_occurrence_group_gets_its_warning(kernels_ready):
