@@ -104,6 +104,8 @@ def seeded_models(corpus, check, variants, common: dict, seed: int):
         args = {**common, **kw}
         args["extra_topics"] = args["extra_topics"] + args.pop("extra_add", 0)
         config, setup = S.seed_config(check, "per_group", seed=seed, **args)
+        # the seeds family starts seeded topics from their documents unless told otherwise
+        config = config.with_changes(options={**config.options, "init_from_documents": bool(init)})
         t = time.perf_counter()
         model = fit(corpus, config, S.seed_phi0(corpus, config, setup) if init else None)
         yield name, model, setup, time.perf_counter() - t

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.em.topics import p_t_given_w
 from engine.families.seeds.quality import specificity
 from engine.families.seeds.setup import RANK_PREFIX, SeedSetup, _ids, _modality_rows
 from engine.families.seeds.trainer import docs_mentioning, seed_ranks
@@ -25,14 +26,9 @@ __all__ = ["seed_capture", "seed_drift", "dominant_subject_topic", "coverage", "
 
 
 def p_t_w(model, ids: np.ndarray) -> np.ndarray:
-    """p(t|w) ∝ φ_wt n_t for the rows ``ids``: (len(ids), T)."""
-    n_t = np.asarray(model.n_t, np.float64)
-    if not np.any(n_t > 0):
-        n_t = np.ones(model.n_topics)
-    x = np.asarray(model.phi[ids], np.float64) * n_t[None, :]
-    s = x.sum(axis=1, keepdims=True)
-    return np.divide(x, s, out=np.zeros_like(x), where=s > 0)
-
+    """p(t|w) for the rows ``ids``: (len(ids), T) (:func:`engine.em.topics.p_t_given_w`; a model
+    without topic mass counts every topic as 1)."""
+    return np.asarray(p_t_given_w(np.asarray(model.phi)[np.asarray(ids, np.int64)], model.n_t), np.float64)
 
 
 def seed_capture(model, corpus, setup: SeedSetup, min_share: float = 0.1) -> pd.DataFrame:

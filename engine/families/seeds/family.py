@@ -1,6 +1,6 @@
 """Registers the seed-word family: ``ModelConfig(family="seeds", options={"setup": SeedSetup
 dict, "init_from_documents": bool})``. Extension points used: options (the seed setup, kept in
-the run manifest), scores (SeedRanks of the config's SeedWords seeds after every pass) and
+the run manifest), scores (SeedRanks of the config's SeedWords/SeedDocuments seeds after every pass) and
 initial_phi (seeded topics start from the documents that mention their seeds)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.em.family import Family, register_family
 from engine.em.regularizers import SeedWords
 from engine.errors import ConfigError
+from engine.families.seeds.regularizer import SeedDocuments
 from engine.families.seeds.workflow import SeedRanks, SeedSetup, seed_phi0
 
 __all__ = ["FAMILY", "seeds_options", "setup_of"]
@@ -40,7 +41,7 @@ def _scores(corpus, config) -> list:
     lex: dict[str, list] = {}
     modality = DEFAULT_MODALITY
     for r in config.regularizers:
-        if isinstance(r, SeedWords):
+        if isinstance(r, (SeedWords, SeedDocuments)):
             modality = r.modality
             for t, ws in r.lexicon.items():
                 lst = lex.setdefault(t, [])
