@@ -29,7 +29,7 @@ from engine.em.config import PRESETS, ModelConfig, preset
 from engine.em.model import IterationReport, ScoreContext, TopicModel
 from engine.em.family import EStep, Family, family_names, family_of, register_family
 from engine.em.trainer import Trainer
-from engine.em.inference import heldout_perplexity, infer_theta, one_pass_theta, token_topics
+from engine.em.inference import holdout_perplexity, infer_theta, one_pass_theta, token_topics
 from engine.em.warmup import warmup
 from engine.em.scores import (
     SCORE_NAMES, SCORES, ScoreSet, default_scores, score_from_dict, score_set_for,
@@ -73,7 +73,7 @@ __all__ = [
     "ModelConfig", "preset", "PRESETS",
     # training and inference
     "TopicModel", "IterationReport", "ScoreContext", "Trainer", "warmup", "infer_theta",
-    "one_pass_theta", "token_topics", "heldout_perplexity", "SCORES", "SCORE_NAMES", "ScoreSet",
+    "one_pass_theta", "token_topics", "holdout_perplexity", "SCORES", "SCORE_NAMES", "ScoreSet",
     "default_scores", "score_from_dict", "score_set_for",
     # model families
     "Family", "EStep", "register_family", "family_of", "family_names",

@@ -27,7 +27,7 @@ from engine.corpus.corpus import Corpus
 from engine.em.config import MAX_TOPICS, ModelConfig
 from engine.em.regularizers import TopicSelection
 from engine.em.scores import (
-    Coherence, HeldOutPerplexity, ScoreSet, SparsityPhi, SparsityTheta, TopicDistance,
+    Coherence, HoldoutPerplexity, ScoreSet, SparsityPhi, SparsityTheta, TopicDistance,
 )
 from engine.em.trainer import Trainer
 from engine.errors import ConfigError
@@ -81,7 +81,7 @@ class SweepResult:
 
 
 def _one(train: Corpus, heldout, cfg: ModelConfig, should_stop) -> tuple[dict, np.ndarray]:
-    scores = ScoreSet([HeldOutPerplexity(every=_LAST_ONLY, n_dw=heldout)] if heldout is not None else [])
+    scores = ScoreSet([HoldoutPerplexity(every=_LAST_ONLY, n_dw=heldout)] if heldout is not None else [])
     scores.scores += [Coherence(every=_LAST_ONLY), SparsityPhi(every=_LAST_ONLY),
                       SparsityTheta(every=_LAST_ONLY), TopicDistance(every=_LAST_ONLY)]
     tr = Trainer(train, cfg)

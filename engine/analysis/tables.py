@@ -1,7 +1,7 @@
 """Inspection of a fitted model: pure functions returning DataFrames for the CLI and the views.
 
 Names follow the ARTM papers: Φ (W, T) with φ_wt = p(w|t), Θ (T, D) with θ_td = p(t|d).
-Nothing here draws, trains or writes; the trainer's helpers (``engine.model``) are used for
+Nothing here draws, trains or writes; the inference helpers (``engine.em.inference``) are used for
 inference and per-token topics.
 """
 from __future__ import annotations

@@ -216,11 +216,11 @@ def cmd_train(args) -> int:
             raise InputError(f"none of the seed words in {args.seeds} is in the vocabulary of {corpus.name!r}")
         reg, labels = seed_regularizer(lexicon, config.n_topics, args.seeds_tau, args.seeds_sparse)
         config = config.with_changes(regularizers=tuple(config.regularizers) + (reg,)).validate()
-    held_out = None
+    holdout = None
     if args.holdout_corpus:
 
-        held_out = align_counts(ws.load_corpus(args.holdout_corpus), corpus)
-        if held_out.nnz == 0:
+        holdout = align_counts(ws.load_corpus(args.holdout_corpus), corpus)
+        if holdout.nnz == 0:
             raise InputError(f"held-out corpus {args.holdout_corpus!r} shares no token with {corpus.name!r}")
     bar = ProgressBar(config.iterations)
     out = sys.stdout
@@ -234,7 +234,7 @@ def cmd_train(args) -> int:
     # clean stop before the next pass with the run saved as "stopped".
 
     job = TrainingJob(ws, corpus, config, name=args.name, phi0=phi0, labels=labels,
-                      held_out=held_out, keep_checkpoints=2)
+                      holdout=holdout, keep_checkpoints=2)
     bar.update(0)
     try:
         snap = run_job_blocking(

@@ -21,6 +21,9 @@ def as_csr(n_dw, n_cols: int | None = None) -> sp.csr_matrix:
     m = sp.csr_matrix((np.ascontiguousarray(m.data, np.float32),
                        np.ascontiguousarray(m.indices, np.int32),
                        np.ascontiguousarray(m.indptr, np.int64)), shape=m.shape)
+    # scipy narrows indptr to int32 when it fits; every kernel gets int64 so numba compiles (and
+    # caches) one specialization whatever the corpus size
+    m.indptr = np.ascontiguousarray(m.indptr, np.int64)
     if m.nnz and (not np.all(np.isfinite(m.data)) or m.data.min() < 0):
         raise InputError("n_dw must hold finite non-negative counts")
     return m

@@ -241,6 +241,36 @@ ModelConfig.__init__ = _init  # ModelConfig(seed=...) keeps working
 PRESETS = ("plsa", "lda", "interpretable")
 
 
+def interpretable_regularizers(iterations: int, *, background: bool = True, modalities=None,
+                               sparse_phi: float = -0.1, sparse_theta: float = -0.1,
+                               smooth_phi: float = 0.1, smooth_theta: float = 0.1,
+                               decorrelation: float = 1e4, sparse_start: int | None = None,
+                               sparse_full: int | None = None) -> tuple:
+    """BigARTM's "interpretable" recipe as regularizers — the one list behind
+    :func:`preset` ``"interpretable"`` and the seed-word setup.
+
+    Background topics smoothed from the start (SmoothSparsePhi/Theta τ = ``smooth_*`` > 0; left
+    out with ``background=False``); subject topics sparsed (τ = ``sparse_*`` < 0) brought in
+    linearly from iteration ``sparse_start`` (default max(1, iterations // 4)) to ``sparse_full``
+    (default max(start, iterations // 2)); a Decorrelator (τ = ``decorrelation``) on subject
+    topics. Sparsing and decorrelation act on ``modalities`` (None: all).
+    """
+    s0 = int(sparse_start if sparse_start is not None else max(1, iterations // 4))
+    s1 = int(sparse_full if sparse_full is not None else max(s0, iterations // 2))
+    regs = []
+    if background:
+        regs += [SmoothSparsePhi(name="smooth_background_phi", topics="background", tau=Constant(smooth_phi)),
+                 SmoothSparseTheta(name="smooth_background_theta", topics="background",
+                                   tau=Constant(smooth_theta))]
+    regs += [SmoothSparsePhi(name="sparse_subject_phi", topics="subject", modalities=modalities,
+                             tau=Linear(0.0, sparse_phi, s0, s1)),
+             SmoothSparseTheta(name="sparse_subject_theta", topics="subject",
+                               tau=Linear(0.0, sparse_theta, s0, s1)),
+             Decorrelator(name="decorrelate_subject", topics="subject", modalities=modalities,
+                          tau=Constant(decorrelation))]
+    return tuple(regs)
+
+
 def preset(name: str, n_topics: int = 20, **kwargs: Any) -> ModelConfig:
     """A ready config.
 
@@ -274,19 +304,9 @@ def preset(name: str, n_topics: int = 20, **kwargs: Any) -> ModelConfig:
         words = p.get("sparse_modalities", ["@default_class"])
         kwargs.setdefault("n_background", 1)
         iterations = kwargs.setdefault("iterations", 30)
-        s0 = int(p.get("sparse_start", max(1, iterations // 4)))
-        s1 = int(p.get("sparse_full", max(s0, iterations // 2)))
-        regs = (
-            SmoothSparsePhi(name="smooth_background_phi", topics="background",
-                            tau=Constant(p.get("smooth_phi", 0.1))),
-            SmoothSparseTheta(name="smooth_background_theta", topics="background",
-                              tau=Constant(p.get("smooth_theta", 0.1))),
-            SmoothSparsePhi(name="sparse_subject_phi", topics="subject", modalities=words,
-                            tau=Linear(0.0, p.get("sparse_phi", -0.1), s0, s1)),
-            SmoothSparseTheta(name="sparse_subject_theta", topics="subject",
-                              tau=Linear(0.0, p.get("sparse_theta", -0.1), s0, s1)),
-            Decorrelator(name="decorrelate_subject", topics="subject", modalities=words,
-                         tau=Constant(p.get("decorrelation", 1e4))),
-        )
+        regs = interpretable_regularizers(
+            iterations, background=True, modalities=words, sparse_start=p.get("sparse_start"),
+            sparse_full=p.get("sparse_full"), **{k: p[k] for k in ("sparse_phi", "sparse_theta", "smooth_phi",
+                                                                   "smooth_theta", "decorrelation") if k in p})
         return ModelConfig(n_topics=n_topics, regularizers=regs, **kwargs).validate()
     raise ConfigError(f"preset must be one of {', '.join(PRESETS)}, got {name!r}")

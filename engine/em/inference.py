@@ -12,7 +12,7 @@ from engine.em.perplexity import perplexity_of
 from engine.em.topics import p_t_given_w
 from engine.errors import InputError
 
-__all__ = ["transform", "infer_theta", "heldout_perplexity", "one_pass_theta", "token_topics"]
+__all__ = ["transform", "infer_theta", "holdout_perplexity", "one_pass_theta", "token_topics"]
 
 
 def _model_arrays(model: TopicModel, n_dw, modality_weights):
@@ -59,7 +59,7 @@ def infer_theta(model: TopicModel, n_dw, inner_passes: int = 10,
     return transform(model, n_dw, inner_passes, modality_weights)[0]
 
 
-def heldout_perplexity(model: TopicModel, n_dw, inner_passes: int = 10,
+def holdout_perplexity(model: TopicModel, n_dw, inner_passes: int = 10,
                        modality_weights: dict | None = None) -> dict[str, float]:
     """``perplexity`` and ``perplexity@<modality>`` of documents not used in training."""
     _, loglik, n_tok = transform(model, n_dw, inner_passes, modality_weights)

@@ -1,5 +1,5 @@
 """Perplexity from a log-likelihood: the one formula behind the trainer's reports, the
-Perplexity and HeldOutPerplexity scores and :func:`engine.em.inference.heldout_perplexity`."""
+Perplexity and HoldoutPerplexity scores and :func:`engine.em.inference.holdout_perplexity`."""
 from __future__ import annotations
 
 import numpy as np

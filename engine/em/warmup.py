@@ -53,5 +53,3 @@ def compile_em_kernels() -> None:
     K.p_t_given_w(phi, np.ones(T), p_tw)
     K.one_pass_theta(n_dw.indptr, n_dw.indices, n_dw.data, tok_w, p_tw, out)
     K.token_topics(phi, theta[0], np.array([0, 2], np.int64), np.empty((T, 2), np.float32))
-    K.doc_cooccurrence(n_dw.indptr, n_dw.indices, np.arange(W, dtype=np.int64), np.zeros(W),
-                       np.zeros((W, W)))

@@ -28,7 +28,7 @@ corrupt each other (``test_two_concurrent_jobs...`` checks their Φ bit for bit)
 Checkpoints
 -----------
 Written atomically under ``<root>/runs/<run_id>/checkpoints/iter_NNNN/`` (see
-:mod:`engine.checkpoint`) every ``checkpoint_every`` passes (default 10) or when
+:mod:`engine.store.checkpoints`) every ``checkpoint_every`` passes (default 10) or when
 ``checkpoint_seconds`` (default 30 s) have passed since the last one, and on pause, stop and
 finish. The newest ``keep_checkpoints`` (default 10) are kept. :meth:`TrainingJob.rollback`
 restores one and continues from it; the abandoned later checkpoints are deleted and

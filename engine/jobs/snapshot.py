@@ -36,7 +36,7 @@ class JobPermissionError(EngineError, PermissionError):
 class Branch:
     """A rollback: branch ``branch`` continues from the checkpoint at ``from_iteration`` of
     ``parent_branch``, which had reached ``abandoned_at`` passes. Same fields as the run's
-    ``lineage`` entries (:mod:`engine.run`) plus ``abandoned_at``."""
+    ``lineage`` entries (:mod:`engine.store.run`) plus ``abandoned_at``."""
 
     branch: int
     parent_branch: int

@@ -1,6 +1,6 @@
 """Checkpoints of a training job: the trainer's exact state at one iteration, on disk.
 
-Layout (inside a run folder, see :mod:`engine.run`)::
+Layout (inside a run folder, see :mod:`engine.store.runs`)::
 
     <root>/runs/<run_id>/checkpoints/iter_0010/checkpoint.json   scalars, config, job history
                                               /<array>.npy         one file per array of the state

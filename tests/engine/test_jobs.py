@@ -670,17 +670,17 @@ def test_checkpoint_files_round_trip_without_pickle(tmp_path):
         ckpt.read_checkpoint(tmp_path, 6)
 
 
-def test_labels_held_out_and_family_scores(jobs, workspace, planted, test_family):
+def test_labels_holdout_and_family_scores(jobs, workspace, planted, test_family):
     from engine.em.scores import SparsityTheta, TopicMass, score_set_for
 
     test_family("test-scores", scores=lambda corpus, config: [
         SparsityTheta(every=1),  # already in the defaults: not added twice
         TopicMass(every=2)])
-    held_out = planted.n_dw[:10]
+    holdout = planted.n_dw[:10]
     config = cfg(iterations=4).with_changes(family="test-scores", scores={"topic_mass": 0})
-    kinds = [s.kind for s in score_set_for(config, planted, held_out)]
+    kinds = [s.kind for s in score_set_for(config, planted, holdout)]
     assert kinds.count("SparsityTheta") == 1 and kinds.count("TopicMass") == 1
-    job = jobs(config, labels={"topic_0": "sports"}, held_out=held_out)
+    job = jobs(config, labels={"topic_0": "sports"}, holdout=holdout)
     snap = run_job_blocking(job)
     assert any(k.startswith("holdout_") for k in snap.reports[-1].scores)
     # the family's TopicMass (every 2) although the config switched the default one off
@@ -693,7 +693,7 @@ def test_labels_held_out_and_family_scores(jobs, workspace, planted, test_family
 def test_controls_arriving_while_the_job_ends_are_not_lost(jobs, late, monkeypatch):
     """A control made while the job is saving its end (here: right after the job's save_run,
     so the timing is exact) must not be dropped by the job ending right after."""
-    from engine.jobs import job as job_module
+    from engine.jobs import persistence as job_module  # where the job saves its run
 
     calls = []
     real_save = job_module.save_run

@@ -146,17 +146,18 @@ def test_token_topics_matches_reference(kernels_ready):
     np.testing.assert_allclose(out[:, [0, 2, 3, 4]].sum(0), 1, rtol=1e-5)
 
 
-def test_doc_cooccurrence_matches_reference(kernels_ready):
+def test_cooccurrence_matches_reference(kernels_ready):
+    """The one co-occurrence (engine.em.cooccurrence, which replaced the doc_cooccurrence kernel)
+    counts document and pair frequencies like the slow reference."""
+    from engine.em.cooccurrence import Cooccurrence
+
     dense, m, *_ = random_problem(seed=8)
     ids = np.array([1, 4, 7, 9, 24], np.int64)
-    pos = np.full(dense.shape[1], -1, np.int64)
-    pos[ids] = np.arange(len(ids))
-    df = np.zeros(len(ids))
-    co = np.zeros((len(ids), len(ids)))
-    K.doc_cooccurrence(m.indptr, m.indices, pos, df, co)
+    co = Cooccurrence(m)
     want_df, want_co = ref.cooccurrence(dense, ids)
-    np.testing.assert_array_equal(df, want_df)
-    np.testing.assert_array_equal(co, want_co)
+    np.testing.assert_array_equal(co.df[ids], want_df)
+    got = co.pair_counts(ids)
+    np.testing.assert_array_equal(got, want_co)
 
 
 def test_as_csr_rejects_negative_counts():

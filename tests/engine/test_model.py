@@ -10,7 +10,7 @@ import pytest
 from engine.em.config import ModelConfig, preset
 from engine.errors import ConfigError, InputError
 from engine.em.trainer import Trainer
-from engine.em.inference import heldout_perplexity, infer_theta, one_pass_theta, token_topics, transform
+from engine.em.inference import holdout_perplexity, infer_theta, one_pass_theta, token_topics, transform
 from engine.em.regularizers import SmoothSparsePhi, SmoothSparseTheta, parse_regularizer
 from engine.em.schedule import Linear
 from engine.em.model import IterationReport
@@ -138,7 +138,7 @@ def test_inference_functions(planted):
     assert np.array_equal(quick.argmax(0), m.theta[:, :9].argmax(0))
     _, loglik, n_tok = transform(m, planted.n_dw)
     assert n_tok["@default_class"] == planted.n_dw.sum() and loglik["@default_class"] < 0
-    assert heldout_perplexity(m, planted.n_dw)["perplexity"] < 7
+    assert holdout_perplexity(m, planted.n_dw)["perplexity"] < 7
     tokens = planted.n_dw[4].indices
     ptdw = token_topics(m, planted, 4)
     assert ptdw.shape == (3, len(tokens))

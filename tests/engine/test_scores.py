@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from engine.corpus.corpus import Corpus
 from engine.errors import ConfigError
 from engine.em.scores import (
-    SCORES, BackgroundTokensRatio, ClassPrecision, Coherence, Cooccurrence, HeldOutPerplexity,
+    SCORES, BackgroundTokensRatio, ClassPrecision, Coherence, Cooccurrence, HoldoutPerplexity,
     Perplexity, ScoreSet, SparsityPhi, SparsityTheta, TopicDistance, TopicKernel, TopicMass,
     cooccurrence, loglik_of, npmi_coherence, score_from_dict, top_token_ids,
 )
@@ -84,7 +84,7 @@ def test_holdout_perplexity_uses_inferred_theta():
     m = make_model(phi, np.ones((2, 1)) / 2)
     held = sp.csr_matrix(np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 3.0]], np.float32))
     theta_h = np.array([[1.0, 0.0], [0.0, 1.0]])
-    s = HeldOutPerplexity(n_dw=held, infer=lambda model, n_dw: theta_h)
+    s = HoldoutPerplexity(n_dw=held, infer=lambda model, n_dw: theta_h)
     out = s.compute(ctx_of(m))
     # loglik = 2 ln 0.5 + 3 ln 1 over 5 tokens
     v = math.exp(-2 * math.log(0.5) / 5)
@@ -250,8 +250,8 @@ def test_from_config_every_and_off():
     assert ScoreSet.from_config({"perplexity": 1}).scores[-1].kind == "Perplexity"
     assert "SparsityTheta" not in kinds
     assert [s.kind for s in ScoreSet.from_config({})] == [s.kind for s in ScoreSet()]
-    held = ScoreSet.from_config({}, held_out=sp.csr_matrix((1, 2), dtype=np.float32))
-    assert "HeldOutPerplexity" in {s.kind for s in held}
+    held = ScoreSet.from_config({}, holdout=sp.csr_matrix((1, 2), dtype=np.float32))
+    assert "HoldoutPerplexity" in {s.kind for s in held}
     with pytest.raises(ConfigError, match="unknown score"):
         ScoreSet.from_config({"bogus": 1})
 
@@ -267,11 +267,11 @@ def test_holdout_perplexity_default_inference_close_to_train(kernels_ready):
     for _ in range(15):
         tr.step()
     held = planted_corpus(seed=7).n_dw  # same planted topics, new documents
-    out = HeldOutPerplexity(n_dw=held).compute(tr.last_context)
+    out = HoldoutPerplexity(n_dw=held).compute(tr.last_context)
     train = tr.last_report.scores["perplexity"]
     assert set(out) == {"holdout_perplexity", "holdout_perplexity@default_class"}
     assert train * 0.8 < out["holdout_perplexity"] < train * 1.25
-    uniform = HeldOutPerplexity(n_dw=held, infer=lambda m, n: np.full((3, n.shape[0]), 1 / 3)).compute(tr.last_context)
+    uniform = HoldoutPerplexity(n_dw=held, infer=lambda m, n: np.full((3, n.shape[0]), 1 / 3)).compute(tr.last_context)
     assert uniform["holdout_perplexity"] > out["holdout_perplexity"] * 1.5
 
 

@@ -1,0 +1,104 @@
+"""The score base class, its registry (``SCORES``), JSON round trip and the helpers every score
+uses (per-modality keys, live subject topics)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import numpy as np
+
+from engine.em.model import ScoreContext, TopicModel
+from engine.errors import ConfigError
+
+EPS = 1e-37  # BigARTM's eps for "zero" in sparsity scores
+
+
+def modality_key(name: str, modality: str, modalities: list[str]) -> str:
+    """``name`` for the first (default) modality, ``name@modality`` for the others (the
+    modality's own leading ``@`` dropped: ``perplexity@labels`` for ``@labels``)."""
+    if modalities and modality == modalities[0]:
+        return name
+    return f"{name}@{modality.lstrip('@')}"
+
+
+def _pick_modality(model: TopicModel, modality: str | None) -> tuple[str, np.ndarray] | None:
+    """(name, token mask) of ``modality`` (default: the first one); None if the model lacks it."""
+    if not model.modalities:
+        return None
+    m = modality or model.modalities[0]
+    if m not in model.modalities:
+        return None
+    code = model.modalities.index(m)
+    return m, np.asarray(model.token_modality) == code
+
+
+def _rows(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``a[mask]`` without a copy when the mask selects every row."""
+    return a if mask.all() else a[mask]
+
+
+def _live_subject(model: TopicModel, topics: Any = "subject") -> np.ndarray:
+    """Indices of the selected topics whose Φ column is not all zero."""
+    idx = model.topic_indices(topics)
+    alive = model.phi[:, idx].sum(axis=0) > 0
+    return idx[alive]
+
+
+# --------------------------------------------------------------------------- base + registry
+
+SCORES: dict[str, type["Score"]] = {}
+#: kinds renamed since runs were first saved (old name -> new)
+OLD_KINDS = {"HeldOutPerplexity": "HoldoutPerplexity"}
+
+
+def _register(cls):
+    SCORES[cls.kind] = cls
+    return cls
+
+
+@dataclass
+class Score:
+    """Base class: ``every`` schedule, JSON round trip. Subclasses set ``kind`` and ``compute``."""
+
+    kind: ClassVar[str] = "Score"
+    RENAMED: ClassVar[dict] = {}  # old field name -> new (accepted by score_from_dict)
+    every: int = 1
+
+    def __post_init__(self):
+        if not isinstance(self.every, (int, np.integer)) or isinstance(self.every, bool) or self.every < 1:
+            raise ConfigError(f"{self.kind}.every must be an integer >= 1, got {self.every!r}")
+
+    def due(self, iteration: int, last: bool = False) -> bool:
+        """True when the score should be computed at ``iteration`` (1-based)."""
+        return bool(last) or iteration % self.every == 0
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        d = {"kind": self.kind}
+        for f in fields(self):
+            if f.metadata.get("transient"):
+                continue
+            v = getattr(self, f.name)
+            d[f.name] = list(v) if isinstance(v, tuple) else v
+        return d
+
+
+def score_from_dict(d: dict) -> Score:
+    """Build a score from ``{"kind": ..., "every": ..., params...}``; ConfigError names bad fields."""
+    if not isinstance(d, dict) or "kind" not in d:
+        raise ConfigError(f"a score setting needs a 'kind' (one of {', '.join(SCORES)}), got {d!r}")
+    kind = OLD_KINDS.get(d["kind"], d["kind"])
+    if kind not in SCORES:
+        raise ConfigError(f"unknown score kind {kind!r}; known: {', '.join(SCORES)}")
+    cls = SCORES[kind]
+    allowed = {f.name for f in fields(cls) if not f.metadata.get("transient")}
+    params = {cls.RENAMED.get(k, k): v for k, v in d.items() if k != "kind"}
+    bad = set(params) - allowed
+    if bad:
+        raise ConfigError(f"{kind}: unknown field(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(allowed))}")
+    for k, v in params.items():
+        if isinstance(v, list):
+            params[k] = tuple(v)
+    return cls(**params)

@@ -1,0 +1,80 @@
+"""Distinctness: pairwise distances between topics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from engine.em.model import ScoreContext
+from engine.errors import ConfigError
+from engine.em.scores.base import (
+    Score, _live_subject, _pick_modality, _register, _rows, modality_key,
+)
+
+
+def pairwise_topic_distance(phi: np.ndarray, metric: str = "hellinger") -> np.ndarray:
+    """(T, T) distances between the columns of ``phi`` (each a distribution over tokens).
+
+    * ``hellinger``: :math:`H(p,q) = \\sqrt{1 - \\sum_w \\sqrt{p_w q_w}}` (in [0, 1]);
+    * ``jensen_shannon``: :math:`JS(p,q) = \\tfrac12 KL(p\\|m) + \\tfrac12 KL(q\\|m)`,
+      m = (p+q)/2, in bits (in [0, 1]).
+    """
+    p = np.asarray(phi, dtype=np.float64)
+    s = p.sum(axis=0, keepdims=True)
+    p = np.divide(p, s, out=np.zeros_like(p), where=s > 0)
+    T = p.shape[1]
+    if metric == "hellinger":
+        r = np.sqrt(p)
+        # einsum's own loop, not BLAS: OpenBLAS threads spin badly when the E-step threads or
+        # other processes hold the cores (measured 1–3 s vs 0.2 s for W = 28,865, T = 100)
+        bc = np.clip(np.einsum("wt,ws->ts", r, r, optimize=False), 0.0, 1.0)
+        return np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
+    if metric == "jensen_shannon":
+        out = np.zeros((T, T))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logp = np.where(p > 0, np.log2(p), 0.0)
+            for i in range(T):
+                for j in range(i + 1, T):
+                    a, b = p[:, i], p[:, j]
+                    mm = 0.5 * (a + b)
+                    nz = mm > 0
+                    logm = np.log2(mm[nz])
+                    kl_a = np.sum(a[nz] * (logp[nz, i] - logm))
+                    kl_b = np.sum(b[nz] * (logp[nz, j] - logm))
+                    out[i, j] = out[j, i] = 0.5 * (kl_a + kl_b)
+        return np.clip(out, 0.0, 1.0)
+    raise ConfigError(f"TopicDistance.metric must be 'hellinger' or 'jensen_shannon', got {metric!r}")
+
+
+@_register
+@dataclass
+class TopicDistance(Score):
+    """Topic distinctness: mean pairwise distance between the Φ columns (within one modality) of
+    the live subject topics, :math:`\\frac{2}{|T|(|T|-1)}\\sum_{s<t} d(\\phi_s, \\phi_t)` with d the
+    Hellinger distance (default) or the Jensen–Shannon divergence in bits. Both lie in [0, 1];
+    larger is more distinct. Key ``topic_distance``.
+    """
+
+    kind: ClassVar[str] = "TopicDistance"
+    metric: str = "hellinger"
+    modality: str | None = None
+    topics: Any = "subject"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.metric not in ("hellinger", "jensen_shannon"):
+            raise ConfigError(f"TopicDistance.metric must be 'hellinger' or 'jensen_shannon', got {self.metric!r}")
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        pm = _pick_modality(model, self.modality)
+        if pm is None:
+            return {}
+        m, mask = pm
+        idx = _live_subject(model, self.topics)
+        if len(idx) < 2:
+            return {}
+        d = pairwise_topic_distance(_rows(np.asarray(model.phi), mask)[:, idx], self.metric)
+        iu = np.triu_indices(len(idx), 1)
+        return {modality_key("topic_distance", m, model.modalities): float(d[iu].mean())}

@@ -1,0 +1,57 @@
+"""Topic kernels: size, purity, contrast (formula in :func:`engine.em.topics.kernel_stats`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from engine.em.model import ScoreContext
+from engine.em.topics import kernel_stats
+from engine.em.scores.base import (
+    Score, _live_subject, _pick_modality, _register, _rows, modality_key,
+)
+
+
+@_register
+@dataclass
+class TopicKernel(Score):
+    """Topic kernels (BigARTM ``TopicKernelScore``) of one modality.
+
+    The kernel of topic t is :math:`W_t = \\{w : p(t|w) > \\delta\\}` with
+    :math:`p(t|w) = \\phi_{wt} n_t / \\sum_s \\phi_{ws} n_s` (n_t from ``ctx.n_wt`` within the
+    modality, all topics in the denominator) and δ = ``threshold`` (0.25). Then
+
+    * size :math:`|W_t|`,
+    * purity :math:`\\sum_{w\\in W_t} \\phi_{wt}` (the probability mass of the kernel),
+    * contrast :math:`\\frac{1}{|W_t|}\\sum_{w\\in W_t} p(t|w)`.
+
+    Reported as averages over the live subject topics: ``kernel_size``, ``kernel_purity``
+    (an empty kernel counts 0) and ``kernel_contrast`` (averaged over non-empty kernels).
+    Non-default modalities get ``@<modality>`` suffixes.
+    """
+
+    kind: ClassVar[str] = "TopicKernel"
+    threshold: float = 0.25
+    modality: str | None = None
+    topics: Any = "subject"
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        model = ctx.model
+        pm = _pick_modality(model, self.modality)
+        if pm is None:
+            return {}
+        m, mask = pm
+        idx = _live_subject(model, self.topics)
+        if len(idx) == 0 or not mask.any():
+            return {}
+        phi = _rows(np.asarray(model.phi), mask)
+        n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
+        size, purity, contrast, _ = kernel_stats(phi, n_t, self.threshold, no_mass="zero")
+        size, purity, contrast = size[idx], purity[idx], contrast[idx]
+        nonempty = size > 0
+        contrast = contrast[nonempty]
+        key = lambda n: modality_key(n, m, model.modalities)  # noqa: E731
+        return {key("kernel_size"): float(size.mean()),
+                key("kernel_purity"): float(purity.mean()),
+                key("kernel_contrast"): float(contrast.mean()) if nonempty.any() else 0.0}

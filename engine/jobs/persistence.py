@@ -1,0 +1,163 @@
+"""Checkpoints, roll-back and the end of a :class:`~engine.jobs.job.TrainingJob` (final scores,
+the saved run, a failure kept with its traceback)."""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import replace
+
+from engine.em.model import IterationReport
+from engine.em.trainer import Trainer
+from engine.errors import WorkspaceError
+from engine.store import checkpoints as ckpt
+from engine.store.legacy import upgrade_config
+from engine.store.runs import read_run_manifest, save_run
+from engine.jobs.edits import config_dict, report_dict
+from engine.jobs.snapshot import Branch, JobStatus
+
+
+class JobPersistence:
+    """Mixin of :class:`~engine.jobs.job.TrainingJob`: what it writes to disk."""
+
+    # ------------------------------------------------------------------ checkpoints
+    def _checkpoint_due(self) -> bool:
+        if self.checkpoint_every and self._iteration % self.checkpoint_every == 0:
+            return True
+        return time.monotonic() - self._last_ckpt_time >= self.checkpoint_seconds
+
+    def _meta(self) -> dict:
+        return {"job_id": self.job_id, "run_id": self.run_id, "name": self.name,
+                "config": config_dict(self._config), "config_version": self._config_version,
+                "reports": [report_dict(r) for r in self._reports],
+                "branches": [b.to_dict() for b in self._branches],
+                "branch": self._run.branch if self._run is not None else 0}
+
+    def _checkpoint(self) -> None:
+        """Checkpoint the current iteration (no-op before the first pass or if it exists)."""
+        if self._trainer is None or self._iteration == 0:
+            return
+        if self._iteration in self._checkpoints:
+            self._last_ckpt_time = time.monotonic()
+            return
+        ckpt.write_checkpoint(self.run_dir, self._iteration, self._trainer.get_state(), self._meta())
+        self._last_ckpt_time = time.monotonic()
+        with self._cv:  # rollback() checks targets under this lock: never prune a pending one
+            have = ckpt.list_checkpoints(self.run_dir)
+            old = [i for i in have[:-self.keep_checkpoints] if i != self._rollback_to]
+            ckpt.delete_checkpoints(self.run_dir, old)
+            self._checkpoints = tuple(i for i in have if i not in old)
+            self._publish(checkpoints=self._checkpoints)
+
+    def _do_rollback(self, iteration: int) -> None:
+        try:
+            state, _ = ckpt.read_checkpoint(self.run_dir, iteration)
+        except WorkspaceError as e:  # removed since it was requested: keep going, say so
+            self._publish(notice=f"roll-back to iteration {iteration} skipped: {e}")
+            return
+        trainer = Trainer.from_state(self.corpus, self._config, state)
+        parent = self._run.branch
+        new = self._run.start_branch(iteration)
+        branch = Branch(branch=new, parent_branch=parent, from_iteration=iteration,
+                        abandoned_at=self._iteration, at=self._run.lineage[-1]["at"])
+        with self._cv:  # the later checkpoints belong to the abandoned branch
+            ckpt.delete_checkpoints(self.run_dir, [i for i in ckpt.list_checkpoints(self.run_dir) if i > iteration])
+            if self._rollback_to is not None and self._rollback_to > iteration:
+                self._publish(notice=f"roll-back to iteration {self._rollback_to} skipped: that checkpoint "
+                                     f"was on the branch abandoned by the roll-back to {iteration}")
+                self._rollback_to = None
+        self._set_trainer(trainer)
+        self._iteration = iteration
+        self._reports = tuple(r for r in self._reports if r.iteration <= iteration)
+        self._branches = self._branches + (branch,)
+        self._checkpoints = tuple(ckpt.list_checkpoints(self.run_dir))
+        self._last_ckpt_time = time.monotonic()
+        names, top = self._top_source(trainer.model)
+        self._publish(iteration=iteration, reports=self._reports, branches=self._branches,
+                      checkpoints=self._checkpoints, topic_names=names, top_source=top, saved=False,
+                      total_iterations=int(self._config.iterations))
+
+    # ------------------------------------------------------------------ ending
+    def _end(self, status: str) -> bool:
+        """Final scores (stop), checkpoint, save, release the trainer, publish ``status``.
+
+        Returns False — and publishes nothing — if, while it saved, a control asked for more:
+        ``more(k)``, ``rollback(i)``, or ``resume`` after a ``stop``; the thread then goes on.
+        """
+        saved = self._snapshot.saved
+        if self._trainer is not None and self._iteration > 0:
+            if status == JobStatus.STOPPED:
+                self._final_scores()
+            self._checkpoint()
+            if self.save:
+                self._save_run(status)
+                saved = True
+        self._set_trainer(None)  # Φ/Θ stay in self._model; EM buffers and threads are released
+        with self._cv:
+            if self._want == "run" and (self._rollback_to is not None
+                                        or self._iteration < int(self._config.iterations)):
+                self._publish(saved=saved)
+                return False
+            self._want = "run"
+            self._publish(status=status, saved=saved, queue_position=None, eta_seconds=None)
+            return True
+
+    def _fail(self, e: BaseException) -> None:
+        tb = traceback.format_exc()
+        msg = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        saved = self._snapshot.saved
+        if self.save and self._run is not None and self._model is not None and self._iteration > 0:
+            try:  # keep the model of the last completed pass, marked failed
+                self._save_run(JobStatus.FAILED, error=msg)
+                saved = True
+            except Exception as e2:  # noqa: BLE001
+                tb += f"\nwhile saving the failed run: {type(e2).__name__}: {e2}"
+        try:
+            self._set_trainer(None)
+        except Exception:  # noqa: BLE001 - the trainer may be broken; keep the first error
+            self._trainer = None
+        with self._cv:
+            self._want = "run"
+            self._publish(status=JobStatus.FAILED, error=msg, traceback=tb, queue_position=None,
+                          eta_seconds=None, saved=saved)
+
+    def _final_scores(self) -> None:
+        """On stop: compute, on the last pass, the scores its ``every`` schedule skipped."""
+        ctx = self._trainer.last_context if self._trainer is not None else None
+        if ctx is None or not self._reports or ctx.iteration != self._iteration:
+            return
+        last = self._reports[-1]
+        values = self._scores_for(self._config).compute(replace(ctx, last=True))
+        extra = {k: v for k, v in values.items() if k not in last.scores}
+        if not extra:
+            return
+        self._run.record(IterationReport(iteration=last.iteration, seconds=0.0, tau={}, scores=extra))
+        self._reports = self._reports[:-1] + (replace(last, scores={**last.scores, **extra}),)
+        self._publish(reports=self._reports)
+
+    def _save_run(self, status: str, error: str | None = None) -> None:
+        """Save the run (model, latest config, history with branches) in the workspace."""
+        run = self._run
+        run.model = replace(self._model, labels={**self._model.labels, **self.labels})
+        run.config = config_dict(self._config)
+        run.status = status
+        run.error = error
+        if self._trainer is not None:
+            run.arrays = self._trainer.extra_arrays()
+        save_run(self.workspace, run, replace=True)
+
+
+def _checkpoint_config(workspace, run_id: str, meta: dict, state: dict) -> dict:
+    """The config of a checkpoint; one written before configs named their family gets it from
+    the trainer state's old context options, else from the run's manifest."""
+    cfg = dict(meta["config"])
+    if "family" in cfg:
+        return cfg
+    if isinstance(state.get("context"), dict):
+        return upgrade_config(cfg, context=state["context"])
+    try:
+        saved = read_run_manifest(workspace, run_id).get("config") or {}
+    except WorkspaceError:  # never saved: the checkpoint is all there is
+        return cfg
+    if saved.get("family", "standard") != "standard":
+        cfg.update(family=saved["family"], options=saved.get("options") or {})
+    return cfg
