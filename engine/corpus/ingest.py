@@ -8,311 +8,31 @@ in the manifest, so :func:`vectorize_texts` runs the same pipeline on new text.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 
 from engine.corpus import text as T
+from engine.corpus.columns import (
+    _documents_frame, _is_list, guess_date_column, guess_id_column, guess_text_column, string_columns,
+)
 from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
-from engine.errors import InputError, WorkspaceError
+from engine.corpus.limits import ReadLimits, default_limits
+from engine.corpus.options import ImportOptions, SourcePreview
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
+from engine.errors import InputError, WorkspaceError
+from engine.store.locks import entry_lock
 from engine.store.workspace import Workspace, now_iso, validate_name
 
 SAMPLE_CORPUS_NAME = "uk-commons"
 SAMPLE_FILE = "uk_commons_speeches.jsonl.gz"
-
-_ID_NAMES = ("id", "doc_id", "docid", "document_id", "uid", "key", "name", "filename")
-_DATE_NAMES = ("date", "datetime", "published", "pub_date", "timestamp", "time", "created_at",
-               "created", "year")
-AUTO_MIN_DF_DOCS = 20
-_LANG_ALIASES = {"english": "en", "russian": "ru", "german": "de", "spanish": "es", "dutch": "nl",
-                 "french": "fr", "italian": "it", "portuguese": "pt", "ukrainian": "uk"}  # corpora with at least this many documents get min_df=2 by default
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """How to read and preprocess a source file.
-
-    Attributes
-    ----------
-    text_column, id_column, date_column : str or None
-        Columns of a table source; ``None`` = guess (text: the string column with the longest
-        values; id: ``id``-like column with unique values, else row numbers; date: a column
-        named ``date``, ``datetime``, ``year``...).
-    modalities : dict {column: "@name"}
-        Metadata columns that become modalities; a list-valued cell gives several tokens.
-    lang : str
-        ``"auto"`` (Cyrillic share / stop-word hits) or an ISO code: ``en``, ``ru``, ``de``...
-    lemmatize : bool
-        Russian lemmatization (pymorphy3).
-    stem : bool
-        Snowball stemming (PyStemmer).
-    stopwords : str
-        ``"default"`` (the shipped list of the language), ``"none"``, or a path to a UTF-8 file
-        whose words are added to the default list.
-    min_df, max_df : int or float or None
-        Document-frequency bounds: an int is a document count, a float in (0, 1] a fraction of
-        the documents. ``min_df=None`` means 2 for text corpora of 20+ documents, else 1.
-    max_vocab : int or None
-        Keep the most frequent terms only.
-    encoding : str or None
-        Text encoding; ``None`` = UTF-8, or a detected cp1251 / Windows Latin-1.
-    one_per_line : bool
-        A plain-text file holds one document per line.
-    keep_numbers, keep_urls : bool
-        Keep tokens without letters / URLs and e-mail addresses as tokens.
-    min_length : int
-        Shortest token kept (characters).
-    """
-
-    text_column: str | None = None
-    id_column: str | None = None
-    date_column: str | None = None
-    modalities: dict = field(default_factory=dict)
-    lang: str = "auto"
-    lemmatize: bool = False
-    stem: bool = False
-    stopwords: str = "default"
-    min_df: int | float | None = None
-    max_df: int | float | None = None
-    max_vocab: int | None = None
-    encoding: str | None = None
-    one_per_line: bool = False
-    keep_numbers: bool = False
-    keep_urls: bool = False
-    min_length: int = 2
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["modalities"] = dict(self.modalities)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> "ImportOptions":
-        d = dict(d or {})
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise InputError(f"unknown import option(s): {', '.join(sorted(unknown))}")
-        return cls(**d)
-
-    def validated(self) -> "ImportOptions":
-        lang = _LANG_ALIASES.get(str(self.lang or "auto").strip().lower(), str(self.lang or "auto").strip().lower())
-        if not re.fullmatch(r"auto|[a-z]{2,3}", lang):
-            raise InputError(f"language {self.lang!r}: use a two-letter code (en, ru, de, es, nl, ...) or auto")
-        mods = {}
-        for col, name in (self.modalities or {}).items():
-            name = str(name).strip()
-            if not name:
-                raise InputError(f"modality name for column {col!r} is empty")
-            if not name.startswith("@"):
-                name = "@" + name
-            if name == DEFAULT_MODALITY:
-                raise InputError(f"{DEFAULT_MODALITY} is the modality of the words; choose another name for {col!r}")
-            if not re.fullmatch(r"@[^\s|:]+", name):
-                raise InputError(f"modality name {name!r}: no spaces, '|' or ':' after '@'")
-            mods[str(col)] = name
-        if len(set(mods.values())) != len(mods):
-            raise InputError("two columns map to the same modality name")
-        if self.max_vocab is not None and (not isinstance(self.max_vocab, (int, np.integer)) or self.max_vocab < 1):
-            raise InputError(f"max_vocab must be a positive integer, got {self.max_vocab!r}")
-        if self.min_length < 1:
-            raise InputError(f"min_length must be ≥ 1, got {self.min_length}")
-        T.resolve_df_bound(self.min_df, 1, "min_df")
-        T.resolve_df_bound(self.max_df, 1, "max_df")
-        return ImportOptions(**{**self.to_dict(), "modalities": mods, "lang": lang})
-
-
-@dataclass
-class SourcePreview:
-    """What :func:`preview_source` found: enough to fill an import form."""
-
-    format: str
-    rows: pd.DataFrame
-    columns: list
-    text_column: str | None
-    id_column: str | None
-    date_column: str | None
-    notes: list
-    encoding: str | None = None
-    string_columns: list = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- column choice
-
-def _is_list(v) -> bool:
-    return isinstance(v, (list, tuple, np.ndarray))
-
-
-def _string_share(s: pd.Series) -> float:
-    v = s.dropna()
-    if len(v) == 0:
-        return 0.0
-    return float(v.map(lambda x: isinstance(x, str)).mean())
-
-
-def string_columns(frame: pd.DataFrame) -> list:
-    return [c for c in frame.columns if _string_share(frame[c].head(2000)) >= 0.9]
-
-
-def guess_text_column(frame: pd.DataFrame) -> str | None:
-    """The string column with the longest mean length (None if there is no string column)."""
-    best, best_len = None, 0.0
-    for c in string_columns(frame):
-        sample = frame[c].head(5000).dropna()
-        n = float(sample.map(lambda x: len(x) if isinstance(x, str) else 0).mean()) if len(sample) else 0.0
-        if n > best_len:
-            best, best_len = c, n
-    return best
-
-
-def guess_id_column(frame: pd.DataFrame, text_column: str | None) -> str | None:
-    lower = {str(c).lower(): c for c in frame.columns}
-    for name in _ID_NAMES:
-        c = lower.get(name)
-        if c is not None and c != text_column and frame[c].notna().all() and frame[c].astype(str).is_unique:
-            return c
-    return None
-
-
-def guess_date_column(frame: pd.DataFrame) -> str | None:
-    lower = {str(c).lower(): c for c in frame.columns}
-    for name in _DATE_NAMES:
-        if name in lower:
-            return lower[name]
-    return None
-
-
-def parse_dates(values: pd.Series, column: str, path, explicit: bool, notes: list) -> pd.Series | None:
-    """Dates of a column as ``datetime64[ns]`` (NaT where missing or unparseable).
-
-    A year alone (``1997`` or ``"1997"``) is January 1st of that year; numbers above 10^8 are
-    Unix seconds; strings are ISO dates or timestamps (time zones converted to UTC).
-    """
-    s = pd.Series(values).reset_index(drop=True)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    present = s.notna() & (s.astype(str).str.strip() != "")
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        num = pd.to_numeric(s, errors="coerce")
-        year = present & num.between(1000, 2999) & (num == np.floor(num))
-        unix = present & (num > 1e8)
-        out[year] = pd.to_datetime(num[year].astype("int64").astype(str), format="%Y").astype("datetime64[ns]")
-        out[unix] = pd.to_datetime(num[unix], unit="s").astype("datetime64[ns]")
-    elif pd.api.types.is_datetime64_any_dtype(s):
-        d = pd.to_datetime(s)
-        if getattr(d.dt, "tz", None) is not None:
-            d = d.dt.tz_convert("UTC").dt.tz_localize(None)
-        out = d.astype("datetime64[ns]")
-    else:
-        strs = [str(x).strip() if p else "" for x, p in zip(s.tolist(), present.tolist())]
-        year = pd.Series([bool(re.fullmatch(r"[12]\d{3}", x)) for x in strs], index=s.index)
-        if year.any():
-            out[year] = pd.to_datetime(pd.Series(strs, index=s.index)[year], format="%Y").astype("datetime64[ns]")
-        rest = present & ~year
-        if rest.any():
-            d = pd.to_datetime(pd.Series(strs, index=s.index)[rest], errors="coerce", utc=True, format="mixed")
-            out[rest] = d.dt.tz_localize(None).astype("datetime64[ns]")
-    n_present, n_ok = int(present.sum()), int(out.notna().sum())
-    if n_present and n_ok == 0:
-        example = s[present].iloc[0]
-        if explicit:
-            raise InputError(f"{path}: date column {column!r} has no parseable dates (e.g. {str(example)[:40]!r})")
-        notes.append(f"column {column!r} looked like a date column but holds no dates; ignored")
-        return None
-    if n_ok < n_present:
-        notes.append(f"date column {column!r}: {n_present - n_ok} of {n_present} values are not dates (NaT)")
-    return out
-
-
-def _sanitize_metadata(col: pd.Series) -> pd.Series:
-    """Make a metadata column storable in Parquet: nested values become JSON, mixed types str."""
-    if col.dtype != object:
-        return col
-    v = col.dropna()
-    if len(v) == 0:
-        return col
-    kinds = set(v.map(lambda x: "list" if _is_list(x) else type(x).__name__))
-    if kinds <= {"str"}:
-        return col
-    if kinds <= {"list"}:
-        return col.map(lambda x: [str(i) for i in x] if _is_list(x) else None)
-    if kinds <= {"int", "float"}:
-        return pd.to_numeric(col)
-    if kinds <= {"bool"}:
-        return col
-    return col.map(lambda x: None if x is None or (isinstance(x, float) and math.isnan(x))
-                   else json.dumps(x, ensure_ascii=False, default=str) if isinstance(x, (dict, list))
-                   else str(x))
-
-
-def _documents_frame(src: TableSource, options: ImportOptions, path, notes: list) -> tuple[pd.DataFrame, dict]:
-    """The documents table (id, text, date?, metadata) and the columns chosen."""
-    frame = src.frame.reset_index(drop=True)
-    columns = [str(c) for c in frame.columns]
-    frame.columns = columns
-    if len(frame) == 0:
-        raise InputError(f"{path}: has no documents (no rows)")
-
-    def need(col, what):
-        if col not in columns:
-            raise InputError(f"{path}: {what} column {col!r} does not exist (columns: {', '.join(columns)})")
-        return col
-
-    if options.text_column:
-        text_col = need(options.text_column, "text")
-        if _string_share(frame[text_col]) < 0.5:
-            raise InputError(f"{path}: text column {text_col!r} does not hold text")
-    else:
-        text_col = guess_text_column(frame)
-        if text_col is None:
-            raise InputError(f"{path}: no usable text column (no column holds text; columns: "
-                             f"{', '.join(columns)}); pass --text-column")
-        if src.format not in ("text", "text-lines", "text-folder", "zip"):
-            notes.append(f"text column guessed: {text_col!r} (longest text); pass --text-column to choose another")
-    id_col = need(options.id_column, "id") if options.id_column else guess_id_column(frame, text_col)
-    date_col = need(options.date_column, "date") if options.date_column else guess_date_column(frame)
-    for col in options.modalities:
-        need(col, "modality")
-
-    texts = frame[text_col].map(lambda x: x if isinstance(x, str) else "" if x is None or x != x else str(x))
-    if id_col is not None:
-        ids = frame[id_col].map(lambda x: "" if x is None or x != x else str(x))
-        dup = ids[ids.duplicated()]
-        if len(dup):
-            raise InputError(f"{path}: id column {id_col!r} has duplicate value {dup.iloc[0]!r}; "
-                             "choose another --id-column or none")
-    else:
-        ids = pd.Series([str(i) for i in range(1, len(frame) + 1)])
-    docs = pd.DataFrame({"id": ids.astype(object).to_numpy(), "text": texts.astype(object).to_numpy()})
-    date_used = None
-    if date_col is not None:
-        dates = parse_dates(frame[date_col], date_col, path, explicit=bool(options.date_column), notes=notes)
-        if dates is not None:
-            docs["date"] = dates.to_numpy()
-            date_used = date_col
-    renamed = {text_col: "text"}
-    if id_col is not None:
-        renamed[id_col] = "id"
-    for c in columns:
-        if c in (text_col, id_col) or (c == date_col and date_used and c == "date"):
-            continue
-        name = c if c not in docs.columns and c != "date" else f"{c}_source"  # "date" is parsed dates only
-        docs[name] = _sanitize_metadata(frame[c]).to_numpy()
-        renamed[c] = name
-    if date_used == "date":
-        renamed["date"] = "date"
-    docs["id"] = docs["id"].astype(str)
-    docs["text"] = docs["text"].astype(str)
-    return docs, {"text_column": text_col, "id_column": id_col, "date_column": date_used,
-                  "modality_columns": {c: renamed.get(c, c) for c in options.modalities}}
-
+AUTO_MIN_DF_DOCS = 20  # corpora with at least this many documents get min_df=2 by default
 
 # --------------------------------------------------------------------------- the pipeline
 
@@ -382,8 +102,9 @@ def _report(progress, frac, msg):
         progress(float(frac), msg)
 
 
-def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress, notes) -> Corpus:
-    docs, chosen = _documents_frame(src, options, path, notes)
+def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress, notes,
+                       limits: ReadLimits | None = None) -> Corpus:
+    docs, chosen = _documents_frame(src, options, path, notes, limits)
     texts = docs["text"].tolist()
     lang = options.lang or "auto"
     if lang == "auto":
@@ -504,7 +225,8 @@ def _corpus_from_bow(src: BagOfWordsSource, options: ImportOptions, path, notes)
     return Corpus(name="", documents=docs, vocab=vocab, n_dw=n_dw, sequences=None, manifest=manifest)
 
 
-def build_corpus(path, options: ImportOptions | None = None, progress=None, *, limit: int | None = None) -> Corpus:
+def build_corpus(path, options: ImportOptions | None = None, progress=None, *, limit: int | None = None,
+                 limits: ReadLimits | None = None) -> Corpus:
     """Read ``path`` and preprocess it into an unsaved :class:`Corpus` (``name == ""``).
 
     Parameters
@@ -515,6 +237,9 @@ def build_corpus(path, options: ImportOptions | None = None, progress=None, *, l
     progress : callable(fraction: float, message: str), optional
     limit : int, optional
         Use only the first ``limit`` documents (previews).
+    limits : ReadLimits, optional
+        Byte limits of the input; default sized from the free memory
+        (:func:`engine.corpus.limits.default_limits`).
 
     Raises
     ------
@@ -525,12 +250,14 @@ def build_corpus(path, options: ImportOptions | None = None, progress=None, *, l
     options = (options or ImportOptions()).validated()
     path = Path(path).expanduser()
     _report(progress, 0.0, f"reading {path.name}")
-    src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limit=limit)
+    limits = limits or default_limits()
+    src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limit=limit,
+                      limits=limits)
     notes = list(src.notes)
     if isinstance(src, BagOfWordsSource):
         corpus = _corpus_from_bow(src, options, path, notes)
     else:
-        corpus = _corpus_from_table(src, options, path, progress, notes)
+        corpus = _corpus_from_table(src, options, path, progress, notes, limits)
     corpus = _as_stored(corpus)
     corpus.manifest.update({
         "source": {"file": path.name, "sha256": src.sha256, "format": src.format},
@@ -545,8 +272,6 @@ def build_corpus(path, options: ImportOptions | None = None, progress=None, *, l
 def _as_stored(corpus: Corpus) -> Corpus:
     """The corpus with its tables passed through Arrow, so that the in-memory corpus has exactly
     the dtypes it will have after a save/load round trip."""
-    import pyarrow as pa
-
     def norm(df):
         return pa.Table.from_pandas(df, preserve_index=False).to_pandas()
 
@@ -558,8 +283,12 @@ def default_name(path) -> str:
     """A corpus name from a file name: ``20newsgroups_bydate.jsonl.gz`` → ``20newsgroups_bydate``."""
     name = Path(path).name
     name = re.sub(r"(\.(gz|zip|txt|csv|tsv|jsonl|ndjson|json|parquet|vw))+$", "", name, flags=re.I)
-    name = re.sub(r"[^A-Za-z0-9._\-]+", "-", name).strip("-._") or "corpus"
-    return name[:100]
+    name = re.sub(r"[^A-Za-z0-9._\-]+", "-", name).strip("-._")[:92] or "corpus"
+    try:
+        validate_name(name)
+    except WorkspaceError:  # a device name Windows reserves ("CON", "nul")
+        name = f"{name}-corpus"
+    return name
 
 
 def summary_of(corpus: Corpus, name: str, seconds: float) -> dict:
@@ -580,22 +309,26 @@ def summary_of(corpus: Corpus, name: str, seconds: float) -> dict:
 
 
 def import_corpus(path, name: str | None = None, options: ImportOptions | None = None,
-                  workspace: Workspace | None = None, replace: bool = False, progress=None) -> dict:
+                  workspace: Workspace | None = None, replace: bool = False, progress=None,
+                  limits: ReadLimits | None = None) -> dict:
     """Build a corpus from ``path`` and store it as ``name`` in ``workspace``.
 
-    Nothing is written unless the whole import succeeds. Returns a summary: name, documents,
+    Nothing is written unless the whole import succeeds. The corpus's inter-process lock is
+    held from the existence check to the final rename, so of two imports of one name one wins
+    and the other fails with a WorkspaceError. Returns a summary: name, documents,
     dropped_empty, tokens, vocabulary per modality, seconds, format, text_column, language,
     notes.
     """
     t0 = time.perf_counter()
     workspace = workspace if workspace is not None else Workspace()
-    name = validate_name(name or default_name(path), "corpus name")
-    if workspace.has_corpus(name) and not replace:
-        raise WorkspaceError(f"a corpus named {name!r} already exists in {workspace.root} "
-                             "(use --replace to overwrite it)")
-    corpus = build_corpus(path, options, progress)
-    _report(progress, 0.92, "saving")
-    workspace.save_corpus(corpus, name, replace=replace, extra_manifest={"created_at": now_iso()})
+    name = validate_name(name if name is not None else default_name(path), "corpus name")
+    with entry_lock(workspace.corpus_path(name), f"corpus {name!r}"):
+        if workspace.has_corpus(name) and not replace:
+            raise WorkspaceError(f"a corpus named {name!r} already exists in {workspace.root} "
+                                 "(use --replace to overwrite it)")
+        corpus = build_corpus(path, options, progress, limits=limits)
+        _report(progress, 0.92, "saving")
+        workspace.save_corpus(corpus, name, replace=replace, extra_manifest={"created_at": now_iso()})
     _report(progress, 1.0, "done")
     return summary_of(corpus, name, time.perf_counter() - t0)
 
@@ -606,7 +339,8 @@ def preview_source(path, n: int = 20, options: ImportOptions | None = None) -> S
     """The first ``n`` documents of ``path`` and the columns the importer would choose."""
     options = (options or ImportOptions()).validated()
     path = Path(path).expanduser()
-    src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limit=max(n, 200))
+    src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limit=max(n, 200),
+                      limits=default_limits())
     notes = list(src.notes)
     if isinstance(src, BagOfWordsSource):
         m = src.n_dw[:n].tocsr()
@@ -621,7 +355,7 @@ def preview_source(path, n: int = 20, options: ImportOptions | None = None) -> S
     frame = src.frame
     text_col = options.text_column or guess_text_column(frame)
     id_col = options.id_column or guess_id_column(frame, text_col)
-    date_col = options.date_column or guess_date_column(frame)
+    date_col = (options.date_column or guess_date_column(frame)) if options.dates else None
     if text_col is None:
         notes.append("no column holds text; choose the text column")
     rows = frame.head(n).copy()

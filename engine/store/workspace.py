@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ import scipy.sparse as sp
 
 from engine.corpus.corpus import Corpus, TokenSequences
 from engine.errors import WorkspaceError
+from engine.store.locks import entry_lock
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -38,6 +40,11 @@ N_DW = "n_dw.parquet"
 SEQUENCES = "sequences.parquet"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
+# names Windows reserves for devices, with or without an extension ("CON", "nul.txt", "COM1")
+_WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)(\..*)?$", re.I)
+#: Test hook: ``"<name>:<seconds>"`` makes :func:`atomic_dir` print ``swap-sleep <name>`` and sleep
+#: between moving the old ``<name>`` aside and renaming the new one into place (kill tests).
+TEST_SWAP_SLEEP_ENV = "ARTM_STUDIO_TEST_SWAP_SLEEP"
 
 
 def engine_version() -> str:
@@ -56,13 +63,20 @@ def validate_name(name: str, what: str = "name") -> str:
     """Return ``name`` if it is a safe folder name, else raise :class:`WorkspaceError`.
 
     Letters, digits, ``.``, ``_`` and ``-``; starts with a letter or digit; at most 100
-    characters. This rules out path traversal (``..``, ``/``) and hidden files.
+    characters; not ending with ``.``; not a name Windows reserves (``CON``, ``NUL``,
+    ``COM1``...). This rules out path traversal (``..``, ``/``), hidden files and names that
+    cannot be copied to Windows.
     """
-    if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name:
+    if not isinstance(name, str) or not name:
+        raise WorkspaceError(f"invalid {what} {name!r}: it is empty; use letters, digits, '.', '_' or '-'")
+    if not _NAME_RE.match(name) or ".." in name or name.endswith("."):
         raise WorkspaceError(
             f"invalid {what} {name!r}: use letters, digits, '.', '_' or '-' "
-            "(starting with a letter or digit, at most 100 characters)"
+            "(starting with a letter or digit, not ending with '.', at most 100 characters)"
         )
+    if _WINDOWS_RESERVED.match(name):
+        raise WorkspaceError(f"invalid {what} {name!r}: {name.split('.')[0].upper()} is a device name "
+                             "reserved by Windows; choose another name")
     return name
 
 
@@ -77,40 +91,62 @@ def atomic_dir(target: Path, replace: bool = False, keep: tuple[str, ...] = ()):
     If the block raises, the temporary folder is removed and ``target`` is untouched. With
     ``replace=True`` an existing ``target`` is swapped out only after the new one is complete;
     its subfolders named in ``keep`` (a run's ``checkpoints/``) move into the new folder at the
-    swap and move back if the swap fails.
+    swap and move back if the swap fails. The entry's inter-process lock
+    (:func:`engine.store.locks.entry_lock`) is held throughout, and "already exists" is checked
+    again at the swap.
+
+    A process killed at any point leaves ``target`` (old or new), or a ``.tmp-<name>-*`` /
+    ``.old-<name>-*`` pair that :func:`engine.store.recovery.recover` completes (new complete →
+    keep it) or rolls back (else restore the old).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and not replace:
-        raise WorkspaceError(f"{target.name!r} already exists in {target.parent} (pass --replace to overwrite)")
-    tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        yield tmp
-        _fsync_dir(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    moved = []
-    try:
-        for name in keep:
-            if (target / name).is_dir():
-                os.rename(target / name, tmp / name)
-                moved.append(name)
-        if target.exists():
-            old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        for name in moved:
-            if (tmp / name).exists() and target.exists() and not (target / name).exists():
-                os.rename(tmp / name, target / name)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with entry_lock(target):
+        if target.exists() and not replace:
+            raise WorkspaceError(f"{target.name!r} already exists in {target.parent} (pass --replace to overwrite)")
+        tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            yield tmp
+            _fsync_dir(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if target.exists() and not replace:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise WorkspaceError(f"{target.name!r} was created by another process meanwhile in {target.parent}")
+        moved = []
+        try:
+            for name in keep:
+                if (target / name).is_dir():
+                    os.rename(target / name, tmp / name)
+                    moved.append(name)
+            if target.exists():
+                old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
+                os.rename(target, old)
+                _test_swap_sleep(target.name)
+                os.rename(tmp, target)
+                _fsync_dir(target.parent)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                _test_swap_sleep(target.name)
+                os.rename(tmp, target)
+            _fsync_dir(target.parent)
+        except BaseException:
+            for name in moved:
+                if (tmp / name).exists() and target.exists() and not (target / name).exists():
+                    os.rename(tmp / name, target / name)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _test_swap_sleep(name: str) -> None:
+    spec = os.environ.get(TEST_SWAP_SLEEP_ENV)
+    if spec:
+        at, _, seconds = spec.rpartition(":")
+        if at == name:
+            print(f"swap-sleep {name}", flush=True)
+            time.sleep(float(seconds or 60))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -185,6 +221,10 @@ def table_to_csr(t: pa.Table, shape: tuple[int, int], row: str = "doc", col: str
     rows = t.column(row).to_numpy()
     cols = t.column(col).to_numpy().astype(np.int32)
     data = t.column(val).to_numpy().astype(dtype)
+    if len(rows) and (rows.min() < 0 or rows.max() >= shape[0] or cols.min() < 0 or cols.max() >= shape[1]):
+        raise ValueError(f"{row}/{col} index out of range of the {shape[0]} × {shape[1]} matrix")
+    if len(rows) and np.any(np.diff(rows.astype(np.int64)) < 0):
+        raise ValueError(f"{row} indices are not sorted")
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.add.at(indptr, rows.astype(np.int64) + 1, 1)
     np.cumsum(indptr, out=indptr)
@@ -266,29 +306,44 @@ class Workspace:
             known = ", ".join(m["name"] for m in self.list_corpora()) or "none"
             raise WorkspaceError(f"no corpus named {name!r} in {self.root} (stored corpora: {known})")
         manifest = read_json(path / MANIFEST)
-        documents = read_table(path / DOCUMENTS)
-        vocab = read_table(path / VOCAB)
-        n_dw = table_to_csr(pq.read_table(path / N_DW), (len(documents), len(vocab)))
-        sequences = None
-        if (path / SEQUENCES).exists():
-            t = pq.read_table(path / SEQUENCES)
-            doc = t.column("doc").to_numpy()
-            ptr = np.zeros(len(documents) + 1, dtype=np.int64)
-            np.add.at(ptr, doc.astype(np.int64) + 1, 1)
-            np.cumsum(ptr, out=ptr)
-            sequences = TokenSequences(ptr=ptr, token=t.column("token").to_numpy().astype(np.int32),
-                                       start=t.column("start").to_numpy().astype(np.int32),
-                                       end=t.column("end").to_numpy().astype(np.int32))
+        try:
+            documents = read_table(path / DOCUMENTS)
+            vocab = read_table(path / VOCAB)
+            n_dw = table_to_csr(pq.read_table(path / N_DW), (len(documents), len(vocab)))
+            sequences = None
+            if (path / SEQUENCES).exists():
+                t = pq.read_table(path / SEQUENCES)
+                doc = t.column("doc").to_numpy()
+                if len(doc) and (doc.min() < 0 or doc.max() >= len(documents)):
+                    raise ValueError("document index out of range in sequences.parquet")
+                ptr = np.zeros(len(documents) + 1, dtype=np.int64)
+                np.add.at(ptr, doc.astype(np.int64) + 1, 1)
+                np.cumsum(ptr, out=ptr)
+                sequences = TokenSequences(ptr=ptr, token=t.column("token").to_numpy().astype(np.int32),
+                                           start=t.column("start").to_numpy().astype(np.int32),
+                                           end=t.column("end").to_numpy().astype(np.int32))
+        except (OSError, ValueError, KeyError, IndexError, pa.ArrowException) as e:
+            detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise WorkspaceError(f"corpus {name!r} in {self.root} is damaged ({detail[:200]}); import it again "
+                                 "with --replace (or delete it)") from None
         return Corpus(name=name, documents=documents, vocab=vocab, n_dw=n_dw,
                       sequences=sequences, manifest=manifest)
 
     def delete_corpus(self, name: str) -> None:
         path = self.corpus_path(name)
-        if not path.exists():
-            raise WorkspaceError(f"no corpus named {name!r} in {self.root}")
-        trash = path.parent / f".del-{name}-{uuid.uuid4().hex[:8]}"
-        os.rename(path, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        with entry_lock(path, f"corpus {name!r}"):
+            if not path.exists():
+                raise WorkspaceError(f"no corpus named {name!r} in {self.root}")
+            trash = path.parent / f".del-{name}-{uuid.uuid4().hex[:8]}"
+            os.rename(path, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def recover(self) -> list[str]:
+        """Complete or roll back half-done writes left by killed processes; returns what was done
+        (see :func:`engine.store.recovery.recover`)."""
+        from engine.store.recovery import recover  # recovery imports this module
+
+        return recover(self)
 
 
 def corpus_counts(corpus: Corpus) -> dict:

@@ -1,0 +1,159 @@
+"""Completing or rolling back writes that a killed process left half-done, and finding orphans.
+
+:func:`engine.store.workspace.atomic_dir` writes ``.tmp-<name>-<hex>``, then (when replacing)
+renames ``<name>`` to ``.old-<name>-<hex>``, renames the temporary folder to ``<name>`` and
+removes the old one. A kill can leave, next to ``<name>``:
+
+=================================  ==========================================================
+left behind                        what :func:`recover` does
+=================================  ==========================================================
+``<name>`` + ``.old-*``            swap done: remove the old copy
+``<name>`` + ``.tmp-*``            new copy never swapped in: move back any kept subfolder
+                                   (a run's ``checkpoints/``) to ``<name>``, remove the temp
+no ``<name>``, complete ``.tmp-*`` swap interrupted: the new copy becomes ``<name>`` (the
+                                   newest complete one), old copies are removed
+no ``<name>``, ``.old-*`` only     swap interrupted before the new copy was complete:
+                                   restore the old copy
+``.del-*``                         an interrupted delete: finish it
+=================================  ==========================================================
+
+A copy is complete when its ``manifest.json`` (a corpus or run) or ``checkpoint.json`` (a
+checkpoint) exists: both are written last. Entries whose lock another process holds
+(:mod:`engine.store.locks`) are skipped: that process is still writing them.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from engine.store.locks import LOCKS_DIR, is_locked
+
+_LEFTOVER = re.compile(r"^\.(tmp|old|del)-(.+)-([0-9a-f]{8}|\d+)$")
+_MARKERS = ("manifest.json", "checkpoint.json")
+KEEP = ("checkpoints",)
+
+
+def _complete(folder: Path) -> bool:
+    return any((folder / m).is_file() for m in _MARKERS)
+
+
+def _rmtree(p: Path) -> None:
+    shutil.rmtree(p, ignore_errors=True)
+
+
+def leftovers(parent: Path) -> dict[str, dict[str, list[Path]]]:
+    """``{name: {"tmp": [...], "old": [...], "del": [...]}}`` of the leftover folders in ``parent``."""
+    out: dict = {}
+    if not parent.is_dir():
+        return out
+    for p in parent.iterdir():
+        m = _LEFTOVER.match(p.name)
+        if m and p.is_dir():
+            out.setdefault(m.group(2), {"tmp": [], "old": [], "del": []})[m.group(1)].append(p)
+    return out
+
+
+def recover_folder(parent: Path, dry_run: bool = False) -> list[str]:
+    """Resolve the leftovers of ``parent`` (see the module docstring); returns one line per action."""
+    actions = []
+    parent = Path(parent)
+    for name, groups in sorted(leftovers(parent).items()):
+        target = parent / name
+        if is_locked(target):
+            continue  # another process is writing this entry right now
+        where = f"{parent.name}/{name}"
+        for p in groups["del"]:
+            actions.append(f"{where}: finished an interrupted delete ({p.name})")
+            if not dry_run:
+                _rmtree(p)
+        tmps = sorted(groups["tmp"], key=lambda p: p.stat().st_mtime, reverse=True)
+        olds = sorted(groups["old"], key=lambda p: p.stat().st_mtime, reverse=True)
+        if not target.exists():
+            new = next((t for t in tmps if _complete(t)), None)
+            if new is not None:
+                actions.append(f"{where}: completed an interrupted swap (kept the new complete copy {new.name})")
+                if not dry_run:
+                    _move_kept(olds, new)
+                    os.rename(new, target)
+                tmps.remove(new)
+            elif olds:
+                actions.append(f"{where}: rolled back an interrupted swap (restored the previous copy {olds[0].name})")
+                if not dry_run:
+                    _move_kept(tmps, olds[0])
+                    os.rename(olds[0], target)
+                olds = olds[1:]
+        for p in tmps:
+            if target.exists() and not dry_run:
+                _move_kept([p], target)
+            actions.append(f"{where}: removed an unfinished copy {p.name}")
+            if not dry_run:
+                _rmtree(p)
+        for p in olds:
+            if target.exists() and not dry_run:
+                _move_kept([p], target)
+            actions.append(f"{where}: removed the replaced copy {p.name}")
+            if not dry_run:
+                _rmtree(p)
+    return actions
+
+
+def _move_kept(sources: list[Path], dest: Path) -> None:
+    """Move kept subfolders (``checkpoints/``) from ``sources`` into ``dest`` where it lacks them."""
+    for src in sources:
+        for keep in KEEP:
+            if (src / keep).is_dir() and not (dest / keep).exists():
+                os.rename(src / keep, dest / keep)
+
+
+def _folders(ws) -> list[Path]:
+    out = [ws.corpora_dir, ws.runs_dir]
+    if ws.runs_dir.is_dir():
+        out += [p / "checkpoints" for p in sorted(ws.runs_dir.iterdir())
+                if p.is_dir() and (p / "checkpoints").is_dir()]
+    return out
+
+
+def recover(ws, dry_run: bool = False) -> list[str]:
+    """Complete or roll back every half-done write in workspace ``ws``; returns what was (or, with
+    ``dry_run``, would be) done, one line each."""
+    actions = []
+    for folder in _folders(ws):
+        actions += recover_folder(folder, dry_run)
+    return actions
+
+
+def orphans(ws) -> list[dict]:
+    """Folders that no list shows: leftovers of interrupted writes and run folders without a
+    manifest. Each: ``{"path", "kind", "bytes", "detail"}``."""
+    out = []
+    for folder in _folders(ws):
+        for name, groups in leftovers(folder).items():
+            for kind, paths in groups.items():
+                for p in paths:
+                    out.append({"path": str(p), "kind": f"{kind}-folder", "bytes": _size(p),
+                                "detail": f"leftover of an interrupted {'delete' if kind == 'del' else 'write'} "
+                                          f"of {folder.name}/{name}"})
+    for parent, marker in ((ws.runs_dir, "manifest.json"), (ws.corpora_dir, "manifest.json")):
+        if not parent.is_dir():
+            continue
+        for p in sorted(parent.iterdir()):
+            if p.is_dir() and not p.name.startswith(".") and not (p / marker).exists() and p.name != LOCKS_DIR:
+                out.append({"path": str(p), "kind": "no-manifest", "bytes": _size(p),
+                            "detail": "folder without manifest.json (invisible to every list)"})
+    return out
+
+
+def _size(p: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(p):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+__all__ = ["recover", "recover_folder", "orphans", "leftovers"]
