@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from engine.errors import EngineError
 from engine.store.workspace import Workspace
 
-COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context", "families", "hierarchy", "sweep")
+COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context", "families", "hierarchy", "sweep", "check")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (``artm-studio train: error: ...; see --help``), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())}; see {self.prog} --help\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="artm-studio",
         description="Topic models with additive regularization (ARTM): import corpora, train, inspect.",
     )
@@ -37,17 +46,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def workspace_of(args) -> Workspace:
-    return Workspace(args.workspace)
+def workspace_of(args, recover_now: bool = True) -> Workspace:
+    """The workspace of ``--workspace``; the first call completes or rolls back half-done writes
+    of killed processes and reports each on stderr (``artm-studio check`` lists the rest)."""
+    ws = Workspace(args.workspace)
+    if recover_now and not getattr(args, "_recovered", False):
+        args._recovered = True
+        for line in ws.recover():
+            print(f"artm-studio: recovered: {line}", file=sys.stderr)
+    return ws
+
+
+def _sigterm(signum, frame):
+    """SIGTERM behaves like Ctrl-C: the running command stops, saves what it has, exits 130."""
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
         return int(args.func(args) or 0)
     except EngineError as e:
         print(f"artm-studio {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"artm-studio {args.command}: error: input nested too deeply (JSON or brackets more than "
+              "~1,000 levels deep)", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"artm-studio {args.command}: error: not enough memory for this command; use a smaller input "
+              "or fewer topics", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"artm-studio {args.command}: interrupted", file=sys.stderr)
@@ -59,3 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

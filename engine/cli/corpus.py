@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from engine.corpus.limits import MiB, ReadLimits, default_limits
 from engine.errors import InputError
 
 
@@ -29,6 +30,19 @@ def _modality(value: str) -> tuple[str, str]:
     return col.strip(), name.strip()
 
 
+def _limits(args):
+    """ReadLimits from --max-input-mb / --max-doc-mb over the defaults (None when neither is given)."""
+    if args.max_input_mb is None and args.max_doc_mb is None:
+        return None
+    for flag, v in (("--max-input-mb", args.max_input_mb), ("--max-doc-mb", args.max_doc_mb)):
+        if v is not None and not (0 < v <= 1 << 30):
+            raise InputError(f"{flag} must be a positive number of MB, got {v:g}")
+    base = default_limits()
+    total = int(args.max_input_mb * MiB) if args.max_input_mb is not None else base.max_total_bytes
+    doc = int(args.max_doc_mb * MiB) if args.max_doc_mb is not None else min(base.max_doc_bytes, total)
+    return ReadLimits(max_total_bytes=total, max_doc_bytes=min(doc, total), max_zip_ratio=base.max_zip_ratio)
+
+
 def register(sub, common) -> None:
     p = sub.add_parser("import", parents=[common], help="import a corpus file into the workspace",
                        description="Read a file (txt, .zip/folder of .txt, CSV/TSV, JSON Lines, Parquet, "
@@ -38,7 +52,9 @@ def register(sub, common) -> None:
     p.add_argument("--name", help="corpus name (default: from the file name)")
     p.add_argument("--text-column", metavar="C")
     p.add_argument("--id-column", metavar="C")
-    p.add_argument("--date-column", metavar="C")
+    p.add_argument("--date-column", metavar="C", help="column of dates (default: guessed from the name; "
+                                                      "'none' = no dates)")
+    p.add_argument("--no-dates", action="store_true", help="do not parse any column as dates")
     p.add_argument("--modality", action="append", default=[], metavar="COLUMN=@name",
                    help="make a metadata column a modality (repeatable)")
     p.add_argument("--lang", default="auto", help="en, ru, de, es, nl, ... or auto (default)")
@@ -55,6 +71,9 @@ def register(sub, common) -> None:
     p.add_argument("--keep-numbers", action="store_true")
     p.add_argument("--keep-urls", action="store_true", help="keep URLs and e-mail addresses as tokens")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus of the same name")
+    p.add_argument("--max-input-mb", type=float, metavar="MB",
+                   help="largest input, uncompressed (default: sized from free memory, at most 1024)")
+    p.add_argument("--max-doc-mb", type=float, metavar="MB", help="largest single document (default 32)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("corpora", parents=[common], help="list stored corpora (JSON)")
@@ -70,8 +89,10 @@ def cmd_import(args) -> int:
     from engine.corpus.ingest import ImportOptions, import_corpus
 
     modalities = dict(_modality(m) for m in args.modality)
+    no_dates = args.no_dates or (args.date_column or "").strip().lower() == "none"
     options = ImportOptions(
-        text_column=args.text_column, id_column=args.id_column, date_column=args.date_column,
+        text_column=args.text_column, id_column=args.id_column,
+        date_column=None if no_dates else args.date_column, dates=not no_dates,
         modalities=modalities, lang=args.lang, lemmatize=args.lemmatize, stem=args.stem,
         stopwords=args.stopwords,
         min_df=_df_bound(args.min_df) if args.min_df is not None else None,
@@ -79,7 +100,8 @@ def cmd_import(args) -> int:
         max_vocab=args.max_vocab, encoding=args.encoding, one_per_line=args.one_per_line,
         keep_numbers=args.keep_numbers, keep_urls=args.keep_urls,
     )
-    summary = import_corpus(args.path, args.name, options, workspace_of(args), replace=args.replace)
+    summary = import_corpus(args.path, args.name, options, workspace_of(args), replace=args.replace,
+                            limits=_limits(args))
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

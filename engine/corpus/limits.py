@@ -102,7 +102,7 @@ class ReadLimits:
     max_doc_bytes: int
     max_zip_ratio: float = 200.0
 
-    def too_big(self, what: str, size: float, per_doc: bool = False) -> InputError:
+    def too_big(self, what: str, size: float = 0, per_doc: bool = False) -> InputError:
         """The error for ``what`` of ``size`` bytes exceeding a limit (message says how to raise it)."""
         if per_doc:
             return InputError(f"{what} is {fmt_bytes(size)}, more than the {fmt_bytes(self.max_doc_bytes)} "

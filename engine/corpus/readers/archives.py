@@ -52,12 +52,12 @@ def _check_zip_entry(info: zipfile.ZipInfo, path: Path, limits: ReadLimits) -> N
     if info.compress_type not in _METHODS:
         raise InputError(f"{path}: {name} uses compression method {info.compress_type}, which is not "
                          f"supported ({', '.join(_METHODS.values())}); re-create the zip with deflate")
-    if info.file_size > limits.max_doc_bytes:
-        raise limits.too_big(f"{path}: {name}", info.file_size, per_doc=True)
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > MiB and ratio > limits.max_zip_ratio:
         raise InputError(f"{path}: {name} expands {ratio:,.0f}× ({fmt_bytes(info.compress_size)} → "
                          f"{fmt_bytes(info.file_size)}), which looks like a zip bomb; refused")
+    if info.file_size > limits.max_doc_bytes:
+        raise limits.too_big(f"{path}: {name}", info.file_size, per_doc=True)
 
 
 def _read_zip_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int,

@@ -159,10 +159,10 @@ def _uci_body(body: bytes, docword: Path) -> np.ndarray:
         return np.zeros((0, 3))
     try:
         frame = pd.read_csv(io.BytesIO(body), sep=r"\s+", header=None, names=[0, 1, 2, 3], dtype=str,
-                            skip_blank_lines=True, engine="c")
+                            skip_blank_lines=True, engine="c", keep_default_na=False, na_values=[])
     except (pd.errors.ParserError, ValueError) as e:
         _uci_bad_line(docword, body, str(e))
-    bad = frame[2].isna() | frame[3].notna()
+    bad = frame[2].isna() | (frame[2] == "") | (frame[3].notna() & (frame[3] != ""))
     if bad.any():
         _uci_bad_line(docword, body)
     try:

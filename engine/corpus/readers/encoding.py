@@ -140,8 +140,8 @@ def decode(raw: bytes, path: Path, encoding: str | None = None, notes: list | No
             notes.append(f"{path.name}: {n_bad} invalid UTF-8 byte(s) replaced by '\ufffd' "
                          f"(first at line {line_of(raw, first_bad)})")
         return loose, "utf-8"
-    if n_good >= 3 and n_good >= 0.1 * n_bad:  # stray valid pairs in 8-bit text are < 1%
-        good_line = _first_utf8_line(raw)
+    good_line = _first_utf8_line(raw)
+    if good_line:
         raise InputError(f"{path}: mixed encodings: line {good_line} is UTF-8 but line "
                          f"{line_of(raw, first_bad)} is not (byte 0x{raw[first_bad]:02x}); convert the file "
                          "to one encoding (e.g. iconv -f cp1251 -t utf-8) or pass --encoding")
@@ -153,15 +153,16 @@ def decode(raw: bytes, path: Path, encoding: str | None = None, notes: list | No
 
 
 def _first_utf8_line(raw: bytes) -> int:
-    """Line number of the first line holding a valid multi-byte UTF-8 character."""
+    """Line number of the first line that is valid UTF-8 with at least two multi-byte letters
+    (0 when there is none: 8-bit text makes such lines only by chance, and rarely whole)."""
     for i, line in enumerate(raw.split(b"\n"), 1):
-        if max(line, default=0) >= 0x80:
+        if sum(1 for b in line if b >= 0xC2 and b <= 0xF4) >= 2:
             try:
                 line.decode("utf-8")
                 return i
             except UnicodeDecodeError:
                 continue
-    return 1
+    return 0
 
 
 def check_not_binary(raw: bytes, path: Path) -> None:
