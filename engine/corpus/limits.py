@@ -106,9 +106,10 @@ class ReadLimits:
         """The error for ``what`` of ``size`` bytes exceeding a limit (message says how to raise it)."""
         if per_doc:
             return InputError(f"{what} is {fmt_bytes(size)}, more than the {fmt_bytes(self.max_doc_bytes)} "
-                              f"allowed per document; split it (or set {_ENV_DOC})")
+                              f"allowed per document; split it, or raise the limit with --max-doc-mb or {_ENV_DOC}")
         return InputError(f"{what} is more than {fmt_bytes(self.max_total_bytes)} uncompressed, the input "
-                          f"limit sized from this machine's free memory; split it (or set {_ENV_TOTAL})")
+                          f"limit (default sized from free memory); split it, or raise it with "
+                          f"--max-input-mb or {_ENV_TOTAL}")
 
 
 def default_limits() -> ReadLimits:

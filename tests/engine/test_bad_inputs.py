@@ -58,7 +58,7 @@ IMPORT_CASES = [
     ("gzip bomb over the input limit", lambda d: B.gzip_bomb(d, 64), ["--max-input-mb", "16"],
      r"bomb\.jsonl\.gz \(gzip\) is more than 16\.0 MiB uncompressed"),
     ("zip bomb by ratio", lambda d: B.zip_bomb(d, 300), [], r"expands .*×.*zip bomb"),
-    ("zip over the input limit", lambda d: B.zip_stored(d, 8), ["--max-input-mb", "4", "--max-doc-mb", "4"],
+    ("zip over the input limit", lambda d: B.zip_stored(d, 8), ["--max-input-mb", "16", "--max-doc-mb", "4"],
      r"big\.txt is 8\.0 MiB, more than the 4\.0 MiB allowed per document"),
     ("one huge line", lambda d: B.write(d / "line.txt", b"word " * (3 << 20)),
      ["--max-doc-mb", "4"], r"line\.txt \(one document\) is 15\.0 MiB, more than the 4\.0 MiB"),
