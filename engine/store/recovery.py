@@ -117,11 +117,11 @@ def _folders(ws) -> list[Path]:
 
 def recover(ws, dry_run: bool = False) -> list[str]:
     """Complete or roll back every half-done write in workspace ``ws``; returns what was (or, with
-    ``dry_run``, would be) done, one line each."""
+    ``dry_run``, would be: lines start with "to do: ") done, one line each."""
     actions = []
     for folder in _folders(ws):
         actions += recover_folder(folder, dry_run)
-    return actions
+    return [f"to do: {a}" for a in actions] if dry_run else actions
 
 
 def orphans(ws) -> list[dict]:

@@ -42,10 +42,16 @@ def good_rows(n=6, **extra):
 # --------------------------------------------------------------------------- compression
 
 def gzip_bomb(d: Path, mb: int = 64) -> Path:
-    """A .jsonl.gz whose single line expands to ``mb`` MiB (compresses ~1000×)."""
+    """A .jsonl.gz whose single line expands to ``mb`` MiB: one 16 MiB gzip member of "a a a ..."
+    repeated (a valid multi-member gzip, built without holding the expansion in memory)."""
     p = d / "bomb.jsonl.gz"
-    line = b'{"id": "x", "text": "' + b"a " * (mb << 19) + b'"}\n'
-    p.write_bytes(gzip.compress(line, compresslevel=9))
+    chunk = min(mb, 16)
+    member = gzip.compress(b"a " * (chunk << 19), compresslevel=9)
+    with open(p, "wb") as fh:
+        fh.write(gzip.compress(b'{"id": "x", "text": "'))
+        for _ in range(max(mb // chunk, 1)):
+            fh.write(member)
+        fh.write(gzip.compress(b'"}\n'))
     return p
 
 

@@ -25,7 +25,7 @@ from engine.corpus.readers.archives import read_text_folder, read_zip
 from engine.corpus.readers.bow import BagOfWordsSource, read_uci, read_vw
 from engine.corpus.readers.detect import BOW_FORMATS, TEXT_FORMATS, detect_format, is_uci_name
 from engine.corpus.readers.encoding import check_not_binary, check_not_empty, decode, guess_8bit_encoding
-from engine.corpus.readers.raw import check_line_lengths, read_input, sha256_of
+from engine.corpus.readers.raw import GZIP_MAGIC, check_line_lengths, check_regular, read_input, sha256_of
 from engine.corpus.readers.tables import (
     TableSource, read_csv, read_json_array, read_jsonl, read_parquet, read_text_lines,
 )
@@ -56,6 +56,7 @@ def read_source(path, encoding: str | None = None, one_per_line: bool = False,
         return read_text_folder(path, limits, encoding, limit)
     if is_uci_name(path):
         return read_uci(path, limits, limit=limit)
+    _refuse_big_single_document(path, limits, one_per_line)
     raw, digest = read_input(path, limits)
     check_not_empty(raw, path)
     fmt = detect_format(path, raw)
@@ -90,6 +91,20 @@ def read_source(path, encoding: str | None = None, one_per_line: bool = False,
         src.encoding = used
     src.notes[:0] = notes
     return src
+
+
+def _refuse_big_single_document(path: Path, limits: ReadLimits, one_per_line: bool) -> None:
+    """A plain (not compressed) file read as one document is refused from its size, unread."""
+    st = check_regular(path)
+    if one_per_line or st.st_size <= limits.max_doc_bytes:
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    if head[:2] != GZIP_MAGIC and detect_format(path, head) == "text":
+        raise limits.too_big(f"{path} (one document)", st.st_size, per_doc=True)
 
 
 def _stem(path: Path) -> str:

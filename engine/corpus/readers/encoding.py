@@ -177,5 +177,5 @@ def check_not_binary(raw: bytes, path: Path) -> None:
 
 
 def check_not_empty(raw: bytes, path: Path) -> None:
-    if not raw.strip():
+    if not raw or raw.isspace():  # no copy of a large input
         raise InputError(f"{path}: the file is empty")

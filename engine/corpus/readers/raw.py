@@ -2,8 +2,8 @@
 
 Nothing here reads more than the limit it is given (:class:`engine.corpus.limits.ReadLimits`):
 a plain file larger than the limit is refused from its size before reading; a gzip stream is
-decompressed chunk by chunk (1 MiB of input, at most 1 MiB of output per step) and refused as
-soon as the output passes the limit, so a 4.5 GB expansion costs at most the limit plus a chunk.
+decompressed chunk by chunk (1 MiB of input, at most 1 MiB of output per step), first only
+counting, so a 4.5 GB expansion is refused holding one chunk, then into a buffer of exact size.
 """
 from __future__ import annotations
 
@@ -48,9 +48,11 @@ def _open(path: Path):
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
 
 
-def read_input(path: Path, limits: ReadLimits) -> tuple[bytes, str]:
+def read_input(path: Path, limits: ReadLimits) -> tuple[bytes | bytearray, str]:
     """(bytes of ``path``, gunzipped if gzip-compressed; SHA-256 of the file as stored).
 
+    A gzip file is decompressed twice: first only counting the output (chunk by chunk, nothing
+    kept), so a bomb is refused with memory of one chunk; then into a buffer of the exact size.
     Raises InputError for non-regular files, unreadable files, broken gzip streams and inputs over
     ``limits.max_total_bytes`` (decompressed).
     """
@@ -60,38 +62,39 @@ def read_input(path: Path, limits: ReadLimits) -> tuple[bytes, str]:
     with _open(path) as fh:
         try:
             head = fh.read(2)
+            if head == GZIP_MAGIC:
+                fh.seek(0)
+                size = _gunzip_stream(fh, path, limits, h, None)
+                fh.seek(0)
+                out = bytearray(size)
+                _gunzip_stream(fh, path, limits, None, memoryview(out))
+                return out, h.hexdigest()
+            if st.st_size > limits.max_total_bytes:
+                raise limits.too_big(f"{path} ({fmt_bytes(st.st_size)})")
+            fh.seek(0)
+            data = fh.read(limits.max_total_bytes + 1)
         except OSError as e:
             raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
-        h.update(head)
-        if head == GZIP_MAGIC:
-            return bytes(_gunzip_stream(fh, head, path, limits, h)), h.hexdigest()
-        if st.st_size > limits.max_total_bytes:
-            raise limits.too_big(f"{path} ({fmt_bytes(st.st_size)})")
-        try:
-            rest = fh.read(limits.max_total_bytes + 1 - len(head))
-        except OSError as e:
-            raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
-        if len(head) + len(rest) > limits.max_total_bytes:  # grew while we read
-            raise limits.too_big(str(path))
-        h.update(rest)
-        return head + rest, h.hexdigest()
+    if len(data) > limits.max_total_bytes:  # grew while we read
+        raise limits.too_big(str(path))
+    h.update(data)
+    return data, h.hexdigest()
 
 
-def _gunzip_stream(fh, head: bytes, path: Path, limits: ReadLimits, h) -> bytearray:
-    """Decompress every gzip member of ``fh`` (after ``head`` was read) with a cap on the output."""
-    out = bytearray()
+def _gunzip_stream(fh, path: Path, limits: ReadLimits, h, out: memoryview | None) -> int:
+    """Decompress every gzip member of ``fh``: count the bytes (``out`` None) or write them into
+    ``out``. Returns the decompressed size; InputError when broken or over the limit."""
+    n = 0
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    buf = head
+    buf = b""
     in_member = True
     while True:
         if not buf:
-            try:
-                buf = fh.read(CHUNK)
-            except OSError as e:
-                raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+            buf = fh.read(CHUNK)
             if not buf:
                 break
-            h.update(buf)
+            if h is not None:
+                h.update(buf)
         if not in_member:
             buf = buf.lstrip(b"\x00")  # zero padding between/after members, as gzip allows
             if not buf:
@@ -104,16 +107,18 @@ def _gunzip_stream(fh, head: bytes, path: Path, limits: ReadLimits, h) -> bytear
             piece = d.decompress(buf, CHUNK)
         except zlib.error as e:
             raise InputError(f"{path}: broken gzip file ({e}); re-download or re-compress it") from None
-        out += piece
-        if len(out) > limits.max_total_bytes:
+        if n + len(piece) > limits.max_total_bytes:
             raise limits.too_big(f"{path} (gzip)")
+        if out is not None:
+            out[n:n + len(piece)] = piece
+        n += len(piece)
         buf = d.unconsumed_tail
         if d.eof:
             buf = d.unused_data
             in_member = False
     if in_member:
         raise InputError(f"{path}: broken gzip file (truncated: the stream ends early); re-download it")
-    return out
+    return n
 
 
 def longest_line(raw: bytes) -> tuple[int, int]:
