@@ -1,0 +1,41 @@
+"""CSV cells that spreadsheets cannot execute (OWASP "CSV injection").
+
+Excel, LibreOffice and Google Sheets evaluate a cell that starts with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return as a formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``,
+``@SUM(...)``). Tokens, labels, ids and metadata come from user corpora, so every CSV the
+engine or the app writes goes through :func:`safe_frame` / :func:`to_csv`: such string cells (and
+column names) get a leading ``'``, which spreadsheets show as text. Numbers stay numbers
+(a negative float is not a string cell); nothing else changes.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """``value`` with a leading ``'`` when it is a string a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are neutralized by :func:`safe_cell`."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if col.dtype == object or pd.api.types.is_string_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
+            out[c] = col.astype(object).map(safe_cell)
+    out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def to_csv(df: pd.DataFrame, path_or_buf=None, **kwargs):
+    """``safe_frame(df).to_csv(path_or_buf, **kwargs)`` (``index=False`` unless given)."""
+    kwargs.setdefault("index", False)
+    return safe_frame(df).to_csv(path_or_buf, **kwargs)
+
+
+__all__ = ["safe_cell", "safe_frame", "to_csv", "FORMULA_START"]
