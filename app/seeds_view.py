@@ -11,6 +11,7 @@ import streamlit as st
 from app import resources, widgets
 from app.figures import seeds as SF
 from app.figures import topic_trends
+from engine.store import csvsafe
 from engine.errors import EngineError
 
 P = "seeds"
@@ -218,7 +219,7 @@ def results(corpus, lexicon) -> None:
             exp = S.relevant_documents(model, corpus, names, setup, min_share=share)
             st.caption(f"{len(exp):,} documents · one column per relevant topic with its share θ_td")
             st.dataframe(exp.head(200), hide_index=True, width="stretch", height=300)
-            st.download_button("Download relevant documents (CSV)", exp.to_csv(index=False).encode("utf-8"),
+            st.download_button("Download relevant documents (CSV)", csvsafe.to_csv(exp).encode("utf-8"),
                                file_name=widgets.download_name(run.name, "seed-documents.csv"), mime="text/csv",
                                key=K("export_csv"), icon=":material/download:")
             st.download_button("Download the seeds report (JSON)",

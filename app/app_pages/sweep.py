@@ -7,6 +7,7 @@ import streamlit as st
 
 import engine
 from app import resources, state, tasks, widgets
+from engine.store import csvsafe
 from app.figures import sweep as sfig
 
 P = "sweep"
@@ -98,5 +99,5 @@ if res.summary.set_index("topics").loc[t_pick, "starts"] >= 2:
     st.caption("Blue: the topic reappears in at least half of the other starts (stable); grey ⚠: unstable.")
 else:
     st.info("Per-topic stability needs at least two starts.")
-st.download_button("Download the table (CSV)", res.summary.to_csv(index=False), file_name="sweep.csv",
+st.download_button("Download the table (CSV)", csvsafe.to_csv(res.summary), file_name="sweep.csv",
                    key=K("csv"), icon=":material/download:")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from engine.store import csvsafe
 from app.figures.families import link_agreement_hist
 from engine.families.links.model import agreement, edges_from_frame, random_agreement
 from engine.families.links.family import LinksOptions, links_config, links_from_arrays
@@ -22,7 +23,7 @@ def form(corpus, key, ws):
     folder = ws.root / "edges"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / validate_name(up.name, "edge list name")
-    frame.to_csv(path, index=False)  # the run copies the edges; this file only feeds the start
+    csvsafe.to_csv(frame, path)  # the run copies the edges; this file only feeds the start
     return LinksOptions(edges=str(path), tau=float(tau)).to_dict()
 
 

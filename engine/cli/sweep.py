@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+from engine.store import csvsafe
 from engine.analysis.sweep import run_sweep, topic_selection_curve
 from engine.analysis.views import html_report
 from engine.cli.model import config_from_args
@@ -41,7 +42,7 @@ def write_outputs(prefix: str, result, selection=None) -> list[Path]:
         out["topic_selection"] = json.loads(selection.to_json(orient="records"))
     paths = [base.with_suffix(".json"), base.with_suffix(".csv"), base.with_suffix(".html")]
     paths[0].write_text(json.dumps(out, indent=1), encoding="utf-8")
-    result.summary.to_csv(paths[1], index=False)
+    csvsafe.to_csv(result.summary, paths[1])
     sections = [("Scores against the number of topics", sweep_curves(result.summary, result.bends)),
                 ("Per-T summary", result.summary),
                 ("Bends", "; ".join(f"{k}: T={v:g}" for k, v in result.bends.items() if v is not None) or "none")]

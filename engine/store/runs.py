@@ -34,6 +34,7 @@ from engine.em.model import TopicModel
 from engine.em.phi_table import load_phi
 from engine.errors import InputError, WorkspaceError
 from engine.store.legacy import SIDE_FOLDERS, migrate_side_files
+from engine.store import csvsafe
 from engine.store.run import (
     STATUSES, Run, _empty_scores, _empty_tau, active_history, new_run, new_run_id,
 )
@@ -339,7 +340,7 @@ def export_run(run: Run, corpus, fmt: str = "csv", out_dir: str | os.PathLike = 
     for name, df in tables.items():
         p = out / f"{name}.{fmt}"
         if fmt == "csv":
-            df.to_csv(p, index=False)
+            csvsafe.to_csv(df, p, index=False)
         else:
             write_table(df, p)
         paths.append(p)

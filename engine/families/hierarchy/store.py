@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.store import csvsafe
 from engine.em.config import ModelConfig
 from engine.em.model import TopicModel
 from engine.errors import WorkspaceError
@@ -200,6 +201,6 @@ def export_hierarchy(h: Hierarchy, out_dir: str | os.PathLike, fmt: str = "csv")
     paths = []
     for stem, df in frames.items():
         p = out / f"{stem}.{fmt}"
-        df.to_csv(p, index=False) if fmt == "csv" else write_table(df, p)
+        csvsafe.to_csv(df, p) if fmt == "csv" else write_table(df, p)
         paths.append(p)
     return paths

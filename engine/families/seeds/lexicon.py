@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from engine.store import csvsafe
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.errors import InputError
 
@@ -116,7 +117,7 @@ class Lexicon:
 
     def to_csv(self) -> str:
         """CSV with columns ``group,word`` (one row per seed)."""
-        return self.to_frame().to_csv(index=False)
+        return csvsafe.to_csv(self.to_frame())
 
     def to_dict(self) -> dict:
         return {"groups": {g: list(ws) for g, ws in self.groups.items()}}
