@@ -24,6 +24,7 @@ from engine.families.context import ContextOptions, SequenceSmoothing, context_c
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.jobs import TrainingJob, run_job_blocking
 from engine.store.runs import (
+    read_run_manifest,
     delete_run, export_run, list_runs, load_run, rename_run, resolve_run_id,
 )
 
@@ -200,8 +201,25 @@ def _with_family(args, config):
     return context_config(config, opts, estep).validate()
 
 
+def _resume_job(ws, args) -> TrainingJob:
+    """The job continuing run ``args.resume`` from its newest checkpoint."""
+    run_id = resolve_run_id(ws, args.resume)
+    man = read_run_manifest(ws, run_id)
+    if man.get("status") in ("running", "paused", "queued"):
+        raise WorkspaceError(f"run {run_id} is being trained by another process; stop it first")
+    corpus = ws.load_corpus(man["corpus"]["name"])
+    job = TrainingJob.from_checkpoint(ws, corpus, run_id, keep_checkpoints=2)
+    if args.iterations is not None:  # a new total number of passes for the resumed run
+        job.update_config(lambda c: c.with_changes(iterations=args.iterations).validate())
+    return job
+
+
 def cmd_train(args) -> int:
     ws = workspace_of(args)
+    if args.resume:
+        return _run_training(ws, _resume_job(ws, args), args)
+    if not args.corpus:
+        raise InputError("train needs --corpus NAME (or --resume RUN)")
     corpus = ws.load_corpus(args.corpus)
     config = _with_family(args, config_from_args(args))
     config.check_corpus(corpus)
@@ -222,7 +240,17 @@ def cmd_train(args) -> int:
         holdout = align_counts(ws.load_corpus(args.holdout_corpus), corpus)
         if holdout.nnz == 0:
             raise InputError(f"held-out corpus {args.holdout_corpus!r} shares no token with {corpus.name!r}")
-    bar = ProgressBar(config.iterations)
+    # The same job machinery as the dashboard: a background thread, checkpoints, and on Ctrl-C (or
+    # SIGTERM) a clean stop before the next pass with the run saved as "stopped".
+    job = TrainingJob(ws, corpus, config, name=args.name, phi0=phi0, labels=labels,
+                      holdout=holdout, keep_checkpoints=2)
+    return _run_training(ws, job, args)
+
+
+def _run_training(ws, job: TrainingJob, args) -> int:
+    """Run ``job`` in the foreground: a score line per pass, Ctrl-C/SIGTERM stop and save."""
+    total = int(job.config.iterations)
+    bar = ProgressBar(total)
     out = sys.stdout
 
     def on_report(report: IterationReport) -> None:
@@ -230,12 +258,7 @@ def cmd_train(args) -> int:
         print(report_json(report) if args.jsonl else score_line(report), file=out, flush=True)
         bar.update(report.iteration)
 
-    # The same job machinery as the dashboard: a background thread, checkpoints, and on Ctrl-C a
-    # clean stop before the next pass with the run saved as "stopped".
-
-    job = TrainingJob(ws, corpus, config, name=args.name, phi0=phi0, labels=labels,
-                      holdout=holdout, keep_checkpoints=2)
-    bar.update(0)
+    bar.update(job.snapshot().iteration)
     try:
         snap = run_job_blocking(
             job, on_report=on_report,
@@ -360,7 +383,9 @@ def register(sub, common) -> None:
     p = sub.add_parser("train", parents=[common], help="train a topic model on a stored corpus",
                        description="Offline regularized EM; one line of scores per iteration, then the run "
                                    "is saved. Ctrl-C stops after the current iteration and saves.")
-    p.add_argument("--corpus", required=True, help="corpus name in the workspace")
+    p.add_argument("--corpus", help="corpus name in the workspace (required unless --resume)")
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted (or stopped) run from its last "
+                                                   "checkpoint, with its own settings")
     p.add_argument("--topics", type=int, default=None, help="subject topics (default 20)")
     p.add_argument("--background", type=int, default=None, help="background topics (default 0)")
     p.add_argument("--iterations", type=int, default=None, help="EM passes (default 20)")

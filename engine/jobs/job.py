@@ -19,6 +19,7 @@ from engine.em.scores import score_set_for
 from engine.em.trainer import Trainer
 from engine.errors import ConfigError, EngineError, WorkspaceError
 from engine.store import checkpoints as ckpt
+from engine.store.budget import check_training_memory
 from engine.store.runs import new_run, new_run_id, run_path
 from engine.store.workspace import validate_name
 from engine.jobs.edits import config_dict, report_from_dict
@@ -81,6 +82,7 @@ class TrainingJob(JobControls, JobPersistence):
         family = family_of(config.family)
         if family.check_corpus is not None:
             family.check_corpus(corpus, config)
+        self.memory = check_training_memory(corpus, config)  # refuses, with the numbers, what would not fit
         if phi0 is not None:
             shape = (corpus.n_tokens, config.total_topics)
             if np.shape(phi0) != shape:

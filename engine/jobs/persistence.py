@@ -11,6 +11,7 @@ from engine.em.trainer import Trainer
 from engine.errors import WorkspaceError
 from engine.store import checkpoints as ckpt
 from engine.store.legacy import upgrade_config
+from engine.store.locks import entry_lock
 from engine.store.runs import read_run_manifest, save_run
 from engine.jobs.edits import config_dict, report_dict
 from engine.jobs.snapshot import Branch, JobStatus
@@ -39,8 +40,13 @@ class JobPersistence:
         if self._iteration in self._checkpoints:
             self._last_ckpt_time = time.monotonic()
             return
+        if self._deleted():
+            return
+        self._hold_run_lock()
         ckpt.write_checkpoint(self.run_dir, self._iteration, self._trainer.get_state(), self._meta())
         self._last_ckpt_time = time.monotonic()
+        if self.save and not (self.run_dir / "manifest.json").exists():
+            self._save_run(JobStatus.RUNNING)  # listed (and resumable) from its first checkpoint on
         with self._cv:  # rollback() checks targets under this lock: never prune a pending one
             have = ckpt.list_checkpoints(self.run_dir)
             old = [i for i in have[:-self.keep_checkpoints] if i != self._rollback_to]
@@ -98,6 +104,7 @@ class JobPersistence:
                 self._publish(saved=saved)
                 return False
             self._want = "run"
+            self._release_run_lock()
             self._publish(status=status, saved=saved, queue_position=None, eta_seconds=None)
             return True
 
@@ -117,6 +124,7 @@ class JobPersistence:
             self._trainer = None
         with self._cv:
             self._want = "run"
+            self._release_run_lock()
             self._publish(status=JobStatus.FAILED, error=msg, traceback=tb, queue_position=None,
                           eta_seconds=None, saved=saved)
 
@@ -134,8 +142,33 @@ class JobPersistence:
         self._reports = self._reports[:-1] + (replace(last, scores={**last.scores, **extra}),)
         self._publish(reports=self._reports)
 
+    def _hold_run_lock(self) -> None:
+        """Hold the run folder's inter-process lock until the job ends: other processes cannot
+        delete it meanwhile, and a run whose lock nobody holds is listed as interrupted."""
+        if getattr(self, "_run_lock", None) is None:
+            self._run_lock = entry_lock(self.run_dir, f"run {self.run_id!r} (training)")
+            self._run_lock.__enter__()
+
+    def _release_run_lock(self) -> None:
+        lock, self._run_lock = getattr(self, "_run_lock", None), None
+        if lock is not None:
+            lock.__exit__(None, None, None)
+
+    def _deleted(self) -> bool:
+        """True when the run was saved once and its folder is gone: deleted while training; the
+        job then stops writing (it would resurrect the run)."""
+        gone = getattr(self, "_saved_once", False) and not (self.run_dir / "manifest.json").exists()
+        if gone and not getattr(self, "_detached", False):
+            self._detached = True
+            self.save = False
+            self._publish(notice=f"run {self.run_id} was deleted; this job no longer saves it")
+        return gone
+
     def _save_run(self, status: str, error: str | None = None) -> None:
         """Save the run (model, latest config, history with branches) in the workspace."""
+        if self._deleted():
+            return
+        self._saved_once = True
         run = self._run
         run.model = replace(self._model, labels={**self._model.labels, **self.labels})
         run.config = config_dict(self._config)

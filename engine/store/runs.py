@@ -35,6 +35,8 @@ from engine.em.phi_table import load_phi
 from engine.errors import InputError, WorkspaceError
 from engine.store.legacy import SIDE_FOLDERS, migrate_side_files
 from engine.store import csvsafe
+from engine.store.checkpoints import list_checkpoints
+from engine.store.locks import entry_lock, is_locked
 from engine.store.run import (
     STATUSES, Run, _empty_scores, _empty_tau, active_history, new_run, new_run_id,
 )
@@ -169,23 +171,46 @@ def _read_manifest(ws: Workspace, run_id: str) -> dict:
     if not (path / MANIFEST).exists():
         known = ", ".join(r["run_id"] for r in list_runs(ws)[:10]) or "none"
         raise WorkspaceError(f"no run {run_id!r} in {ws.root} (recent runs: {known})")
-    return read_json(path / MANIFEST)
+    return _live_status(path, read_json(path / MANIFEST))
+
+
+def _live_status(path: Path, man: dict) -> dict:
+    """A manifest saying "running"/"paused"/"queued" whose run no process is training (nobody holds
+    its lock: the trainer was killed) says "interrupted", with its last checkpoint."""
+    if man.get("status") in ("running", "paused", "queued") and not is_locked(path):
+        have = list_checkpoints(path)
+        man = {**man, "status": "interrupted", "last_checkpoint": have[-1] if have else None}
+    return man
 
 
 def resolve_run_id(ws: Workspace, ref: str) -> str:
-    """A run id from an id, a unique id prefix, or a unique run name (newest wins on ties)."""
+    """A run id from an id, a unique id prefix, or a unique run name.
+
+    An empty reference, a name two runs share and a prefix of several ids are refused
+    (WorkspaceError) with the candidates listed: a command never picks one for the user.
+    """
+    if not isinstance(ref, str) or not ref.strip():
+        raise WorkspaceError("empty run reference; give a run id, a unique id prefix or a unique run name "
+                             "(see: artm-studio runs)")
     if validate_name_ok(ref) and (ws.runs_dir / ref / MANIFEST).exists():
         return ref
     runs = list_runs(ws)
-    by_name = [r["run_id"] for r in runs if r.get("name") == ref]
-    if by_name:
-        return by_name[0]
-    pref = [r["run_id"] for r in runs if r["run_id"].startswith(ref)]
+
+    def listing(rs):
+        return "; ".join(f"{r['run_id']} ({r.get('name')}, {r.get('status')}, {str(r.get('created_at', ''))[:19]})"
+                         for r in rs[:10])
+
+    by_name = [r for r in runs if r.get("name") == ref]
+    if len(by_name) == 1:
+        return by_name[0]["run_id"]
+    if len(by_name) > 1:
+        raise WorkspaceError(f"{len(by_name)} runs are named {ref!r}: {listing(by_name)}; use a run id")
+    pref = [r for r in runs if r["run_id"].startswith(ref)]
     if len(pref) == 1:
-        return pref[0]
+        return pref[0]["run_id"]
     if len(pref) > 1:
-        raise WorkspaceError(f"{ref!r} matches several runs: {', '.join(pref[:5])}")
-    known = ", ".join(f"{r['run_id']} ({r.get('name')})" for r in runs[:10]) or "none"
+        raise WorkspaceError(f"{ref!r} matches {len(pref)} runs: {listing(pref)}; give more of the id")
+    known = listing(runs) or "none"
     raise WorkspaceError(f"no run {ref!r} in {ws.root} (recent runs: {known})")
 
 
@@ -259,7 +284,7 @@ def list_runs(ws: Workspace, corpus: str | None = None) -> list[dict]:
         for p in ws.runs_dir.iterdir():
             if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists():
                 try:
-                    man = read_json(p / MANIFEST)
+                    man = _live_status(p, read_json(p / MANIFEST))
                 except WorkspaceError:
                     continue
                 if corpus is None or man.get("corpus", {}).get("name") == corpus:
@@ -295,12 +320,15 @@ def set_topic_labels(ws: Workspace, run_id: str, labels: dict[str, str]) -> dict
 
 
 def delete_run(ws: Workspace, run_id: str) -> None:
+    """Delete a run. Refused (WorkspaceError) while another process trains it; a job of this
+    process that trains it stops saving it (see ``TrainingJob._deleted``)."""
     path = run_path(ws, run_id)
-    if not path.exists():
-        raise WorkspaceError(f"no run {run_id!r} in {ws.root}")
-    trash = path.parent / f".del-{run_id}-{uuid.uuid4().hex[:8]}"
-    os.rename(path, trash)
-    shutil.rmtree(trash, ignore_errors=True)
+    with entry_lock(path, f"run {run_id!r}"):
+        if not path.exists():
+            raise WorkspaceError(f"no run {run_id!r} in {ws.root}")
+        trash = path.parent / f".del-{run_id}-{uuid.uuid4().hex[:8]}"
+        os.rename(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def set_family_options(ws: Workspace, run_id: str, family: str, options: dict) -> dict:
