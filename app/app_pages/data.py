@@ -2,7 +2,7 @@
 it with a progress bar; the corpora in the workspace with their statistics."""
 from __future__ import annotations
 
-import hashlib
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import figures, resources, state, widgets
 from engine.errors import EngineError
+from engine.store import uploads
 
 P = "data"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -18,19 +19,11 @@ LANGS = ["auto", "en", "ru", "de", "es", "fr", "it", "nl", "pt"]
 
 
 def save_uploads(files) -> Path:
-    """Write the uploaded files into <workspace>/uploads/<hash>/; the path to import."""
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode() + b"\0" + f.getbuffer())
-    folder = Path(resources.root()) / "uploads" / h.hexdigest()[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in files:
-        target = folder / Path(f.name).name
-        if not target.exists():
-            target.write_bytes(f.getbuffer())
-    names = [Path(f.name).name for f in files]
-    docword = [n for n in names if n.startswith("docword.")]
-    return folder / (docword[0] if docword else names[0])
+    """Write the uploaded files into this session's own folder (engine.store.uploads: names
+    sanitized, abandoned folders removed); the path to import."""
+    session = st.session_state.setdefault("_upload_session", uuid.uuid4().hex)
+    uploads.clean_abandoned(resources.root())
+    return uploads.save_uploads(resources.root(), session, [(f.name, f.getbuffer()) for f in files])
 
 
 @st.cache_data(show_spinner="Reading the first rows…", max_entries=8)
@@ -138,6 +131,8 @@ def run_import(path: Path, name: str, options: dict, replace: bool) -> None:
         widgets.error_box(e, hide_prefix=str(path.parent))
         return
     bar.progress(1.0, text="Done")
+    uploads.remove_upload(resources.root(), path)  # imported: the uploaded copy is not needed
+    st.session_state.pop(K("files"), None)  # and the uploader forgets it (no re-save on rerun)
     state.set(state.CORPUS, name)
     state.flash(f"Imported {summary.get('documents', '?')} documents into “{name}”.")
     st.rerun()

@@ -71,7 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except EngineError as e:
-        print(f"artm-studio {args.command}: error: {e}", file=sys.stderr)
+        msg = " ".join(str(e).split())  # one line, whatever the input echoed
+        if len(msg) > 600:
+            msg = msg[:400] + " … " + msg[-150:]
+        print(f"artm-studio {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except OverflowError:
+        print(f"artm-studio {args.command}: error: a number is out of range (e.g. 1e400 or inf where a count "
+              "is expected)", file=sys.stderr)
         return 2
     except RecursionError:
         print(f"artm-studio {args.command}: error: input nested too deeply (JSON or brackets more than "

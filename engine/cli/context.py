@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from engine.cli.argtypes import fraction, positive_float, positive_int
 from engine.cli import workspace_of
 from engine.errors import InputError
 from engine.families.context import ContextOptions, estep_terms, load_options, segment
@@ -65,13 +66,13 @@ def register(sub, common) -> None:
                                    "token ranges, the main topic and the top topics.")
     p.add_argument("run", help="run id, unique id prefix, or run name")
     p.add_argument("--doc", required=True, metavar="ID", help="document id (or 0-based row number)")
-    p.add_argument("--threshold", type=float, default=0.3,
+    p.add_argument("--threshold", type=fraction, default=0.3,
                    help="least boundary score (total variation of the two contexts, 0..1; default 0.3)")
-    p.add_argument("--window", type=float, default=None,
+    p.add_argument("--window", type=positive_float, default=None,
                    help="context width in tokens (default: the run's, else 10)")
-    p.add_argument("--min-length", type=int, default=None, dest="min_length",
+    p.add_argument("--min-length", type=positive_int, default=None, dest="min_length",
                    help="least tokens per segment (default: the window)")
-    p.add_argument("--top", type=int, default=3, help="top topics listed per segment")
+    p.add_argument("--top", type=positive_int, default=3, help="top topics listed per segment")
     p.add_argument("--theta", action="store_true", help="include the full topic distribution")
     p.add_argument("--pretty", action="store_true", help="indented JSON")
     p.set_defaults(func=cmd_segment)

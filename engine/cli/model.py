@@ -13,9 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from engine.cli.argtypes import fraction, nonneg_int, positive_float, positive_int
 from engine.analysis.tables import top_tokens, transform
 from engine.cli import workspace_of
 from engine.em.config import ModelConfig, preset
+from engine.em.health import KEYS as HEALTH_KEYS, warnings_of
 from engine.em.model import IterationReport
 from engine.em.regularizers import parse_regularizer, regularizer_from_dict
 from engine.em.scores import align_counts
@@ -29,7 +31,7 @@ from engine.store.runs import (
 )
 
 #: scores shown on the one-line-per-iteration output (all scores go to --jsonl)
-_LINE_SKIP_PREFIXES = ("topic_mass:",)
+_LINE_SKIP_PREFIXES = ("topic_mass:", "health/")
 
 
 # --------------------------------------------------------------------------- config from args
@@ -253,9 +255,15 @@ def _run_training(ws, job: TrainingJob, args) -> int:
     bar = ProgressBar(total)
     out = sys.stdout
 
+    warned: set = set()
+
     def on_report(report: IterationReport) -> None:
         bar.clear()
         print(report_json(report) if args.jsonl else score_line(report), file=out, flush=True)
+        for w in warnings_of(report.scores, job.config.total_topics):
+            if w not in warned:  # each partial collapse once, when it appears
+                warned.add(w)
+                print(f"warning: pass {report.iteration}: {w}", file=sys.stderr, flush=True)
         bar.update(report.iteration)
 
     bar.update(job.snapshot().iteration)
@@ -286,8 +294,11 @@ def cmd_runs(args) -> int:
     rows = [("RUN", "NAME", "CORPUS", "STATUS", "ITER", "TOPICS", "PERPLEXITY", "CREATED")]
     for m in runs:
         perp = (m.get("final_scores") or {}).get("perplexity")
+        status = m.get("status", "")
+        if any((m.get("final_scores") or {}).get(k) for k in HEALTH_KEYS):
+            status += " (collapse: " + "; ".join(warnings_of(m["final_scores"])) + ")"
         rows.append((m["run_id"], str(m.get("name", ""))[:30], m.get("corpus", {}).get("name", ""),
-                     m.get("status", ""), str(m.get("iteration", "")), str(m.get("n_topics", "")),
+                     status, str(m.get("iteration", "")), str(m.get("n_topics", "")),
                      _fmt(perp) if perp is not None else "-", str(m.get("created_at", ""))[:19]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
@@ -327,7 +338,13 @@ def cmd_export(args) -> int:
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
     corpus = ws.load_corpus(run.corpus_name) if ws.has_corpus(run.corpus_name) else None
-    paths = export_run(run, corpus, fmt=args.format, out_dir=args.out, top_n=args.top)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a folder; give a folder (it is created if missing)")
+    try:
+        paths = export_run(run, corpus, fmt=args.format, out_dir=out, top_n=args.top)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot write there ({e.strerror or e})") from None
     for p in paths:
         print(p)
     return 0
@@ -386,16 +403,16 @@ def register(sub, common) -> None:
     p.add_argument("--corpus", help="corpus name in the workspace (required unless --resume)")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted (or stopped) run from its last "
                                                    "checkpoint, with its own settings")
-    p.add_argument("--topics", type=int, default=None, help="subject topics (default 20)")
-    p.add_argument("--background", type=int, default=None, help="background topics (default 0)")
-    p.add_argument("--iterations", type=int, default=None, help="EM passes (default 20)")
-    p.add_argument("--inner-passes", type=int, default=None, dest="inner_passes",
+    p.add_argument("--topics", type=nonneg_int, default=None, help="subject topics (default 20)")
+    p.add_argument("--background", type=nonneg_int, default=None, help="background topics (default 0)")
+    p.add_argument("--iterations", type=positive_int, default=None, help="EM passes (default 20)")
+    p.add_argument("--inner-passes", type=positive_int, default=None, dest="inner_passes",
                    help="θ updates per document per pass (BigARTM num_document_passes)")
     p.add_argument("--reg", action="append", default=[], metavar="SPEC",
                    help="regularizer, e.g. 'SmoothSparsePhi(tau=-0.5, topics=subject, start=10)' (repeatable)")
     p.add_argument("--modality-weight", action="append", default=[], metavar="@M=W",
                    help="modality weight τ_m, e.g. @labels=5 (repeatable)")
-    p.add_argument("--off-last", type=int, default=None, dest="off_last", metavar="K",
+    p.add_argument("--off-last", type=nonneg_int, default=None, dest="off_last", metavar="K",
                    help="switch all regularizers off for the last K iterations")
     p.add_argument("--score", action="append", default=[], dest="score_every", metavar="NAME=EVERY",
                    help="compute a score every k iterations (0 = off), e.g. coherence=5")
@@ -415,17 +432,17 @@ def register(sub, common) -> None:
                         "perplexity (Θ inferred with Φ fixed) every 5 iterations and on the last")
     p.add_argument("--mode", choices=("standard", "one_pass", "context"), default="standard",
                    help="E-step: standard ARTM, one-pass (Θ-less) or context-ARTM (needs a text corpus)")
-    p.add_argument("--window", type=float, default=10.0,
+    p.add_argument("--window", type=positive_float, default=10.0,
                    help="context width in tokens for --mode context (γ = 1/window)")
-    p.add_argument("--beta", type=float, default=0.5, help="weight of the left context (0..1)")
-    p.add_argument("--context-passes", type=int, default=2, dest="context_passes",
+    p.add_argument("--beta", type=fraction, default=0.5, help="weight of the left context (0..1)")
+    p.add_argument("--context-passes", type=positive_int, default=2, dest="context_passes",
                    help="context passes per E-step (p_ti of one pass feed the next)")
     p.add_argument("--importance", choices=("none", "idf"), default="none",
                    help="scale γ by token idf (rare words move the context more)")
     p.add_argument("--estep-smoothing", type=float, default=None, dest="estep_smoothing", metavar="TAU",
                    help="E-step regularizer: smooth p(t|d,w) along the text with weight TAU (0..1)")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=nonneg_int, default=None)
+    p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--name", default=None, help="run name (default: the run id)")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per iteration on stdout")
     p.set_defaults(func=cmd_train)
@@ -437,7 +454,7 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("show", parents=[common], help="top tokens of every topic of a run")
     p.add_argument("run", help="run id, unique id prefix, or run name")
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--top", type=positive_int, default=10)
     p.add_argument("--modality", default=None)
     p.add_argument("--lambda", type=float, default=1.0, dest="relevance_lambda",
                    help="relevance λ (1 = by p(w|t); smaller favours topic-specific tokens)")
@@ -448,7 +465,7 @@ def register(sub, common) -> None:
     p.add_argument("run")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--top", type=int, default=20, help="top tokens per topic in top_tokens")
+    p.add_argument("--top", type=positive_int, default=20, help="top tokens per topic in top_tokens")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("transform", parents=[common], help="topics of new text (JSON)")
@@ -459,7 +476,7 @@ def register(sub, common) -> None:
     p.add_argument("--lines", action="store_true", help="with --file: one document per line")
     p.add_argument("--one-pass", action="store_true", dest="one_pass",
                    help="one-pass estimate θ_td = Σ_w (n_dw/n_d) p(t|w) instead of EM inference")
-    p.add_argument("--top", type=int, default=10, help="topics listed per text")
+    p.add_argument("--top", type=positive_int, default=10, help="topics listed per text")
     p.set_defaults(func=cmd_transform)
 
     p = sub.add_parser("rename-run", parents=[common], help="give a run a new name")

@@ -15,6 +15,8 @@ import argparse
 import json
 import sys
 
+from engine.cli.argtypes import fraction, nonneg_int, positive_int
+
 
 def _lexicon(path):
     from engine.families.seeds.lexicon import Lexicon
@@ -117,12 +119,12 @@ def register(sub, common) -> None:
     p.add_argument("--corpus", required=True)
     p.add_argument("--preset", choices=("per_group", "shared"), default="per_group",
                    help="one topic per group, or K topics sharing the whole lexicon")
-    p.add_argument("--k", type=int, default=None, help="shared preset: number of seeded topics")
-    p.add_argument("--extra", type=int, default=10, help="ordinary subject topics (default 10)")
-    p.add_argument("--background", type=int, default=1)
-    p.add_argument("--iterations", type=int, default=30)
+    p.add_argument("--k", type=positive_int, default=None, help="shared preset: number of seeded topics")
+    p.add_argument("--extra", type=nonneg_int, default=10, help="ordinary subject topics (default 10)")
+    p.add_argument("--background", type=nonneg_int, default=1)
+    p.add_argument("--iterations", type=positive_int, default=30)
     p.add_argument("--tau", type=float, default=None, help="SeedWords τ in counts (default: 5%% of an average topic)")
-    p.add_argument("--keep", type=float, default=0.2, help="fraction of SeedWords τ left at the end (default 0.2)")
+    p.add_argument("--keep", type=fraction, default=0.2, help="fraction of SeedWords τ left at the end (default 0.2)")
     p.add_argument("--doc-tau", type=float, default=None, dest="doc_tau",
                    help="SeedDocuments τ: documents mentioning a group pulled towards its topic (default: "
                         "chosen from the corpus's document lengths, see bench/README.md; 0 = off)")
@@ -130,8 +132,8 @@ def register(sub, common) -> None:
                    help="also force the seeds into their topics' top words (SeedWords; default off)")
     p.add_argument("--random-start", action="store_true", dest="random_start",
                    help="start seeded topics at random instead of from their documents")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=nonneg_int, default=None)
+    p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_train)
 
@@ -140,8 +142,8 @@ def register(sub, common) -> None:
                                    "captured its words, seeds found/missing, coverage, discovered words, drift.")
     p.add_argument("run", help="run id, unique id prefix, or run name")
     p.add_argument("--lexicon", default=None, help="measure this lexicon instead of the run's own")
-    p.add_argument("--top", type=int, default=20, help="top tokens that make a topic relevant")
-    p.add_argument("--discovered", type=int, default=10, help="discovered words per seeded topic")
-    p.add_argument("--k", type=int, default=100, help="your k for precision/recall (besides min(50, mentions))")
+    p.add_argument("--top", type=positive_int, default=20, help="top tokens that make a topic relevant")
+    p.add_argument("--discovered", type=nonneg_int, default=10, help="discovered words per seeded topic")
+    p.add_argument("--k", type=positive_int, default=100, help="your k for precision/recall (besides min(50, mentions))")
     p.add_argument("--pretty", action="store_true")
     p.set_defaults(func=cmd_report)

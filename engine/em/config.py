@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
+
 from engine.errors import ConfigError
 from engine.em.family import FAMILIES, family_of
 from engine.em.regularizers import (
@@ -27,7 +29,8 @@ MAX_THREADS = 256
 
 
 def _int(value, name, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    # floats are refused, even 2.0 ("threads: 2.0" in a JSON config), and so are 1e400 = inf
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
     if not lo <= value <= hi:
         raise ConfigError(f"{name} must be between {lo} and {hi}, got {value!r}")
@@ -98,6 +101,8 @@ class ModelConfig:
         seen: dict[str, int] = {}
         for i, r in enumerate(regs):  # make names unique: Decorrelator, Decorrelator_2, ...
             base = r.name
+            if base in seen and base != type(r).__name__:  # a name the user gave twice
+                raise ConfigError(f"two regularizers are named {base!r}; give each its own name")
             if base in seen:
                 n = seen[base] + 1
                 while f"{base}_{n}" in seen:
@@ -214,6 +219,11 @@ class ModelConfig:
         bad = set(args) - known
         if bad:
             raise ConfigError(f"unknown config field(s): {', '.join(sorted(bad))}")
+        for key in ("modality_weights", "scores", "options"):  # JSON objects, not lists or numbers
+            if key in args and args[key] is not None and not isinstance(args[key], dict):
+                raise ConfigError(f"{key} must be an object ({{...}}), got {type(args[key]).__name__}")
+        if not isinstance(data.get("regularizers", ()), (list, tuple)):
+            raise ConfigError(f"regularizers must be a list, got {type(data['regularizers']).__name__}")
         args["regularizers"] = tuple(regularizer_from_dict(r) for r in data.get("regularizers", ()))
         return cls(**args).validate()
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from engine.em.config import ModelConfig
 from engine.em.family import family_of
+from engine.em.health import check_report
 from engine.em.model import IterationReport, TopicModel
 from engine.em.scores import score_set_for
 from engine.em.trainer import Trainer
@@ -290,6 +291,7 @@ class TrainingJob(JobControls, JobPersistence):
                 return JobStatus.FINISHED
             started = time.monotonic()
             report = self._trainer.step(config, score_fn=self._scores_for(config).compute)
+            report = check_report(report, self._trainer.model)  # health scores; no mass → fails
             self._timeline.append((int(report.iteration), version, started, time.monotonic()))
             self._set_model(self._trainer.model)
             self._record(report, version)

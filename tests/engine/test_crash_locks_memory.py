@@ -244,3 +244,22 @@ def test_limits_follow_the_address_space_limit():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
     assert r.returncode == 0, r.stderr
     assert 64 << 20 <= int(r.stdout) <= (1536 << 20) // 16
+
+
+def test_train_with_too_many_topics_is_refused_with_the_numbers(tmp_path, capsys):
+    """``train --topics 5000`` where Φ alone would not fit: refused before anything is allocated."""
+    import random
+
+    rng = random.Random(0)
+    words = [f"w{i:05d}x" for i in range(8000)]
+    rows = [{"id": str(d), "text": " ".join(rng.choice(words) for _ in range(120))} for d in range(300)]
+    root = tmp_path / "ws"
+    assert main(["import", str(B.jsonl(tmp_path / "big.jsonl", rows)), "--workspace", str(root), "--name", "big",
+                 "--min-df", "1", "--stopwords", "none"]) == 0
+    capsys.readouterr()
+    r = subprocess.run([sys.executable, "-c", LIMITED, str(AS_LIMIT), "train", "--corpus", "big", "--topics", "5000",
+                        "--iterations", "2", "--workspace", str(root)], capture_output=True, text=True, env=_env())
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert "training 5000 topics on 300 documents × " in lines[0] and "available; use fewer topics" in lines[0]
+    assert not (root / "runs").exists() or not any(p for p in (root / "runs").iterdir() if not p.name.startswith("."))
