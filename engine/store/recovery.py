@@ -121,7 +121,21 @@ def recover(ws, dry_run: bool = False) -> list[str]:
     actions = []
     for folder in _folders(ws):
         actions += recover_folder(folder, dry_run)
+    if ws.runs_dir.is_dir():  # run folders a killed trainer left before its first checkpoint
+        for p in sorted(ws.runs_dir.iterdir()):
+            if (p.is_dir() and not p.name.startswith(".") and not (p / "manifest.json").exists()
+                    and not _has_checkpoint(p) and not is_locked(p)):
+                actions.append(f"runs/{p.name}: removed a run folder with no model and no checkpoint "
+                               "(its trainer was killed before the first checkpoint)")
+                if not dry_run:
+                    _rmtree(p)
     return [f"to do: {a}" for a in actions] if dry_run else actions
+
+
+def _has_checkpoint(run_dir: Path) -> bool:
+    folder = run_dir / "checkpoints"
+    return folder.is_dir() and any(re.match(r"^iter_\d+$", c.name) and (c / "checkpoint.json").is_file()
+                                   for c in folder.iterdir())
 
 
 def orphans(ws) -> list[dict]:

@@ -42,7 +42,7 @@ SEQUENCES = "sequences.parquet"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
 # names Windows reserves for devices, with or without an extension ("CON", "nul.txt", "COM1")
 _WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)(\..*)?$", re.I)
-#: Test hook: ``"<name>:<seconds>"`` makes :func:`atomic_dir` print ``swap-sleep <name>`` and sleep
+#: Test hook: ``"<name>:<seconds>"`` (``"<prefix>*:<seconds>"`` too) makes :func:`atomic_dir` print ``swap-sleep <name>`` and sleep
 #: between moving the old ``<name>`` aside and renaming the new one into place (kill tests).
 TEST_SWAP_SLEEP_ENV = "ARTM_STUDIO_TEST_SWAP_SLEEP"
 
@@ -144,7 +144,7 @@ def _test_swap_sleep(name: str) -> None:
     spec = os.environ.get(TEST_SWAP_SLEEP_ENV)
     if spec:
         at, _, seconds = spec.rpartition(":")
-        if at == name:
+        if at == name or (at.endswith("*") and name.startswith(at[:-1])):
             print(f"swap-sleep {name}", flush=True)
             time.sleep(float(seconds or 60))
 

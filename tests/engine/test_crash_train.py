@@ -99,3 +99,53 @@ def test_delete_while_another_process_trains_is_refused(tmp_path, capsys):
         proc.communicate(timeout=120)
     assert main(["delete-run", run["run_id"], "--workspace", str(root)]) == 0
     assert list_runs(Workspace(root)) == []
+
+
+def _kill_trial(root, env_extra, wait_for):
+    """Start ``train``; SIGKILL it once ``wait_for(line)`` is true for a stdout line; returns its stdout."""
+    env = {**_env(), **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "train", "--corpus", "c", "--topics", "3",
+                             "--iterations", "100000", "--workspace", str(root), "--jsonl"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if wait_for(line):
+            break
+    proc.kill()
+    proc.wait()
+    return seen
+
+
+def test_sigkill_of_train_at_many_points_never_hides_a_run(tmp_path, capsys):
+    """Kill -9 at: the first pass, inside the first checkpoint's write, inside the first run save's
+    swap, a few passes after it, inside a later checkpoint; after each, recovery leaves every run
+    listed, loadable and resumable and no hidden folder."""
+    from engine.jobs import TrainingJob
+    from engine.store.checkpoints import TEST_SLEEP_ENV
+    from engine.store.workspace import TEST_SWAP_SLEEP_ENV
+
+    root = _corpus(tmp_path, capsys)
+    ws = Workspace(root)
+    trials = [
+        ("first pass", {}, lambda ln: '"iteration": 1,' in ln),
+        ("inside the first checkpoint", {TEST_SLEEP_ENV: "10:60"}, lambda ln: ln.startswith("checkpoint-sleep")),
+        ("inside the first run save", {TEST_SWAP_SLEEP_ENV: "20*:60"}, lambda ln: ln.startswith("swap-sleep")),
+        ("pass 13", {}, lambda ln: '"iteration": 13,' in ln),
+        ("inside the second checkpoint", {TEST_SLEEP_ENV: "20:60"}, lambda ln: ln.startswith("checkpoint-sleep")),
+    ]
+    listed_after = []
+    for what, env, wait_for in trials:
+        _kill_trial(root, env, wait_for)
+        ws.recover()
+        assert orphans(ws) == [], what
+        on_disk = [p for p in ws.runs_dir.iterdir() if not p.name.startswith(".")] if ws.runs_dir.exists() else []
+        runs = list_runs(ws)
+        assert {r["run_id"] for r in runs} == {p.name for p in on_disk}, what  # nothing invisible
+        for r in runs:
+            assert r["status"] == "interrupted", (what, r["status"])
+            load_run(ws, r["run_id"])
+            job = TrainingJob.from_checkpoint(ws, ws.load_corpus("c"), r["run_id"])
+            assert job.snapshot().iteration == r["last_checkpoint"]
+        listed_after.append(len(runs))
+    assert listed_after == [0, 0, 1, 2, 3]
