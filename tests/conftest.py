@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,18 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPORA = SHARED / "corpora"
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's script runner (AppTest, runpy of a page) puts the page script into
+    ``sys.modules["__main__"]`` and leaves it there. Child processes started by spawn or
+    forkserver re-import ``__main__`` from its file, so a later test's children would run a
+    Streamlit page and die. Every test gets the ``__main__`` it started with back."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture
