@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,7 @@ import pandas as pd
 from engine.corpus import text as T
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.errors import InputError
+from engine.options import build
 
 _LANG_ALIASES = {"english": "en", "russian": "ru", "german": "de", "spanish": "es", "dutch": "nl",
                  "french": "fr", "italian": "it", "portuguese": "pt", "ukrainian": "uk"}
@@ -79,12 +80,7 @@ class ImportOptions:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "ImportOptions":
-        d = dict(d or {})
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise InputError(f"unknown import option(s): {', '.join(sorted(unknown))}")
-        return cls(**d)
+        return build(cls, dict(d or {}), "import", error=InputError)
 
     def validated(self) -> "ImportOptions":
         lang = _LANG_ALIASES.get(str(self.lang or "auto").strip().lower(), str(self.lang or "auto").strip().lower())

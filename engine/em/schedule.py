@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import ClassVar
 
 from engine.errors import ConfigError
+from engine.options import build, split_kind
 
 #: |τ| above this is rejected (the kernels work in float32)
 MAX_TAU = 1e30
@@ -78,60 +79,63 @@ class Constant(Trajectory):
 
 
 @dataclass(frozen=True)
-class Linear(Trajectory):
-    """τ goes linearly from ``a`` (at iteration ``start`` and before) to ``b`` (at ``end`` and after)."""
+class _Ramp(Trajectory):
+    """τ = ``a`` up to iteration ``start``, ``b`` from ``end`` on, ``between(f)`` in between
+    with f = (i − start)/(end − start) ∈ (0, 1)."""
 
     a: float = 0.0
     b: float = 0.0
     start: int = 1
     end: int = 10
-    kind: ClassVar[str] = "linear"
 
     def __post_init__(self):
-        object.__setattr__(self, "a", _num(self.a, "a"))
-        object.__setattr__(self, "b", _num(self.b, "b"))
-        object.__setattr__(self, "start", _iter(self.start, "start"))
-        object.__setattr__(self, "end", _iter(self.end, "end"))
+        for name in ("a", "b"):
+            object.__setattr__(self, name, _num(getattr(self, name), name))
+        for name in ("start", "end"):
+            object.__setattr__(self, name, _iter(getattr(self, name), name))
+        self._check_ends()
         if self.end < self.start:
             raise ConfigError(f"end ({self.end}) must be ≥ start ({self.start})")
+
+    def _check_ends(self) -> None:
+        """Extra conditions on a and b (none for a linear ramp)."""
+
+    def between(self, f: float) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def __call__(self, iteration: int) -> float:
         if iteration <= self.start:
             return self.a
         if iteration >= self.end:
             return self.b
-        f = (iteration - self.start) / (self.end - self.start)
+        return self.between((iteration - self.start) / (self.end - self.start))
+
+
+@dataclass(frozen=True)
+class Linear(_Ramp):
+    """τ goes linearly from ``a`` (at iteration ``start`` and before) to ``b`` (at ``end`` and after)."""
+
+    kind: ClassVar[str] = "linear"
+
+    def between(self, f: float) -> float:
         return self.a + f * (self.b - self.a)
 
 
 @dataclass(frozen=True)
-class Exponential(Trajectory):
+class Exponential(_Ramp):
     """Geometric ramp: τ = a before ``start``, b after ``end``, a·(b/a)^f in between
     (f = (i − start)/(end − start)). ``a`` and ``b`` must be non-zero and of the same sign.
     """
 
     a: float = -0.01
     b: float = -1.0
-    start: int = 1
-    end: int = 10
     kind: ClassVar[str] = "exponential"
 
-    def __post_init__(self):
-        object.__setattr__(self, "a", _num(self.a, "a"))
-        object.__setattr__(self, "b", _num(self.b, "b"))
-        object.__setattr__(self, "start", _iter(self.start, "start"))
-        object.__setattr__(self, "end", _iter(self.end, "end"))
+    def _check_ends(self) -> None:
         if self.a == 0 or self.b == 0 or (self.a > 0) != (self.b > 0):
             raise ConfigError(f"a and b must be non-zero and of the same sign, got a={self.a}, b={self.b}")
-        if self.end < self.start:
-            raise ConfigError(f"end ({self.end}) must be ≥ start ({self.start})")
 
-    def __call__(self, iteration: int) -> float:
-        if iteration <= self.start:
-            return self.a
-        if iteration >= self.end:
-            return self.b
-        f = (iteration - self.start) / (self.end - self.start)
+    def between(self, f: float) -> float:
         return self.a * (self.b / self.a) ** f
 
 
@@ -211,21 +215,8 @@ def trajectory_from_dict(data) -> Trajectory:
         return data
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         return Constant(float(data))
-    if not isinstance(data, dict):
-        raise ConfigError(f"tau must be a number or a trajectory object, got {data!r}")
-    kind = data.get("kind")
-    cls = TRAJECTORIES.get(kind)
-    if cls is None:
-        raise ConfigError(f"tau.kind must be one of {', '.join(TRAJECTORIES)}, got {kind!r}")
-    args = {k: v for k, v in data.items() if k != "kind"}
-    allowed = set(cls.__dataclass_fields__)
-    unknown = set(args) - allowed
-    if unknown:
-        raise ConfigError(f"unknown field(s) for {kind} trajectory: {', '.join(sorted(unknown))}")
-    try:
-        return cls(**args)
-    except TypeError as exc:  # pragma: no cover - guarded by the field check above
-        raise ConfigError(f"tau: {exc}") from None
+    cls, args = split_kind(data, TRAJECTORIES, "tau (a number or a trajectory)", "tau.kind")
+    return build(cls, args, f"{cls.kind} trajectory", word="field")
 
 
 def as_trajectory(value) -> Trajectory:

@@ -8,7 +8,7 @@ from pathlib import Path
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 #: bottom to top; a module may import its own layer and the layers below it
-LAYERS = ["errors", "corpus", "em", "analysis", "store", "jobs", "families", "interop", "cli"]
+LAYERS = ["errors", "options", "corpus", "em", "analysis", "store", "jobs", "families", "interop", "cli"]
 
 #: the documented exceptions (module -> layers it may import although they sit above it)
 EXCEPTIONS = {

@@ -2,7 +2,7 @@
 type, topic/token masks, the registry (``REGULARIZERS``) and the JSON round trip."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -10,6 +10,7 @@ import numpy as np
 from engine.em.schedule import as_trajectory
 from engine.em.topics import TOPIC_GROUPS, topic_indices
 from engine.errors import ConfigError
+from engine.options import build, split_kind
 
 #: kind -> class, filled by :func:`register_regularizer` (the engine's classes, then families')
 REGULARIZERS: dict[str, type] = {}
@@ -259,21 +260,9 @@ class Regularizer:
 
 def regularizer_from_dict(data: dict) -> Regularizer:
     """Inverse of :meth:`Regularizer.to_dict`; unknown kinds or fields raise ConfigError."""
-    if not isinstance(data, dict):
-        raise ConfigError(f"a regularizer must be an object, got {data!r}")
-    kind = data.get("kind")
-    cls = REGULARIZERS.get(kind)
-    if cls is None:
-        raise ConfigError(f"regularizer kind must be one of {', '.join(REGULARIZERS)}, got {kind!r}")
-    args = {k: v for k, v in data.items() if k != "kind"}
-    allowed = {f.name for f in fields(cls)}
-    unknown = set(args) - allowed
-    if unknown:
-        raise ConfigError(f"{kind}: unknown parameter(s) {', '.join(sorted(unknown))}; "
-                          f"known: {', '.join(sorted(allowed))}")
-    if "tau" not in args:
-        args["tau"] = cls.DEFAULT_TAU
-    return cls(**args)
+    cls, args = split_kind(data, REGULARIZERS, "a regularizer", "regularizer kind")
+    args.setdefault("tau", cls.DEFAULT_TAU)
+    return build(cls, args, cls.kind, word="parameter")
 
 
 def register_regularizer(cls: type[Regularizer]) -> type[Regularizer]:

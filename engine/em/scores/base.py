@@ -9,6 +9,7 @@ import numpy as np
 
 from engine.em.model import ScoreContext, TopicModel
 from engine.errors import ConfigError
+from engine.options import refuse_unknown
 
 EPS = 1e-37  # BigARTM's eps for "zero" in sparsity scores
 
@@ -85,6 +86,33 @@ class Score:
         return d
 
 
+
+class PerModalityScore(Score):
+    """A score of one modality's tokens and the live topics of a selection.
+
+    ``compute`` picks the subclass's ``modality`` (default: the first) and the live topics of its
+    ``topics`` field (a class without one reads no topics), gives ``{}`` when the model lacks the
+    modality or has fewer than ``LEAST_TOPICS`` live topics, else calls
+    ``measure(ctx, modality, token_mask (W,) bool, topic_indices)``.
+    """
+
+    LEAST_TOPICS: ClassVar[int] = 1
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        picked = _pick_modality(ctx.model, self.modality)
+        if picked is None:
+            return {}
+        topics = getattr(self, "topics", None)
+        idx = None if topics is None else _live_subject(ctx.model, topics)
+        if idx is not None and len(idx) < self.LEAST_TOPICS:
+            return {}
+        return self.measure(ctx, picked[0], picked[1], idx)
+
+    def measure(self, ctx: ScoreContext, modality: str, mask: np.ndarray,
+                topics: np.ndarray | None) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
 def score_from_dict(d: dict) -> Score:
     """Build a score from ``{"kind": ..., "every": ..., params...}``; ConfigError names bad fields."""
     if not isinstance(d, dict) or "kind" not in d:
@@ -93,11 +121,9 @@ def score_from_dict(d: dict) -> Score:
     if kind not in SCORES:
         raise ConfigError(f"unknown score kind {kind!r}; known: {', '.join(SCORES)}")
     cls = SCORES[kind]
-    allowed = {f.name for f in fields(cls) if not f.metadata.get("transient")}
+    allowed = [f.name for f in fields(cls) if not f.metadata.get("transient")]
     params = {cls.RENAMED.get(k, k): v for k, v in d.items() if k != "kind"}
-    bad = set(params) - allowed
-    if bad:
-        raise ConfigError(f"{kind}: unknown field(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(allowed))}")
+    refuse_unknown(params, allowed, kind, word="field")
     for k, v in params.items():
         if isinstance(v, list):
             params[k] = tuple(v)

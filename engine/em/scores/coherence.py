@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.em.cooccurrence import coherence_per_topic, cooccurrence
 from engine.em.model import ScoreContext
-from engine.em.scores.base import Score, _live_subject, _pick_modality, _register, modality_key
+from engine.em.scores.base import PerModalityScore, _register, modality_key
 
 
 def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int) -> list[np.ndarray]:
@@ -31,7 +31,7 @@ def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int)
 
 @_register
 @dataclass
-class Coherence(Score):
+class Coherence(PerModalityScore):
     """Topic coherence: mean NPMI of the top-k tokens of each live subject topic over document
     co-occurrence in the training corpus (BigARTM ``TopTokensScore`` with a co-occurrence
     dictionary; here NPMI is computed from n_dw, no external tool), averaged over topics:
@@ -49,15 +49,8 @@ class Coherence(Score):
     modality: str | None = None
     topics: Any = "subject"
 
-    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+    def measure(self, ctx: ScoreContext, m, mask, idx) -> dict[str, float]:
         model = ctx.model
-        pm = _pick_modality(model, self.modality)
-        if pm is None:
-            return {}
-        m, mask = pm
-        idx = _live_subject(model, self.topics)
-        if len(idx) == 0:
-            return {}
         co = cooccurrence(ctx.corpus)
         vals = coherence_per_topic(co, top_token_ids(model.phi, mask, idx, self.top_k))
         vals = [v for v in vals if np.isfinite(v)]

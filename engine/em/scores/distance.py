@@ -8,9 +8,7 @@ import numpy as np
 
 from engine.em.model import ScoreContext
 from engine.errors import ConfigError
-from engine.em.scores.base import (
-    Score, _live_subject, _pick_modality, _register, _rows, modality_key,
-)
+from engine.em.scores.base import PerModalityScore, _register, _rows, modality_key
 
 
 def pairwise_topic_distance(phi: np.ndarray, metric: str = "hellinger") -> np.ndarray:
@@ -49,7 +47,7 @@ def pairwise_topic_distance(phi: np.ndarray, metric: str = "hellinger") -> np.nd
 
 @_register
 @dataclass
-class TopicDistance(Score):
+class TopicDistance(PerModalityScore):
     """Topic distinctness: mean pairwise distance between the Φ columns (within one modality) of
     the live subject topics, :math:`\\frac{2}{|T|(|T|-1)}\\sum_{s<t} d(\\phi_s, \\phi_t)` with d the
     Hellinger distance (default) or the Jensen–Shannon divergence in bits. Both lie in [0, 1];
@@ -60,21 +58,15 @@ class TopicDistance(Score):
     metric: str = "hellinger"
     modality: str | None = None
     topics: Any = "subject"
+    LEAST_TOPICS: ClassVar[int] = 2  # a distance needs a pair
 
     def __post_init__(self):
         super().__post_init__()
         if self.metric not in ("hellinger", "jensen_shannon"):
             raise ConfigError(f"TopicDistance.metric must be 'hellinger' or 'jensen_shannon', got {self.metric!r}")
 
-    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+    def measure(self, ctx: ScoreContext, m, mask, idx) -> dict[str, float]:
         model = ctx.model
-        pm = _pick_modality(model, self.modality)
-        if pm is None:
-            return {}
-        m, mask = pm
-        idx = _live_subject(model, self.topics)
-        if len(idx) < 2:
-            return {}
         d = pairwise_topic_distance(_rows(np.asarray(model.phi), mask)[:, idx], self.metric)
         iu = np.triu_indices(len(idx), 1)
         return {modality_key("topic_distance", m, model.modalities): float(d[iu].mean())}

@@ -8,14 +8,12 @@ import numpy as np
 
 from engine.em.model import ScoreContext
 from engine.em.topics import kernel_stats
-from engine.em.scores.base import (
-    Score, _live_subject, _pick_modality, _register, _rows, modality_key,
-)
+from engine.em.scores.base import PerModalityScore, _register, _rows, modality_key
 
 
 @_register
 @dataclass
-class TopicKernel(Score):
+class TopicKernel(PerModalityScore):
     """Topic kernels (BigARTM ``TopicKernelScore``) of one modality.
 
     The kernel of topic t is :math:`W_t = \\{w : p(t|w) > \\delta\\}` with
@@ -36,14 +34,9 @@ class TopicKernel(Score):
     modality: str | None = None
     topics: Any = "subject"
 
-    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+    def measure(self, ctx: ScoreContext, m, mask, idx) -> dict[str, float]:
         model = ctx.model
-        pm = _pick_modality(model, self.modality)
-        if pm is None:
-            return {}
-        m, mask = pm
-        idx = _live_subject(model, self.topics)
-        if len(idx) == 0 or not mask.any():
+        if not mask.any():
             return {}
         phi = _rows(np.asarray(model.phi), mask)
         n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)

@@ -7,12 +7,12 @@ from typing import ClassVar
 import numpy as np
 
 from engine.em.model import ScoreContext
-from engine.em.scores.base import Score, _pick_modality, _register, _rows, modality_key
+from engine.em.scores.base import PerModalityScore, Score, _register, _rows, modality_key
 
 
 @_register
 @dataclass
-class BackgroundTokensRatio(Score):
+class BackgroundTokensRatio(PerModalityScore):
     """Share of the token mass the E-step gives background topics:
     :math:`\\sum_{w\\in W_m}\\sum_{t\\in B} n_{wt} / \\sum_{w\\in W_m}\\sum_t n_{wt}` for the default
     modality (BigARTM's ``BackgroundTokensRatioScore`` counts tokens whose KL(p(t)‖p(t|w)) exceeds
@@ -23,12 +23,8 @@ class BackgroundTokensRatio(Score):
     kind: ClassVar[str] = "BackgroundTokensRatio"
     modality: str | None = None
 
-    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+    def measure(self, ctx: ScoreContext, m, mask, topics) -> dict[str, float]:
         model = ctx.model
-        pm = _pick_modality(model, self.modality)
-        if pm is None:
-            return {}
-        m, mask = pm
         n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
         total = n_t.sum()
         if total <= 0:

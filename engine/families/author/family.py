@@ -12,7 +12,8 @@ with the run as arrays ``author_psi`` (T, C) and ``author_theta_cd`` (values on 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +22,7 @@ from engine.em import _kernels as K
 from engine.em.estep import chunks, transposed
 from engine.em.family import EStep, Family, register_family
 from engine.errors import ConfigError
+from engine.options import Options
 from engine.families.author import _kernels as AK
 from engine.families.author import model as A
 
@@ -29,10 +31,11 @@ MODES = ("fixed", "learned")
 
 
 @dataclass(frozen=True)
-class AuthorOptions:
+class AuthorOptions(Options):
     """column: metadata column with the author(s); sep: separator of several authors in one
     string ("" = one author per value; list values always mean several); mode: fixed | learned."""
 
+    NAME: ClassVar[str] = "author"
     column: str = "author"
     sep: str = ""
     mode: str = "fixed"
@@ -46,16 +49,6 @@ class AuthorOptions:
             raise ConfigError(f"author.mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         return self
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "AuthorOptions":
-        data = dict(data or {})
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"author: unknown option(s) {', '.join(sorted(unknown))}")
-        return cls(**data).validate()
 
 
 def authors_of(corpus, options: AuthorOptions | dict) -> tuple[sp.csr_matrix, list[str]]:
@@ -131,8 +124,7 @@ def with_theta_cd(Am: sp.csr_matrix, data) -> sp.csr_matrix:
 
 def author_config(config, options: AuthorOptions | dict):
     """``config`` with family "author" and these options."""
-    opts = options if isinstance(options, AuthorOptions) else AuthorOptions.from_dict(options)
-    return config.with_changes(family="author", options=opts.to_dict()).validate()
+    return AuthorOptions.of(options).configure(config)
 
 
 def _warmup() -> None:
@@ -145,5 +137,5 @@ def _warmup() -> None:
 
 FAMILY = register_family(Family(
     name="author", doc="author–topic (three-matrix) ARTM: p(w|d) = Σ_t Σ_c φ_wt ψ_tc θ_cd",
-    options=lambda d: AuthorOptions.from_dict(d).to_dict(), estep=AuthorEStep,
+    options=AuthorOptions.normalized, estep=AuthorEStep,
     check_corpus=lambda corpus, config: authors_of(corpus, config.options), warmup=_warmup))

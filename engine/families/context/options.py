@@ -2,11 +2,12 @@
 ``ModelConfig.options`` of a run with ``family="context"``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from engine.em.schedule import Trajectory, as_trajectory
 from engine.errors import ConfigError
+from engine.options import build
 
 __all__ = ["MODES", "IMPORTANCE", "ContextOptions", "trajectory"]
 
@@ -107,10 +108,7 @@ class ContextOptions:
         d = dict(d)
         if "passes" in d:
             d.setdefault("context_passes", d.pop("passes"))
-        bad = set(d) - {f.name for f in fields(cls)}
-        if bad:
-            raise ConfigError(f"unknown context option(s): {', '.join(sorted(bad))}")
-        return cls(**d)
+        return build(cls, d, "context")
 
 
 def split_legacy(d: dict) -> tuple[dict, list]:

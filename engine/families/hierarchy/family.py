@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from engine.em.family import Family, register_family
 from engine.errors import ConfigError
+from engine.options import refuse_unknown
 from engine.families.hierarchy import regularizers  # noqa: F401 - registers HierarchyLink
 
 
 def _options(d: dict) -> dict:
-    bad = set(d) - {"level"}
-    if bad:
-        raise ConfigError(f"hierarchy options: unknown key(s) {', '.join(sorted(bad))} (known: level)")
+    refuse_unknown(d, ("level",), "hierarchy options")
     level = d.get("level", 0)
     if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < 64:
         raise ConfigError(f"hierarchy options: level must be an integer 0..63, got {level!r}")

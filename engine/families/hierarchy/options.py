@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from engine.em.config import ModelConfig
 from engine.errors import ConfigError
+from engine.options import build
 
 #: τ above this is rejected: the parent pseudo-documents would outweigh the corpus 10^6 times
 MAX_TAU = 1e6
@@ -63,11 +64,7 @@ class HierarchyOptions:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "HierarchyOptions":
-        d = dict(d or {})
-        bad = set(d) - {f.name for f in fields(cls)}
-        if bad:
-            raise ConfigError(f"unknown hierarchy option(s): {', '.join(sorted(bad))}")
-        return cls(**d).validate()
+        return build(cls, dict(d or {}), "hierarchy").validate()
 
 
 def check_levels(configs: list[ModelConfig], corpus=None, parent_topics: int = 0) -> list[ModelConfig]:

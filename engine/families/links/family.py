@@ -9,7 +9,8 @@ checkpoints and saved with the run as arrays ``links_source``, ``links_target``,
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,16 +18,18 @@ import scipy.sparse as sp
 from engine.em.estep import BagEStep
 from engine.em.family import Family, register_family
 from engine.errors import ConfigError
+from engine.options import Options, finite_number
 from engine.families.links import model as L
 
 __all__ = ["FAMILY", "LinksOptions", "LinksEStep", "links_config", "links_from_arrays"]
 
 
 @dataclass(frozen=True)
-class LinksOptions:
+class LinksOptions(Options):
     """edges: path of the edge list; source/target/weight: its columns; allow_unknown: drop
     edges naming documents not in the corpus (else an error); tau: τ of R."""
 
+    NAME: ClassVar[str] = "links"
     edges: str = ""
     source: str = "source"
     target: str = "target"
@@ -37,23 +40,11 @@ class LinksOptions:
     def validate(self) -> "LinksOptions":
         if not isinstance(self.edges, str) or not self.edges:
             raise ConfigError("links.edges must be the path of an edge list (CSV/Parquet: source, target[, weight])")
-        if isinstance(self.tau, bool) or not isinstance(self.tau, (int, float)) or not np.isfinite(self.tau) \
-                or self.tau < 0:
-            raise ConfigError(f"links.tau must be a finite number ≥ 0, got {self.tau!r}")
+        finite_number(self.tau, "links.tau", low=0)
         if not isinstance(self.allow_unknown, bool):
             raise ConfigError("links.allow_unknown must be true or false")
         return self
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "LinksOptions":
-        data = dict(data or {})
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"links: unknown option(s) {', '.join(sorted(unknown))}")
-        return cls(**data).validate()
 
 
 def read_links(corpus, options: LinksOptions) -> sp.csr_matrix:
@@ -101,11 +92,10 @@ class LinksEStep(BagEStep):
 
 
 def links_config(config, options: LinksOptions | dict):
-    opts = options if isinstance(options, LinksOptions) else LinksOptions.from_dict(options)
-    return config.with_changes(family="links", options=opts.to_dict()).validate()
+    return LinksOptions.of(options).configure(config)
 
 
 FAMILY = register_family(Family(
     name="links", doc="document links (relational ARTM): R = τ Σ n_dc Σ_t θ_td θ_tc",
-    options=lambda d: LinksOptions.from_dict(d).to_dict(), estep=LinksEStep,
+    options=LinksOptions.normalized, estep=LinksEStep,
     check_corpus=lambda corpus, config: read_links(corpus, LinksOptions.from_dict(config.options))))

@@ -6,24 +6,27 @@ the regression Θ term, then the M-step for v). The fitted v is saved with the r
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from engine.em.estep import BagEStep
 from engine.em.family import Family, register_family
 from engine.errors import ConfigError
+from engine.options import Options, finite_number
 from engine.families.regression import model as M
 
 __all__ = ["FAMILY", "RegressionOptions", "RegressionEStep", "regression_config"]
 
 
 @dataclass(frozen=True)
-class RegressionOptions:
+class RegressionOptions(Options):
     """column: y column of the corpus; positive: values making a binary y = 1 (``*`` suffix =
     prefix); unlabeled: ``COL=VALUE`` documents left unsupervised (their y is predicted);
     missing: "error" or "unlabeled" (what NaN/empty y means); tau: τ of R (counts); ridge: λ of
     the v fit (relative to the number of labelled documents)."""
 
+    NAME: ClassVar[str] = "regression"
     column: str = "y"
     positive: tuple = ()
     unlabeled: str = ""
@@ -37,9 +40,7 @@ class RegressionOptions:
         if self.missing not in ("error", "unlabeled"):
             raise ConfigError(f"regression.missing must be error or unlabeled, got {self.missing!r}")
         for k in ("tau", "ridge"):
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-                raise ConfigError(f"regression.{k} must be a finite number ≥ 0, got {v!r}")
+            finite_number(getattr(self, k), f"regression.{k}", low=0)
         if self.ridge <= 0:
             raise ConfigError("regression.ridge must be > 0")
         return self
@@ -50,14 +51,10 @@ class RegressionOptions:
         return d
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "RegressionOptions":
-        data = dict(data or {})
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"regression: unknown option(s) {', '.join(sorted(unknown))}")
+    def _decode(cls, data: dict) -> dict:
         if "positive" in data:
             data["positive"] = tuple(data["positive"] or ())
-        return cls(**data).validate()
+        return data
 
 
 def _targets(corpus, opts: RegressionOptions):
@@ -107,11 +104,10 @@ def _check_corpus(corpus, config) -> None:
 
 def regression_config(config, options: RegressionOptions | dict):
     """``config`` with family "regression" and these options."""
-    opts = options if isinstance(options, RegressionOptions) else RegressionOptions.from_dict(options)
-    return config.with_changes(family="regression", options=opts.to_dict()).validate()
+    return RegressionOptions.of(options).configure(config)
 
 
 FAMILY = register_family(Family(
     name="regression", doc="supervised ARTM: regression of a document variable y on Θ",
-    options=lambda d: RegressionOptions.from_dict(d).to_dict(), estep=RegressionEStep,
+    options=RegressionOptions.normalized, estep=RegressionEStep,
     check_corpus=_check_corpus))

@@ -8,6 +8,7 @@ from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.em.family import Family, register_family
 from engine.em.regularizers import SeedWords
 from engine.errors import ConfigError
+from engine.options import refuse_unknown
 from engine.families.seeds.regularizer import SeedDocuments
 from engine.families.seeds.workflow import SeedRanks, SeedSetup, seed_phi0
 
@@ -16,9 +17,7 @@ __all__ = ["FAMILY", "seeds_options", "setup_of"]
 
 def seeds_options(d: dict) -> dict:
     """Validate ``{"setup": SeedSetup.to_dict(), "init_from_documents": bool}`` (both optional)."""
-    bad = set(d) - {"setup", "init_from_documents"}
-    if bad:
-        raise ConfigError(f"unknown seeds option(s): {', '.join(sorted(bad))}")
+    refuse_unknown(d, ("setup", "init_from_documents"), "seeds")
     out = {}
     if d.get("setup") is not None:
         setup = d["setup"] if isinstance(d["setup"], SeedSetup) else SeedSetup.from_dict(d["setup"])
