@@ -1,6 +1,6 @@
 """``artm-studio`` / ``python -m engine``: the headless face of the engine.
 
-Each command group lives in ``engine/commands/<group>.py`` and exposes
+Each command group lives in ``engine/cli/<group>.py`` and exposes
 ``register(subparsers)``; every command function takes the parsed ``args`` and returns an exit
 code. Engine errors become one line on stderr and exit code 2; nothing is half-written.
 """
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
 
 from engine.errors import EngineError
-from engine.store.workspace import Workspace
+from engine.cli.common import workspace_of  # noqa: F401 - kept importable from engine.cli
 
-COMMAND_GROUPS = ("corpus", "model", "app", "seeds", "context", "families", "hierarchy", "sweep", "check")
+COMMAND_GROUPS = ("corpus", "model", "runs", "app", "seeds", "context", "families", "hierarchy", "sweep", "check")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,22 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(f".{group}", __package__)
         except ModuleNotFoundError as e:
-            if e.name and e.name.endswith(f"commands.{group}"):
+            if e.name == f"{__package__}.{group}":  # a group not installed (optional)
                 continue
             raise
         module.register(sub, common)
     return parser
-
-
-def workspace_of(args, recover_now: bool = True) -> Workspace:
-    """The workspace of ``--workspace``; the first call completes or rolls back half-done writes
-    of killed processes and reports each on stderr (``artm-studio check`` lists the rest)."""
-    ws = Workspace(args.workspace)
-    if recover_now and not getattr(args, "_recovered", False):
-        args._recovered = True
-        for line in ws.recover():
-            print(f"artm-studio: recovered: {line}", file=sys.stderr)
-    return ws
 
 
 def _sigterm(signum, frame):
@@ -93,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # the reader (e.g. `| head`) went away: stop quietly, as Unix tools do
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0

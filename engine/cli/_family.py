@@ -1,11 +1,12 @@
 """Shared plumbing of the model-family commands (regression, author, links, biterm, …):
-the usual training flags, one foreground training job, reading texts for prediction."""
+the usual training flags, the command group with its ``train``, one foreground training job."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from engine.errors import EngineError, InputError
+from engine.cli.common import run_foreground
+from engine.em.config import preset
+from engine.em.regularizers import parse_regularizer
+from engine.em.trainer import Trainer
+from engine.jobs import TrainingJob
 
 
 def add_training_args(p, topics: int = 20, iterations: int = 20) -> None:
@@ -27,9 +28,6 @@ def add_training_args(p, topics: int = 20, iterations: int = 20) -> None:
 
 def config_of(args):
     """The ModelConfig of ``add_training_args`` flags."""
-    from engine.em.config import preset
-    from engine.em.regularizers import parse_regularizer
-
     kw = dict(n_background=args.background, iterations=args.iterations, seed=args.seed,
               threads=args.threads, inner_passes=args.inner_passes)
     if args.preset == "interpretable" and not args.background:
@@ -44,48 +42,17 @@ def run_training(args, ws, corpus, config) -> str:
     """Train ``config`` (with its family and options) in the foreground through the job
     machinery (Ctrl-C stops cleanly); a trainer is built first so bad family input fails before
     anything is saved. Returns the run id."""
-    from engine.cli.model import ProgressBar, report_json, score_line
-    from engine.em.trainer import Trainer
-    from engine.jobs import TrainingJob, run_job_blocking
-
     config.check_corpus(corpus)
     Trainer(corpus, config).close()  # validates the family's inputs (files, columns); nothing is written
-    bar = ProgressBar(config.iterations)
-
-    def on_report(report):
-        bar.clear()
-        print(report_json(report) if args.jsonl else score_line(report), flush=True)
-        bar.update(report.iteration)
-
     job = TrainingJob(ws, corpus, config, name=args.name, keep_checkpoints=2)
-    try:
-        snap = run_job_blocking(job, on_report=on_report, on_interrupt=lambda: print(
-            "\nstopping after this iteration…", file=sys.stderr, flush=True))
-    finally:
-        bar.clear()
-    if snap.status == "failed":
-        raise EngineError(f"training failed at iteration {snap.iteration + 1}: {snap.error}")
-    print(f"run {snap.run_id} ({snap.name}) {snap.status} after {snap.iteration} iterations; "
-          f"saved in {ws.runs_dir / snap.run_id}", file=sys.stderr if args.jsonl else sys.stdout, flush=True)
-    return snap.run_id
+    return run_foreground(ws, job, args).run_id
 
 
-def read_texts(args) -> list[str]:
-    """``--text`` or ``--file`` (``-`` = stdin; ``--lines``: one document per line)."""
-    if getattr(args, "text", None) is not None:
-        return [args.text]
-    path = Path(args.file)
-    try:
-        raw = sys.stdin.read() if args.file == "-" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"file {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"file {path} is not UTF-8 text") from None
-    return [ln for ln in raw.splitlines() if ln.strip()] if args.lines else [raw]
-
-
-def add_text_args(p) -> None:
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--text")
-    g.add_argument("--file", help="UTF-8 text file ('-' for stdin)")
-    p.add_argument("--lines", action="store_true", help="with --file: one document per line")
+def family_group(sub, common, name: str, help: str, train_help: str, topics: int = 20):
+    """The ``<name>`` command group with its ``train`` subcommand (the training flags added).
+    Returns (subparsers of the group, the train parser)."""
+    group = sub.add_parser(name, help=help).add_subparsers(dest="action", metavar="ACTION")
+    group.required = True
+    train = group.add_parser("train", parents=[common], help=train_help)
+    add_training_args(train, topics=topics)
+    return group, train

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from engine.errors import EngineError
+from engine.store.workspace import default_root
 
 
 def entry_script() -> Path:
@@ -42,8 +43,6 @@ def command(args, script: Path | None = None) -> list[str]:
 
 
 def run_app(args) -> int:
-    from engine.store.workspace import default_root
-
     root = Path(args.workspace).expanduser() if args.workspace else default_root()
     root.mkdir(parents=True, exist_ok=True)
     script = entry_script()

@@ -6,12 +6,13 @@ import json
 import numpy as np
 
 from engine.cli import _family as F
+from engine.cli.common import run_and_corpus, run_command, workspace_of
+from engine.families.author.family import AuthorOptions, author_config
+from engine.families.author.fit import fit_of, top_documents
+from engine.families.author.model import author_similarity
 
 
 def cmd_train(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.author.family import AuthorOptions, author_config
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     opts = AuthorOptions(column=args.authors, sep=args.sep, mode=args.mode).validate()
@@ -20,10 +21,6 @@ def cmd_train(args) -> int:
 
 
 def _load(args):
-    from engine.cli import workspace_of
-    from engine.cli.context import run_and_corpus
-    from engine.families.author.fit import fit_of
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     return run, corpus, fit_of(run, corpus)
@@ -36,8 +33,6 @@ def cmd_profiles(args) -> int:
     out = []
     order = np.argsort(-counts)[: args.limit]
     if args.similar:
-        from engine.families.author.model import author_similarity
-
         sim = author_similarity(fit.psi)
     for c in order:
         top = np.argsort(-fit.psi[:, c])[: args.top]
@@ -53,8 +48,6 @@ def cmd_profiles(args) -> int:
 
 
 def cmd_documents(args) -> int:
-    from engine.families.author.fit import top_documents
-
     run, corpus, fit = _load(args)
     t = int(run.model.topic_indices([args.topic])[0])
     rows = top_documents(fit, args.author, t, n=args.top)
@@ -65,25 +58,18 @@ def cmd_documents(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("author", help="author–topic (three-matrix) model: p(w|d) = Σ φ_wt ψ_tc θ_cd")
-    s = p.add_subparsers(dest="action", metavar="ACTION")
-    s.required = True
-    t = s.add_parser("train", parents=[common], help="train with authors from a metadata column")
-    F.add_training_args(t)
+    s, t = F.family_group(sub, common, "author", "author–topic (three-matrix) model: p(w|d) = Σ φ_wt ψ_tc θ_cd",
+                          "train with authors from a metadata column")
     t.add_argument("--authors", required=True, metavar="COLUMN", help="metadata column with the author(s)")
     t.add_argument("--sep", default="", help="separator of several authors in one value (e.g. ';')")
     t.add_argument("--mode", choices=("fixed", "learned"), default="fixed",
                    help="θ_cd fixed to 1/|authors| (classic author–topic) or learned over the listed authors")
     t.set_defaults(func=cmd_train)
-    r = s.add_parser("profiles", parents=[common], help="authors' topic profiles ψ_·c (JSON)")
-    r.add_argument("run")
+    r = run_command(s, common, "profiles", cmd_profiles, "authors' topic profiles ψ_·c (JSON)")
     r.add_argument("--top", type=int, default=3, help="topics per author")
     r.add_argument("--limit", type=int, default=50, help="authors with the most documents")
     r.add_argument("--similar", action="store_true", help="also the 5 most similar authors")
-    r.set_defaults(func=cmd_profiles)
-    d = s.add_parser("documents", parents=[common], help="top documents of an author in a topic (JSON)")
-    d.add_argument("run")
+    d = run_command(s, common, "documents", cmd_documents, "top documents of an author in a topic (JSON)")
     d.add_argument("--author", required=True)
     d.add_argument("--topic", required=True, help="topic name (e.g. topic_3)")
     d.add_argument("--top", type=int, default=10)
-    d.set_defaults(func=cmd_documents)

@@ -12,6 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from engine.cli.common import workspace_of
 from engine.store.recovery import orphans, recover
 
 
@@ -25,8 +26,6 @@ def register(sub, common) -> None:
 
 
 def cmd_check(args) -> int:
-    from engine.cli import workspace_of
-
     ws = workspace_of(args, recover_now=False)
     report = {"workspace": str(ws.root), "recovered": recover(ws, dry_run=not args.repair), "removed": []}
     left = orphans(ws) if args.repair else _after_recovery(ws)

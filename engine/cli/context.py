@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 
 from engine.cli.argtypes import fraction, positive_float, positive_int
-from engine.cli import workspace_of
+from engine.cli.common import run_and_corpus, workspace_of
 from engine.errors import InputError
 from engine.families.context import ContextOptions, estep_terms, load_options, segment
-from engine.store.runs import check_compatible, load_run, resolve_run_id
 
 
 def document_index(corpus, ref: str) -> int:
@@ -24,14 +23,6 @@ def document_index(corpus, ref: str) -> int:
         raise InputError(f"no document with id {ref!r} in corpus {corpus.name!r} "
                          f"(row numbers go from 0 to {corpus.n_docs - 1})")
     return d
-
-
-def run_and_corpus(ws, ref: str):
-    """(run, corpus) with the corpus the run was trained on; InputError when it changed."""
-    run = load_run(ws, resolve_run_id(ws, ref))
-    corpus = ws.load_corpus(run.corpus_name)
-    check_compatible(run, corpus, documents=True)
-    return run, corpus
 
 
 def cmd_segment(args) -> int:

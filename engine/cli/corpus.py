@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import sys
 
+from engine.cli.common import workspace_of
+from engine.corpus.ingest import ImportOptions, import_corpus
 from engine.corpus.limits import MiB, ReadLimits, default_limits
 from engine.errors import InputError
 
@@ -85,9 +87,6 @@ def register(sub, common) -> None:
 
 
 def cmd_import(args) -> int:
-    from engine.cli import workspace_of
-    from engine.corpus.ingest import ImportOptions, import_corpus
-
     modalities = dict(_modality(m) for m in args.modality)
     no_dates = args.no_dates or (args.date_column or "").strip().lower() == "none"
     options = ImportOptions(
@@ -114,8 +113,6 @@ def _describe(manifest: dict) -> dict:
 
 
 def cmd_corpora(args) -> int:
-    from engine.cli import workspace_of
-
     out = []
     for m in workspace_of(args).list_corpora():
         out.append({"name": m.get("name"), "documents": m.get("documents"), "tokens": m.get("tokens"),
@@ -128,8 +125,6 @@ def cmd_corpora(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from engine.cli import workspace_of
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.name)  # raises WorkspaceError naming the stored corpora
     info = _describe(corpus.manifest)

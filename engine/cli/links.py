@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from engine.cli import _family as F
+from engine.cli.common import run_and_corpus, run_command, workspace_of
+from engine.families.links.family import LinksOptions, links_config, links_from_arrays
+from engine.families.links.model import agreement, random_agreement
 
 
 def cmd_train(args) -> int:
-    from engine.cli import workspace_of
-    from pathlib import Path
-
-    from engine.families.links.family import LinksOptions, links_config
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     opts = LinksOptions(edges=str(Path(args.edges).resolve()), source=args.source, target=args.target,
@@ -21,11 +20,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_agreement(args) -> int:
-    from engine.cli import workspace_of
-    from engine.cli.context import run_and_corpus
-    from engine.families.links.model import agreement, random_agreement
-    from engine.families.links.family import LinksOptions, links_from_arrays
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     opts, links = LinksOptions.from_dict(run.config.get("options")), links_from_arrays(run.arrays, corpus.n_docs)
@@ -42,11 +36,8 @@ def cmd_agreement(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("links", help="document links: R(Θ) = τ Σ n_dc Σ_t θ_td θ_tc from an edge list")
-    s = p.add_subparsers(dest="action", metavar="ACTION")
-    s.required = True
-    t = s.add_parser("train", parents=[common], help="train with an edge list (CSV/Parquet of document ids)")
-    F.add_training_args(t)
+    s, t = F.family_group(sub, common, "links", "document links: R(Θ) = τ Σ n_dc Σ_t θ_td θ_tc from an edge list",
+                          "train with an edge list (CSV/Parquet of document ids)")
     t.add_argument("--edges", required=True, metavar="FILE", help="one row per link: source, target[, weight]")
     t.add_argument("--source", default="source", help="column of the first document id")
     t.add_argument("--target", default="target", help="column of the second document id")
@@ -55,7 +46,5 @@ def register(sub, common) -> None:
                    help="drop edges naming documents not in the corpus (default: an error)")
     t.add_argument("--tau", type=float, default=20.0, help="τ of the link term (default 20)")
     t.set_defaults(func=cmd_train)
-    a = s.add_parser("agreement", parents=[common], help="linked documents' topic agreement (JSON)")
-    a.add_argument("run")
+    a = run_command(s, common, "agreement", cmd_agreement, "linked documents' topic agreement (JSON)")
     a.add_argument("--top", type=int, default=10, help="least agreeing links listed")
-    a.set_defaults(func=cmd_agreement)

@@ -5,13 +5,17 @@ import json
 
 import numpy as np
 
+from engine.analysis.tables import top_tokens
 from engine.cli import _family as F
+from engine.cli.common import add_text_args, read_texts, run_and_corpus, run_command, workspace_of
+from engine.corpus.ingest import vectorize_texts
+from engine.families.regression.family import RegressionOptions, regression_config
+from engine.families.regression.fit import fit_of, predict
+from engine.families.regression.model import topic_effects
+from engine.store.runs import load_run, resolve_run_id
 
 
 def cmd_train(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.regression.family import RegressionOptions, regression_config
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     opts = RegressionOptions(column=args.y, positive=tuple(args.positive or ()), unlabeled=args.unlabeled or "",
@@ -21,12 +25,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_effects(args) -> int:
-    from engine.cli import workspace_of
-    from engine.analysis.tables import top_tokens
-    from engine.families.regression.model import topic_effects
-    from engine.families.regression.fit import fit_of
-    from engine.store.runs import load_run, resolve_run_id
-
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
     fit = fit_of(run)
@@ -43,15 +41,10 @@ def cmd_effects(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from engine.cli import workspace_of
-    from engine.cli.context import run_and_corpus
-    from engine.corpus.ingest import vectorize_texts
-    from engine.families.regression.fit import fit_of, predict
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     fit = fit_of(run)
-    n_dw, _ = vectorize_texts(corpus, F.read_texts(args))
+    n_dw, _ = vectorize_texts(corpus, read_texts(args))
     yhat, theta = predict(run.model, fit, n_dw)
     for i in range(len(yhat)):
         top = np.argsort(-theta[:, i])[:3]
@@ -62,11 +55,8 @@ def cmd_predict(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("regression", help="supervised ARTM: topics that explain a document variable y")
-    s = p.add_subparsers(dest="action", metavar="ACTION")
-    s.required = True
-    t = s.add_parser("train", parents=[common], help="train with R = −τ Σ_d (y_d − v·θ_d)²")
-    F.add_training_args(t)
+    s, t = F.family_group(sub, common, "regression", "supervised ARTM: topics that explain a document variable y",
+                          "train with R = −τ Σ_d (y_d − v·θ_d)²")
     t.add_argument("--y", required=True, metavar="COLUMN", help="numeric (or categorical with --positive) column")
     t.add_argument("--positive", nargs="+", metavar="VALUE",
                    help="values of COLUMN that make y = 1 (VALUE* = prefix), all others 0")
@@ -76,11 +66,7 @@ def register(sub, common) -> None:
                    help="what NaN/empty y means (default: an error naming the column)")
     t.add_argument("--tau", type=float, default=50.0, help="τ of the regression term (default 50)")
     t.set_defaults(func=cmd_train)
-    e = s.add_parser("effects", parents=[common], help="topics ranked by their y (JSON, with 95%% intervals)")
-    e.add_argument("run")
+    e = run_command(s, common, "effects", cmd_effects, "topics ranked by their y (JSON, with 95%% intervals)")
     e.add_argument("--top", type=int, default=8, help="top tokens per topic")
-    e.set_defaults(func=cmd_effects)
-    r = s.add_parser("predict", parents=[common], help="predicted y and topics of new text (JSON lines)")
-    r.add_argument("run")
-    F.add_text_args(r)
-    r.set_defaults(func=cmd_predict)
+    r = run_command(s, common, "predict", cmd_predict, "predicted y and topics of new text (JSON lines)")
+    add_text_args(r)

@@ -14,20 +14,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from engine.cli.argtypes import fraction, nonneg_int, positive_int
+from engine.cli.common import score_line, warn_missing_seeds, workspace_of
+from engine.errors import InputError
+from engine.families.seeds.defaults import recommended_settings
+from engine.families.seeds.lexicon import Lexicon, check_lexicon
+from engine.families.seeds.workflow import RANK_PREFIX, run_setup, seed_config, seeds_report, train_seeded
+from engine.store.runs import load_run, resolve_run_id
 
 
 def _lexicon(path):
-    from engine.families.seeds.lexicon import Lexicon
-
     return Lexicon.read(path)
 
 
 def cmd_check(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.seeds.lexicon import check_lexicon
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     check = check_lexicon(_lexicon(args.lexicon), corpus, suggestions=args.near)
@@ -38,19 +40,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.seeds.lexicon import check_lexicon
-    from engine.families.seeds.defaults import recommended_settings
-    from engine.families.seeds.workflow import seed_config, train_seeded
-    from engine.cli.model import score_line
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
     check = check_lexicon(_lexicon(args.lexicon), corpus)
-    missing = check.missing
-    if missing:
-        print(f"seed words not in the vocabulary of {corpus.name!r} ({len(missing)}): "
-              + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""), file=sys.stderr)
+    warn_missing_seeds(check.missing, corpus)
     kw = {}
     for flag in ("seed", "threads"):
         if getattr(args, flag) is not None:
@@ -74,19 +67,10 @@ def cmd_train(args) -> int:
 
 
 def _without_ranks(report):
-    from dataclasses import replace
-
-    from engine.families.seeds.workflow import RANK_PREFIX
-
     return replace(report, scores={k: v for k, v in report.scores.items() if not k.startswith(RANK_PREFIX)})
 
 
 def cmd_report(args) -> int:
-    from engine.cli import workspace_of
-    from engine.errors import InputError
-    from engine.store.runs import load_run, resolve_run_id
-    from engine.families.seeds.workflow import run_setup, seeds_report
-
     ws = workspace_of(args)
     run = load_run(ws, resolve_run_id(ws, args.run))
     corpus = ws.load_corpus(run.corpus_name)

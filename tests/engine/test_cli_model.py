@@ -238,7 +238,7 @@ def test_train_with_holdout_corpus(ws, capsys, kernels_ready):
 def test_transform_file_lines_and_progress_bar(text_ws, capsys, tmp_path):
     import io
 
-    from engine.cli.model import ProgressBar
+    from engine.cli.common import ProgressBar
 
     assert main(["train", "--workspace", str(text_ws.root), "--corpus", "news", "--topics", "3",
                  "--iterations", "15", "--name", "n3"]) == 0
