@@ -8,8 +8,9 @@ The page ``app_pages/families.py`` dispatches on the family recorded beside the 
 """
 from __future__ import annotations
 
-from app.family_views import author, links, regression
+from app.family_views import author, hypergraph, links, regression
 
-FAMILIES = {"regression": regression, "author": author, "links": links}
+FAMILIES = {"regression": regression, "author": author, "links": links, "hypergraph": hypergraph}
 TITLES = {"regression": "Regression on Θ (supervised)", "author": "Author–topic (three-matrix)",
-          "links": "Document links (relational)"}
+          "links": "Document links (relational)",
+          "hypergraph": "Sentences / transactions (hypergraph)"}

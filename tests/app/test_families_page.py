@@ -107,3 +107,58 @@ def test_links_view(fam_home):
     assert not at.error, [e.value for e in at.error]
     assert any("links, τ = 5" in c.value for c in at.caption)
     assert len(at.dataframe) == 1
+
+
+def test_sentence_model_view_and_train_form(fam_home):
+    from engine import Workspace
+    from engine.em.config import ModelConfig
+    from engine.families.hypergraph.family import hypergraph_config
+    from engine.jobs import TrainingJob
+
+    root, _ = fam_home
+    ws = Workspace(root)
+    c = ws.load_corpus("toy")
+    job = TrainingJob(ws, c, hypergraph_config(ModelConfig(n_topics=3, iterations=5, threads=1),
+                                               {"edges": "sentences"}), name="sent")
+    job.start()
+    assert job.wait(timeout=120).status == "finished"
+    at = _page(job.run_id)
+    assert not at.error, [e.value for e in at.error]
+    assert any("sentences in" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["topic", "p(t|d,s)", "sentence"] and len(table) >= 1
+    at.selectbox(key="families_family").set_value("hypergraph").run()
+    assert not at.exception
+    at.button(key="families_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_transactions_view(fam_home):
+    import pandas as pd
+
+    from engine import Workspace
+    from engine.em.config import ModelConfig
+    from engine.families.hypergraph import transactions as X
+    from engine.families.hypergraph.family import hypergraph_config
+    from engine.jobs import TrainingJob
+
+    root, _ = fam_home
+    ws = Workspace(root)
+    pd.DataFrame({"doc": ["u1", "u1", "u2", "u2"], "item": ["milk", "tea", "milk", "beer"],
+                  "shop": ["A", "B", "A", "C"]}).to_csv(root / "tx.csv", index=False)
+    X.import_transactions(ws, X.table_transactions(root / "tx.csv"), "tx", "tx.csv")
+    c = ws.load_corpus("tx")
+    job = TrainingJob(ws, c, hypergraph_config(ModelConfig(n_topics=2, iterations=5, threads=1),
+                                               {"edges": "transactions", "path": str(X.transactions_path(ws, "tx"))}),
+                      name="txr")
+    job.start()
+    assert job.wait(timeout=120).status == "finished"
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.run()
+    at.session_state["corpus_name"] = "tx"
+    at.session_state["run_id"] = job.run_id
+    at.switch_page("app_pages/families.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(at.dataframe) == 2
+    edges = at.dataframe[1].value
+    assert list(edges["vertices"]) == ["item:milk shop:A", "item:tea shop:B"]

@@ -1,0 +1,41 @@
+"""The sentence model's view: a document with every sentence coloured by its one topic."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from app.figures.documents import highlighted_text, topic_legend
+from engine.families.hypergraph.family import edges_of
+from engine.families.hypergraph.reading import sentence_table
+
+
+@st.cache_resource(show_spinner="Cutting the corpus into sentences…", max_entries=4)
+def _edges(name: str, fingerprint: str, options: str, _corpus):
+    """Sentence edges of a corpus (cached per corpus version and options)."""
+    return edges_of(_corpus, json.loads(options))
+
+
+def render(run, corpus, ws, key, options_json: str):
+    edges = _edges(corpus.name, corpus.fingerprint(), options_json, corpus)
+    model = run.model
+    labels = resources.short_labels(run.run_id, resources.run_stamp(run.run_id), 3)
+    n_sent = int((edges.start >= 0).sum())
+    st.caption(f"{n_sent:,} sentences in {corpus.n_docs:,} documents; each sentence is one edge "
+               "p(s|d) = Σ_t θ_td Π_w φ_wt^n_sw, so it gets one topic (argmax_t p(t|d,s)).")
+    d = int(st.number_input("Document number", 0, corpus.n_docs - 1, 0, key=f"{key}_doc"))
+    table, _ = sentence_table(model, corpus, edges, d)
+    if table.empty:
+        st.info("This document has no sentence with in-vocabulary tokens.")
+        return
+    pos = {name: t for t, name in enumerate(model.topic_names)}
+    best = table["topic"].map(pos).fillna(0).astype(int).to_numpy()
+    text = str(corpus.documents["text"].iloc[d])
+    st.markdown(f"**{corpus.documents['id'].iloc[d]}** — each sentence coloured by its topic")
+    st.html(highlighted_text(text, table["start"].to_numpy(), table["end"].to_numpy(), best, table["p"].to_numpy(),
+                             labels, background=list(model.background)))
+    st.html(topic_legend(labels, best, background=list(model.background)))
+    st.dataframe(pd.DataFrame({"topic": [labels[t] for t in best], "p(t|d,s)": table["p"].round(3),
+                               "sentence": table["text"].str.slice(0, 200)}), hide_index=True)

@@ -1,0 +1,206 @@
+"""Registers the hypergraph family: ``ModelConfig(family="hypergraph", options=
+HypergraphOptions.to_dict())`` — the seed's "Гиперграфовая тематическая модель транзакционных
+данных" and its special case "тематическая модель предложений":
+
+    Σ_k τ_k Σ_{(d,x)∈E_k} n_kdx ln Σ_t θ_td Π_{v∈x} φ_vt^{m_v} + R(Φ, Θ) → max
+
+E-step (:class:`HyperEStep`): p_tdx = norm_t(θ_td Π_v φ_vt^{m_v}); θ_td = norm_t(Σ_x τ_k n_dx
+p_tdx + r_td) by inner passes; n_vt = Σ_x m_v τ_k n_dx p_tdx (numba:
+:mod:`engine.families.hypergraph._kernels`). The trainer's M-step for Φ is the usual one (Φ
+regularizers apply), Θ regularizers enter as in the bag-of-words E-step.
+
+Edges (``options.edges``): ``"sentences"`` — every sentence of a text corpus is an edge (m_v =
+n_sw; the sentence model, one topic per sentence), tokens of the other modalities one-vertex
+edges of type ``@modality``; ``"transactions"`` — the edges stored by the transaction import
+(``options.path``, see :mod:`engine.families.hypergraph.transactions`). ``type_weights`` maps an
+edge type to τ_k (unlisted types: 1). The log-likelihood Σ n_dx ln p(x|d) is split over the
+modalities of each edge's vertices in proportion to their multiplicities, so the perplexity is
+per vertex (per word for sentences) and comparable with a bag-of-words model's.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from engine.em.estep import chunks
+from engine.em.family import EStep, Family, register_family
+from engine.errors import ConfigError
+from engine.families.hypergraph import _kernels as HK
+from engine.families.hypergraph.edges import Edges, sentence_edges, vertex_index
+from engine.families.hypergraph.reading import edge_topics, position_edges
+from engine.families.hypergraph.transactions import read_transactions
+
+__all__ = ["FAMILY", "HypergraphOptions", "HyperEStep", "hypergraph_config", "edges_of"]
+SOURCES = ("sentences", "transactions")
+
+
+@dataclass(frozen=True)
+class HypergraphOptions:
+    """edges: sentences | transactions; path: the transactions file (edges="transactions");
+    type_weights: τ_k per edge type; min_tokens: shortest sentence kept (in-vocabulary tokens)."""
+
+    edges: str = "sentences"
+    path: str = ""
+    type_weights: dict = field(default_factory=dict)
+    min_tokens: int = 1
+
+    def validate(self) -> "HypergraphOptions":
+        if self.edges not in SOURCES:
+            raise ConfigError(f"hypergraph.edges must be one of {', '.join(SOURCES)}, got {self.edges!r}")
+        if self.edges == "transactions" and (not isinstance(self.path, str) or not self.path):
+            raise ConfigError("hypergraph.path must name the transactions file (written by 'transactions import')")
+        if not isinstance(self.type_weights, dict):
+            raise ConfigError("hypergraph.type_weights must map edge types to weights τ_k")
+        for k, v in self.type_weights.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                raise ConfigError(f"hypergraph.type_weights[{k!r}] must be a finite number ≥ 0, got {v!r}")
+        if isinstance(self.min_tokens, bool) or not isinstance(self.min_tokens, int) or self.min_tokens < 1:
+            raise ConfigError(f"hypergraph.min_tokens must be an integer ≥ 1, got {self.min_tokens!r}")
+        return self
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["type_weights"] = {str(k): float(v) for k, v in self.type_weights.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "HypergraphOptions":
+        data = dict(data or {})
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"hypergraph: unknown option(s) {', '.join(sorted(unknown))}")
+        return cls(**data).validate()
+
+
+def edges_of(corpus, options: HypergraphOptions | dict) -> Edges:
+    """The edges of ``corpus`` under ``options`` (InputError names the file/corpus to fix)."""
+    o = options if isinstance(options, HypergraphOptions) else HypergraphOptions.from_dict(options)
+    if o.edges == "sentences":
+        return sentence_edges(corpus, o.min_tokens)
+    return read_transactions(o.path, corpus)
+
+
+def edge_weights(edges: Edges, type_weights: dict) -> np.ndarray:
+    """w_x = τ_k n_dx (E,) float32; ConfigError when a weight names a type the edges lack."""
+    unknown = set(type_weights) - set(edges.types)
+    if unknown:
+        raise ConfigError(f"hypergraph.type_weights: no edges of type(s) {', '.join(sorted(unknown))}; "
+                          f"the types are {', '.join(edges.types)}")
+    tau = np.array([float(type_weights.get(t, 1.0)) for t in edges.types], np.float32)
+    return (edges.count * tau[edges.etype]).astype(np.float32)
+
+
+class HyperEStep(EStep):
+    def __init__(self, trainer):
+        self.options = HypergraphOptions.from_dict(trainer.config.options)
+        corpus = trainer.corpus
+        self.edges = e = edges_of(corpus, self.options)
+        self.weight = edge_weights(e, self.options.type_weights)
+        self.edge_doc = e.edge_doc
+        self.vptr, self.vpos, self.vedge = vertex_index(e, corpus.n_tokens)
+        ve = e.vertex_edge
+        mass = np.add.reduceat(e.mult, e.edge_ptr[:-1]) if len(e.mult) else np.zeros(0, np.float32)
+        mass = np.where(np.diff(e.edge_ptr) > 0, mass, 1.0)
+        self._vmod = trainer.token_modality[e.vertex]
+        self._vfactor = (e.count[ve].astype(np.float64) * e.mult / mass[ve])
+        self._vtokens = e.count[ve].astype(np.float64) * e.mult
+        self._vedge = ve
+        self._positions = None
+
+    def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
+        add, mult, add_doc = theta_terms
+        e = self.edges
+        phi = tr.phi
+        W, T = phi.shape
+        D, M = tr.theta_buffer.shape[0], len(tr.modalities)
+        alive = (phi.sum(axis=1) > 0).astype(np.float32)
+        tw = np.ascontiguousarray(tok_weight * alive, np.float32)
+        with np.errstate(divide="ignore"):
+            logphi = np.log(phi.astype(np.float64))
+        E = e.n_edges
+        q = np.empty((E, T), np.float32)
+        logscale = np.empty(E, np.float64)
+        ratio = np.empty(E, np.float32)
+        ll = np.empty(E, np.float64)
+        theta = np.empty((D, T), np.float32)
+        n_wt = np.empty((W, T), np.float32)
+        e_at = chunks(e.edge_ptr, cfg.threads)
+        d_at = chunks(e.doc_ptr, cfg.threads)
+        w_at = chunks(self.vptr, cfg.threads)
+
+        def products(c):
+            HK.edge_products(e_at[c][0], e_at[c][1], e.edge_ptr, e.vertex, e.mult, tw, logphi, q, logscale)
+
+        def docs(c):
+            HK.hyper_estep(d_at[c][0], d_at[c][1], e.doc_ptr, self.weight, q, logscale, tr.theta_buffer, theta,
+                           reset, cfg.inner_passes, add, mult, add_doc, ratio, ll)
+
+        def tokens(c):
+            HK.hyper_nwt(w_at[c][0], w_at[c][1], self.vptr, self.vpos, self.vedge, e.mult, self.edge_doc, ratio,
+                         q, theta, n_wt)
+
+        for fn, parts in ((products, len(e_at)), (docs, len(d_at)), (tokens, len(w_at))):
+            if cfg.threads == 1:
+                for i in range(parts):
+                    fn(i)
+            else:
+                list(tr.pool(cfg.threads).map(fn, range(parts)))
+        vll = ll[self._vedge]
+        ok = np.isfinite(vll)
+        loglik = np.bincount(self._vmod[ok], self._vfactor[ok] * vll[ok], minlength=M)
+        n_tok = np.bincount(self._vmod[ok], self._vtokens[ok], minlength=M)
+        return n_wt, theta, loglik, n_tok
+
+    def token_topics(self, tr, docs):
+        """Sentences: every position gets p(t|d,s) of its sentence (one topic per sentence)."""
+        seq = tr.corpus.sequences
+        if seq is None or self.options.edges != "sentences":
+            return None
+        if self._positions is None:
+            self._positions = position_edges(self.edges, seq, tr.corpus.documents["text"])
+        model = tr.model
+        out = []
+        for d in docs:
+            d = int(d)
+            a, b = int(seq.ptr[d]), int(seq.ptr[d + 1])
+            pe = self._positions[a:b]
+            mat = np.zeros((model.phi.shape[1], b - a), np.float32)
+            lo = int(self.edges.doc_ptr[d])
+            P = edge_topics(model.phi, model.theta[:, d], self.edges, self.edges.of(d))
+            has = pe >= 0
+            mat[:, has] = P[:, pe[has] - lo]
+            out.append(mat)
+        return out
+
+
+def hypergraph_config(config, options: HypergraphOptions | dict):
+    """``config`` with family "hypergraph" and these options."""
+    opts = options if isinstance(options, HypergraphOptions) else HypergraphOptions.from_dict(options)
+    return config.with_changes(family="hypergraph", options=opts.to_dict()).validate()
+
+
+def _check(corpus, config) -> None:
+    opts = HypergraphOptions.from_dict(config.options)
+    edge_weights(edges_of(corpus, opts), opts.type_weights)
+
+
+def _warmup() -> None:
+    T = 2
+    ptr = np.array([0, 1], np.int64)
+    v, m = np.array([0], np.int32), np.ones(1, np.float32)
+    q, ls = np.empty((1, T), np.float32), np.empty(1)
+    HK.edge_products(0, 1, ptr, v, m, np.ones(1, np.float32), np.zeros((1, T)), q, ls)
+    th = np.full((1, T), 0.5, np.float32)
+    z = np.zeros(T, np.float32)
+    r, ll = np.empty(1, np.float32), np.empty(1)
+    HK.hyper_estep(0, 1, ptr, np.ones(1, np.float32), q, ls, th, th.copy(), True, 1, z, z,
+                   np.zeros((0, T), np.float32), r, ll)
+    HK.hyper_nwt(0, 1, ptr, np.zeros(1, np.int64), np.zeros(1, np.int64), m, np.zeros(1, np.int32), r, q, th,
+                 np.empty((1, T), np.float32))
+
+
+FAMILY = register_family(Family(
+    name="hypergraph", doc="hypergraph (transaction) ARTM: p(x|d) = Σ_t θ_td Π_{v∈x} φ_vt; sentences as edges",
+    options=lambda d: HypergraphOptions.from_dict(d).to_dict(), estep=HyperEStep, check_corpus=_check,
+    warmup=_warmup))
