@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 
-from engine.cli import _family as F
-from engine.cli import workspace_of
 from engine.analysis.tables import top_tokens
-from engine.cli.context import document_index, run_and_corpus
+from engine.cli import _family as F
+from engine.cli.common import run_and_corpus, run_command, workspace_of
+from engine.cli.context import document_index
 from engine.families.hypergraph.family import HypergraphOptions, edges_of, hypergraph_config
 from engine.families.hypergraph.reading import sentence_table
 
@@ -47,17 +47,13 @@ def cmd_show(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("sentences", help="sentence model: p(s|d) = Σ_t θ_td Π_w φ_wt^{n_sw}, one topic per sentence")
-    s = p.add_subparsers(dest="action", metavar="ACTION")
-    s.required = True
-    t = s.add_parser("train", parents=[common], help="train on a text corpus (sentences cut at . ! ? and line breaks)")
-    F.add_training_args(t)
+    s, t = F.family_group(sub, common, "sentences",
+                          "sentence model: p(s|d) = Σ_t θ_td Π_w φ_wt^n_sw, one topic per sentence",
+                          "train on a text corpus (sentences cut at . ! ? and line breaks)")
     t.add_argument("--min-tokens", type=int, default=1, dest="min_tokens",
                    help="drop sentences with fewer in-vocabulary tokens (default 1)")
     t.set_defaults(func=cmd_train)
-    w = s.add_parser("show", parents=[common], help="documents' sentences with their topics")
-    w.add_argument("run")
+    w = run_command(s, common, "show", cmd_show, "documents' sentences with their topics")
     w.add_argument("--doc", required=True, action="append", help="document id or row number (repeatable)")
     w.add_argument("--json", action="store_true")
     w.add_argument("--width", type=int, default=160, help="characters of each sentence printed")
-    w.set_defaults(func=cmd_show)

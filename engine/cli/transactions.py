@@ -5,11 +5,12 @@ import json
 from pathlib import Path
 
 from engine.cli import _family as F
-from engine.cli import workspace_of
-from engine.cli.context import document_index, run_and_corpus
+from engine.cli.common import run_and_corpus, run_command, workspace_of
+from engine.cli.context import document_index
 from engine.errors import InputError
 from engine.families.hypergraph import transactions as X
-from engine.families.hypergraph.family import HypergraphOptions, hypergraph_config
+from engine.families.hypergraph.family import HypergraphOptions, edges_of, hypergraph_config
+from engine.families.hypergraph.reading import edge_table
 
 
 def _type_weights(specs: list[str]) -> dict:
@@ -50,9 +51,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from engine.families.hypergraph.family import edges_of
-    from engine.families.hypergraph.reading import edge_table
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     d = document_index(corpus, args.doc)
@@ -64,9 +62,11 @@ def cmd_show(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("transactions", help="hypergraph (transaction) model: p(x|d) = Σ_t θ_td Π_{v∈x} φ_vt")
-    s = p.add_subparsers(dest="action", metavar="ACTION")
-    s.required = True
+    s, t = F.family_group(sub, common, "transactions", "hypergraph (transaction) model: p(x|d) = Σ_t θ_td Π_v φ_vt",
+                          "train on a corpus imported with 'transactions import'")
+    t.add_argument("--type-weight", action="append", default=[], metavar="TYPE=W", dest="type_weight",
+                   help="weight τ_k of a transaction type (repeatable; default 1)")
+    t.set_defaults(func=cmd_train)
     i = s.add_parser("import", parents=[common], help="a table (one row per transaction) or BigARTM transaction VW")
     i.add_argument("file")
     i.add_argument("--name", help="corpus name (default: the file name)")
@@ -77,13 +77,6 @@ def register(sub, common) -> None:
     i.add_argument("--type", help="table: optional column of transaction types k")
     i.add_argument("--replace", action="store_true", help="overwrite a corpus of that name")
     i.set_defaults(func=cmd_import)
-    t = s.add_parser("train", parents=[common], help="train on a corpus imported with 'transactions import'")
-    F.add_training_args(t)
-    t.add_argument("--type-weight", action="append", default=[], metavar="TYPE=W", dest="type_weight",
-                   help="weight τ_k of a transaction type (repeatable; default 1)")
-    t.set_defaults(func=cmd_train)
-    w = s.add_parser("show", parents=[common], help="a document's transactions with their topics (JSON)")
-    w.add_argument("run")
+    w = run_command(s, common, "show", cmd_show, "a document's transactions with their topics (JSON)")
     w.add_argument("--doc", required=True, help="document id or row number")
     w.add_argument("--top", type=int, default=50, help="transactions shown")
-    w.set_defaults(func=cmd_show)

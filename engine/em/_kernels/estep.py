@@ -43,21 +43,29 @@ def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
             alpha = nw / p
             for k in range(T):
                 ntd[k] += alpha * phi[w, k]
-        s = np.float32(0.0)
-        for k in range(T):
-            v = th[k] * ntd[k]
-            v = v + theta_mult[k] * v + theta_add[k]
-            if has_doc:
-                v += theta_add_doc[d, k]
-            if v > BIG:  # τ of any size: keep Σ finite (inf · 0 would be NaN)
-                v = BIG
-            ntd[k] = v
-            if v > 0.0:
-                s += v
-        inv = np.float32(1.0) / s if s > 0.0 else np.float32(0.0)
-        for k in range(T):
-            v = ntd[k] * inv
-            th[k] = v if v >= EPS else np.float32(0.0)
+        theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
+
+
+@njit(cache=True, nogil=True)
+def theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc):
+    """θ_d := norm_t(θ_td n_td + r_td) in place, r_td = mult_t θ_td n_td + add_t (+ add_doc[d, t]);
+    ``ntd`` (T,) float32 holds n_td / θ_td on entry and is overwritten; values below EPS → 0."""
+    T = th.shape[0]
+    s = np.float32(0.0)
+    for k in range(T):
+        v = th[k] * ntd[k]
+        v = v + theta_mult[k] * v + theta_add[k]
+        if has_doc:
+            v += theta_add_doc[d, k]
+        if v > BIG:  # τ of any size: keep Σ finite (inf · 0 would be NaN)
+            v = BIG
+        ntd[k] = v
+        if v > 0.0:
+            s += v
+    inv = np.float32(1.0) / s if s > 0.0 else np.float32(0.0)
+    for k in range(T):
+        v = ntd[k] * inv
+        th[k] = v if v >= EPS else np.float32(0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -66,7 +74,6 @@ def _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_thet
 
     Returns False when the document has no token of positive weight (θ_d is then 0).
     """
-    T = th.shape[0]
     n_dm[:] = 0.0
     tot = 0.0
     for i in range(a, b):
@@ -77,6 +84,14 @@ def _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_thet
             tot += x
     if tot <= 0.0:
         return False
+    load_theta(d, theta_in, reset_theta, th)
+    return True
+
+
+@njit(cache=True, nogil=True)
+def load_theta(d, theta_in, reset_theta, th):
+    """θ_d into ``th`` (T,): the previous pass's row, or 1/T when ``reset_theta`` or it is 0."""
+    T = th.shape[0]
     s = np.float32(0.0)
     if not reset_theta:
         for k in range(T):
@@ -85,7 +100,6 @@ def _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_thet
     if reset_theta or not s > 0.0:
         for k in range(T):
             th[k] = np.float32(1.0) / T
-    return True
 
 
 @njit(cache=True, nogil=True)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.em._kernels import BIG, EPS
+from engine.em._kernels import EPS
+from engine.em._kernels.estep import load_theta, theta_update
 
 
 @njit(cache=True, nogil=True)
@@ -48,11 +49,14 @@ def edge_products(e0, e1, edge_ptr, vertex, mult, tok_weight, logphi, q, logscal
 
 
 @njit(cache=True, nogil=True)
-def _p_edge(q, e, th, T):
+def _p_edge(q, e, th, weight, logscale):
+    """p(x|d) (scaled by the edge's shift) = Σ_t θ_td q_xt, or 0 for an unusable edge or p < EPS."""
+    if weight[e] <= 0.0 or logscale[e] == -np.inf:
+        return 0.0
     s = 0.0
-    for k in range(T):
+    for k in range(th.shape[0]):
         s += q[e, k] * th[k]
-    return s
+    return s if s >= EPS else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -64,7 +68,7 @@ def hyper_estep(d0, d1, doc_ptr, weight, q, logscale, theta_in, theta_out, reset
     T = q.shape[1]
     has_doc = theta_add_doc.shape[0] > 0
     th = np.empty(T, dtype=np.float32)
-    ntd = np.empty(T, dtype=np.float64)
+    ntd = np.empty(T, dtype=np.float32)
     for d in range(d0, d1):
         a = doc_ptr[d]
         b = doc_ptr[d + 1]
@@ -78,49 +82,22 @@ def hyper_estep(d0, d1, doc_ptr, weight, q, logscale, theta_in, theta_out, reset
             for k in range(T):
                 theta_out[d, k] = 0.0
             continue
-        s = np.float32(0.0)
-        if not reset_theta:
-            for k in range(T):
-                th[k] = theta_in[d, k]
-                s += th[k]
-        if reset_theta or not s > 0.0:
-            for k in range(T):
-                th[k] = np.float32(1.0) / T
+        load_theta(d, theta_in, reset_theta, th)
         for _ in range(inner_passes):
             for k in range(T):
                 ntd[k] = 0.0
             for e in range(a, b):
-                if weight[e] <= 0.0 or logscale[e] == -np.inf:
-                    continue
-                p = _p_edge(q, e, th, T)
-                if p < EPS:
-                    continue
-                alpha = weight[e] / p
-                for k in range(T):
-                    ntd[k] += alpha * q[e, k]
-            tot = np.float32(0.0)
-            for k in range(T):
-                v = np.float32(th[k] * ntd[k])
-                v = v + theta_mult[k] * v + theta_add[k]
-                if has_doc:
-                    v += theta_add_doc[d, k]
-                if v > BIG:
-                    v = BIG
-                ntd[k] = v
-                if v > 0.0:
-                    tot += v
-            inv = 1.0 / tot if tot > 0.0 else 0.0
-            for k in range(T):
-                v = np.float32(ntd[k] * inv)
-                th[k] = v if v >= EPS else np.float32(0.0)
+                p = _p_edge(q, e, th, weight, logscale)
+                if p > 0.0:
+                    alpha = weight[e] / p
+                    for k in range(T):
+                        ntd[k] += alpha * q[e, k]
+            theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         for e in range(a, b):
-            if weight[e] <= 0.0 or logscale[e] == -np.inf:
-                continue
-            p = _p_edge(q, e, th, T)
-            if p < EPS:
-                continue
-            ratio[e] = weight[e] / p
-            loglik[e] = np.log(p) + logscale[e]
+            p = _p_edge(q, e, th, weight, logscale)
+            if p > 0.0:
+                ratio[e] = weight[e] / p
+                loglik[e] = np.log(p) + logscale[e]
         for k in range(T):
             theta_out[d, k] = th[k]
 
@@ -133,16 +110,17 @@ def hyper_nwt(w0, w1, vptr, vpos, vedge, mult, edge_doc, ratio, q, theta, n_wt):
     T = q.shape[1]
     acc = np.empty(T, dtype=np.float64)
     for w in range(w0, w1):
-        for k in range(T):
-            acc[k] = 0.0
+        acc[:] = 0.0
         for j in range(vptr[w], vptr[w + 1]):
             e = vedge[j]
-            r = ratio[e]
-            if r == 0.0:
-                continue
-            x = r * mult[vpos[j]]
-            d = edge_doc[e]
-            for k in range(T):
-                acc[k] += x * theta[d, k] * q[e, k]
+            if ratio[e] != 0.0:
+                _add_edge(acc, ratio[e] * mult[vpos[j]], theta[edge_doc[e]], q[e])
         for k in range(T):
             n_wt[w, k] = acc[k]
+
+
+@njit(cache=True, nogil=True)
+def _add_edge(acc, x, theta_d, q_e):
+    """acc += x θ_d ∘ q_x (the edge's p_tdx times its weight and the vertex's multiplicity)."""
+    for k in range(acc.shape[0]):
+        acc[k] += x * theta_d[k] * q_e[k]

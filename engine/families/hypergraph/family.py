@@ -19,7 +19,8 @@ per vertex (per word for sentences) and comparable with a bag-of-words model's.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -30,16 +31,18 @@ from engine.families.hypergraph import _kernels as HK
 from engine.families.hypergraph.edges import Edges, sentence_edges, vertex_index
 from engine.families.hypergraph.reading import edge_topics, position_edges
 from engine.families.hypergraph.transactions import read_transactions
+from engine.options import Options, finite_number
 
 __all__ = ["FAMILY", "HypergraphOptions", "HyperEStep", "hypergraph_config", "edges_of"]
 SOURCES = ("sentences", "transactions")
 
 
 @dataclass(frozen=True)
-class HypergraphOptions:
+class HypergraphOptions(Options):
     """edges: sentences | transactions; path: the transactions file (edges="transactions");
     type_weights: τ_k per edge type; min_tokens: shortest sentence kept (in-vocabulary tokens)."""
 
+    NAME: ClassVar[str] = "hypergraph"
     edges: str = "sentences"
     path: str = ""
     type_weights: dict = field(default_factory=dict)
@@ -53,29 +56,20 @@ class HypergraphOptions:
         if not isinstance(self.type_weights, dict):
             raise ConfigError("hypergraph.type_weights must map edge types to weights τ_k")
         for k, v in self.type_weights.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-                raise ConfigError(f"hypergraph.type_weights[{k!r}] must be a finite number ≥ 0, got {v!r}")
+            finite_number(v, f"hypergraph.type_weights[{k!r}]", low=0)
         if isinstance(self.min_tokens, bool) or not isinstance(self.min_tokens, int) or self.min_tokens < 1:
             raise ConfigError(f"hypergraph.min_tokens must be an integer ≥ 1, got {self.min_tokens!r}")
         return self
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = super().to_dict()
         d["type_weights"] = {str(k): float(v) for k, v in self.type_weights.items()}
         return d
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "HypergraphOptions":
-        data = dict(data or {})
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"hypergraph: unknown option(s) {', '.join(sorted(unknown))}")
-        return cls(**data).validate()
 
 
 def edges_of(corpus, options: HypergraphOptions | dict) -> Edges:
     """The edges of ``corpus`` under ``options`` (InputError names the file/corpus to fix)."""
-    o = options if isinstance(options, HypergraphOptions) else HypergraphOptions.from_dict(options)
+    o = HypergraphOptions.of(options)
     if o.edges == "sentences":
         return sentence_edges(corpus, o.min_tokens)
     return read_transactions(o.path, corpus)
@@ -176,8 +170,7 @@ class HyperEStep(EStep):
 
 def hypergraph_config(config, options: HypergraphOptions | dict):
     """``config`` with family "hypergraph" and these options."""
-    opts = options if isinstance(options, HypergraphOptions) else HypergraphOptions.from_dict(options)
-    return config.with_changes(family="hypergraph", options=opts.to_dict()).validate()
+    return HypergraphOptions.of(options).configure(config)
 
 
 def _check(corpus, config) -> None:
@@ -202,5 +195,5 @@ def _warmup() -> None:
 
 FAMILY = register_family(Family(
     name="hypergraph", doc="hypergraph (transaction) ARTM: p(x|d) = Σ_t θ_td Π_{v∈x} φ_vt; sentences as edges",
-    options=lambda d: HypergraphOptions.from_dict(d).to_dict(), estep=HyperEStep, check_corpus=_check,
+    options=HypergraphOptions.normalized, estep=HyperEStep, check_corpus=_check,
     warmup=_warmup))
