@@ -72,6 +72,8 @@ def register(sub, common) -> None:
     p.add_argument("--one-per-line", action="store_true", help="a .txt file holds one document per line")
     p.add_argument("--keep-numbers", action="store_true")
     p.add_argument("--keep-urls", action="store_true", help="keep URLs and e-mail addresses as tokens")
+    p.add_argument("--phrases", action="store_true",
+                   help="join frequent collocations (NPMI ≥ 0.5, 10+ times) into one token: new_york")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus of the same name")
     p.add_argument("--max-input-mb", type=float, metavar="MB",
                    help="largest input, uncompressed (default: sized from free memory, at most 1024)")
@@ -97,7 +99,7 @@ def cmd_import(args) -> int:
         min_df=_df_bound(args.min_df) if args.min_df is not None else None,
         max_df=_df_bound(args.max_df) if args.max_df is not None else None,
         max_vocab=args.max_vocab, encoding=args.encoding, one_per_line=args.one_per_line,
-        keep_numbers=args.keep_numbers, keep_urls=args.keep_urls,
+        keep_numbers=args.keep_numbers, keep_urls=args.keep_urls, phrases=args.phrases,
     )
     summary = import_corpus(args.path, args.name, options, workspace_of(args), replace=args.replace,
                             limits=_limits(args))

@@ -25,6 +25,7 @@ from engine.corpus.columns import (
 from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from engine.corpus.limits import ReadLimits, default_limits
 from engine.corpus.options import ImportOptions, SourcePreview
+from engine.corpus.phrases import merge_phrases
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
 from engine.errors import InputError, WorkspaceError
 from engine.store.locks import entry_lock
@@ -125,6 +126,9 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     _report(progress, 0.7, "counting")
     doc, term = raw.doc[keep], term[keep]
     start, end = raw.start[keep], raw.end[keep]
+    if options.phrases:  # collocations by NPMI become one token, new_york
+        doc, term, start, end, terms, found = merge_phrases(doc, term, start, end, terms, np.flatnonzero(keep))
+        notes.append(f"{len(found)} phrases joined" + (f", e.g. {', '.join(p for p, _, _ in found[:5])}" if found else ""))
     n_dw = T.count_matrix(doc, term, n_docs, len(terms))
     min_df = options.min_df
     if min_df is None:
@@ -173,7 +177,7 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
                 "user_stopwords": user_words, "lemmatize": options.lemmatize, "stem": options.stem,
                 "keep_numbers": options.keep_numbers, "keep_urls": options.keep_urls,
                 "min_length": options.min_length, "min_df": min_df, "max_df": options.max_df,
-                "max_vocab": options.max_vocab}
+                "max_vocab": options.max_vocab, "phrases": options.phrases}
     manifest = {"preprocessing": settings, "columns": chosen, "dropped_empty": len(dropped_ids),
                 "dropped_ids_sample": dropped_ids[:20], "documents_in_source": n_docs,
                 "encoding": src.encoding}
@@ -406,8 +410,13 @@ def vectorize_texts(corpus: Corpus, texts) -> tuple[sp.csr_matrix, TokenSequence
 # --------------------------------------------------------------------------- sample corpus
 
 def sample_corpus_path() -> Path:
-    """The bundled sample corpus (UK House of Commons speeches, ParlSpeech V2)."""
-    return Path(__file__).resolve().parents[2] / "sample_data" / SAMPLE_FILE
+    """The bundled sample corpus (UK House of Commons speeches, ParlSpeech V2): package data
+    ``engine/sample_data/`` in an installed wheel, ``sample_data/`` in a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "sample_data", package.parent / "sample_data"):
+        if (folder / SAMPLE_FILE).is_file():
+            return folder / SAMPLE_FILE
+    return package / "sample_data" / SAMPLE_FILE
 
 
 def sample_import_options() -> ImportOptions:

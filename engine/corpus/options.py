@@ -50,6 +50,8 @@ class ImportOptions:
         Keep tokens without letters / URLs and e-mail addresses as tokens.
     min_length : int
         Shortest token kept (characters).
+    phrases : bool
+        Join collocations found by NPMI into one token, ``new_york`` (:mod:`engine.corpus.phrases`).
     dates : bool
         Parse a date column (the given ``date_column`` or a guessed one); ``False`` imports
         without dates (a ``year`` column stays metadata).
@@ -72,6 +74,7 @@ class ImportOptions:
     keep_urls: bool = False
     min_length: int = 2
     dates: bool = True
+    phrases: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)

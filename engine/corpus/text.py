@@ -16,26 +16,21 @@ The pipeline works on a whole corpus at once, never token by token in Python:
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from engine.corpus.languages import (  # noqa: F401 - re-exported: text.X is the public name
+    STEMMER_LANGUAGES, STOPWORDS_DIR, available_stopword_languages, detect_language, has_cjk,
+    lemmatize_ru, load_stopwords, read_stopwords_file, segment_chinese, split_spans, stem, stemmer,
+)
 from engine.errors import InputError
-
-STOPWORDS_DIR = Path(__file__).resolve().parent / "stopwords"
-
-#: Snowball stemmer names (PyStemmer) by ISO 639-1 code.
-STEMMER_LANGUAGES = {
-    "en": "english", "ru": "russian", "de": "german", "es": "spanish", "nl": "dutch",
-    "fr": "french", "it": "italian", "pt": "portuguese", "sv": "swedish", "no": "norwegian",
-    "da": "danish", "fi": "finnish", "hu": "hungarian", "ro": "romanian", "tr": "turkish",
-    "pl": "polish", "cs": "czech", "el": "greek", "ca": "catalan", "uk": "russian",
-}
 
 _N_CODEPOINTS = 0x110000
 _JOINERS = "-'\u2019\u2010\u2011"  # hyphens and apostrophes joining two word characters
@@ -194,14 +189,14 @@ def tokenize(texts, keep_urls: bool = False) -> RawTokens:
         empty = np.zeros(0, dtype=np.int32)
         return RawTokens(empty, empty, empty, empty, [], n_docs)
     enc = pa.chunked_array(pieces, type=pa.large_string()).combine_chunks().dictionary_encode()
-    return RawTokens(
+    return segment_cjk(RawTokens(
         doc=np.concatenate(docs).astype(np.int32),
         start=np.concatenate(starts).astype(np.int32),
         end=np.concatenate(ends).astype(np.int32),
         form=enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
         forms=enc.dictionary.to_pylist(),
         n_docs=n_docs,
-    )
+    ))
 
 
 CHUNK_CHARS = 8_000_000
@@ -259,116 +254,26 @@ def _tokenize_batch(texts: list, lengths: np.ndarray, keep_urls: bool):
     return doc, starts - base, ends - base, flat
 
 
-# --------------------------------------------------------------------------- stop words, morphology
+# --------------------------------------------------------------------------- Chinese words
 
-def available_stopword_languages() -> list[str]:
-    return sorted(p.stem for p in STOPWORDS_DIR.glob("*.txt"))
-
-
-@functools.lru_cache(maxsize=32)
-def load_stopwords(lang: str) -> frozenset:
-    """The shipped stop-word list of ``lang`` (``engine/stopwords/<lang>.txt``); empty if none."""
-    path = STOPWORDS_DIR / f"{lang}.txt"
-    if not path.exists():
-        return frozenset()
-    return frozenset(_parse_stopwords(path.read_text(encoding="utf-8")))
-
-
-def _parse_stopwords(text: str) -> list[str]:
-    out = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip().lower().replace("\u2019", "'")
-        if line:
-            out.extend(line.split())
-    return out
-
-
-def read_stopwords_file(path) -> list[str]:
-    """A user stop-word file: one or more words per line, ``#`` starts a comment, UTF-8."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"{p}: cannot read stop-word file ({e.strerror or e})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{p}: stop-word file is not UTF-8 (byte {e.start}); save it as UTF-8") from None
-    return _parse_stopwords(text)
-
-
-@functools.lru_cache(maxsize=1)
-def _morph():
-    try:
-        import pymorphy3
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise InputError("Russian lemmatization needs pymorphy3: pip install pymorphy3 pymorphy3-dicts-ru") from None
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
-def lemmatize_ru(forms: list[str]) -> list[str]:
-    """Normal forms (lemmas) of Russian word forms with pymorphy3; non-Cyrillic forms unchanged.
-
-    Called once per distinct form, so the cost grows with the vocabulary, not the corpus; the
-    lemmas are also cached for the process, so a re-import or new text reuses them.
-    """
-    morph = _morph()
-    cache = _LEMMAS
-    if len(cache) > 2_000_000:  # bound the process-wide cache
-        cache.clear()
-    out = []
-    for w in forms:
-        lemma = cache.get(w)
-        if lemma is None:
-            lemma = morph.parse(w)[0].normal_form if _has_cyrillic(w) else w
-            cache[w] = lemma
-        out.append(lemma)
-    return out
-
-
-_LEMMAS: dict = {}  # word form -> lemma, shared by imports and vectorize_texts in this process
-
-
-def _has_cyrillic(w: str) -> bool:
-    return any("\u0400" <= c <= "\u04ff" for c in w)
-
-
-@functools.lru_cache(maxsize=16)
-def _stemmer(lang: str):
-    import Stemmer
-
-    name = STEMMER_LANGUAGES.get(lang)
-    if name is None:
-        raise InputError(f"no Snowball stemmer for language {lang!r}; "
-                         f"available: {', '.join(sorted(STEMMER_LANGUAGES))}")
-    return Stemmer.Stemmer(name)
-
-
-def stem(forms: list[str], lang: str) -> list[str]:
-    """Snowball stems (PyStemmer) of ``forms`` in language ``lang``."""
-    return _stemmer(lang).stemWords(forms)
-
-
-def detect_language(texts, sample: int = 500) -> str:
-    """Guess the language of a corpus: ``"ru"`` when most letters are Cyrillic, otherwise the
-    language among en/de/es/nl/fr whose shipped stop words cover most tokens of a sample.
-    """
-    sample_texts = [t for t in texts[:sample] if isinstance(t, str)]
-    joined = "\n".join(sample_texts)[:2_000_000]
-    letters = [c for c in joined if c.isalpha()]
-    if not letters:
-        return "en"
-    cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
-    if cyr / len(letters) > 0.3:
-        return "ru"
-    words = re.findall(r"[^\W\d_]+", joined.lower())[:200_000]
-    best, best_hits = "en", -1
-    for lang in ("en", "de", "es", "nl", "fr"):
-        sw = load_stopwords(lang)
-        hits = sum(1 for w in words if w in sw) if sw else 0
-        if hits > best_hits:
-            best, best_hits = lang, hits
-    return best
+def segment_cjk(raw: RawTokens) -> RawTokens:
+    """Cut tokens holding Chinese characters into words with jieba (the ``zh`` extra), keeping
+    offsets; unchanged when there are none or jieba is not installed (then a run of Chinese
+    characters stays one token, as before)."""
+    if not any(has_cjk(f) for f in raw.forms) or importlib.util.find_spec("jieba") is None:
+        return raw
+    spans = segment_chinese(raw.forms)
+    doc, start, end, piece = split_spans(raw.doc, raw.start, raw.end, raw.form, spans)
+    n_forms = len(raw.forms)
+    n_pieces = np.array([len(sp) for sp in spans], dtype=np.int64)
+    rep_form = np.repeat(raw.form, np.maximum(n_pieces[raw.form], 1))
+    key = np.where(piece < 0, rep_form, n_forms + piece)
+    strings = list(raw.forms) + [f[a:b] for f, sp in zip(raw.forms, spans) for a, b in sp]
+    used, inverse = np.unique(key, return_inverse=True)
+    codes, uniques = pd.factorize(pd.Series([strings[k] for k in used.tolist()], dtype=object))
+    return RawTokens(doc=doc.astype(np.int32), start=start.astype(np.int32), end=end.astype(np.int32),
+                     form=np.asarray(codes, np.int32)[inverse].astype(np.int32), forms=list(uniques),
+                     n_docs=raw.n_docs)
 
 
 # --------------------------------------------------------------------------- normalization
@@ -406,7 +311,7 @@ class Normalizer:
             raise InputError(f"lemmatization is available for Russian (--lang ru) only, not {self.lang!r}; "
                              "use --stem for Snowball stemming")
         if self.stem:
-            _stemmer(self.lang)  # fail early on an unknown language
+            stemmer(self.lang)  # fail early on an unknown language
 
     def terms(self, forms: list[str]) -> list:
         """For every form its term (str) or None when the form is dropped."""
