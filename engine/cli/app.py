@@ -126,6 +126,16 @@ def run_app(args) -> int:
             return 130
 
 
+def run_sample(args) -> int:
+    from engine.corpus.ingest import ensure_sample_corpus, sample_corpus_path  # not needed by `app`
+    from engine.store.workspace import Workspace
+
+    ws = Workspace(args.workspace)
+    name = ensure_sample_corpus(ws)
+    print(f"{name}: the bundled sample corpus ({sample_corpus_path().name}) in workspace {ws.root}")
+    return 0
+
+
 def register(sub, common) -> None:
     p = sub.add_parser("app", parents=[common], help="start the web dashboard",
                        description="Start the ARTM Studio dashboard (Streamlit) on the workspace; the "
@@ -140,3 +150,8 @@ def register(sub, common) -> None:
     p.add_argument("--max-upload-mb", type=int, default=200,
                    help="largest file the browser may upload (default 200 MB; use `artm-studio import` beyond)")
     p.set_defaults(func=run_app)
+
+    p = sub.add_parser("sample", parents=[common], help="import the bundled sample corpus (uk-commons)",
+                       description="Import the bundled sample corpus (1,000 UK House of Commons speeches) "
+                                   "as 'uk-commons', as the dashboard does on first start; nothing if present.")
+    p.set_defaults(func=run_sample)

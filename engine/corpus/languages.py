@@ -17,8 +17,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
 from engine.errors import InputError
 
 STOPWORDS_DIR = Path(__file__).resolve().parent / "stopwords"
@@ -138,6 +136,10 @@ def stem(forms: list[str], lang: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _detector():
+    # lingua is imported on first detection only: importing the engine stays light (the bench venv
+    # and `--lang xx` imports never load its 96 MB of models)
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
     langs = []
     for code in DETECTABLE:
         for iso in _LINGUA_CODE.get(code, (code.upper(),)):

@@ -5,7 +5,8 @@ gensim's own model files, written by gensim itself when it is installed.
 
 - ``pyldavis``: the five arrays ``pyLDAvis.prepare`` takes — ``topic_term_dists`` (T, W) rows
   p(w|t) of the word modality, ``doc_topic_dists`` (D, T) rows p(t|d), ``doc_lengths`` (D,)
-  word counts, ``vocab`` (W,), ``term_frequency`` (W,) — as ``pyldavis.json`` and
+  word counts, ``vocab`` (W,), ``term_frequency`` (W,) — as ``pyldavis.json`` (exactly
+  ``prepare``'s keyword arguments) and
   ``pyldavis_*.parquet``, plus ``pyldavis.html`` rendered by pyLDAvis when it is installed.
 - ``bigartm``: Φ in ``get_phi()`` layout with a ``(class_id, token)`` index (``phi.parquet``,
   ``phi.csv``), the corpus as Vowpal Wabbit (``corpus.vw``, one namespace per modality) and
@@ -72,7 +73,8 @@ def pyldavis_data(run, corpus) -> dict:
 def export_pyldavis(run, corpus, out: Path) -> list[Path]:
     data = pyldavis_data(run, corpus)
     paths = [out / "pyldavis.json"]
-    paths[0].write_text(json.dumps({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in data.items()}))
+    plain = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in data.items() if k != "topic_names"}
+    paths[0].write_text(json.dumps(plain))  # exactly prepare()'s arguments: prepare(**json.load(f))
     names = data["topic_names"]
     frames = {"topic_term_dists": pd.DataFrame(data["topic_term_dists"], index=names, columns=data["vocab"]).T,
               "doc_topic_dists": pd.DataFrame(data["doc_topic_dists"], columns=names),

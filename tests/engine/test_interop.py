@@ -138,7 +138,7 @@ def test_pyldavis_export_opens_in_pyldavis(trained, tmp_path):
     assert ttd.shape == (6, len(data["vocab"])) and np.allclose(ttd.sum(axis=1), 1)
     assert np.allclose(np.asarray(data["doc_topic_dists"]).sum(axis=1), 1)
     assert len(data["doc_lengths"]) == len(data["doc_topic_dists"])
-    vis = pyLDAvis.prepare(**{k: v for k, v in data.items() if k != "topic_names"}, sort_topics=False, n_jobs=1)
+    vis = pyLDAvis.prepare(**data, sort_topics=False, n_jobs=1)  # the JSON is prepare()'s arguments
     assert len(vis.topic_coordinates) == 6
     assert set(vis.topic_info["Term"]) <= set(data["vocab"])
     html = (tmp_path / "pyldavis.html").read_text()
