@@ -98,3 +98,11 @@ def test_engine_does_not_import_streamlit():
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_sample_command(tmp_path, capsys):
+    from engine.cli import main
+
+    assert main(["sample", "--workspace", str(tmp_path)]) == 0
+    assert "uk-commons" in capsys.readouterr().out
+    assert (tmp_path / "corpora" / "uk-commons" / "manifest.json").is_file()
