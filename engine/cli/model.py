@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.cli.argtypes import fraction, nonneg_int, positive_float, positive_int
 from engine.cli.common import run_foreground, warn_missing_seeds, workspace_of
 from engine.em.config import ModelConfig, preset
+from engine.interop import check_init
 from engine.em.regularizers import parse_regularizer, regularizer_from_dict
 from engine.em.scores import align_counts
 from engine.errors import ConfigError, InputError, WorkspaceError
@@ -158,6 +159,8 @@ def cmd_train(args) -> int:
     corpus = ws.load_corpus(args.corpus)
     config = _with_family(args, config_from_args(args))
     config.check_corpus(corpus)
+    if config.init != "random":  # a bad Φ table is refused before the job starts
+        check_init(config.init, corpus, config.total_topics)
     phi0 = None  # config.init (a Φ table path) is read by the Trainer
     labels = {}
     if args.seeds:

@@ -10,6 +10,8 @@ from engine.cli.argtypes import positive_int
 from engine.cli.common import add_text_args, fmt_number, read_texts, run_command, workspace_of
 from engine.em.health import KEYS as HEALTH_KEYS, warnings_of
 from engine.errors import InputError, WorkspaceError
+from engine.interop.exports import FORMATS as INTEROP_FORMATS
+from engine.interop.exports import export as export_interop
 from engine.store.runs import delete_run, export_run, list_runs, load_run, rename_run, resolve_run_id
 
 
@@ -74,7 +76,10 @@ def cmd_export(args) -> int:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file, not a folder; give a folder (it is created if missing)")
     try:
-        paths = export_run(run, corpus, fmt=args.format, out_dir=out, top_n=args.top)
+        if args.format in INTEROP_FORMATS:  # pyLDAvis, BigARTM, gensim: engine/interop
+            paths = export_interop(run, corpus, args.format, out)
+        else:
+            paths = export_run(run, corpus, fmt=args.format, out_dir=out, top_n=args.top)
     except OSError as e:
         raise InputError(f"--out {out}: cannot write there ({e.strerror or e})") from None
     for p in paths:
@@ -131,7 +136,10 @@ def register(sub, common) -> None:
     p.add_argument("--json", action="store_true", help="a list of topics, each with name and top tokens")
 
     p = run_command(sub, common, "export", cmd_export, "write Φ, Θ, top tokens and scores of a run")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--format", choices=("csv", "parquet") + INTEROP_FORMATS, default="csv",
+                   help="csv/parquet: Φ, Θ, top tokens, scores; pyldavis: pyLDAvis.prepare's data (+ HTML "
+                        "when pyLDAvis is installed); bigartm: Φ for attach_model + the corpus as VW; "
+                        "gensim: Dictionary + LdaModel topic-term matrix")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--top", type=positive_int, default=20, help="top tokens per topic in top_tokens")
 

@@ -11,23 +11,9 @@ import pandas as pd
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.em.arrays import normalize_phi
 from engine.errors import InputError
+from engine.interop.phi_table import read_phi_table
 
 __all__ = ["load_phi"]
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(f"initial Φ file {path} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".tsv", ".txt"):
-            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", keep_default_na=False,
-                               dtype={"token": str, "modality": str})
-    except Exception as e:  # noqa: BLE001 - any parser failure is a bad input
-        raise InputError(f"cannot read initial Φ {path.name}: {e}") from None
-    raise InputError(f"initial Φ {path.name}: use a .parquet or .csv file")
 
 
 def _topic_columns(df: pd.DataFrame, name: str, topic_names: list[str] | None) -> list:
@@ -63,7 +49,7 @@ def load_phi(path: str | os.PathLike, corpus, topic_names: list[str] | None = No
     names : list of T str, the topic columns used
     """
     path = Path(path)
-    df = _read(path)
+    df = read_phi_table(path, corpus.vocab)  # the engine's layout or BigARTM's get_phi() (engine/interop)
     if "token" not in df.columns:
         raise InputError(f"initial Φ {path.name} needs a 'token' column (columns: "
                          f"{', '.join(map(str, df.columns[:8]))})")

@@ -53,44 +53,47 @@ def read_phi_table(path, vocab: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"init: no such file {str(p)!r}")
+        raise InputError(f"initial Φ {p} does not exist")
+    suffix = p.suffix.lower()
     try:
-        if p.suffix.lower() in (".parquet", ".pq"):
+        if suffix in (".parquet", ".pq"):
             table = pd.read_parquet(p)
-        else:
-            table = pd.read_csv(p, keep_default_na=False, na_values=[""])
+        else:  # every cell as text: a token such as "1e5" or "nan" stays itself
+            table = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user input problem
-        raise InputError(f"init: cannot read the Φ table {p.name}: {exc}") from None
+        raise InputError(f"cannot read initial Φ {p.name}: {exc}") from None
     if not isinstance(table.index, pd.RangeIndex):          # Parquet kept get_phi()'s index
-        names = ["class_id", "token"] if table.index.nlevels == 2 else ["token"]
         if table.index.nlevels > 2:
-            raise InputError(f"init: {p.name} has a {table.index.nlevels}-level index; "
+            raise InputError(f"initial Φ {p.name} has a {table.index.nlevels}-level index; "
                              "expected tokens or (class_id, token)")
+        names = ["class_id", "token"] if table.index.nlevels == 2 else ["token"]
         table = table.rename_axis(names).reset_index()
     cols = list(table.columns)
     if "token" not in cols:
-        lead = [c for c in cols[:2] if _unnamed(c) or c in ("class_id", "modality")]
-        if len(lead) == 2 or (len(lead) == 1 and lead[0] in ("class_id", "modality")):
+        if len(cols) >= 3 and _unnamed(cols[0]) and _unnamed(cols[1]):      # (class_id, token) index
             table = table.rename(columns={cols[0]: "class_id", cols[1]: "token"})
-        elif len(lead) == 1:
+        elif len(cols) >= 2 and _unnamed(cols[0]):                         # token index
             table = table.rename(columns={cols[0]: "token"})
         else:
-            raise InputError(f"init: the Φ table {p.name} has no 'token' column and no unnamed index "
-                             "column; write it with the tokens as its first column (BigARTM: "
-                             "model.get_phi().to_csv(path)) or name that column 'token'")
+            raise InputError(f"initial Φ {p.name} needs a 'token' column or the tokens as its unnamed first "
+                             "column (BigARTM: model.get_phi().to_csv(path)); columns: "
+                             + ", ".join(map(str, cols[:8])))
     if "class_id" in table.columns and "modality" not in table.columns:
         table = table.rename(columns={"class_id": "modality"})
     topics = [c for c in table.columns if c not in ("token", "modality")]
     if not topics:
-        raise InputError(f"init: the Φ table {p.name} has no topic columns")
-    bad = [str(c) for c in topics if not pd.api.types.is_numeric_dtype(table[c])]
+        raise InputError(f"initial Φ {p.name} has no topic columns")
+    numeric = table[topics].apply(pd.to_numeric, errors="coerce")
+    values = numeric.to_numpy(np.float64)
+    bad = [str(c) for c, ok in zip(topics, np.isfinite(values).all(axis=0)) if not ok]
     if bad:
-        raise InputError(f"init: topic column(s) {', '.join(bad[:5])} of {p.name} are not numeric")
-    values = table[topics].to_numpy(np.float64)
-    if not np.all(np.isfinite(values)) or (values < 0).any():
-        raise InputError(f"init: the Φ values in {p.name} must be finite and non-negative")
+        raise InputError(f"initial Φ {p.name}: column(s) {', '.join(bad[:5])} hold non-numeric or non-finite values")
+    if (values < 0).any():
+        raise InputError(f"initial Φ {p.name}: negative values; Φ must be non-negative")
     if not (values.sum(axis=0) > 0).any():
-        raise InputError(f"init: every topic column of {p.name} is all zero")
+        raise InputError(f"initial Φ {p.name}: every topic column is all zero")
+    table = table.copy()
+    table[topics] = numeric
     table = table.assign(token=table["token"].astype(str))
     if "modality" in table.columns:
         table = table.assign(modality=table["modality"].map(modality_name))

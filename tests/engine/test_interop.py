@@ -85,9 +85,9 @@ def test_table_without_class_ids_spreads_over_modalities(tmp_path):
 
 
 @pytest.mark.parametrize("content,needle", [
-    ("a,b\n1,2\n", "no 'token' column"),
-    (",topic_0\ntax,x\n", "not numeric"),
-    (",topic_0\ntax,-1\n", "finite and non-negative"),
+    ("a,b\n1,2\n", "needs a .token. column"),
+    (",topic_0\ntax,x\n", "non-numeric"),
+    (",topic_0\ntax,-1\n", "negative"),
     (",topic_0\ntax,0\n", "all zero"),
 ])
 def test_bad_tables_one_message(tmp_path, content, needle):
@@ -106,6 +106,38 @@ def test_bigartm_export_layout(trained, tmp_path):
     assert "|@default_class " in first and "|@party " in first
     back = read_phi_table(tmp_path / "phi.csv")           # and the reader takes it back
     assert len(back) == len(phi) and set(back.modality) == {"@default_class", "@party"}
+
+
+def test_bad_init_refused_before_the_job(trained, tmp_path, capsys):
+    ws_dir, ws = trained
+    pd.DataFrame({"topic_0": [1.0]}, index=["zzz_not_a_word"]).to_csv(p := tmp_path / "phi.csv")
+    before = len(list((ws_dir / "runs").iterdir()))
+    rc = main(["train", "--workspace", str(ws_dir), "--corpus", "uk-commons", "--topics", "1", "--iterations", "2",
+               "--init", str(p)])
+    assert rc == 2 and "no token of the Φ table" in capsys.readouterr().err
+    assert len(list((ws_dir / "runs").iterdir())) == before       # no run, not even a failed one
+
+
+def test_bigartm_export_continues_as_init(trained, tmp_path, capsys):
+    """Φ exported in BigARTM's layout is taken back by --init and training continues where the
+    run stopped: its first pass (Θ starts afresh, so a little worse) is within 10 % of the run's
+    last perplexity and far better than a first pass from random Φ."""
+    ws_dir, ws = trained
+    _export(ws_dir, "bigartm", tmp_path)
+    phi = pd.read_parquet(tmp_path / "phi.parquet")
+    assert phi.index.nlevels == 2 and phi.index.names == [None, None]
+    assert json.loads((tmp_path / "topics.json").read_text())["topic_names"] == list(phi.columns)
+    first = (tmp_path / "corpus.vw").read_text().splitlines()[0]
+    assert "|@default_class " in first and "|@party " in first
+    base = _run(ws, "base")
+    last = base.scores.query("score == 'perplexity'")["value"].iloc[-1]
+    capsys.readouterr()
+    for name, init in (("cont", str(tmp_path / "phi.csv")), ("rand", "random")):
+        assert main(["train", "--workspace", str(ws_dir), "--corpus", "uk-commons", "--topics", "6", "--iterations",
+                     "1", "--init", init, "--name", name, "--seed", "5"]) == 0
+    cont = _run(ws, "cont").scores.query("score == 'perplexity'")["value"].iloc[0]
+    rand = _run(ws, "rand").scores.query("score == 'perplexity'")["value"].iloc[0]
+    assert cont <= last * 1.10 and cont < rand * 0.6
 
 
 def test_pyldavis_export_opens_in_pyldavis(trained, tmp_path):

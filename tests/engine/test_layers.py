@@ -13,6 +13,7 @@ LAYERS = ["errors", "options", "corpus", "em", "analysis", "store", "jobs", "fam
 #: the documented exceptions (module -> layers it may import although they sit above it)
 EXCEPTIONS = {
     "engine.corpus.ingest": {"store"},  # imports a corpus *into a workspace* (Workspace.save_corpus)
+    "engine.em.phi_table": {"interop"},  # reads BigARTM's get_phi() layout (interop.phi_table: pandas only)
 }
 
 
