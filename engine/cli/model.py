@@ -14,6 +14,7 @@ from engine.cli.argtypes import fraction, nonneg_int, positive_float, positive_i
 from engine.cli.common import run_foreground, warn_missing_seeds, workspace_of
 from engine.em.config import ModelConfig, preset
 from engine.interop import check_init
+from engine.interop.names import help_text as bigartm_names_help
 from engine.em.regularizers import parse_regularizer, regularizer_from_dict
 from engine.em.scores import align_counts
 from engine.errors import ConfigError, InputError, WorkspaceError
@@ -199,9 +200,10 @@ def register(sub, common) -> None:
     p.add_argument("--inner-passes", type=positive_int, default=None, dest="inner_passes",
                    help="θ updates per document per pass (BigARTM num_document_passes)")
     p.add_argument("--reg", action="append", default=[], metavar="SPEC",
-                   help="regularizer, e.g. 'SmoothSparsePhi(tau=-0.5, topics=subject, start=10)' (repeatable)")
+                   help="regularizer, e.g. 'SmoothSparsePhi(tau=-0.5, topics=subject, start=10)' (repeatable). "
+                        + bigartm_names_help())
     p.add_argument("--modality-weight", action="append", default=[], metavar="@M=W",
-                   help="modality weight τ_m, e.g. @labels=5 (repeatable)")
+                   help="modality weight τ_m, e.g. @labels=5 or labels=5 (a VW namespace; repeatable)")
     p.add_argument("--off-last", type=nonneg_int, default=None, dest="off_last", metavar="K",
                    help="switch all regularizers off for the last K iterations")
     p.add_argument("--score", action="append", default=[], dest="score_every", metavar="NAME=EVERY",

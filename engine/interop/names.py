@@ -37,7 +37,9 @@ def canonical_args(kind: str, args: dict) -> dict:
     out = {}
     for key, value in args.items():
         name = PARAMETER_ALIASES.get(key, key)
-        if name == "modalities":
+        if value is None:  # "all modalities" / unset: nothing to translate
+            pass
+        elif name == "modalities":
             values = value if isinstance(value, (list, tuple)) else [value]
             value = [modality_name(v) for v in values]
             if kind in ("TimeSmoothing", "ImproveCoherence"):

@@ -12,8 +12,10 @@ import pytest
 
 import engine
 from engine.cli import main
-from engine.errors import InputError
+from engine.em.regularizers import parse_regularizer, regularizer_from_dict
+from engine.errors import ConfigError, InputError
 from engine.interop import modality_name, read_phi_table
+from engine.interop.names import canonical_args, canonical_kind, help_text
 from engine.interop.exports import export, gensim_dictionary_text, lda_model
 
 INTEROP = not os.environ.get("CI")  # CI installs the interop extra: its tests must run there
@@ -192,7 +194,6 @@ def test_gensim_dictionary_format():
 
 
 def test_bigartm_names():
-    from engine.interop.names import canonical_args, canonical_kind, help_text
 
     assert canonical_kind("DecorrelatorPhiRegularizer") == "Decorrelator"
     assert canonical_kind("TopicSelectionThetaRegularizer") == "TopicSelection"
@@ -204,3 +205,17 @@ def test_bigartm_names():
         {"topics": ["topic_0"], "modalities": ["@labels"]}
     assert canonical_args("TimeSmoothing", {"class_ids": "time"}) == {"modality": "@time"}
     assert "DecorrelatorPhiRegularizer" in help_text()
+    assert canonical_args("Decorrelator", {"class_ids": None}) == {"modalities": None}
+
+
+def test_bigartm_names_in_reg_strings_and_configs():
+    """The --reg parser and JSON configs accept BigARTM's class and keyword names."""
+
+    reg = parse_regularizer("DecorrelatorPhiRegularizer(tau=1e5, topic_names=subject, class_ids=labels)")
+    assert reg.kind == "Decorrelator" and reg.topics == "subject" and tuple(reg.modalities) == ("@labels",)
+    reg = parse_regularizer("SmoothTimeInTopicsPhiRegularizer(tau=2, class_ids=year)")
+    assert reg.kind == "TimeSmoothing" and reg.modality == "@year"
+    reg = regularizer_from_dict({"kind": "TopicSelectionThetaRegularizer", "tau": 0.5, "topic_names": "subject"})
+    assert reg.kind == "TopicSelection" and reg.topics == "subject"
+    with pytest.raises(ConfigError):
+        parse_regularizer("NoSuchPhiRegularizer(tau=1)")

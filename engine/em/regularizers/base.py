@@ -10,6 +10,7 @@ import numpy as np
 from engine.em.schedule import as_trajectory
 from engine.em.topics import TOPIC_GROUPS, topic_indices
 from engine.errors import ConfigError
+from engine.interop.names import canonical_args, canonical_kind
 from engine.options import build, split_kind
 
 #: kind -> class, filled by :func:`register_regularizer` (the engine's classes, then families')
@@ -260,6 +261,9 @@ class Regularizer:
 
 def regularizer_from_dict(data: dict) -> Regularizer:
     """Inverse of :meth:`Regularizer.to_dict`; unknown kinds or fields raise ConfigError."""
+    if isinstance(data, dict) and isinstance(data.get("kind"), str):  # BigARTM's class and keyword names too
+        kind = canonical_kind(data["kind"])
+        data = {"kind": kind, **canonical_args(kind, {k: v for k, v in data.items() if k != "kind"})}
     cls, args = split_kind(data, REGULARIZERS, "a regularizer", "regularizer kind")
     args.setdefault("tau", cls.DEFAULT_TAU)
     return build(cls, args, cls.kind, word="parameter")

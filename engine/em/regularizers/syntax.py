@@ -7,6 +7,7 @@ import re
 from engine.em.regularizers.base import REGULARIZERS, Regularizer, regularizer_from_dict
 from engine.em.schedule import Constant, Linear, Piecewise, Step, Trajectory, as_trajectory
 from engine.errors import ConfigError
+from engine.interop.names import canonical_kind
 
 _CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$", re.S)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -102,7 +103,7 @@ def parse_regularizer(text: str) -> Regularizer:
     m = _CALL.match(text or "")
     if not m:
         raise ConfigError(f"regularizer syntax: expected Kind(name=value, ...), got {text!r}")
-    kind, body = m.group(1), m.group(2)
+    kind, body = canonical_kind(m.group(1)), m.group(2)  # BigARTM's class names too
     lookup = {k.lower(): k for k in REGULARIZERS}
     lookup.update({k.lower() + "regularizer": k for k in REGULARIZERS})
     if kind.lower() not in lookup:
