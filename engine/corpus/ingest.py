@@ -25,6 +25,7 @@ from engine.corpus.columns import (
 from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from engine.corpus.limits import ReadLimits, default_limits
 from engine.corpus.options import ImportOptions, SourcePreview
+from engine.corpus.languages import segmentation_note
 from engine.corpus.phrases import merge_phrases
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
 from engine.errors import InputError, WorkspaceError
@@ -116,6 +117,8 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
                               keep_numbers=options.keep_numbers, min_length=options.min_length)
     _report(progress, 0.25, "tokenizing")
     raw = T.tokenize(texts, keep_urls=options.keep_urls)
+    if note := segmentation_note(lang, raw.forms):  # jieba (the zh extra) missing
+        notes.append(note)
     _report(progress, 0.5, f"normalizing {len(raw.forms):,} distinct word forms")
     term, terms = _terms_of_tokens(raw, normalizer)
     keep = term >= 0

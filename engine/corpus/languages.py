@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from collections import Counter
 from pathlib import Path
@@ -187,6 +188,21 @@ def _jieba():
         raise InputError("Chinese word segmentation needs jieba: pip install 'artm-studio[zh]'") from None
     jieba.setLogLevel(60)  # no "Building prefix dict..." chatter on stderr
     return jieba
+
+
+def segmentation_note(lang: str, forms: list[str]) -> str | None:
+    """Refuse a Chinese corpus (``lang == "zh"``) when jieba is missing, with the fix; for other
+    corpora holding some Chinese characters, a note that they stay unsegmented (``None`` if
+    jieba is installed or there are none)."""
+    if importlib.util.find_spec("jieba") is not None:
+        return None
+    if lang == "zh":
+        raise InputError("this corpus is Chinese and needs word segmentation: pip install 'artm-studio[zh]' "
+                         "(jieba), then import again")
+    if any(has_cjk(f) for f in forms):
+        return ("Chinese characters found but jieba is not installed: each run of them stays one token "
+                "(pip install 'artm-studio[zh]' to cut them into words)")
+    return None
 
 
 def segment_chinese(forms: list[str]) -> list[list[tuple[int, int]]]:
