@@ -12,7 +12,8 @@ Both sides: PLSA, T topics, 1 inner pass, Θ started afresh, 2 threads.
 
     PYTHONPATH=$PWD bench/.venv/bin/python bench/interop_bigartm.py [--topics 10] [--passes 10]
 
-Exit code 0 when both directions agree within 1 % of perplexity.
+Also printed: max |ΔΦ| between the Φ one library wrote and the Φ the other holds after
+loading it. Exit code 0 when both directions agree within 1 % of perplexity and 1e-6 in Φ.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 import engine  # noqa: E402
 from engine.corpus.ingest import ImportOptions, import_corpus, sample_corpus_path  # noqa: E402
 from engine.em.config import ModelConfig  # noqa: E402
+from engine.em.phi_table import load_phi  # noqa: E402
 from engine.em.trainer import Trainer  # noqa: E402
 from engine.interop.exports import export  # noqa: E402
 from engine.store.runs import load_run  # noqa: E402
@@ -65,17 +67,30 @@ def bigartm_model(artm, bv, T: int, threads: int):
     return model
 
 
-def bigartm_pass_from(artm, bv, phi: pd.DataFrame, T: int, threads: int) -> float:
-    """One BigARTM pass from ``phi`` (rows matched by (class_id, token)) loaded with attach_model."""
+def bigartm_pass_from(artm, bv, phi: pd.DataFrame, T: int, threads: int) -> tuple[float, float]:
+    """One BigARTM pass from ``phi`` (rows matched by (class_id, token)) loaded with attach_model;
+    also max |Φ read back by ``get_phi()`` after attaching − ``phi``| before the pass."""
     model = bigartm_model(artm, bv, T, threads)
     info, pwt = model.master.attach_model(model.model_pwt)
     key = list(zip(info.class_id, info.token))
     values = phi.reindex(pd.MultiIndex.from_tuples(key)).fillna(0.0).to_numpy(np.float32)
     pwt[:, :] = values
+    back = model.get_phi()
+    back_values = back.reindex([t for _, t in key]).to_numpy(np.float64) if back.index.nlevels == 1 \
+        else back.reindex(pd.MultiIndex.from_tuples(key)).to_numpy(np.float64)
+    diff = float(np.max(np.abs(back_values - values)))
     model.fit_offline(bv, num_collection_passes=1)
     value = float(model.score_tracker["perplexity"].last_value)
     model.dispose()
-    return value
+    return value, diff
+
+
+def init_diff(corpus, phi_path: Path, phi: pd.DataFrame) -> float:
+    """max |Φ the engine's --init reader takes from ``phi_path`` − ``phi`` (BigARTM's, by token)|."""
+    loaded, names = load_phi(phi_path, corpus)
+    tokens = corpus.vocab["token"].astype(str).tolist()
+    want = phi.reindex(tokens)[names].to_numpy(np.float64)
+    return float(np.max(np.abs(loaded - want)))
 
 
 def main(argv=None) -> int:
@@ -111,23 +126,24 @@ def main(argv=None) -> int:
     model.dispose()
     phi_big.to_csv(tmp / "bigartm_phi.csv")
     eng_a = engine_pass(corpus, tmp / "bigartm_phi.csv", a.topics, a.threads)
+    diff_a = init_diff(corpus, tmp / "bigartm_phi.csv", phi_big)
     phi_big_multi = phi_big.copy()
     phi_big_multi.index = pd.MultiIndex.from_arrays([["@default_class"] * len(phi_big), phi_big.index])
-    big_a = bigartm_pass_from(artm, bv, phi_big_multi, a.topics, a.threads)
+    big_a, _ = bigartm_pass_from(artm, bv, phi_big_multi, a.topics, a.threads)
 
     # B. engine → BigARTM
     phi_eng = pd.read_parquet(out / "phi.parquet")
-    big_b = bigartm_pass_from(artm, bv, phi_eng, a.topics, a.threads)
-    eng_b = engine_pass(corpus, out / "phi.csv", a.topics, a.threads)
+    big_b, diff_b = bigartm_pass_from(artm, bv, phi_eng, a.topics, a.threads)
+    eng_b = engine_pass(corpus, out / "phi.parquet", a.topics, a.threads)
     eng_trained = float(run.scores.query("score == 'perplexity'")["value"].iloc[-1])
 
     ok = True
-    for name, trained, eng, big in (("A BigARTM Φ → engine --init", big_trained, eng_a, big_a),
-                                    ("B engine export → BigARTM", eng_trained, eng_b, big_b)):
+    for name, trained, eng, big, diff in (("A BigARTM Φ → engine --init", big_trained, eng_a, big_a, diff_a),
+                                          ("B engine export → BigARTM", eng_trained, eng_b, big_b, diff_b)):
         rel = eng / big - 1
-        ok &= abs(rel) <= 0.01
-        print(f"{name}: after {a.passes} passes {trained:.2f}; one more pass from that Φ: "
-              f"engine {eng:.2f}, BigARTM {big:.2f} (rel {rel:+.2e})")
+        ok &= abs(rel) <= 0.01 and diff <= 1e-6
+        print(f"{name}: max |ΔΦ| after loading {diff:.2e}; after {a.passes} passes {trained:.2f}; one more "
+              f"pass from that Φ: engine {eng:.2f}, BigARTM {big:.2f} (rel {rel:+.2e})")
     print("INTEROP ROUND TRIPS AGREE" if ok else "INTEROP ROUND TRIPS DISAGREE")
     return 0 if ok else 1
 

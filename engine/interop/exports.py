@@ -8,8 +8,8 @@ gensim's own model files, written by gensim itself when it is installed.
   word counts, ``vocab`` (W,), ``term_frequency`` (W,) — as ``pyldavis.json`` (exactly
   ``prepare``'s keyword arguments) and
   ``pyldavis_*.parquet``, plus ``pyldavis.html`` rendered by pyLDAvis when it is installed.
-- ``bigartm``: Φ in ``get_phi()`` layout with a ``(class_id, token)`` index (``phi.parquet``,
-  ``phi.csv``), the corpus as Vowpal Wabbit (``corpus.vw``, one namespace per modality) and
+- ``bigartm``: Φ in ``get_phi()`` layout with a ``(class_id, token)`` index (``phi.parquet``;
+  no CSV: class ids start with ``@``, which a spreadsheet-safe CSV would have to alter), the corpus as Vowpal Wabbit (``corpus.vw``, one namespace per modality) and
   ``topics.json``; load it with ``attach_model`` (README, "BigARTM").
 - ``gensim``: ``dictionary.txt`` (gensim ``Dictionary.save_as_text`` format) and
   ``topic_term.npy`` (T, W) = ``LdaModel.get_topics()`` of the word modality, plus ``lda.gensim``
@@ -105,10 +105,9 @@ def export_bigartm(run, corpus, out: Path) -> list[Path]:
     mods = run.tokens["modality"].astype(str).to_numpy()
     index = pd.MultiIndex.from_arrays([mods, tokens])  # unnamed, as get_phi() of BigARTM ≥ 0.10
     phi = pd.DataFrame(np.asarray(m.phi, np.float32), index=index, columns=list(m.topic_names))
-    paths = [out / "phi.parquet", out / "phi.csv", out / "topics.json"]
+    paths = [out / "phi.parquet", out / "topics.json"]
     phi.to_parquet(paths[0])
-    phi.to_csv(paths[1])
-    paths[2].write_text(json.dumps({"topic_names": list(m.topic_names), "class_ids": sorted(set(mods)),
+    paths[1].write_text(json.dumps({"topic_names": list(m.topic_names), "class_ids": sorted(set(mods)),
                                     "modality_weights": (run.config or {}).get("modality_weights") or {}},
                                    ensure_ascii=False, indent=1))
     if corpus is not None and corpus.n_tokens == len(run.tokens):

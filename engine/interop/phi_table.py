@@ -76,7 +76,7 @@ def read_phi_table(path, vocab: pd.DataFrame | None = None) -> pd.DataFrame:
             table = table.rename(columns={cols[0]: "token"})
         else:
             raise InputError(f"initial Φ {p.name} needs a 'token' column or the tokens as its unnamed first "
-                             "column (BigARTM: model.get_phi().to_csv(path)); columns: "
+                             "column (BigARTM: save model.get_phi() with its index); columns: "
                              + ", ".join(map(str, cols[:8])))
     if "class_id" in table.columns and "modality" not in table.columns:
         table = table.rename(columns={"class_id": "modality"})

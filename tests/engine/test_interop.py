@@ -106,7 +106,7 @@ def test_bigartm_export_layout(trained, tmp_path):
     assert json.loads((tmp_path / "topics.json").read_text())["topic_names"] == list(phi.columns)
     first = (tmp_path / "corpus.vw").read_text().splitlines()[0]
     assert "|@default_class " in first and "|@party " in first
-    back = read_phi_table(tmp_path / "phi.csv")           # and the reader takes it back
+    back = read_phi_table(tmp_path / "phi.parquet")           # and the reader takes it back
     assert len(back) == len(phi) and set(back.modality) == {"@default_class", "@party"}
 
 
@@ -134,7 +134,7 @@ def test_bigartm_export_continues_as_init(trained, tmp_path, capsys):
     base = _run(ws, "base")
     last = base.scores.query("score == 'perplexity'")["value"].iloc[-1]
     capsys.readouterr()
-    for name, init in (("cont", str(tmp_path / "phi.csv")), ("rand", "random")):
+    for name, init in (("cont", str(tmp_path / "phi.parquet")), ("rand", "random")):
         assert main(["train", "--workspace", str(ws_dir), "--corpus", "uk-commons", "--topics", "6", "--iterations",
                      "1", "--init", init, "--name", name, "--seed", "5"]) == 0
     cont = _run(ws, "cont").scores.query("score == 'perplexity'")["value"].iloc[0]
