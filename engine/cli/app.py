@@ -14,6 +14,8 @@ import ipaddress
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from engine.errors import InputError
@@ -91,6 +93,24 @@ def command(args, script: Path | None = None) -> list[str]:
     for key, value in settings(host).items():
         cmd += [f"--{key}", value]
     return cmd
+
+
+def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float = 120.0) -> float:
+    """Wait until the Streamlit server at ``url`` answers ``/_stcore/health`` with ``ok``; the
+    seconds waited. Raises RuntimeError when ``proc`` (the server) exits first, TimeoutError after
+    ``timeout`` seconds. For scripts and tests that start ``artm-studio app`` themselves."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url.rstrip("/") + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return time.monotonic() - t0
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"no healthy server at {url} after {timeout:g} s")
 
 
 def run_app(args) -> int:

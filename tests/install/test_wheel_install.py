@@ -14,11 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from engine.cli.app import wait_healthy
 
 pytestmark = pytest.mark.install
 
@@ -66,8 +67,10 @@ def venv(tmp_path_factory):
     env_dir = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
     py = env_dir / "bin" / "python"
+    t0 = time.monotonic()
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])],
                    check=True, env=_clean_env(), cwd=base)
+    print(f"\n[install] wheel + dependencies into a fresh venv: {time.monotonic() - t0:.1f} s")
     return env_dir
 
 
@@ -90,19 +93,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server exited with code {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"no healthy server at {url} after {timeout} s:\n{log.read_text()}")
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
+    try:
+        return wait_healthy(url, proc, timeout)
+    except (RuntimeError, TimeoutError) as e:
+        raise AssertionError(f"{e}:\n{log.read_text()}") from None
 
 
 def test_app_serves_sample_without_terminal(venv, tmp_path):
@@ -116,20 +111,30 @@ def test_app_serves_sample_without_terminal(venv, tmp_path):
     ws, cwd, log = tmp_path / "ws", tmp_path / "cwd", tmp_path / "server.log"
     cwd.mkdir()
     port = _free_port()
+    t0 = time.monotonic()
     with open(log, "w") as out:
         proc = subprocess.Popen([str(venv / "bin" / "artm-studio"), "app", "--workspace", str(ws),
                                  "--port", str(port)], cwd=cwd, env=_clean_env(), stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log, timeout=180)
+        healthy = _wait_healthy(url, proc, log, timeout=180)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM,
                                         args=["--headless", "--no-sandbox", "--disable-gpu"])
             page = browser.new_page()
-            page.goto(url)
+            page.goto(url)  # the landing page, whichever page is the default
+            page.locator("h1").first.wait_for(timeout=240_000)  # its title is drawn
+            served = time.monotonic() - t0
+            manifest = ws / "corpora" / "uk-commons" / "manifest.json"
+            deadline = time.monotonic() + 300
+            while not manifest.is_file() and time.monotonic() < deadline:  # imported on first start
+                page.wait_for_timeout(250)
+            page.goto(url + "/data")  # the Data page lists the workspace's corpora
             page.get_by_text("Corpora in the workspace").first.wait_for(timeout=240_000)
             page.get_by_text("uk-commons").first.wait_for(timeout=240_000)
+            print(f"\n[install] artm-studio app from the wheel: healthy after {healthy:.1f} s, landing page "
+                  f"drawn after {served:.1f} s, sample listed after {time.monotonic() - t0:.1f} s")
             # the launcher's theme reached the browser: its text colour #1f2430 and secondary
             # background #f3f5f9 (Streamlit's defaults are #31333f and #f0f2f6) are in use
             colours = set(page.evaluate("""() => { const c = new Set();
