@@ -16,7 +16,7 @@ import threading
 from engine.errors import EngineError
 from engine.cli.common import workspace_of  # noqa: F401 - kept importable from engine.cli
 
-COMMAND_GROUPS = ("corpus", "model", "runs", "app", "seeds", "context", "families", "hierarchy", "sweep", "check")
+COMMAND_GROUPS = ("corpus", "model", "runs", "report", "app", "seeds", "context", "families", "hierarchy", "sweep", "check")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.analysis.tables import top_tokens, transform
 from engine.cli.argtypes import positive_int
+from engine.cli.report import write_report
 from engine.cli.common import add_text_args, fmt_number, read_texts, run_command, workspace_of
 from engine.em.health import KEYS as HEALTH_KEYS, warnings_of
 from engine.errors import InputError, WorkspaceError
@@ -78,6 +79,8 @@ def cmd_export(args) -> int:
     try:
         if args.format in INTEROP_FORMATS:  # pyLDAvis, BigARTM, gensim: engine/interop
             paths = export_interop(run, corpus, args.format, out)
+        elif args.format == "html":  # the stakeholder report, as `artm-studio report`
+            paths = [write_report(run, out / "report.html")]
         else:
             paths = export_run(run, corpus, fmt=args.format, out_dir=out, top_n=args.top)
     except OSError as e:
@@ -136,8 +139,8 @@ def register(sub, common) -> None:
     p.add_argument("--json", action="store_true", help="a list of topics, each with name and top tokens")
 
     p = run_command(sub, common, "export", cmd_export, "write Φ, Θ, top tokens and scores of a run")
-    p.add_argument("--format", choices=("csv", "parquet") + INTEROP_FORMATS, default="csv",
-                   help="csv/parquet: Φ, Θ, top tokens, scores; pyldavis: pyLDAvis.prepare's data (+ HTML "
+    p.add_argument("--format", choices=("csv", "parquet", "html") + INTEROP_FORMATS, default="csv",
+                   help="csv/parquet: Φ, Θ, top tokens, scores; html: the stakeholder report (report.html); pyldavis: pyLDAvis.prepare's data (+ HTML "
                         "when pyLDAvis is installed); bigartm: Φ for attach_model + the corpus as VW; "
                         "gensim: Dictionary + LdaModel topic-term matrix")
     p.add_argument("--out", required=True, metavar="DIR")
