@@ -88,7 +88,8 @@ def export_pyldavis(run, corpus, out: Path) -> list[Path]:
         import pyLDAvis  # optional (the `interop` extra): only this export renders its HTML
 
         kwargs = {k: v for k, v in data.items() if k != "topic_names"}
-        vis = pyLDAvis.prepare(**kwargs, sort_topics=False, start_index=0, n_jobs=1)
+        with np.errstate(divide="ignore"):  # pyLDAvis takes log(0) for words a topic never uses
+            vis = pyLDAvis.prepare(**kwargs, sort_topics=False, start_index=0, n_jobs=1)
         p = out / "pyldavis.html"
         pyLDAvis.save_html(vis, str(p))
         paths.append(p)
