@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from engine.errors import InputError
+from engine.families.tables import read_user_table
 
 
 def read_edges(path, documents: pd.DataFrame, source_col: str = "source", target_col: str = "target",
@@ -24,14 +25,8 @@ def read_edges(path, documents: pd.DataFrame, source_col: str = "source", target
     ``allow_unknown``, then those edges are dropped), non-positive/NaN weights. Self-links are
     dropped; repeated edges add up.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"edge list {p} does not exist")
-    try:
-        df = pd.read_parquet(p) if p.suffix.lower() in (".parquet", ".pq") else pd.read_csv(p, dtype=str)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a user input problem
-        raise InputError(f"edge list {p.name}: cannot read it as CSV/Parquet: {exc}") from None
-    return edges_from_frame(df, documents, p.name, source_col, target_col, weight_col, allow_unknown)
+    df = read_user_table(path, "edge list")
+    return edges_from_frame(df, documents, Path(path).name, source_col, target_col, weight_col, allow_unknown)
 
 
 def edges_from_frame(df: pd.DataFrame, documents: pd.DataFrame, name: str = "edges",

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from engine.corpus import text as T
 from engine.errors import InputError
 from engine.families.multilingual.corpus import normalizer_of
+from engine.families.tables import read_user_table
 
 __all__ = ["Dictionary", "read_dictionary", "match_dictionary", "translation_matrix", "dictionary_from_arrays",
            "store_dictionary"]
@@ -80,14 +81,8 @@ def read_dictionary(path, corpus, languages, columns: dict | None = None, weight
     ``languages``: the two modalities (source, target); ``columns``: modality → column
     (default: the modality name without ``@``, e.g. ``en``).
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"dictionary {p} does not exist")
-    try:
-        frame = pd.read_parquet(p) if p.suffix.lower() in (".parquet", ".pq") else pd.read_csv(p, dtype=str)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a user input problem
-        raise InputError(f"dictionary {p.name}: cannot read it as CSV/Parquet: {exc}") from None
-    return match_dictionary(frame, corpus, languages, columns, weight_column, unknown, name=p.name)
+    frame = read_user_table(path, "dictionary")
+    return match_dictionary(frame, corpus, languages, columns, weight_column, unknown, name=Path(path).name)
 
 
 def match_dictionary(frame: pd.DataFrame, corpus, languages, columns: dict | None = None,

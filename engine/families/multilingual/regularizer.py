@@ -16,6 +16,7 @@ other. Two sparse products per pass (O(nnz(M) · T)).
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -27,6 +28,9 @@ from engine.errors import ConfigError, InputError
 from engine.families.multilingual.dictionary import read_dictionary, translation_matrix
 
 __all__ = ["TranslationDictionary", "translation_term"]
+
+#: corpus → {dictionary file version and columns → matched Dictionary} (dropped with the corpus)
+_MATCHED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def translation_term(phi: np.ndarray, n_wt: np.ndarray, m, tau: float) -> np.ndarray:
@@ -63,19 +67,29 @@ class TranslationDictionary(Regularizer):
         Param("topics", "topics", "all", "Topics the term acts on"),
     )
 
-    def matched(self, corpus):
-        """The dictionary matched to ``corpus`` (:class:`~engine.families.multilingual.dictionary.Dictionary`)."""
-        cols = {m: c for m, c in ((self.source_modality, self.source_column), (self.target_modality, self.target_column)) if c != "auto"}
-        try:
-            return read_dictionary(self.dictionary, corpus, (self.source_modality, self.target_modality), cols, None, self.unknown)
-        except InputError as exc:
-            raise ConfigError(f"{self.name}: {exc}") from None
-
-    def _matrix(self, ctx):
+    def _key(self) -> tuple:
         path = Path(self.dictionary)
         stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
-        key = ("TranslationDictionary", self.dictionary, stamp, self.source_modality, self.target_modality, self.source_column,
-               self.target_column, self.unknown)
+        return (self.dictionary, stamp, self.source_modality, self.target_modality, self.source_column,
+                self.target_column, self.unknown)
+
+    def matched(self, corpus):
+        """The dictionary matched to ``corpus`` (:class:`~engine.families.multilingual.dictionary.Dictionary`),
+        read once per corpus object and file version."""
+        per_corpus = _MATCHED.setdefault(corpus, {})
+        key = self._key()
+        if key not in per_corpus:
+            cols = {m: c for m, c in ((self.source_modality, self.source_column),
+                                      (self.target_modality, self.target_column)) if c != "auto"}
+            try:
+                per_corpus[key] = read_dictionary(self.dictionary, corpus, (self.source_modality, self.target_modality),
+                                                  cols, None, self.unknown)
+            except InputError as exc:
+                raise ConfigError(f"{self.name}: {exc}") from None
+        return per_corpus[key]
+
+    def _matrix(self, ctx):
+        key = ("TranslationDictionary",) + self._key()
         if key not in ctx.cache:
             ctx.cache[key] = translation_matrix(self.matched(ctx.corpus), ctx.corpus.n_tokens)
         return ctx.cache[key]
