@@ -222,8 +222,9 @@ def register(sub, common) -> None:
     p.add_argument("--holdout-corpus", default=None, dest="holdout_corpus", metavar="NAME",
                    help="a stored corpus of other documents (same preprocessing): adds held-out "
                         "perplexity (Θ inferred with Φ fixed) every 5 iterations and on the last")
-    p.add_argument("--mode", choices=("standard", "one_pass", "context"), default="standard",
-                   help="E-step: standard ARTM, one-pass (Θ-less) or context-ARTM (needs a text corpus)")
+    p.add_argument("--mode", choices=("standard", "one_pass", "tartm", "context"), default="standard",
+                   help="E-step: standard ARTM, one-pass (the seed's naive TARTM), tartm (the seed's "
+                        "modified EM with the n_td/θ_td correction) or context-ARTM (needs a text corpus)")
     p.add_argument("--window", type=positive_float, default=10.0,
                    help="context width in tokens for --mode context (γ = 1/window)")
     p.add_argument("--beta", type=fraction, default=0.5, help="weight of the left context (0..1)")

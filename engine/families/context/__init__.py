@@ -6,7 +6,10 @@ A run of this family has ``ModelConfig(family="context", options=ContextOptions(
 ``"standard"``
     The bag-of-words E-step, unchanged (plus the sequence scores).
 ``"one_pass"``
-    The one-pass E-step (Θ-less ARTM, TARTM); works on bags of words.
+    The one-pass E-step (Θ-less ARTM), the seed's *naive* TARTM (p′ = p); works on bags of words.
+``"tartm"``
+    The seed's full TARTM: the one-pass θ and, in the M-step, p′ with the n_td/θ_td correction
+    (negative n_wt entries cut by the norm); bags of words; no E-step regularizers.
 ``"context"``
     Context-ARTM: per token position, left and right moving averages of p(t|w_i); needs token
     sequences (text corpora).

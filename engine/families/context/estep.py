@@ -1,7 +1,12 @@
 """The context family's E-steps (:class:`ContextEStep`, mode ``one_pass`` or ``context``).
 
 ``one_pass``: θ_td = Σ_w (τ n_dw / n_d) p(t|w) with p(t|w) = norm_t(φ_wt n_t) (n_t of the
-previous pass, uniform on the first), then p_tdw = norm_t(φ_wt θ_td), n_wt = Σ_d τ n_dw p_tdw.
+previous pass, uniform on the first), then p_tdw = norm_t(φ_wt θ_td), n_wt = Σ_d τ n_dw p_tdw
+(the seed's *naive* TARTM: p′ = p).
+
+``tartm``: the same θ and p, plus the seed's correction of the modified EM, n_wt += E with
+E_wt = Σ_d τ n_dw (p′_tdw − p_tdw) (:mod:`engine.families.context._kernels.tartm`); entries of
+n_wt made negative by it are cut to 0 by the M-step's norm (the seed's norm = positive part).
 
 ``context``: per token position, left and right exponential moving averages of p(t|w_i) with
 γ = 1/window (γ = 1 at the document start, γ = 0 skips a token, optionally scaled by idf),
@@ -22,6 +27,7 @@ from engine.em.family import EStep
 from engine.em.topics import p_t_given_w
 from engine.errors import InputError
 from engine.families.context import _kernels as CK
+from engine.families.context._kernels import tartm as TK
 from engine.families.context.options import ContextOptions
 from engine.families.context.reading import positions_topics, sequence_modality, token_gammas
 
@@ -141,11 +147,18 @@ class ContextEStep(EStep):
         def reduce(r):
             CK.reduce_chunks(rows[r][0], rows[r][1], bufs, phi, direct, n_wt)
 
-        if C == 1:
-            run(0)
-            reduce(0)
-        else:
-            pool = tr.pool(C)
-            list(pool.map(run, range(C)))
-            list(pool.map(reduce, range(len(rows))))
+        def gradient(c):  # full TARTM: G of the n_wt correction, into the free chunk buffers
+            bufs[c].fill(0.0)
+            TK.tartm_gradient(parts[c][0], parts[c][1], m.indptr, m.indices, m.data, tok_weight, phi, p_tw,
+                              theta, bufs[c])
+
+        steps = [(run, C), (reduce, len(rows))] + ([(gradient, C)] if mode == "tartm" else [])
+        for fn, n in steps:
+            if C == 1:
+                for i in range(n):
+                    fn(i)
+            else:
+                list(tr.pool(C).map(fn, range(n)))
+        if mode == "tartm":
+            n_wt += TK.tartm_correction(bufs.sum(axis=0, dtype=np.float64), p_tw)
         return n_wt, theta, logs[0].sum(axis=0), logs[1].sum(axis=0)

@@ -8,6 +8,7 @@ from engine.em.config import ModelConfig
 from engine.em.family import Family, register_family
 from engine.errors import InputError
 from engine.families.context import _kernels as CK
+from engine.families.context._kernels import tartm as TK
 from engine.families.context.estep import ContextEStep
 from engine.families.context.options import ContextOptions
 from engine.families.context.scores import context_scores
@@ -55,6 +56,7 @@ def compile_kernels() -> None:
                              CK.stack_phi(phi, phi), nwt, False, th, p, logs[0], logs[1], logs[2])
         CK.one_pass_chunk(0, 1, z, e32, ef, tw, tm, phi, phi, nwt, True, th, ptr, seq, p,
                           logs[0], logs[1], logs[2])
+    TK.tartm_gradient(0, 1, z, e32, ef, tw, phi, phi, th, nwt)
     CK.accumulate_positions(seq, 0, 3, P, tw, nwt)
     CK.reduce_chunks(0, W, nwt[None], phi, False, nwt.copy())
     CK.smooth_sequence(P, ptr, np.float32(0.5), np.float32(0.5))

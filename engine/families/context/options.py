@@ -11,7 +11,7 @@ from engine.options import build
 
 __all__ = ["MODES", "IMPORTANCE", "ContextOptions", "trajectory"]
 
-MODES = ("standard", "one_pass", "context")
+MODES = ("standard", "one_pass", "tartm", "context")
 IMPORTANCE = ("none", "idf")
 
 
@@ -28,8 +28,9 @@ class ContextOptions:
 
     Attributes
     ----------
-    mode : {"standard", "one_pass", "context"}
-        The E-step (see :mod:`engine.families.context`).
+    mode : {"standard", "one_pass", "tartm", "context"}
+        The E-step (see :mod:`engine.families.context`): ``one_pass`` is the seed's naive
+        TARTM (p′ = p), ``tartm`` its modified EM with the n_td/θ_td correction.
     window : trajectory or number
         Context width h (γ = 1/h); may change with the iteration.
     beta : trajectory or number in [0, 1]

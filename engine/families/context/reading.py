@@ -75,7 +75,7 @@ def positions_topics(model: TopicModel, ptr, seq, options: ContextOptions | None
         return _post_process(P, ptr, estep)
     doc = np.repeat(np.arange(D), np.diff(ptr))
     bag = as_csr(sp.csr_matrix((np.ones(N, np.float32), (doc, seq)), shape=(D, W)), W)
-    if mode == "one_pass":
+    if mode in ("one_pass", "tartm"):  # full TARTM reads a document like the naive one
         th = np.zeros((D, T), np.float32)
         CK.one_pass_chunk(0, D, bag.indptr, bag.indices, bag.data, tok_weight, tok_mod, phi,
                           p_t_given_w(phi, model.n_t), np.zeros((0, T), np.float32), True, th,

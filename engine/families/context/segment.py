@@ -11,17 +11,53 @@ from engine.families.context import _kernels as CK
 from engine.families.context.options import ContextOptions
 from engine.families.context.reading import token_topics
 
-__all__ = ["boundary_scores", "pick_boundaries", "merge_same_topic", "segment"]
+__all__ = ["RULES", "DEFAULT_RULE", "boundary_scores", "pick_boundaries", "merge_same_topic", "segment_thetas",
+           "segment"]
+
+#: "gap": boundary before i scored ½‖L_{i−1} − R_i‖₁, a segment's θ = mean of its p_ti;
+#: "seed": the seed's rule — the two contexts *of one position*, ½‖L_i − R_i‖₁ (scored on the gap
+#: after i), and a segment [i … j]'s θ = ½(R_i + L_j). bench/README §10.7 measured both.
+RULES = ("gap", "seed")
+DEFAULT_RULE = "gap"
 
 
-def boundary_scores(P: np.ndarray, window: float = 10.0) -> np.ndarray:
-    """Boundary score before every position of one document (n,): total variation between the
-    left context ending at i−1 and the right context starting at i (EMAs with γ = 1/window) of
-    the token topics ``P`` (n, T)."""
+def _emas(P: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Left and right EMAs (n, T) of one document's token topics, each including position i."""
+    P = np.ascontiguousarray(P, np.float32)
+    L, R = np.empty_like(P), np.empty_like(P)
+    CK.ema_two_sided(P, np.array([0, P.shape[0]], np.int64), np.float32(1.0 / max(1.0, window)), L, R)
+    return L, R
+
+
+def boundary_scores(P: np.ndarray, window: float = 10.0, rule: str = DEFAULT_RULE) -> np.ndarray:
+    """Boundary score before every position of one document (n,), in [0, 1], from the token
+    topics ``P`` (n, T) and EMAs with γ = 1/window. ``rule="gap"``: total variation between the
+    left context ending at i−1 and the right context starting at i. ``rule="seed"``: the seed's
+    ½‖L_{i−1} − R_{i−1}‖₁ (left and right contexts of position i−1, both containing it), i.e.
+    position i−1 is the last of its segment. out[0] = 0."""
+    if rule not in RULES:
+        raise InputError(f"segmentation rule must be one of {', '.join(RULES)}, got {rule!r}")
     P = np.ascontiguousarray(P, np.float32)
     out = np.zeros(P.shape[0], np.float64)
-    CK.boundary_scores(P, np.float32(1.0 / max(1.0, window)), out)
+    if rule == "gap":
+        CK.boundary_scores(P, np.float32(1.0 / max(1.0, window)), out)
+    elif P.shape[0] > 1:
+        L, R = _emas(P, window)
+        out[1:] = 0.5 * np.abs(L[:-1].astype(np.float64) - R[:-1]).sum(axis=1)
     return out
+
+
+def segment_thetas(P: np.ndarray, edges: list[int], window: float = 10.0, rule: str = DEFAULT_RULE) -> np.ndarray:
+    """θ (S, T) of the segments [edges[k], edges[k+1]) of one document, normalized: the mean of
+    their token topics (``rule="gap"``) or the seed's ½(R_a + L_{b−1}) (``rule="seed"``)."""
+    P = np.asarray(P, np.float64)
+    if rule == "seed":
+        L, R = _emas(P, window)
+        th = np.stack([0.5 * (R[a].astype(np.float64) + L[b - 1]) for a, b in zip(edges, edges[1:])])
+    else:
+        th = np.stack([P[a:b].mean(axis=0) for a, b in zip(edges, edges[1:])])
+    s = th.sum(axis=1, keepdims=True)
+    return np.divide(th, s, out=np.zeros_like(th), where=s > 0)
 
 
 def pick_boundaries(scores: np.ndarray, threshold: float, min_gap: int) -> list[int]:
@@ -65,7 +101,7 @@ def merge_same_topic(P: np.ndarray, cuts: list[int]) -> list[int]:
 def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
             options: ContextOptions | None = None, window: float | None = None,
             min_length: int | None = None, top: int = 3, merge: bool = True,
-            estep=()) -> list[dict]:
+            estep=(), rule: str = DEFAULT_RULE) -> list[dict]:
     """Split document ``d`` where its left and right topic contexts differ most.
 
     Token topics come from ``options`` (default: context mode, window 10, β = 0.5, 2 passes) on
@@ -75,6 +111,7 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
     With ``merge`` (default) neighbouring segments whose most probable topic is the same are
     joined (the boundary between them changed the mixture, not the main topic). ``estep``
     [(E-step regularizer, τ)] post-process the token topics (:func:`estep_terms` of the run).
+    ``rule`` (:data:`RULES`) picks the boundary score and the segment θ.
 
     Returns
     -------
@@ -104,16 +141,16 @@ def segment(model: TopicModel, corpus, d: int, threshold: float = 0.3,
                  "n_tokens": 0, "boundary_score": 0.0, "topic": None, "topic_index": None, "label": None,
                  "theta": [0.0] * T, "top_topics": []}]
     P = token_topics(model, tokens, opts, iteration=10_000, corpus=corpus, estep=estep).T  # (n, T)
-    scores = boundary_scores(P, win)
+    scores = boundary_scores(P, win, rule)
     cuts = pick_boundaries(scores, threshold, gap)
     if merge:
         cuts = merge_same_topic(P, cuts)
     edges = [0] + cuts + [n]
+    thetas = segment_thetas(P, edges, win, rule)
     out = []
     for k, (a, b) in enumerate(zip(edges, edges[1:])):
-        th = P[a:b].astype(np.float64).mean(axis=0)
+        th = thetas[k]
         s = th.sum()
-        th = th / s if s > 0 else th
         order = np.argsort(-th, kind="stable")[:top]
         best = int(order[0]) if s > 0 else None
         out.append({
