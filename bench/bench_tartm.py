@@ -79,7 +79,9 @@ def quality(c, tr, top_common=50):
             "perplexity_em_theta": round(float(np.exp(-sum(ll.values()) / sum(nt.values()))), 1),
             "sparsity_phi": round(float((phi == 0).mean()), 4),
             "common_words_mass": round(float(phi[freq].sum(axis=0).mean()), 4),
-            "topic_distance": round(float(hell[np.triu_indices(T, 1)].mean()), 4)}
+            "topic_distance": round(float(hell[np.triu_indices(T, 1)].mean()), 4),
+            "dead_topics": int((phi.sum(axis=0) <= 0).sum()),
+            "topics_with_under_20_words": int(((phi > 0).sum(axis=0) < 20).sum())}
 
 
 def main():

@@ -113,7 +113,8 @@ def setup(corpus) -> None:
         st.rerun()
 
 
-READING = {"standard": "Standard E-step", "one_pass": "One-pass (Θ-less)", "context": "Context-ARTM"}
+READING = {"standard": "Standard E-step", "one_pass": "One-pass (naive TARTM)", "tartm": "TARTM (modified EM)",
+           "context": "Context-ARTM"}
 
 
 def reading_mode(corpus) -> dict | None:

@@ -35,7 +35,7 @@ def cmd_segment(args) -> int:
     if not 0.0 <= args.threshold <= 1.0:
         raise InputError(f"--threshold must lie in [0, 1], got {args.threshold}")
     segs = segment(run.model, corpus, d, threshold=args.threshold, options=opts,
-                   min_length=args.min_length, top=args.top, estep=estep_terms(run.config))
+                   min_length=args.min_length, top=args.top, estep=estep_terms(run.config), rule=args.rule)
     text = str(corpus.documents["text"].iloc[d] or "")
     for s in segs:
         s["text"] = text[s["start"]:s["end"]]
@@ -43,7 +43,7 @@ def cmd_segment(args) -> int:
             s.pop("theta")
     out = {"run": run.run_id, "corpus": corpus.name, "doc": str(corpus.documents["id"].iloc[d]),
            "index": d, "mode": opts.mode, "window": float(opts.window(10_000)),
-           "threshold": args.threshold, "segments": segs}
+           "threshold": args.threshold, "rule": args.rule, "segments": segs}
     print(json.dumps(out, ensure_ascii=False, indent=2 if args.pretty else None))
     return 0
 
@@ -64,6 +64,9 @@ def register(sub, common) -> None:
     p.add_argument("--min-length", type=positive_int, default=None, dest="min_length",
                    help="least tokens per segment (default: the window)")
     p.add_argument("--top", type=positive_int, default=3, help="top topics listed per segment")
+    p.add_argument("--rule", choices=("gap", "seed"), default="gap",
+                   help="gap (default): boundary ½‖L_{i−1} − R_i‖, segment θ = mean p_ti; seed: the seed's "
+                        "½‖L_i − R_i‖ and ½(R_i + L_j) (bench/README §10.8: equal boundaries, less faithful θ)")
     p.add_argument("--theta", action="store_true", help="include the full topic distribution")
     p.add_argument("--pretty", action="store_true", help="indented JSON")
     p.set_defaults(func=cmd_segment)

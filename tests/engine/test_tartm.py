@@ -74,3 +74,39 @@ def test_tartm_trains_and_differs_from_naive(make_corpus):
 def test_tartm_refuses_estep_regularizers():
     with pytest.raises(ConfigError):
         context_config(ModelConfig(n_topics=3), ContextOptions(mode="tartm"), (SequenceSmoothing(tau=1.0),)).validate()
+
+
+def test_seed_segmentation_rule():
+    """The seed's rule on a clean step: the boundary after the last token of the first topic,
+    segment θ = ½(R_a + L_{b−1}) pure at the segment edges."""
+    from engine.families.context.segment import boundary_scores, pick_boundaries, segment_thetas
+    from engine.errors import InputError
+
+    P = np.zeros((20, 2), np.float32)
+    P[:10, 0] = 1
+    P[10:, 1] = 1
+    s = boundary_scores(P, window=3, rule="seed")
+    gamma = 1 / 3
+    assert s[0] == 0 and s.max() == pytest.approx(1 - gamma, abs=1e-6)   # ½‖L_i − R_i‖ at i = 9 and 10
+    assert pick_boundaries(s, 0.5, 3) == [10]
+    th = segment_thetas(P, [0, 10, 20], 3, "seed")
+    np.testing.assert_allclose(th, [[1, 0], [0, 1]], atol=0.02)        # R_0 and L_9 are both almost pure
+    np.testing.assert_allclose(segment_thetas(P, [0, 5, 20], 3, "gap")[1], [5 / 15, 10 / 15], atol=1e-6)
+    with pytest.raises(InputError, match="rule must be one of gap, seed"):
+        boundary_scores(P, rule="middle")
+
+
+def test_segment_with_seed_rule_on_a_trained_model():
+    """Both rules find the planted boundary (token 30 of 60) of test_context's two-topic documents."""
+    from engine.families.context import segment
+    from test_context import planted_corpus as sequence_corpus
+
+    c = sequence_corpus(D=40)
+    tr = Trainer(c, context_config(ModelConfig(n_topics=2, iterations=20, seed=1, threads=1),
+                                   ContextOptions(window=5)))
+    tr.fit()
+    for rule in ("gap", "seed"):
+        for d in range(3):
+            segs = segment(tr.model, c, d, threshold=0.3, options=ContextOptions(window=5), rule=rule)
+            assert len(segs) == 2 and abs(segs[1]["token_start"] - 30) <= 2, (rule, segs)
+            assert segs[0]["topic"] != segs[1]["topic"] and max(segs[0]["theta"]) > 0.8

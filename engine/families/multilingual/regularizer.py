@@ -56,6 +56,7 @@ class TranslationDictionary(Regularizer):
 
     kind: ClassVar[str] = "TranslationDictionary"
     DEFAULT_TAU: ClassVar[float] = 1.0
+    NEEDS_RUN_DATA: ClassVar[bool] = True  # a dictionary file: tested in test_family_multilingual
     PARAMS: ClassVar[tuple] = (
         Param("dictionary", "str", "dictionary.csv", "Path of the dictionary (CSV/Parquet, one pair per row)"),
         Param("source_modality", "modality", "@en", "Language modality of the first dictionary column"),

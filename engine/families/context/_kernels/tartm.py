@@ -15,33 +15,36 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.families.context._kernels.common import EPS, _dot
+from engine.families.context._kernels.common import EPS
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def tartm_gradient(d0, d1, indptr, indices, data, tok_weight, phi, p_tw, theta, G):
     """G[w, t] += Σ_d (x_dw / n_d) a_td over documents [d0, d1) (see the module docstring).
 
     ``phi``, ``p_tw`` (W, T) float32; ``theta`` (D, T) float32, the one-pass θ of this pass;
-    ``G`` (W, T) float32, accumulated. Tokens with z_dw < EPS are skipped (as in the E-step).
+    ``G`` (W, T) float32, accumulated. n_d = Σ_w x_dw Σ_t p_tw[w, t] (the one-pass kernel's
+    normalizer). Tokens with z_dw < EPS are skipped (as in the E-step).
     """
     W, T = phi.shape
-    a = np.empty(T, dtype=np.float64)
+    a = np.empty(T, dtype=np.float32)
     for d in range(d0, d1):
         lo, hi = indptr[d], indptr[d + 1]
-        n_d = 0.0
+        n_d = np.float32(0.0)
         for k in range(T):
             a[k] = 0.0
+        th = theta[d]
         for j in range(lo, hi):
             w = indices[j]
             x = data[j] * tok_weight[w]
             if x <= 0.0:
                 continue
-            s = 0.0
+            s = np.float32(0.0)
+            z = np.float32(0.0)
             for k in range(T):
                 s += p_tw[w, k]
+                z += phi[w, k] * th[k]
             n_d += x * s
-            z = _dot(phi, w, theta[d], T)
             if z < EPS:
                 continue
             inv = x / z
@@ -49,14 +52,15 @@ def tartm_gradient(d0, d1, indptr, indices, data, tok_weight, phi, p_tw, theta, 
                 a[k] += phi[w, k] * inv
         if not n_d > 0.0:
             continue
+        inv_n = np.float32(1.0) / n_d
         for j in range(lo, hi):
             w = indices[j]
             x = data[j] * tok_weight[w]
             if x <= 0.0:
                 continue
-            c = x / n_d
+            c = x * inv_n
             for k in range(T):
-                G[w, k] += np.float32(c * a[k])
+                G[w, k] += c * a[k]
 
 
 def tartm_correction(G: np.ndarray, p_tw: np.ndarray) -> np.ndarray:
