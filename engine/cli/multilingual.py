@@ -5,20 +5,28 @@ from __future__ import annotations
 import json
 
 from engine.cli import _family as F
+from engine.cli.common import run_and_corpus, workspace_of
 from engine.cli.corpus import _df_bound
+from engine.errors import InputError
+from engine.families.multilingual.corpus import import_multilingual, languages_of, parse_part
+from engine.families.multilingual.dictionary import dictionary_from_arrays, read_dictionary, store_dictionary
+from engine.families.multilingual.family import MultilingualOptions, multilingual_config
+from engine.families.multilingual.views import nearest_documents, retrieval_summary, side_by_side, translation_hits
+
+
+def _by_language(specs, flag: str, example: str) -> dict:
+    """{"@en": value} from repeated ``MODALITY=VALUE`` flags."""
+    out = {}
+    for spec in specs or []:
+        mod, sep, value = spec.partition("=")
+        if not sep or not value or not mod:
+            raise InputError(f"{flag} {spec!r}: write MODALITY=VALUE, e.g. {example}")
+        out[mod if mod.startswith("@") else "@" + mod] = value
+    return out
 
 
 def cmd_import(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.multilingual.corpus import import_multilingual, parse_part
-    from engine.errors import InputError
-
-    files = {}
-    for spec in args.file or []:
-        mod, sep, path = spec.partition("=")
-        if not sep or not path:
-            raise InputError(f"--file {spec!r}: write MODALITY=PATH, e.g. @en=en.csv")
-        files[mod if mod.startswith("@") else "@" + mod] = path
+    files = _by_language(args.file, "--file", "@en=en.csv")
     parts = [parse_part(p, files) for p in args.part]
     ws = workspace_of(args)
     c = import_multilingual(ws, args.name, parts, args.path, args.id, replace=args.replace,
@@ -31,41 +39,25 @@ def cmd_import(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from engine.cli import workspace_of
-    from engine.families.multilingual.dictionary import store_dictionary
-    from engine.families.multilingual.family import MultilingualOptions, multilingual_config
-
     ws = workspace_of(args)
     corpus = ws.load_corpus(args.corpus)
-    langs = tuple(args.languages) if args.languages else None
-    if langs is None:
-        from engine.families.multilingual.corpus import languages_of
-        langs = tuple(languages_of(corpus))
+    langs = tuple(args.languages) if args.languages else tuple(languages_of(corpus))
     opts = MultilingualOptions(langs).validate()
+    columns = _by_language(args.column, "--column", "@en=english")
     if args.dictionary:
-        from engine.families.multilingual.dictionary import read_dictionary
-        columns = dict(c.split("=", 1) for c in args.column or [])
         read_dictionary(args.dictionary, corpus, langs[:2], columns, None, args.unknown)  # fails before copying
     path = store_dictionary(ws, args.dictionary) if args.dictionary else None
-    cfg = multilingual_config(F.config_of(args), opts, path, tau=args.tau,
-                              columns=dict(c.split("=", 1) for c in args.column or []), unknown=args.unknown)
+    cfg = multilingual_config(F.config_of(args), opts, path, tau=args.tau, columns=columns, unknown=args.unknown)
     F.run_training(args, ws, corpus, cfg)
     return 0
 
 
 def _run_dictionary(run, corpus):
-    from engine.families.multilingual.dictionary import dictionary_from_arrays
-    from engine.families.multilingual.family import MultilingualOptions
-
     langs = MultilingualOptions.from_dict(run.config.get("options")).languages
     return langs, dictionary_from_arrays(run.arrays, langs[:2])
 
 
 def cmd_topics(args) -> int:
-    from engine.cli import workspace_of
-    from engine.cli.context import run_and_corpus
-    from engine.families.multilingual.views import side_by_side, translation_hits
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     langs, d = _run_dictionary(run, corpus)
@@ -87,11 +79,6 @@ def cmd_topics(args) -> int:
 
 
 def cmd_find(args) -> int:
-    from engine.cli import workspace_of
-    from engine.cli.context import run_and_corpus
-    from engine.errors import InputError
-    from engine.families.multilingual.views import nearest_documents
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     ids = corpus.documents["id"].astype(str)
@@ -112,11 +99,6 @@ def cmd_find(args) -> int:
 
 
 def cmd_measure(args) -> int:
-    from engine.cli import workspace_of
-    from engine.cli.context import run_and_corpus
-    from engine.families.multilingual.dictionary import read_dictionary
-    from engine.families.multilingual.views import retrieval_summary, translation_hits
-
     ws = workspace_of(args)
     run, corpus = run_and_corpus(ws, args.run)
     langs, d = _run_dictionary(run, corpus)
@@ -130,10 +112,8 @@ def cmd_measure(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("multilingual", help="parallel/comparable corpora: a modality per language, "
-                                            "translation-dictionary regularizer")
-    s = p.add_subparsers(dest="action", metavar="ACTION")
-    s.required = True
+    s, t = F.family_group(sub, common, "multilingual", "parallel/comparable corpora: a modality per language, "
+                          "translation-dictionary regularizer", "train a multilingual model (optionally with a dictionary)")
     i = s.add_parser("import", parents=[common], help="build a corpus with one modality per language")
     i.add_argument("path", nargs="?", help="the table with a text column per language (omit with --file)")
     i.add_argument("--name", required=True, help="corpus name in the workspace")
@@ -151,8 +131,6 @@ def register(sub, common) -> None:
     i.add_argument("--max-vocab", type=int, default=None, dest="max_vocab")
     i.add_argument("--replace", action="store_true")
     i.set_defaults(func=cmd_import)
-    t = s.add_parser("train", parents=[common], help="train a multilingual model (optionally with a dictionary)")
-    F.add_training_args(t)
     t.add_argument("--languages", nargs="+", default=None, metavar="@LANG",
                    help="language modalities (default: the corpus's import parts)")
     t.add_argument("--dictionary", default=None, metavar="FILE",

@@ -12,6 +12,7 @@ neither the file nor the original columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,14 +20,16 @@ from engine.em.estep import BagEStep
 from engine.em.family import Family, register_family
 from engine.errors import ConfigError, InputError
 from engine.families.multilingual.regularizer import TranslationDictionary
+from engine.options import Options
 
 __all__ = ["FAMILY", "MultilingualOptions", "multilingual_config", "dictionary_regularizer"]
 
 
 @dataclass(frozen=True)
-class MultilingualOptions:
+class MultilingualOptions(Options):
     """languages: the language modalities, in the order their topics are shown side by side."""
 
+    NAME: ClassVar[str] = "multilingual"
     languages: tuple = ("@en", "@ru")
 
     def validate(self) -> "MultilingualOptions":
@@ -40,14 +43,6 @@ class MultilingualOptions:
     def to_dict(self) -> dict:
         return {"languages": list(self.languages)}
 
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "MultilingualOptions":
-        data = dict(data or {})
-        unknown = set(data) - {"languages"}
-        if unknown:
-            raise ConfigError(f"multilingual: unknown option(s) {', '.join(sorted(unknown))}")
-        return cls(**data).validate()
-
 
 def dictionary_regularizer(config) -> TranslationDictionary | None:
     """The config's translation-dictionary term (the first one), if any."""
@@ -58,8 +53,7 @@ def multilingual_config(config, options: MultilingualOptions | dict, dictionary:
                         tau: float = 1.0, columns: dict | None = None, unknown: str = "drop"):
     """``config`` as a multilingual run; with ``dictionary`` (a path) the regularizer
     ``translation`` = TranslationDictionary(τ) between the first two languages is added."""
-    opts = options if isinstance(options, MultilingualOptions) else MultilingualOptions.from_dict(options)
-    opts = opts.validate()
+    opts = MultilingualOptions.of(options).validate()
     regs = tuple(r for r in config.regularizers if not isinstance(r, TranslationDictionary))
     if dictionary:
         src, dst = opts.languages[:2]
@@ -67,7 +61,7 @@ def multilingual_config(config, options: MultilingualOptions | dict, dictionary:
         regs += (TranslationDictionary(name="translation", tau=tau, dictionary=str(dictionary), source_modality=src,
                                        target_modality=dst, source_column=cols.get(src) or "auto",
                                        target_column=cols.get(dst) or "auto", unknown=unknown),)
-    return config.with_changes(family="multilingual", options=opts.to_dict(), regularizers=regs).validate()
+    return opts.configure(config.with_changes(regularizers=regs))
 
 
 def _check_corpus(corpus, config) -> None:
@@ -99,5 +93,5 @@ class MultilingualEStep(BagEStep):
 
 FAMILY = register_family(Family(
     name="multilingual", doc="one modality per language; translation dictionary R = τ Σ n_ut ln Σ_w π_uw φ_wt",
-    options=lambda d: MultilingualOptions.from_dict(d).to_dict(), estep=MultilingualEStep,
+    options=MultilingualOptions.normalized, estep=MultilingualEStep,
     check_corpus=_check_corpus))
