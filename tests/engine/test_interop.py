@@ -214,3 +214,17 @@ def test_bigartm_names_in_reg_strings_and_configs():
     assert reg.kind == "TopicSelection" and reg.topics == "subject"
     with pytest.raises(ConfigError):
         parse_regularizer("NoSuchPhiRegularizer(tau=1)")
+
+
+def test_vw_namespace_without_at_is_the_at_modality(tmp_path, capsys):
+    """A VW namespace `|label` imports as modality @label, so `--modality-weight label=5` (and
+    BigARTM's class_ids=label) name it."""
+    (p := tmp_path / "c.vw").write_text("d1 tax:2 health |label economy\nd2 war army |label defence\n"
+                                        "d3 tax health |@label economy\n", encoding="utf-8")
+    ws_dir = tmp_path / "ws"
+    assert main(["import", str(p), "--name", "vw", "--workspace", str(ws_dir)]) == 0
+    vocab = engine.Workspace(ws_dir).load_corpus("vw").vocab
+    assert set(vocab["modality"]) == {"@default_class", "@label"}
+    assert len(vocab[vocab.modality == "@label"]) == 2          # |label and |@label are one modality
+    assert main(["train", "--corpus", "vw", "--workspace", str(ws_dir), "--topics", "2", "--iterations", "2",
+                 "--modality-weight", "label=5", "--reg", "DecorrelatorPhiRegularizer(tau=1, class_ids=label)"]) == 0

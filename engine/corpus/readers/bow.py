@@ -59,8 +59,9 @@ def _bow_source(ids, doc, key_mod, key_tok, term, count, n_terms, fmt, digest, n
 def read_vw(text: str, path: Path, digest: str, limit=None) -> BagOfWordsSource:
     """Vowpal Wabbit as BigARTM reads it: ``doc_id tok tok:3 |@labels x |@authors y z``.
 
-    Tokens before the first ``|name`` belong to ``@default_class``; ``tok:c`` adds ``c`` (a
-    positive number ≤ 1e9) to the count.
+    Tokens before the first ``|name`` belong to ``@default_class``; a namespace without ``@``
+    (``|labels``) is the modality ``@labels``, as BigARTM's class ids and ``--modality-weight
+    labels=5`` name it; ``tok:c`` adds ``c`` (a positive number ≤ 1e9) to the count.
     """
     ids: list = []
     seen: set = set()
@@ -87,6 +88,7 @@ def read_vw(text: str, path: Path, digest: str, limit=None) -> BagOfWordsSource:
                 if not modality:
                     raise InputError(f"{path}: line {lineno}: malformed Vowpal Wabbit line: '|' without "
                                      "a modality name")
+                modality = modality if modality.startswith("@") else "@" + modality  # |labels = @labels
                 continue
             c = 1.0
             if ":" in tok:
@@ -215,7 +217,7 @@ def read_uci(path: Path, limits: ReadLimits, limit=None) -> BagOfWordsSource:
     for ln in vlines:
         parts = ln.split()
         toks.append(parts[0])
-        mods.append(parts[1] if len(parts) > 1 else DEFAULT_MODALITY)
+        mods.append(("" if parts[1].startswith("@") else "@") + parts[1] if len(parts) > 1 else DEFAULT_MODALITY)
     ids_path = docword.parent / f"docids.{name}.txt"
     if ids_path.exists():
         ids = [ln.strip() for ln in decode(read_input(ids_path, limits)[0], ids_path)[0].split("\n") if ln.strip()]
