@@ -18,8 +18,10 @@ in none of the runs, so they cannot carry a topic of their own:
   background topics (or, without background topics, the 50 most frequent words);
 - precision@k of its documents (from :func:`engine.families.seeds.precision.precision_table`);
 
-and a flag: ``"ok"``, or the first problem found ("documents off-topic" when P@k < 0.5,
-"generic words", "seeds only", "incoherent" when NPMI < 0).
+and a flag: ``"ok"``, or the first problem found ("too rare" when every group seeding the topic
+is too rare to carry a topic of its own — whatever the other numbers say, such a topic is never
+"ok"; "documents off-topic" when P@k < 0.5, "generic words", "seeds only", "incoherent" when
+NPMI < 0).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import pandas as pd
 
 from engine.em.scores import coherence_per_topic, cooccurrence, top_token_ids
 
-__all__ = ["MIN_DOCS_RARE", "MIN_DOCS_THIN", "group_support", "topic_quality", "specificity"]
+__all__ = ["MIN_DOCS_RARE", "MIN_DOCS_THIN", "group_support", "rare_topics", "topic_quality", "specificity"]
 
 MIN_DOCS_RARE = 10
 MIN_DOCS_THIN = 50
@@ -94,8 +96,24 @@ def _generic_ids(model, corpus, mask: np.ndarray, n: int = 50) -> set:
     return {int(i) for i in np.argsort(-tf, kind="stable")[:n] if tf[i] > 0}
 
 
-def topic_quality(model, corpus, setup, precision: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Quality of every seeded topic (see the module docstring).
+def rare_topics(setup, support: pd.DataFrame | None) -> set[str]:
+    """Seeded topics all of whose seeding groups are "too rare" (:func:`group_support`): in the
+    per-group preset, the topic of every too-rare group; a topic shared with a group that has
+    enough support is not in it."""
+    if support is None or support.empty:
+        return set()
+    verdict = support.set_index("group")["verdict"].to_dict()
+    groups_of: dict[str, list[str]] = {}
+    for g, topics in setup.group_topics.items():
+        for t in topics:
+            groups_of.setdefault(t, []).append(g)
+    return {t for t, gs in groups_of.items() if gs and all(verdict.get(g) == "too rare" for g in gs)}
+
+
+def topic_quality(model, corpus, setup, precision: pd.DataFrame | None = None,
+                  support: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Quality of every seeded topic (see the module docstring); ``support`` is
+    :func:`group_support`'s table (without it no topic can be flagged "too rare").
 
     Returns
     -------
@@ -114,6 +132,7 @@ def topic_quality(model, corpus, setup, precision: pd.DataFrame | None = None) -
     best = {}
     if precision is not None and not precision.empty:
         best = precision[precision["topic"] != ""].groupby("topic")["precision"].max().to_dict()
+    rare = rare_topics(setup, support)
     rows = []
     for j, (name, t) in enumerate(zip(names, idx)):
         terms = list(lex.get(name, []))
@@ -123,7 +142,9 @@ def topic_quality(model, corpus, setup, precision: pd.DataFrame | None = None) -
         overlap = float(np.mean([int(i) in generic for i in top20[j]])) if len(top20[j]) else 0.0
         prec = best.get(name)
         c = float(coh[j]) if np.isfinite(coh[j]) else float("nan")
-        if prec is not None and prec < 0.5:
+        if name in rare:
+            flag = "too rare"
+        elif prec is not None and prec < 0.5:
             flag = "documents off-topic"
         elif overlap >= 0.3:
             flag = "generic words"

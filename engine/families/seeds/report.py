@@ -33,8 +33,9 @@ def seed_tables(model, corpus, setup: SeedSetup, check: LexiconCheck | None = No
     check = check if check is not None else check_lexicon(setup.lexicon, corpus, setup.modality)
     men = group_mentions(corpus, setup)
     prec = precision_table(model, corpus, setup, k=k, mentions=men)
-    return {"check": check, "precision": prec, "support": group_support(check, men),
-            "quality": topic_quality(model, corpus, setup, prec),
+    support = group_support(check, men)
+    return {"check": check, "precision": prec, "support": support,
+            "quality": topic_quality(model, corpus, setup, prec, support),
             "relevant": relevant_topics(model, corpus, setup, top=top)}
 
 
