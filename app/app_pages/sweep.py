@@ -1,14 +1,17 @@
 """How many topics? Train the same configuration at several T with several random starts in the
 background; curves of perplexity (train, held-out), coherence, sparsity, distinctness and
-stability against T with the bends marked; TopicSelection's surviving count; per-topic stability."""
+stability against T with the bends marked; TopicSelection's surviving count; per-topic stability.
+Every finished sweep is saved in the workspace (engine.store.sweeps) and listed here,
+also after a restart, with its tables and report for download."""
 from __future__ import annotations
 
 import streamlit as st
 
 import engine
 from app import resources, state, tasks, widgets
-from engine.store import csvsafe
 from app.figures import sweep as sfig
+from engine.store import sweeps as store
+from engine.store import csvsafe
 
 P = "sweep"
 
@@ -25,6 +28,7 @@ def start(corpus, topics: str, starts: int, iterations: int, holdout: float, sel
     except engine.EngineError as e:
         widgets.error_box(e)
         return
+    ws = resources.workspace()
 
     def work(progress, should_stop):
         res = engine.sweep.run_sweep(corpus, ts, int(starts), base, holdout=float(holdout),
@@ -34,7 +38,8 @@ def start(corpus, topics: str, starts: int, iterations: int, holdout: float, sel
             sel = engine.sweep.topic_selection_curve(
                 corpus, int(selection), tau=float(sel_tau), base=base,
                 callback=lambda it, alive: progress({"selection_iteration": it, "surviving": alive}))
-        return res, sel
+        return store.save_sweep(ws, res, corpus, topics=ts, starts=int(starts), holdout=float(holdout),
+                                base=base, selection=sel).sweep_id
 
     state.set(K("task"), tasks.start(work, "sweep"))
     state.set(K("total"), len(ts) * int(starts) + (int(iterations) if selection else 0))
@@ -43,11 +48,16 @@ def start(corpus, topics: str, starts: int, iterations: int, holdout: float, sel
 @st.fragment(run_every=1.0)
 def status() -> None:
     task = tasks.get(state.get(K("task")))
-    if task is None or task.done:
-        if task is not None and state.get(K("shown")) != task.task_id:
-            state.set(K("shown"), task.task_id)
-            st.rerun(scope="app")
+    if task is None:
         return
+    if task.done:
+        state.set(K("task"), None)
+        if task.status == "finished":
+            state.set(K("pick"), task.result)  # the selector opens the new sweep
+            state.flash("Sweep finished and saved.")
+        else:
+            state.flash(f"The sweep {task.status}: {task.error} (nothing was saved)")
+        st.rerun(scope="app")
     ev = task.events
     st.progress(min(len(ev) / max(state.get(K("total"), 1), 1), 1.0),
                 text=f"{sum('topics' in e for e in ev)} runs finished" if ev else "Starting…")
@@ -55,9 +65,46 @@ def status() -> None:
         task.stop()
 
 
+@st.cache_resource(show_spinner="Loading sweep…", max_entries=8)
+def _load(root: str, sweep_id: str):
+    return store.load_sweep(resources.workspace(), sweep_id)
+
+
+def show(sw) -> None:
+    st.plotly_chart(sfig.sweep_curves(sw.summary, sw.bends), key=K("curves"))
+    bends = ", ".join(f"{k}: T={v:g}" for k, v in sw.bends.items() if v is not None)
+    st.caption(f"{len(sw.runs)} runs in {sw.seconds:.0f} s. ◆ marks where a curve bends most "
+               f"({bends or 'no bend'}). Stability: share of a topic's matches (Hungarian on JS distance) "
+               "across starts within distance 0.5.")
+    st.dataframe(sw.summary, hide_index=True, key=K("summary"))
+    if sw.selection is not None:
+        st.plotly_chart(sfig.selection_curve(sw.selection), key=K("selection_curve"))
+    st.subheader("Per-topic stability")
+    c1, c2 = st.columns(2)
+    t_pick = c1.selectbox("T", sorted(int(t) for t in sw.summary["topics"]), key=K("t_pick"))
+    s_pick = c2.selectbox("Start", sorted(int(s) for s in sw.runs.loc[sw.runs["topics"] == t_pick, "start"]),
+                          key=K("s_pick"))
+    per = sw.topic_stability(int(t_pick), int(s_pick))
+    if len(per):
+        st.plotly_chart(sfig.stability_bars(per, sw.labels(int(t_pick), int(s_pick))), key=K("bars"))
+        st.caption("Blue: the topic reappears in at least half of the other starts (stable); grey ⚠: unstable.")
+    else:
+        st.info("Per-topic stability needs at least two starts.")
+    c = st.columns(4)
+    c[0].download_button("Per-T table (CSV)", csvsafe.to_csv(sw.summary), file_name=f"{sw.name}.csv",
+                         key=K("csv"), icon=":material/download:")
+    c[1].download_button("Runs (CSV)", csvsafe.to_csv(sw.runs), file_name=f"{sw.name}-runs.csv",
+                         key=K("runs_csv"), icon=":material/download:")
+    c[2].download_button("Per-topic stability (CSV)", csvsafe.to_csv(sw.stability),
+                         file_name=f"{sw.name}-stability.csv", key=K("stab_csv"), icon=":material/download:")
+    c[3].download_button("Report (HTML)", sfig.sweep_html(sw, sw.selection), file_name=f"{sw.name}.html",
+                         mime="text/html", key=K("html"), icon=":material/download:")
+
+
 st.title("How many topics?")
 corpus = widgets.require_corpus()
-with st.expander("Sweep settings", expanded=True, icon=":material/tune:"):
+with st.expander("Sweep settings", expanded=not store.list_sweeps(resources.workspace(), corpus.name),
+                 icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     topics = c1.text_input("Numbers of topics T", "10,20,40,80", key=K("topics"))
     starts = c2.number_input("Random starts per T", 1, 20, 3, key=K("starts"))
@@ -73,31 +120,18 @@ with st.expander("Sweep settings", expanded=True, icon=":material/tune:"):
 if tasks.get(state.get(K("task"))) is not None:  # poll only while a task runs
     status()
 
-task = tasks.get(state.get(K("task")))
-if task is None or not task.done:
+saved = store.list_sweeps(resources.workspace(), corpus.name)
+if not saved:
     st.info("Set the numbers of topics and starts, then run the sweep. Runs train side by side in "
-            "the background; the curves appear when all are done.")
+            "the background; the curves appear when all are done, and the sweep is kept in the workspace.")
     st.stop()
-if task.status != "finished":
-    st.error(f"The sweep {task.status}: {task.error}")
-    st.stop()
-res, sel = task.result
-st.plotly_chart(sfig.sweep_curves(res.summary, res.bends), key=K("curves"))
-bends = ", ".join(f"{k}: T={v:g}" for k, v in res.bends.items() if v is not None)
-st.caption(f"{len(res.runs)} runs in {res.seconds:.0f} s. ◆ marks where a curve bends most ({bends or 'no bend'}). "
-           "Stability: share of a topic's matches (Hungarian on JS distance) across starts within distance 0.5.")
-st.dataframe(res.summary, hide_index=True, key=K("summary"))
-if sel is not None:
-    st.plotly_chart(sfig.selection_curve(sel), key=K("selection_curve"))
-st.subheader("Per-topic stability")
-c1, c2 = st.columns(2)
-t_pick = c1.selectbox("T", sorted(res.summary["topics"]), key=K("t_pick"))
-s_pick = c2.selectbox("Start", sorted(res.runs.loc[res.runs["topics"] == t_pick, "start"]), key=K("s_pick"))
-if res.summary.set_index("topics").loc[t_pick, "starts"] >= 2:
-    per = res.topic_stability(int(t_pick), int(s_pick))
-    st.plotly_chart(sfig.stability_bars(per), key=K("bars"))
-    st.caption("Blue: the topic reappears in at least half of the other starts (stable); grey ⚠: unstable.")
-else:
-    st.info("Per-topic stability needs at least two starts.")
-st.download_button("Download the table (CSV)", csvsafe.to_csv(res.summary), file_name="sweep.csv",
-                   key=K("csv"), icon=":material/download:")
+ids = [m["sweep_id"] for m in saved]
+names = {m["sweep_id"]: f"{m['name']} · T={','.join(map(str, m['topics']))} × {m['starts']} · {m['created_at']}"
+         for m in saved}
+if state.get(K("pick")) not in ids:
+    state.set(K("pick"), ids[0])
+pick = st.selectbox("Saved sweeps", ids, format_func=names.get, key=K("pick"))
+try:
+    show(_load(resources.root(), pick))
+except engine.EngineError as e:
+    widgets.error_box(e)

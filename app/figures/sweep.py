@@ -1,5 +1,6 @@
 """"How many topics?" figures: metric curves against T with bends marked, the TopicSelection
-survivor count, per-topic stability. Pure: DataFrames in, ``go.Figure`` out."""
+survivor count, per-topic stability. Pure: DataFrames in, ``go.Figure`` out (and
+:func:`sweep_html`: the same figures as one offline HTML page)."""
 from __future__ import annotations
 
 import math
@@ -7,6 +8,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from engine.analysis.views import html_report
 
 from ._style import ACCENT, MUTED, empty, styled
 
@@ -87,3 +90,15 @@ def stability_bars(table: pd.DataFrame, labels: dict | None = None, *, height: i
                                          "<br>mean matched JS distance %{customdata:.3f}<extra></extra>"))
     fig.update_xaxes(range=[0, 1.02], tickformat=".0%", title_text="share of other starts where the topic reappears")
     return styled(fig, height=height or max(240, 22 * len(t) + 80), legend=False)
+
+
+def sweep_html(result, selection: pd.DataFrame | None = None) -> str:
+    """A sweep (fresh SweepResult or SavedSweep: ``summary``, ``bends``, ``runs``, ``seconds``)
+    as a self-contained HTML page: the curves with bends, the per-T table, TopicSelection."""
+    sections = [("Scores against the number of topics", sweep_curves(result.summary, result.bends)),
+                ("Per-T summary", result.summary),
+                ("Bends", "; ".join(f"{k}: T={v:g}" for k, v in result.bends.items() if v is not None) or "none")]
+    if selection is not None:
+        sections.append(("TopicSelection", selection_curve(selection)))
+    return html_report("How many topics?", sections,
+                       subtitle=f"{len(result.runs)} runs in {result.seconds:.0f} s")

@@ -1,6 +1,9 @@
 """CLI ``sweep``: train one configuration at several T with several random starts; a JSON line
-per finished run, then the per-T table (``--out PREFIX`` writes PREFIX.json, PREFIX.csv and
-PREFIX.html with the curves, bends marked)."""
+per finished run, then the per-T table. The sweep is saved in the workspace (``sweeps/<id>/``,
+:mod:`engine.store.sweeps`; ``--no-save`` skips it); ``--out PREFIX`` writes PREFIX.json,
+PREFIX.csv and PREFIX.html with the curves, bends marked. ``sweeps`` lists saved sweeps,
+``sweep-export ID --out PREFIX`` writes the same files from a saved one (plus
+PREFIX-stability.csv, the per-topic stability of every run)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +12,7 @@ from pathlib import Path
 
 from engine.store import csvsafe
 from engine.analysis.sweep import run_sweep, topic_selection_curve
-from engine.analysis.views import html_report
+from engine.store.sweeps import list_sweeps, load_sweep, save_sweep
 from engine.cli.model import config_from_args
 from engine.errors import ConfigError
 from engine.families.hierarchy.options import parse_levels
@@ -29,10 +32,13 @@ def _topics(text: str) -> list[int]:
 
 
 def write_outputs(prefix: str, result, selection=None) -> list[Path]:
-    """PREFIX.json (runs, summary, bends), PREFIX.csv (summary) and PREFIX.html (figures)."""
+    """PREFIX.json (runs, summary, bends), PREFIX.csv (summary) and PREFIX.html (figures);
+    ``result`` is a fresh SweepResult or a SavedSweep (then also PREFIX-stability.csv)."""
     # the HTML reuses the app's pure Plotly figure functions (no Streamlit involved)
-    from app.figures.sweep import selection_curve, sweep_curves
+    from app.figures.sweep import sweep_html
 
+    if selection is None:
+        selection = getattr(result, "selection", None)
     base = Path(prefix)
     base.parent.mkdir(parents=True, exist_ok=True)
     out = {"summary": json.loads(result.summary.to_json(orient="records")),
@@ -43,14 +49,11 @@ def write_outputs(prefix: str, result, selection=None) -> list[Path]:
     paths = [base.with_suffix(".json"), base.with_suffix(".csv"), base.with_suffix(".html")]
     paths[0].write_text(json.dumps(out, indent=1), encoding="utf-8")
     csvsafe.to_csv(result.summary, paths[1])
-    sections = [("Scores against the number of topics", sweep_curves(result.summary, result.bends)),
-                ("Per-T summary", result.summary),
-                ("Bends", "; ".join(f"{k}: T={v:g}" for k, v in result.bends.items() if v is not None) or "none")]
-    if selection is not None:
-        sections.append(("TopicSelection", selection_curve(selection)))
-    paths[2].write_text(html_report("How many topics?", sections,
-                                    subtitle=f"{len(result.runs)} runs in {result.seconds:.0f} s"),
-                        encoding="utf-8")
+    stab = getattr(result, "stability", None)
+    if stab is not None:
+        paths.append(base.with_name(base.name + "-stability.csv"))
+        csvsafe.to_csv(stab, paths[-1])
+    paths[2].write_text(sweep_html(result, selection), encoding="utf-8")
     return paths
 
 
@@ -73,9 +76,30 @@ def cmd_sweep(args) -> int:
                       "bends": {k: _clean(v) for k, v in result.bends.items()},
                       "surviving": int(selection["surviving"].iloc[-1]) if selection is not None else None,
                       "seconds": round(result.seconds, 1)}), flush=True)
+    if not args.no_save:
+        saved = save_sweep(ws, result, corpus, topics=topics, starts=args.starts, holdout=args.holdout,
+                           base=base, selection=selection, name=args.name)
+        print(json.dumps({"sweep_id": saved.sweep_id, "name": saved.name}), flush=True)
     if args.out:
-        for p in write_outputs(args.out, result, selection):
+        for p in write_outputs(args.out, saved if not args.no_save else result, selection):
             print(p)
+    return 0
+
+
+def cmd_list(args) -> int:
+    items = list_sweeps(Workspace(args.workspace), args.corpus)
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False))
+    else:
+        for m in items:
+            print(f"{m['sweep_id']}  {m['name']}  corpus={m['corpus']}  T={m['topics']}  "
+                  f"starts={m['starts']}  {m['created_at']}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    for p in write_outputs(args.out, load_sweep(Workspace(args.workspace), args.sweep)):
+        print(p)
     return 0
 
 
@@ -90,6 +114,8 @@ def register(sub, common) -> None:
                    help="also train T topics with TopicSelection and report the survivors")
     p.add_argument("--selection-tau", type=float, default=0.5, dest="selection_tau")
     p.add_argument("--out", default=None, metavar="PREFIX", help="write PREFIX.json, .csv and .html")
+    p.add_argument("--no-save", action="store_true", dest="no_save", help="do not keep the sweep in the workspace")
+    p.add_argument("--name", default=None, help="name of the saved sweep")
     p.add_argument("--background", type=int, default=None)
     p.add_argument("--iterations", type=int, default=None)
     p.add_argument("--inner-passes", type=int, default=None, dest="inner_passes")
@@ -102,3 +128,13 @@ def register(sub, common) -> None:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--threads", type=int, default=None)
     p.set_defaults(func=cmd_sweep, init=None)
+
+    p = sub.add_parser("sweeps", parents=[common], help="list saved sweeps")
+    p.add_argument("--corpus", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("sweep-export", parents=[common], help="a saved sweep as PREFIX.json/.csv/.html")
+    p.add_argument("sweep", help="sweep id (see `sweeps`)")
+    p.add_argument("--out", required=True, metavar="PREFIX")
+    p.set_defaults(func=cmd_export)

@@ -132,9 +132,13 @@ def test_bad_levels_message(at, hier_home):
     assert len(list_hierarchies(Workspace(hier_home[0]))) == n
 
 
-def test_sweep_page_runs(hier_home, monkeypatch):
+def test_sweep_page_runs_and_saves(hier_home, monkeypatch):
+    from engine import Workspace
+    from engine.store.sweeps import list_sweeps
+
     monkeypatch.setenv("ARTM_STUDIO_HOME", str(hier_home[0]))
     monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    before = {m["sweep_id"] for m in list_sweeps(Workspace(hier_home[0]))}
     at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
     at.run()
     at.switch_page("app_pages/sweep.py").run()
@@ -153,8 +157,36 @@ def test_sweep_page_runs(hier_home, monkeypatch):
     assert tasks.get(task_id).status == "finished", tasks.get(task_id).error
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    new = {m["sweep_id"] for m in list_sweeps(Workspace(hier_home[0]))} - before
+    assert new == {tasks.get(task_id).result}                      # saved in the workspace
+    assert at.selectbox(key="sweep_pick").value == tasks.get(task_id).result
     assert at.selectbox(key="sweep_t_pick").options == ["2", "3", "4"]
     assert any("runs in" in c.value for c in at.caption)
+
+
+def test_saved_sweep_reloads_in_a_fresh_session(hier_home, monkeypatch):
+    """A sweep saved by an earlier process: listed and shown with no task in memory."""
+    from engine import ModelConfig, Workspace
+    from engine.analysis.sweep import run_sweep
+    from engine.store.sweeps import save_sweep
+
+    ws = Workspace(hier_home[0])
+    corpus = ws.load_corpus("toy")
+    res = run_sweep(corpus, [2, 3], starts=2, base=ModelConfig(iterations=5), workers=1)
+    saved = save_sweep(ws, res, corpus, topics=[2, 3], starts=2, holdout=0.1, name="from-disk")
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(hier_home[0]))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("app_pages/sweep.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.selectbox(key="sweep_pick").set_value(saved.sweep_id).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="sweep_t_pick").options == ["2", "3"]
+    assert any("4 runs in" in c.value for c in at.caption)
+    at.selectbox(key="sweep_t_pick").set_value(3).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("stable" in c.value for c in at.caption)   # the per-topic bars from the saved table
 
 
 # ------------------------------------------------------------------ pure figures
