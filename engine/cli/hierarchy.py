@@ -1,8 +1,11 @@
 """CLI: ``hierarchy`` (train a topic hierarchy level by level, one JSON line per level and
 iteration), ``hierarchies`` (list), ``hierarchy-show``, ``hierarchy-export``, ``hierarchy-label``.
 
-Everything is checked before the first pass and the hierarchy is written once, atomically, after
-the last level: an error or Ctrl-C leaves nothing on disk.
+Everything is checked before the first pass. Every level trains as an ordinary run (a job with
+checkpoints, :mod:`engine.families.hierarchy.build`); the hierarchy itself is written once,
+atomically, after the last level. Ctrl-C or a killed process keeps the finished levels and the
+current level's checkpoints: ``hierarchy --resume ID`` continues. ``--extend`` (levels below a
+saved hierarchy) trains in memory and writes nothing until the end.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from engine.families.hierarchy import (
     HierarchyOptions, export_hierarchy, level_configs, list_hierarchies, load_hierarchy,
     parse_levels, save_hierarchy, set_level_labels, train_levels,
 )
+from engine.families.hierarchy.build import list_builds, load_build, plan_build
 from engine.families.hierarchy.tables import tree_table
 from engine.store.workspace import Workspace
 
@@ -28,8 +32,33 @@ def _print(obj) -> None:
     print(json.dumps({k: _clean(v) for k, v in obj.items()}, ensure_ascii=False), flush=True)
 
 
+def _report(level, rep):
+    _print({"level": level, "iteration": rep.iteration, "seconds": round(rep.seconds, 4),
+            **{k: v for k, v in rep.scores.items() if not k.startswith("topic_mass:")}})
+
+
+def _run_build(build, corpus) -> int:
+    _print({"hierarchy_id": build.build_id, "name": build.name, "runs": build.run_ids})
+    try:
+        h = build.run(corpus, on_report=_report)
+    except KeyboardInterrupt:
+        _print({"stopped": build.build_id, "resume": f"artm-studio hierarchy --resume {build.build_id}"})
+        return 130
+    if h is None:
+        _print({"stopped": build.build_id, "resume": f"artm-studio hierarchy --resume {build.build_id}"})
+        return 1
+    _print({"hierarchy_id": h.hierarchy_id, "name": h.name, "levels": [lv.n_topics for lv in h.levels],
+            "seconds": round(h.seconds, 2), "quality": h.quality})
+    return 0
+
+
 def cmd_hierarchy(args) -> int:
     ws = Workspace(args.workspace)
+    if args.resume:
+        build = load_build(ws, args.resume)
+        return _run_build(build, ws.load_corpus(build.record["corpus"]["name"]))
+    if not args.corpus or not args.levels:
+        raise ConfigError("hierarchy: give --corpus and --levels (or --resume ID)")
     corpus = ws.load_corpus(args.corpus)
     opts = HierarchyOptions(tau=args.tau, psi_passes=args.psi_passes, psi_sparsing=args.psi_sparsing,
                             one_parent=args.one_parent).validate()
@@ -37,12 +66,9 @@ def cmd_hierarchy(args) -> int:
     args.topics = None
     base = config_from_args(args)
     configs = level_configs(parse_levels(args.levels), base)
-
-    def report(level, rep):
-        _print({"level": level, "iteration": rep.iteration, "seconds": round(rep.seconds, 4),
-                **{k: v for k, v in rep.scores.items() if not k.startswith("topic_mass:")}})
-
-    h = train_levels(corpus, configs, opts, parent=parent, callback=report, name=args.name)
+    if parent is None:
+        return _run_build(plan_build(ws, corpus, configs, opts, name=args.name), corpus)
+    h = train_levels(corpus, configs, opts, parent=parent, callback=_report, name=args.name)
     save_hierarchy(ws, h)
     _print({"hierarchy_id": h.hierarchy_id, "name": h.name, "levels": [lv.n_topics for lv in h.levels],
             "seconds": round(h.seconds, 2), "quality": h.quality})
@@ -50,12 +76,17 @@ def cmd_hierarchy(args) -> int:
 
 
 def cmd_list(args) -> int:
-    items = list_hierarchies(Workspace(args.workspace), args.corpus)
+    ws = Workspace(args.workspace)
+    items = list_hierarchies(ws, args.corpus)
+    pending = list_builds(ws, args.corpus)
     if args.json:
-        print(json.dumps(items, ensure_ascii=False))
+        print(json.dumps({"hierarchies": items, "unfinished": pending}, ensure_ascii=False))
     else:
         for m in items:
             print(f"{m['hierarchy_id']}  {m['name']}  corpus={m['corpus']}  levels={m['levels']}  {m['created_at']}")
+        for m in pending:
+            print(f"{m['build_id']}  {m['name']}  corpus={m['corpus']}  levels={m['levels']}  {m['status']} "
+                  f"(continue: artm-studio hierarchy --resume {m['build_id']})")
     return 0
 
 
@@ -92,10 +123,20 @@ def cmd_label(args) -> int:
     return 0
 
 
+def add_list_parser(sub, common, name: str, help_text: str, func) -> None:
+    """A ``NAME [--corpus C] [--json]`` listing command."""
+    p = sub.add_parser(name, parents=[common], help=help_text)
+    p.add_argument("--corpus", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=func)
+
+
 def register(sub, common) -> None:
     p = sub.add_parser("hierarchy", parents=[common], help="train a topic hierarchy (hARTM), level by level")
-    p.add_argument("--corpus", required=True, help="corpus name in the workspace")
-    p.add_argument("--levels", required=True, help="topics per level, top first (e.g. 8,40,150)")
+    p.add_argument("--corpus", default=None, help="corpus name in the workspace")
+    p.add_argument("--levels", default=None, help="topics per level, top first (e.g. 8,40,150)")
+    p.add_argument("--resume", default=None, metavar="ID",
+                   help="continue an interrupted hierarchy training (see `hierarchies`)")
     p.add_argument("--tau", type=float, default=1.0,
                    help="weight of the parent pseudo-documents (0..1e6; 1 = as heavy as the corpus)")
     p.add_argument("--psi-passes", type=int, default=10, dest="psi_passes", help="Ψ updates per pass")
@@ -118,10 +159,7 @@ def register(sub, common) -> None:
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_hierarchy, init=None)
 
-    p = sub.add_parser("hierarchies", parents=[common], help="list saved hierarchies")
-    p.add_argument("--corpus", default=None)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_list)
+    add_list_parser(sub, common, "hierarchies", "list saved hierarchies (and unfinished trainings)", cmd_list)
 
     p = sub.add_parser("hierarchy-show", parents=[common], help="print a hierarchy as a tree")
     p.add_argument("hierarchy", help="hierarchy id")

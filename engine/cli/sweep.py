@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.store import csvsafe
 from engine.analysis.sweep import run_sweep, topic_selection_curve
 from engine.store.sweeps import list_sweeps, load_sweep, save_sweep
+from engine.cli.hierarchy import add_list_parser
 from engine.cli.model import config_from_args
 from engine.errors import ConfigError
 from engine.families.hierarchy.options import parse_levels
@@ -129,10 +130,7 @@ def register(sub, common) -> None:
     p.add_argument("--threads", type=int, default=None)
     p.set_defaults(func=cmd_sweep, init=None)
 
-    p = sub.add_parser("sweeps", parents=[common], help="list saved sweeps")
-    p.add_argument("--corpus", default=None)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_list)
+    add_list_parser(sub, common, "sweeps", "list saved sweeps", cmd_list)
 
     p = sub.add_parser("sweep-export", parents=[common], help="a saved sweep as PREFIX.json/.csv/.html")
     p.add_argument("sweep", help="sweep id (see `sweeps`)")

@@ -40,6 +40,7 @@ from engine.store.locks import entry_lock, is_locked
 from engine.store.run import (
     STATUSES, Run, _empty_scores, _empty_tau, active_history, new_run, new_run_id,
 )
+from engine.store.manifests import reading
 from engine.store.workspace import (
     MANIFEST, Workspace, atomic_dir, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
@@ -229,14 +230,8 @@ def load_run(ws: Workspace, run_id: str) -> Run:
     :class:`WorkspaceError` naming the run and the problem.
     """
     man = _read_manifest(ws, run_id)
-    try:
+    with reading(f"run {run_id}", "is missing from its files"):
         return _load_run(ws, run_id, man)
-    except WorkspaceError:
-        raise
-    except KeyError as e:
-        raise WorkspaceError(f"run {run_id} is damaged: {e.args[0]!r} is missing from its files") from None
-    except (OSError, ValueError) as e:
-        raise WorkspaceError(f"run {run_id} is damaged: {e}") from None
 
 
 def _load_run(ws: Workspace, run_id: str, man: dict) -> Run:

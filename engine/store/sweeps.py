@@ -26,6 +26,7 @@ import pandas as pd
 
 from engine.analysis.stability import THRESHOLD
 from engine.errors import WorkspaceError
+from engine.store.manifests import open_manifest, read_manifests, reading
 from engine.store.workspace import (
     Workspace, atomic_dir, engine_version, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
@@ -127,38 +128,20 @@ def save_sweep(ws: Workspace, result, corpus, *, topics, starts: int, holdout: f
 
 def load_sweep(ws: Workspace, sweep_id: str) -> SavedSweep:
     path = _path(ws, sweep_id)
-    if not (path / MANIFEST).exists():
-        known = ", ".join(m["sweep_id"] for m in list_sweeps(ws)) or "none"
-        raise WorkspaceError(f"no sweep {sweep_id!r} in {ws.root} (stored: {known})")
-    man = read_json(path / MANIFEST)
-    try:
+    man = open_manifest(path, "sweep", "sweep_id")
+    with reading(f"sweep {sweep_id}"):
         sel = read_table(path / "selection.parquet") if man.get("has_selection") else None
         return SavedSweep(sweep_id=man["sweep_id"], name=man["name"], corpus_name=man["corpus"]["name"],
                           runs=read_table(path / "runs.parquet"), summary=read_table(path / "summary.parquet"),
                           bends=dict(man["bends"]), stability=read_table(path / "topic_stability.parquet"),
                           selection=sel, seconds=float(man.get("seconds", 0.0)), manifest=man)
-    except KeyError as e:
-        raise WorkspaceError(f"sweep {sweep_id} is damaged: {e.args[0]!r} is missing") from None
-    except (OSError, ValueError) as e:
-        raise WorkspaceError(f"sweep {sweep_id} is damaged: {e}") from None
 
 
 def list_sweeps(ws: Workspace, corpus: str | None = None) -> list[dict]:
     """Manifest summaries (sweep_id, name, corpus, topics, starts, created_at), newest first."""
-    root = sweeps_dir(ws)
-    out = []
-    if root.is_dir():
-        for p in root.iterdir():
-            if p.name.startswith(".") or not (p / MANIFEST).exists():
-                continue
-            try:
-                man = read_json(p / MANIFEST)
-            except WorkspaceError:
-                continue
-            if corpus is not None and man["corpus"]["name"] != corpus:
-                continue
-            out.append({"sweep_id": man["sweep_id"], "name": man["name"], "corpus": man["corpus"]["name"],
-                        "topics": man["topics"], "starts": man["starts"], "created_at": man.get("created_at", "")})
+    out = [{"sweep_id": man["sweep_id"], "name": man["name"], "corpus": man["corpus"]["name"],
+            "topics": man["topics"], "starts": man["starts"], "created_at": man.get("created_at", "")}
+           for man in read_manifests(sweeps_dir(ws), corpus)]
     return sorted(out, key=lambda m: m["created_at"], reverse=True)
 
 

@@ -169,7 +169,8 @@ def test_cli_trains_prints_lines_and_saves(tmp_path, capsys):
     assert _cli(tmp_path, "--corpus", "tree", "--levels", "2,4", "--iterations", "3",
                 "--threads", "1") == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert [(x["level"], x["iteration"]) for x in lines[:-1]] == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
+    assert [(x["level"], x["iteration"]) for x in lines if "iteration" in x] == \
+        [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
     assert lines[-1]["levels"] == [2, 4]
     assert load_hierarchy(ws, lines[-1]["hierarchy_id"]).levels[1].psi.shape == (4, 2)
     # extending with a level that has fewer topics: a clear message, nothing new on disk
@@ -196,7 +197,7 @@ def test_hierarchy_link_regularizer_contract():
     is the pseudo-documents' n_ws (sums to τ Σ n_wt), JSON round trip, no parent → clear error."""
     from engine.em.regularizers import RegContext, regularizer_from_dict
     from engine.families.hierarchy import HierarchyLink
-    from engine.families.hierarchy.regularizers import attach_parent
+    from engine.families.hierarchy.regularizers import forget_parent, register_parent
 
     rng = np.random.default_rng(0)
     corpus, _ = planted_hierarchy(n_docs=60)
@@ -204,12 +205,13 @@ def test_hierarchy_link_regularizer_contract():
     phi = rng.random((W, S)).astype(np.float32)
     phi /= phi.sum(0)
     counts = rng.random((W, 2)) * 5
-    reg = HierarchyLink(tau=2.0, psi_passes=5)
+    register_parent("contract-parent", lambda: counts)
+    register_parent("contract-short", lambda: counts[:5])
+    reg = HierarchyLink(tau=2.0, psi_passes=5, parent="contract-parent")
     ctx = lambda tau, cache: RegContext(corpus=corpus, topic_names=[f"topic_{i}" for i in range(S)],  # noqa: E731
                                         background=np.zeros(S, bool), modalities=corpus.modalities,
                                         token_modality=corpus.token_modality, tau=tau, cache=cache)
     cache = {}
-    attach_parent(cache, counts, W)
     r = reg.phi_term(phi, None, ctx(2.0, cache))
     assert np.isfinite(r).all() and r.sum() == pytest.approx(2.0 * counts.sum(), rel=1e-5)
     out = np.zeros((W, S))
@@ -218,6 +220,10 @@ def test_hierarchy_link_regularizer_contract():
     assert not reg.phi_term(phi, None, ctx(0.0, cache)).any()
     assert regularizer_from_dict(json.loads(json.dumps(reg.to_dict()))) == reg
     with pytest.raises(ConfigError, match="needs its parent level"):
-        reg.phi_term(phi, None, ctx(1.0, {}))
+        HierarchyLink(tau=1.0).phi_term(phi, None, ctx(1.0, {}))
+    with pytest.raises(ConfigError, match="not loaded in this process"):
+        HierarchyLink(tau=1.0, parent="nobody").check(ctx(1.0, {}))
     with pytest.raises(ConfigError, match="parent's corpus"):
-        attach_parent({}, counts[:5], W)
+        HierarchyLink(tau=1.0, parent="contract-short").phi_term(phi, None, ctx(1.0, {}))
+    forget_parent("contract-parent")
+    forget_parent("contract-short")

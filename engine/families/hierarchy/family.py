@@ -6,6 +6,9 @@ regularizer. Training stacks levels with :func:`engine.families.hierarchy.train_
 """
 from __future__ import annotations
 
+import numpy as np
+
+from engine.em.estep import BagEStep
 from engine.em.family import Family, register_family
 from engine.errors import ConfigError
 from engine.options import refuse_unknown
@@ -20,5 +23,30 @@ def _options(d: dict) -> dict:
     return {"level": level}
 
 
+class LevelEStep(BagEStep):
+    """The bag-of-words E-step that keeps the last pass's counts n_wt (W, T) float32: saved with
+    the run (``arrays/n_wt.npy``) and in every checkpoint, they are what a child level reads as
+    its parent pseudo-documents (BigARTM's ``model_nwt``), exactly, also after a restart."""
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self._n_wt: np.ndarray | None = None
+
+    def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
+        out = super().run(tr, cfg, tok_weight, reset, theta_terms, estep_terms)
+        self._n_wt = out[0]
+        return out
+
+    def arrays(self) -> dict:
+        return {"n_wt": self._n_wt} if self._n_wt is not None else {}
+
+    def state(self) -> dict:
+        return self.arrays()
+
+    def load_state(self, state: dict) -> None:
+        if state.get("n_wt") is not None:
+            self._n_wt = np.ascontiguousarray(state["n_wt"], np.float32)
+
+
 FAMILY = register_family(Family(name="hierarchy", doc="hARTM: levels linked by Ψ = p(child|parent)",
-                                options=_options))
+                                options=_options, estep=LevelEStep))

@@ -24,11 +24,14 @@ class Level:
     config : ModelConfig
     psi : ndarray (S, T_parent) float32 or None
         ψ_st = p(s|t), columns sum to 1; None for the top level.
+    run_id : str or None
+        The saved run that trained this level (levels trained as jobs), else None.
     """
 
     model: TopicModel
     config: ModelConfig
     psi: np.ndarray | None = None
+    run_id: str | None = None
 
     @property
     def n_topics(self) -> int:

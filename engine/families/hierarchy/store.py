@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.store import csvsafe
+from engine.store.manifests import open_manifest, read_manifests, reading
 from engine.em.config import ModelConfig
 from engine.em.model import TopicModel
 from engine.errors import WorkspaceError
@@ -52,7 +53,7 @@ def _manifest(h: Hierarchy) -> dict:
         levels.append({"n_topics": m.n_topics, "topic_names": list(m.topic_names),
                        "background": [bool(b) for b in m.background],
                        "n_t": [float(x) for x in m.n_t], "labels": dict(m.labels),
-                       "config": lv.config.to_dict(), "has_psi": lv.psi is not None})
+                       "config": lv.config.to_dict(), "has_psi": lv.psi is not None, "run_id": lv.run_id})
     return {"schema": SCHEMA, "kind": "hierarchy", "hierarchy_id": h.hierarchy_id, "name": h.name,
             "corpus": {"name": h.corpus_name, "fingerprint": h.corpus_fingerprint},
             "options": h.options.to_dict(), "modalities": list(h.levels[0].model.modalities),
@@ -85,11 +86,8 @@ def save_hierarchy(ws: Workspace, h: Hierarchy, replace: bool = True) -> dict:
 def load_hierarchy(ws: Workspace, hierarchy_id: str) -> Hierarchy:
     """Read a hierarchy saved by :func:`save_hierarchy` (arrays bit-identical)."""
     path = hierarchy_path(ws, hierarchy_id)
-    if not (path / MANIFEST).exists():
-        known = ", ".join(m["hierarchy_id"] for m in list_hierarchies(ws)) or "none"
-        raise WorkspaceError(f"no hierarchy {hierarchy_id!r} in {ws.root} (stored: {known})")
-    man = read_json(path / MANIFEST)
-    try:
+    man = open_manifest(path, "hierarchy", "hierarchy_id")
+    with reading(f"hierarchy {hierarchy_id}"):
         mods = list(man["modalities"])
         codes = {m: i for i, m in enumerate(mods)}
         levels, tokens, doc_ids = [], None, None
@@ -111,7 +109,8 @@ def load_hierarchy(ws: Workspace, hierarchy_id: str) -> Hierarchy:
                 parents = list(man["levels"][k - 1]["topic_names"])
                 psi = np.ascontiguousarray(
                     read_table(path / f"level{k}_psi.parquet")[parents].to_numpy(np.float32))
-            levels.append(Level(model=model, config=ModelConfig.from_dict(info["config"]), psi=psi))
+            levels.append(Level(model=model, config=ModelConfig.from_dict(info["config"]), psi=psi,
+                                run_id=info.get("run_id")))
         scores = read_table(path / "scores.parquet")
         return Hierarchy(hierarchy_id=man["hierarchy_id"], name=man["name"],
                          corpus_name=man["corpus"]["name"],
@@ -120,30 +119,13 @@ def load_hierarchy(ws: Workspace, hierarchy_id: str) -> Hierarchy:
                          tokens=tokens, doc_ids=doc_ids, scores=scores,
                          quality=list(man.get("quality") or []), created_at=man.get("created_at", ""),
                          seconds=float(man.get("seconds", 0.0)))
-    except KeyError as e:
-        raise WorkspaceError(f"hierarchy {hierarchy_id} is damaged: {e.args[0]!r} is missing") from None
-    except (OSError, ValueError) as e:
-        raise WorkspaceError(f"hierarchy {hierarchy_id} is damaged: {e}") from None
 
 
 def list_hierarchies(ws: Workspace, corpus: str | None = None) -> list[dict]:
     """Manifest summaries (id, name, corpus, levels, created_at), newest first."""
-    root = hierarchies_dir(ws)
-    out = []
-    if root.is_dir():
-        for p in root.iterdir():
-            if p.name.startswith(".") or not (p / MANIFEST).exists():
-                continue
-            try:
-                man = read_json(p / MANIFEST)
-            except WorkspaceError:
-                continue
-            if corpus is not None and man["corpus"]["name"] != corpus:
-                continue
-            out.append({"hierarchy_id": man["hierarchy_id"], "name": man["name"],
-                        "corpus": man["corpus"]["name"],
-                        "levels": [lv["n_topics"] for lv in man["levels"]],
-                        "created_at": man.get("created_at", "")})
+    out = [{"hierarchy_id": man["hierarchy_id"], "name": man["name"], "corpus": man["corpus"]["name"],
+            "levels": [lv["n_topics"] for lv in man["levels"]], "created_at": man.get("created_at", "")}
+           for man in read_manifests(hierarchies_dir(ws), corpus)]
     return sorted(out, key=lambda m: m["created_at"], reverse=True)
 
 

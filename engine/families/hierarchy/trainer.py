@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -28,7 +29,9 @@ from engine.errors import ConfigError
 from engine.families.hierarchy.model import Hierarchy, Level
 from engine.families.hierarchy.options import HierarchyOptions, check_levels
 from engine.families.hierarchy.psi import estimate_psi
-from engine.families.hierarchy.regularizers import PARENT_COUNTS, HierarchyLink, attach_parent
+from engine.families.hierarchy.regularizers import (
+    NO_PARENT, HierarchyLink, forget_parent, parent_rows_counts, register_parent,
+)
 from engine.families.hierarchy.quality import hierarchy_quality
 from engine.store.workspace import now_iso
 
@@ -41,32 +44,42 @@ def link_of(cfg: ModelConfig) -> HierarchyLink | None:
     return next((r for r in cfg.regularizers if isinstance(r, HierarchyLink)), None)
 
 
-def level_config(cfg: ModelConfig, k: int, options: HierarchyOptions) -> ModelConfig:
+def level_config(cfg: ModelConfig, k: int, options: HierarchyOptions, parent: str = NO_PARENT) -> ModelConfig:
     """``cfg`` as level ``k`` of a hierarchy: family "hierarchy" with options {"level": k}, and for
-    k > 0 a HierarchyLink (τ = ``options.tau``) unless the config already has one (then its own
-    τ trajectory and settings are used)."""
+    k > 0 a HierarchyLink (τ = ``options.tau``) to the parent level ``parent`` (the key its counts
+    are registered under, :func:`~engine.families.hierarchy.regularizers.register_parent`) unless
+    the config already has one (then its own τ trajectory and settings are used, with ``parent``)."""
     regs = tuple(r for r in cfg.regularizers if not (k == 0 and isinstance(r, HierarchyLink)))
-    if k > 0 and link_of(cfg) is None:
-        regs += (HierarchyLink(name="hierarchy_link", tau=float(options.tau), psi_passes=options.psi_passes,
-                               psi_sparsing=float(options.psi_sparsing), one_parent=options.one_parent),)
+    if k > 0:
+        link = link_of(cfg)
+        if link is None:
+            regs += (HierarchyLink(name="hierarchy_link", tau=float(options.tau), psi_passes=options.psi_passes,
+                                   psi_sparsing=float(options.psi_sparsing), one_parent=options.one_parent,
+                                   parent=parent),)
+        else:
+            regs = tuple(replace(r, parent=parent) if r is link else r for r in regs)
     return cfg.with_changes(family="hierarchy", options={"level": k}, regularizers=regs).validate()
 
 
-def level_trainer(corpus, cfg: ModelConfig, parent_counts: np.ndarray | None) -> Trainer:
-    """The one engine Trainer for a level; a child's parent counts go into the trainer's
-    regularizer cache (``RegContext.cache``), where HierarchyLink reads them every pass."""
-    tr = Trainer(corpus, cfg)
+def level_trainer(corpus, cfg: ModelConfig, parent_counts: np.ndarray | None, key: str = "") -> tuple[Trainer, ModelConfig]:
+    """The one engine Trainer for a level (and its config); a child's parent counts are registered
+    under ``key`` (default: a fresh one) and its HierarchyLink points there."""
     if parent_counts is not None:
-        # the cache is the trainer's per-run store for regularizer data (no public setter yet)
-        attach_parent(tr._cache, parent_counts, corpus.n_tokens)
-    return tr
+        key = key or f"memory-{uuid.uuid4().hex[:12]}"
+        counts = np.asarray(parent_counts)
+        register_parent(key, lambda: counts)
+        link = link_of(cfg)
+        cfg = cfg.with_changes(regularizers=tuple(replace(r, parent=key) if r is link else r
+                                                  for r in cfg.regularizers)).validate()
+    return Trainer(corpus, cfg), cfg
 
 
-def final_psi(tr: Trainer) -> np.ndarray:
-    """Ψ (S, T) of the trained Φ (BigARTM ``get_psi``: the parent batch transformed)."""
-    link = link_of(tr.config)
-    rows, counts = tr._cache[PARENT_COUNTS]  # put there by level_trainer
-    return estimate_psi(np.asarray(tr.phi, np.float64)[rows], counts, link.psi_passes, link.psi_sparsing,
+def level_psi(phi: np.ndarray, cfg: ModelConfig) -> np.ndarray:
+    """Ψ (S, T) of a trained child Φ (W, S) (BigARTM ``get_psi``: the parent batch transformed),
+    from the parent counts its HierarchyLink points to."""
+    link = link_of(cfg)
+    rows, counts = parent_rows_counts(link.parent, phi.shape[0])
+    return estimate_psi(np.asarray(phi, np.float64)[rows], counts, link.psi_passes, link.psi_sparsing,
                         link.one_parent).astype(np.float32)
 
 
@@ -121,14 +134,19 @@ def train_levels(corpus, configs: list[ModelConfig], options: HierarchyOptions |
     score_sets = score_sets or [ScoreSet.from_config(c.scores) for c in configs]  # bad names fail now
     for cfg, scores in zip(configs, score_sets):
         k = len(levels)
-        tr = level_trainer(corpus, cfg, counts)
+        tr, cfg = level_trainer(corpus, cfg, counts)
+        link = link_of(cfg)
         try:
             history += _train_level(tr, k, cfg, scores, callback, should_stop)
-            psi = final_psi(tr) if k > 0 else None
+            psi = level_psi(tr.phi, cfg) if k > 0 else None
             model = tr.model
             counts = np.asarray(tr.last_context.n_wt, np.float64)  # the last pass's n_wt (BigARTM's model_nwt)
         finally:
             tr.close()
+            if link is not None:
+                forget_parent(link.parent)
+        cfg = cfg.with_changes(regularizers=tuple(replace(r, parent=NO_PARENT) if isinstance(r, HierarchyLink) else r
+                                                  for r in cfg.regularizers))  # the key was this process's
         model.labels = {}
         levels.append(Level(model=model, config=cfg, psi=psi))
         if psi is not None:

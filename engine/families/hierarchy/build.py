@@ -1,0 +1,257 @@
+"""Training a hierarchy as ordinary runs: every level is a :class:`~engine.jobs.TrainingJob`.
+
+A build trains level 0, then level 1 linked to it, … Each level is a run in ``runs/`` (listed,
+checkpointed, steerable live: τ of its HierarchyLink and of every other regularizer, pause, stop,
+roll-back, through the job registry like any run). A level's run keeps its last pass's n_wt
+(``arrays/n_wt.npy``, :class:`~engine.families.hierarchy.family.LevelEStep`); the next level's
+HierarchyLink names that run as its ``parent`` and reads those counts, exactly.
+
+The plan is a small record ``<workspace>/hierarchy_builds/<id>.json`` (levels' configs and run
+ids, status), written before the first pass. :meth:`HierarchyBuild.run` skips finished levels,
+continues a level from its newest checkpoint (a killed process, a stopped job) and starts the
+others; after the last level it assembles the :class:`~engine.families.hierarchy.model.Hierarchy`
+from the runs (Ψ from the final Φ and the parent counts) and saves it atomically under
+``hierarchies/<id>/`` (the same id). Nothing is written for bad input.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from engine.em.config import ModelConfig
+from engine.errors import ConfigError, EngineError, WorkspaceError
+from engine.families.hierarchy.model import Hierarchy, Level
+from engine.families.hierarchy.options import HierarchyOptions, check_levels
+from engine.families.hierarchy.quality import hierarchy_quality
+from engine.families.hierarchy.regularizers import register_parent
+from engine.families.hierarchy.store import save_hierarchy
+from engine.families.hierarchy.trainer import level_config, level_psi, link_of
+from engine.jobs.registry import JobRegistry
+from engine.store import checkpoints as ckpt
+from engine.store.runs import load_run, new_run_id, run_path
+from engine.store.workspace import Workspace, now_iso, read_json, validate_name, write_json_atomic
+
+__all__ = ["HierarchyBuild", "plan_build", "load_build", "list_builds", "builds_dir"]
+
+#: checkpoints kept per level run (each holds Φ, Θ and n_wt)
+KEEP_CHECKPOINTS = 3
+_ACTIVE: set[str] = set()          # builds whose run() is going on in this process
+_ACTIVE_LOCK = threading.Lock()
+
+
+def builds_dir(ws: Workspace) -> Path:
+    return ws.root / "hierarchy_builds"
+
+
+def _record_path(ws: Workspace, build_id: str) -> Path:
+    return builds_dir(ws) / f"{validate_name(build_id, 'hierarchy id')}.json"
+
+
+def parent_loader(ws: Workspace, run_id: str) -> Callable[[], np.ndarray]:
+    """Reads the exact n_wt a level's run saved (``arrays/n_wt.npy``)."""
+    path = run_path(ws, run_id) / "arrays" / "n_wt.npy"
+
+    def load() -> np.ndarray:
+        if not path.exists():
+            raise WorkspaceError(f"the parent level's run {run_id!r} has no saved counts ({path.name}); "
+                                 "it was deleted or never finished")
+        return np.load(path, allow_pickle=False)
+    return load
+
+
+class HierarchyBuild:
+    """The plan and state of one hierarchy trained level by level as jobs."""
+
+    def __init__(self, ws: Workspace, record: dict):
+        self.ws = ws
+        self.record = record
+
+    build_id = property(lambda self: self.record["build_id"])
+    name = property(lambda self: self.record["name"])
+    run_ids = property(lambda self: [lv["run_id"] for lv in self.record["levels"]])
+    status = property(lambda self: self.record["status"])
+
+    def configs(self) -> list[ModelConfig]:
+        return [ModelConfig.from_dict(lv["config"]) for lv in self.record["levels"]]
+
+    def _save(self, **changes) -> None:
+        self.record.update(changes, updated_at=now_iso())
+        write_json_atomic(_record_path(self.ws, self.build_id), self.record)
+
+    def level_status(self, k: int) -> str:
+        """"finished", "resumable" (has checkpoints), or "new"."""
+        try:
+            man = read_json(run_path(self.ws, self.run_ids[k]) / "manifest.json")
+        except (WorkspaceError, OSError):
+            man = {}
+        if man.get("status") == "finished" and (run_path(self.ws, self.run_ids[k]) / "arrays" / "n_wt.npy").exists():
+            return "finished"
+        return "resumable" if ckpt.list_checkpoints(run_path(self.ws, self.run_ids[k])) else "new"
+
+    @property
+    def active(self) -> bool:
+        with _ACTIVE_LOCK:
+            return self.build_id in _ACTIVE
+
+    def run(self, corpus, registry: JobRegistry | None = None, owner: str | None = None,
+            on_report: Callable | None = None, on_job: Callable[[int, str], None] | None = None,
+            should_stop: Callable[[], bool] | None = None, poll: float = 0.5, **job_options) -> Hierarchy | None:
+        """Train the levels not finished yet, then save the hierarchy; returns it, or None when
+        a level was stopped (or ``should_stop()`` turned true) — continue later with another
+        :meth:`run`. ``on_job(level, job_id)`` when a level's job starts; ``on_report(level,
+        report)`` after each pass. A failed level raises EngineError with its message."""
+        if corpus.fingerprint() != self.record["corpus"]["fingerprint"]:
+            raise ConfigError(f"hierarchy {self.name!r} is planned on corpus {self.record['corpus']['name']!r}; "
+                              "continue it on that corpus")
+        with _ACTIVE_LOCK:
+            if self.build_id in _ACTIVE:
+                raise EngineError(f"hierarchy {self.name!r} is already training in this process")
+            _ACTIVE.add(self.build_id)
+        registry = registry or JobRegistry()
+        try:
+            return self._run(corpus, registry, owner, on_report, on_job, should_stop, poll, job_options)
+        except KeyboardInterrupt:  # Ctrl-C: the level's job ends its pass, checkpoints and saves
+            for rid in self.run_ids:
+                if rid in registry and not registry.get(rid).snapshot().done:
+                    registry.get(rid).stop(owner)
+                    registry.get(rid).wait()
+            self._save(status="stopped")
+            raise
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(self.build_id)
+
+    def _run(self, corpus, registry, owner, on_report, on_job, should_stop, poll, job_options):
+        self._save(status="running", error=None)
+        configs = self.configs()
+        for k, (cfg, rid) in enumerate(zip(configs, self.run_ids)):
+            if k > 0:
+                register_parent(self.run_ids[k - 1], parent_loader(self.ws, self.run_ids[k - 1]))
+            state = self.level_status(k)
+            if state == "finished":
+                continue
+            job_options.setdefault("keep_checkpoints", KEEP_CHECKPOINTS)
+            name = f"{self.name} · level {k} ({cfg.n_topics} topics)"
+            if state == "resumable":
+                job_id = registry.continue_run(self.ws, corpus, rid, owner=owner, name=name, **job_options)
+            else:
+                job_id = registry.start(self.ws, corpus, cfg, owner=owner, name=name, run_id=rid, exist_ok=True,
+                                        **job_options)
+            if on_job is not None:
+                on_job(k, job_id)
+            snap = self._follow(registry.get(job_id), k, owner, on_report, should_stop, poll)
+            if snap.status == "failed":
+                self._save(status="failed", error=f"level {k}: {snap.error}")
+                raise EngineError(f"level {k} of hierarchy {self.name!r} failed: {snap.error}")
+            if snap.status != "finished":
+                self._save(status="stopped")
+                return None
+        h = self.assemble(corpus)
+        save_hierarchy(self.ws, h)
+        self._save(status="finished")
+        return h
+
+    @staticmethod
+    def _follow(job, k, owner, on_report, should_stop, poll):
+        seen = job.snapshot().iteration
+        stop_sent = False
+        while True:
+            snap = job.wait_for(lambda s: s.done or s.iteration != seen, poll)
+            for r in snap.reports:
+                if r.iteration > seen and on_report is not None:
+                    on_report(k, r)
+            seen = max(seen, snap.iteration)
+            if snap.done:
+                return snap
+            if should_stop is not None and should_stop() and not stop_sent:
+                job.stop(owner)
+                stop_sent = True
+
+    def assemble(self, corpus) -> Hierarchy:
+        """The hierarchy from the finished level runs (Ψ from each child's final Φ)."""
+        levels, quality, frames, seconds = [], [], [], 0.0
+        for k, rid in enumerate(self.run_ids):
+            run = load_run(self.ws, rid)
+            cfg = ModelConfig.from_dict(run.config)
+            psi = None
+            if k > 0:
+                register_parent(self.run_ids[k - 1], parent_loader(self.ws, self.run_ids[k - 1]))
+                psi = level_psi(run.model.phi, cfg)
+                quality.append(hierarchy_quality(levels[-1].model.phi, run.model.phi, psi))
+            levels.append(Level(model=run.model, config=cfg, psi=psi, run_id=rid))
+            sc = run.scores
+            if len(sc):
+                sc = sc[sc["branch"] == run.branch] if "branch" in sc else sc
+                wide = sc.pivot_table(index="iteration", columns="score", values="value", aggfunc="last")
+                frames.append(wide.reset_index().assign(level=k))
+                if "seconds" in wide:
+                    seconds += float(wide["seconds"].sum())
+        scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if len(scores):
+            scores = scores[["level", "iteration"] + [c for c in scores.columns if c not in ("level", "iteration")]]
+        return Hierarchy(hierarchy_id=self.build_id, name=self.name, corpus_name=corpus.name,
+                         corpus_fingerprint=corpus.fingerprint(),
+                         options=HierarchyOptions.from_dict(self.record["options"]), levels=levels,
+                         tokens=corpus.vocab[["token", "modality"]].astype(str).reset_index(drop=True),
+                         doc_ids=corpus.documents["id"].astype(str).tolist(), scores=scores,
+                         quality=quality, created_at=now_iso(), seconds=seconds)
+
+
+def plan_build(ws: Workspace, corpus, configs: list[ModelConfig], options: HierarchyOptions | dict | None = None,
+               name: str | None = None) -> HierarchyBuild:
+    """Check the levels and write the plan (nothing else); each level gets its run id and, for
+    k > 0, a HierarchyLink whose ``parent`` is level k−1's run id."""
+    opts = options if isinstance(options, HierarchyOptions) else HierarchyOptions.from_dict(options)
+    opts.validate()
+    configs = check_levels(list(configs), corpus, 0)
+    run_ids = [new_run_id() for _ in configs]
+    configs = [level_config(c, k, opts, parent=run_ids[k - 1] if k else "none") for k, c in enumerate(configs)]
+    for c in configs[1:]:
+        if link_of(c).parent == "none":  # pragma: no cover - level_config always sets it
+            raise ConfigError("a child level lost its parent link")
+    build_id = uuid.uuid4().hex[:12]
+    record = {"schema": 1, "kind": "hierarchy_build", "build_id": build_id,
+              "name": name or f"{corpus.name or 'corpus'}-" + "-".join(str(c.total_topics) for c in configs),
+              "corpus": {"name": corpus.name, "fingerprint": corpus.fingerprint()},
+              "options": opts.to_dict(), "status": "planned", "error": None,
+              "levels": [{"run_id": r, "n_topics": c.total_topics, "config": c.to_dict()}
+                         for r, c in zip(run_ids, configs)],
+              "created_at": now_iso(), "updated_at": now_iso()}
+    builds_dir(ws).mkdir(parents=True, exist_ok=True)
+    write_json_atomic(_record_path(ws, build_id), record)
+    return HierarchyBuild(ws, record)
+
+
+def load_build(ws: Workspace, build_id: str) -> HierarchyBuild:
+    path = _record_path(ws, build_id)
+    if not path.exists():
+        raise WorkspaceError(f"no hierarchy training {build_id!r} in {ws.root}")
+    return HierarchyBuild(ws, read_json(path))
+
+
+def list_builds(ws: Workspace, corpus: str | None = None, unfinished: bool = True) -> list[dict]:
+    """Planned/running/stopped/failed builds (newest first): build_id, name, corpus, levels,
+    status ("interrupted" for a "running" one no thread of this process is training)."""
+    out = []
+    if builds_dir(ws).is_dir():
+        for p in builds_dir(ws).glob("*.json"):
+            try:
+                rec = read_json(p)
+            except WorkspaceError:
+                continue
+            if corpus is not None and rec["corpus"]["name"] != corpus:
+                continue
+            if unfinished and rec["status"] == "finished":
+                continue
+            with _ACTIVE_LOCK:
+                active = rec["build_id"] in _ACTIVE
+            status = "interrupted" if rec["status"] in ("running", "planned") and not active else rec["status"]
+            out.append({"build_id": rec["build_id"], "name": rec["name"], "corpus": rec["corpus"]["name"],
+                        "levels": [lv["n_topics"] for lv in rec["levels"]], "status": status,
+                        "error": rec.get("error"), "updated_at": rec.get("updated_at", "")})
+    return sorted(out, key=lambda m: m["updated_at"], reverse=True)

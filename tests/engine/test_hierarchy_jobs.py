@@ -1,0 +1,172 @@
+"""Hierarchy levels trained as ordinary runs (jobs): exact against the in-memory trainer,
+stopped and continued, a killed CLI resumed, τ edited while a level trains."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import ModelConfig, Workspace
+from engine.errors import ConfigError
+from engine.families.hierarchy import HierarchyOptions, level_configs, list_hierarchies, load_hierarchy, train_levels
+from engine.families.hierarchy.build import list_builds, load_build, plan_build
+from engine.jobs import JobRegistry
+from engine.store import checkpoints as ckpt
+from engine.store.runs import list_runs, load_run, run_path
+from planted_hierarchy import planted_hierarchy
+
+BASE = ModelConfig(iterations=8, seed=3, threads=1)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tree():
+    corpus, _ = planted_hierarchy(n_parents=2, children=3, n_docs=120)
+    reference = train_levels(corpus, level_configs([2, 6], BASE), HierarchyOptions(tau=1.0))
+    return corpus, reference
+
+
+def _ws(tmp_path, corpus):
+    ws = Workspace(tmp_path)
+    ws.save_corpus(corpus, "tree")
+    return ws, ws.load_corpus("tree")
+
+
+def _same(h, ref):
+    for a, b in zip(h.levels, ref.levels):
+        np.testing.assert_array_equal(a.model.phi, b.model.phi)
+    np.testing.assert_array_equal(h.levels[1].psi, ref.levels[1].psi)
+
+
+def test_levels_are_runs_and_match_the_in_memory_trainer(tree, tmp_path):
+    corpus, ref = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    build = plan_build(ws, corpus, level_configs([2, 6], BASE), HierarchyOptions(tau=1.0), name="jobs")
+    seen = []
+    h = build.run(corpus, on_report=lambda k, r: seen.append((k, r.iteration)))
+    assert seen == [(0, i) for i in range(1, 9)] + [(1, i) for i in range(1, 9)]
+    _same(h, ref)                                            # bit for bit the same hierarchy
+    back = load_hierarchy(ws, build.build_id)
+    assert [lv.run_id for lv in back.levels] == build.run_ids
+    runs = {r["run_id"]: r for r in list_runs(ws)}
+    for k, rid in enumerate(build.run_ids):                  # each level is an ordinary saved run
+        assert runs[rid]["status"] == "finished" and f"level {k}" in runs[rid]["name"]
+        run = load_run(ws, rid)
+        assert run.arrays["n_wt"].shape == (corpus.n_tokens, [2, 6][k])
+    link = [r for r in load_run(ws, build.run_ids[1]).config["regularizers"] if r["kind"] == "HierarchyLink"][0]
+    assert link["parent"] == build.run_ids[0]
+    assert load_build(ws, build.build_id).status == "finished" and list_builds(ws) == []
+
+
+def test_stopped_build_keeps_finished_levels_and_continues_exactly(tree, tmp_path):
+    corpus, ref = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    build = plan_build(ws, corpus, level_configs([2, 6], BASE), HierarchyOptions(tau=1.0))
+    stop = {"now": False}
+
+    def report(k, r):
+        stop["now"] = stop["now"] or (k == 1 and r.iteration >= 3)
+
+    assert build.run(corpus, on_report=report, should_stop=lambda: stop["now"],
+                     checkpoint_every=1) is None
+    assert build.level_status(0) == "finished" and build.level_status(1) == "resumable"
+    assert [b["status"] for b in list_builds(ws)] == ["stopped"] and list_hierarchies(ws) == []
+    level0 = (run_path(ws, build.run_ids[0]) / "manifest.json").stat().st_mtime_ns
+    done = ckpt.list_checkpoints(run_path(ws, build.run_ids[1]))[-1]
+    seen = []
+    h = load_build(ws, build.build_id).run(corpus, on_report=lambda k, r: seen.append((k, r.iteration)))
+    assert seen == [(1, i) for i in range(done + 1, 9)]      # level 0 not trained again
+    assert (run_path(ws, build.run_ids[0]) / "manifest.json").stat().st_mtime_ns == level0
+    _same(h, ref)                                            # a checkpoint continues exactly
+
+
+def test_tau_edited_while_a_level_trains(tree, tmp_path):
+    corpus, _ = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    build = plan_build(ws, corpus, level_configs([2, 6], BASE), HierarchyOptions(tau=1.0))
+    reg = JobRegistry()
+    jobs = {}
+    edited = {}
+
+    def report(k, r):
+        if k == 1 and r.iteration == 2 and not edited:
+            job = reg.get(jobs[1])
+            job.set_regularizer("hierarchy_link", tau=0.0)
+            job.set_regularizer("hierarchy_link", psi_passes=3)
+            edited["at"] = r.iteration
+
+    build.run(corpus, registry=reg, on_job=lambda k, j: jobs.__setitem__(k, j), on_report=report)
+    tau = load_run(ws, build.run_ids[1]).tau
+    link = tau[tau["regularizer"] == "hierarchy_link"].set_index("iteration")["tau"]
+    assert link.loc[1] == 1.0 and link.loc[8] == 0.0         # applied from a later pass on
+    assert (link == 0.0).sum() >= 8 - edited["at"] - 2       # within the one-pass latency (report lag)
+    cfg = load_run(ws, build.run_ids[1]).config
+    assert [r["psi_passes"] for r in cfg["regularizers"] if r["kind"] == "HierarchyLink"] == [3]
+
+
+def test_bad_plans_write_nothing(tree, tmp_path):
+    corpus, _ = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    with pytest.raises(ConfigError, match="fewer than its parent"):
+        plan_build(ws, corpus, level_configs([6, 2], BASE))
+    with pytest.raises(ConfigError, match="tau"):
+        plan_build(ws, corpus, level_configs([2, 6], BASE), {"tau": -1})
+    assert list_builds(ws) == [] and list_runs(ws) == []
+    other, _ = planted_hierarchy(n_parents=2, children=2, n_docs=60, seed=5)
+    build = plan_build(ws, corpus, level_configs([2, 6], BASE))
+    with pytest.raises(ConfigError, match="continue it on that corpus"):
+        build.run(other)
+
+
+def _wait(predicate, timeout=240.0, proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        if proc is not None and proc.poll() is not None:
+            return predicate()
+        time.sleep(0.1)  # polling the file system for a condition, not a fixed wait
+    return False
+
+
+def test_killed_cli_hierarchy_resumes(tree, tmp_path):
+    corpus, _ = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "engine", "hierarchy", "--workspace", str(tmp_path), "--corpus", "tree",
+           "--levels", "2,6", "--iterations", "200", "--threads", "1", "--seed", "3"]
+    out = tmp_path / "out.jsonl"
+    with open(out, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=str(ROOT))
+        try:
+            def first_line():
+                lines = out.read_text().splitlines()
+                return json.loads(lines[0]) if lines and lines[0].startswith("{") else None
+
+            assert _wait(lambda: first_line() is not None, proc=proc), out.read_text()
+            plan = first_line()
+            child = run_path(ws, plan["runs"][1])
+            assert _wait(lambda: bool(ckpt.list_checkpoints(child)), proc=proc), out.read_text()
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=60)
+    build = load_build(ws, plan["hierarchy_id"])
+    assert [b["status"] for b in list_builds(ws)] == ["interrupted"]
+    assert build.level_status(0) == "finished" and build.level_status(1) == "resumable"
+    done = ckpt.list_checkpoints(child)[-1]
+    res = subprocess.run([sys.executable, "-m", "engine", "hierarchy", "--workspace", str(tmp_path),
+                          "--resume", plan["hierarchy_id"]], capture_output=True, text=True, env=env,
+                         cwd=str(ROOT), timeout=900)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    lines = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    its = [(x["level"], x["iteration"]) for x in lines if "iteration" in x]
+    assert its[0] == (1, done + 1) and its[-1] == (1, 200) and all(k == 1 for k, _ in its)
+    h = load_hierarchy(ws, plan["hierarchy_id"])
+    assert [lv.n_topics for lv in h.levels] == [2, 6] and h.levels[1].psi.shape == (6, 2)
