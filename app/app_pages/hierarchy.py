@@ -1,4 +1,5 @@
-"""Hierarchy: train a topic hierarchy (hARTM) in the background, then browse it — the tree,
+"""Hierarchy: train a topic hierarchy (hARTM) in the background — every level an ordinary run with
+checkpoints and live τ (app/hierarchy_view.py) — then browse it — the tree,
 topic mass as a sunburst/icicle, parent → child → document drill-down with the p(t|d,w) heatmap,
 Ψ with its strongest edges, quality scores; labels edited at any level persist."""
 from __future__ import annotations
@@ -8,6 +9,7 @@ import streamlit as st
 
 import engine
 from app import figures, resources, state, tasks, widgets
+from app.hierarchy_view import start_training, training_status, unfinished
 from app.figures import hierarchy as hfig
 
 P = "hier"
@@ -26,49 +28,6 @@ def _load(root: str, hid: str, stamp: str):
 def load(hid: str):
     path = H.store.hierarchy_path(resources.workspace(), hid) / "manifest.json"
     return _load(resources.root(), hid, str(path.stat().st_mtime_ns))
-
-
-def start_training(corpus, levels: str, iterations: int, tau: float, one_parent: bool, sparsing: float,
-                   preset: str = "plsa") -> None:
-    try:
-        configs = H.level_configs(H.parse_levels(levels), engine.preset(preset, iterations=int(iterations)))
-        H.check_levels(configs, corpus)
-        opts = H.HierarchyOptions(tau=float(tau), one_parent=one_parent, psi_sparsing=float(sparsing)).validate()
-    except engine.EngineError as e:
-        widgets.error_box(e)
-        return
-    ws = resources.workspace()
-
-    def work(progress, should_stop):
-        h = H.train_levels(corpus, configs, opts, should_stop=should_stop,
-                           callback=lambda k, r: progress({"level": k, "iteration": r.iteration}))
-        H.save_hierarchy(ws, h)
-        return h.hierarchy_id
-
-    state.set(K("task"), tasks.start(work, "hierarchy"))
-    state.set(K("total"), sum(c.iterations for c in configs))
-
-
-@st.fragment(run_every=1.0)
-def training_status() -> None:
-    task = tasks.get(state.get(K("task")))
-    if task is None:
-        return
-    if not task.done:
-        ev = task.events
-        total = state.get(K("total"), 1)
-        st.progress(min(len(ev) / max(total, 1), 1.0),
-                    text=f"Training level {ev[-1]['level']}, iteration {ev[-1]['iteration']}" if ev else "Starting…")
-        if st.button("Stop", key=K("stop")):
-            task.stop()
-        return
-    state.set(K("task"), None)
-    if task.status == "finished":
-        state.set(K("selected"), task.result)
-        state.flash("Hierarchy trained and saved.")
-    else:
-        state.flash(f"Hierarchy training {task.status}: {task.error}")
-    st.rerun(scope="app")
 
 
 def tree_tab(h, tree: pd.DataFrame) -> None:
@@ -161,6 +120,7 @@ with st.expander("Train a new hierarchy", expanded=not saved, icon=":material/ac
         start_training(corpus, levels, iterations, tau, one_parent, sparsing, preset)
 if tasks.get(state.get(K("task"))) is not None:  # poll only while a task runs
     training_status()
+unfinished(corpus)
 if not saved:
     st.info("No hierarchy for this corpus yet: train one above, or with `artm-studio hierarchy`.")
     st.stop()

@@ -121,6 +121,49 @@ def test_train_from_the_page(at, hier_home):
     assert [m["levels"] for m in list_hierarchies(Workspace(root))].count([2, 4]) == 1
 
 
+def _wait(cond, timeout=120.0):
+    deadline = time.time() + timeout
+    while not cond() and time.time() < deadline:
+        time.sleep(0.1)  # polling the background job's state, not a fixed wait
+    return cond()
+
+
+def test_levels_train_as_jobs_with_live_tau_stop_and_continue(at, hier_home):
+    """Levels are jobs of the server's registry: τ of the parent link edited from the page
+    reaches the running level; Stop keeps level 0; Continue finishes the hierarchy."""
+    from engine import Workspace
+    from engine.families.hierarchy import build as B, list_hierarchies
+    from engine.store.runs import load_run
+    from app import resources, tasks
+
+    root, _ = hier_home
+    ws = Workspace(root)
+    n = len(list_hierarchies(ws))
+    at.text_input(key="hier_levels").set_value("2,5").run()
+    at.number_input(key="hier_iterations").set_value(500).run()
+    at.button(key="hier_train").click().run()
+    task = tasks.get(at.session_state["hier_task"])
+    level1 = lambda: next((e["job"] for e in task.events if e.get("level") == 1 and "job" in e), None)  # noqa: E731
+    assert _wait(lambda: level1() is not None and resources.job_registry().get(level1()).snapshot().iteration >= 2)
+    job = resources.job_registry().get(level1())
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.number_input(key="hier_tau_hierarchy_link").set_value(0.25)
+    next(b for b in at.button if "Apply τ" in str(b.label)).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _wait(lambda: any(r.tau.get("hierarchy_link") == 0.25 for r in job.snapshot().reports))
+    at.button(key="hier_stop").click().run()
+    assert _wait(lambda: task.done) and task.result is None
+    at.run()
+    build = B.list_builds(ws, "toy")[0]
+    assert build["status"] == "stopped" and len(list_hierarchies(ws)) == n
+    at.button(key=f"hier_resume_{build['build_id']}").click().run()
+    assert _wait(lambda: len(list_hierarchies(ws)) == n + 1, timeout=300)
+    h = B.load_build(ws, build["build_id"]).assemble(ws.load_corpus("toy"))
+    tau = load_run(ws, h.levels[1].run_id).tau
+    assert 0.25 in set(tau[tau["regularizer"] == "hierarchy_link"]["tau"])   # the edit is in the run's history
+
+
 def test_bad_levels_message(at, hier_home):
     from engine import Workspace
     from engine.families.hierarchy import list_hierarchies

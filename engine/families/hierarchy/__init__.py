@@ -4,7 +4,9 @@
 - :mod:`.options` — :class:`HierarchyOptions` and the level checks.
 - :mod:`.regularizers` — :class:`HierarchyLink`, the parent link as a Φ regularizer.
 - :mod:`.family` — registration (family ``"hierarchy"``, options ``{"level": k}``).
-- :mod:`.trainer` — :func:`train_levels` (level by level on the one Trainer).
+- :mod:`.trainer` — :func:`train_levels` (level by level on the one Trainer, in memory).
+- :mod:`.build` — :func:`plan_build` / :class:`HierarchyBuild`: every level an ordinary run
+  (a TrainingJob: checkpoints, live τ, resumable after a stop or a killed process).
 - :mod:`.model` — :class:`Hierarchy`, :class:`Level`, edges.
 - :mod:`.quality` — parent–child coherence, children per parent, orphans, duplicates.
 - :mod:`.store` — save/load/export/labels (atomic).
@@ -22,10 +24,12 @@ from engine.families.hierarchy.store import (
 from engine.families.hierarchy import family  # noqa: F401 - registers the family and HierarchyLink
 from engine.families.hierarchy.regularizers import HierarchyLink
 from engine.families.hierarchy.trainer import Stopped, level_config, level_configs, level_trainer, train_levels
+from engine.families.hierarchy.build import HierarchyBuild, list_builds, load_build, plan_build
 
 __all__ = [
     "Hierarchy", "Level", "HierarchyOptions", "check_levels", "parse_levels", "estimate_psi",
     "hierarchy_term", "parent_of", "hierarchy_quality", "save_hierarchy", "load_hierarchy",
     "list_hierarchies", "set_level_labels", "delete_hierarchy", "export_hierarchy",
     "HierarchyLink", "Stopped", "level_config", "level_configs", "level_trainer", "train_levels",
+    "HierarchyBuild", "plan_build", "load_build", "list_builds",
 ]
