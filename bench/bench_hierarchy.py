@@ -11,6 +11,7 @@ reported pooled over parents (Σ_t majority_t / Σ_t children_t) and as the mean
 with the expectation under random child → parent assignment (same cluster sizes) for scale.
 
     PYTHONPATH=$PWD python bench/bench_hierarchy.py --systems engine,flat --seeds 1 2 3
+    PYTHONPATH=$PWD python bench/bench_hierarchy.py --systems engine,jobs --seeds 1 2 3   # levels as jobs
     PYTHONPATH=$PWD /work/main/bench/.venv/bin/python bench/bench_hierarchy.py --systems bigartm --seeds 1 2 3
 
 The corpus is the workspace corpus ``20ng`` (import command in bench/README.md); BigARTM reads
@@ -34,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from engine import ModelConfig, Trainer, Workspace  # noqa: E402
 from engine.analysis.views import js_distance_matrix, topic_distributions  # noqa: E402
-from engine.families.hierarchy import HierarchyOptions, level_configs, parent_of, train_levels  # noqa: E402
+from engine.families.hierarchy import HierarchyOptions, level_configs, parent_of, plan_build, train_levels  # noqa: E402
 
 
 def group_of(newsgroup: str) -> str:
@@ -79,6 +80,15 @@ def engine_hierarchy(corpus, levels, iterations, inner, seed, tau):
                        scores={"coherence": 0, "topic_distance": 0, "topic_kernel": 0})
     t0 = time.perf_counter()
     h = train_levels(corpus, level_configs(levels, base), HierarchyOptions(tau=tau))
+    return h.levels[-1].model.theta, parent_of(h.levels[-1].psi), time.perf_counter() - t0, h.quality[-1]
+
+
+def jobs_hierarchy(ws, corpus, levels, iterations, inner, seed, tau):
+    """The same hierarchy, every level an ordinary run (TrainingJob with checkpoints) in ``ws``."""
+    base = ModelConfig(iterations=iterations, inner_passes=inner, seed=seed, threads=2,
+                       scores={"coherence": 0, "topic_distance": 0, "topic_kernel": 0})
+    t0 = time.perf_counter()
+    h = plan_build(ws, corpus, level_configs(levels, base), HierarchyOptions(tau=tau)).run(corpus)
     return h.levels[-1].model.theta, parent_of(h.levels[-1].psi), time.perf_counter() - t0, h.quality[-1]
 
 
@@ -162,6 +172,9 @@ def main() -> int:
             extra = {}
             if system == "engine":
                 theta, parents, sec, extra = engine_hierarchy(corpus, levels, args.iterations, args.inner, seed, args.tau)
+            elif system == "jobs":
+                theta, parents, sec, extra = jobs_hierarchy(Workspace(args.workspace), corpus, levels,
+                                                            args.iterations, args.inner, seed, args.tau)
             elif system == "flat":
                 theta, parents, sec = flat_clustered(corpus, levels, args.iterations, args.inner, seed)
             elif system == "bigartm":

@@ -97,7 +97,7 @@ def show(sw) -> None:
                          key=K("runs_csv"), icon=":material/download:")
     c[2].download_button("Per-topic stability (CSV)", csvsafe.to_csv(sw.stability),
                          file_name=f"{sw.name}-stability.csv", key=K("stab_csv"), icon=":material/download:")
-    c[3].download_button("Report (HTML)", sfig.sweep_html(sw, sw.selection), file_name=f"{sw.name}.html",
+    c[3].download_button("Report (HTML)", lambda: sfig.sweep_html(sw, sw.selection), file_name=f"{sw.name}.html",
                          mime="text/html", key=K("html"), icon=":material/download:")
 
 
