@@ -44,16 +44,15 @@ SYNTH = bench_data.DATA / "synth"
 W_SYNTH = 100_000
 
 
-def generate(D: int, W: int = W_SYNTH, T: int = 100, mean_len: int = 100, seed: int = 7,
-             block: int = 100_000) -> sp.csr_matrix:
-    """LDA-generated counts (D, W), built in blocks of documents to bound memory."""
+def generate_blocks(D: int, W: int = W_SYNTH, T: int = 100, mean_len: int = 100, seed: int = 7,
+                    block: int = 100_000):
+    """LDA-generated counts, yielded as CSR blocks of ``block`` documents (bounded memory)."""
     rng = np.random.default_rng(seed)
     phi = rng.dirichlet(np.full(W, 0.05), size=T)          # (T, W)
     cdf = np.cumsum(phi, axis=1)
     cdf /= cdf[:, -1:]
     cdf_flat = (cdf + np.arange(T)[:, None]).ravel()          # row t lives in [t, t + 1]
     del phi, cdf
-    parts = []
     for d0 in range(0, D, block):
         n = min(block, D - d0)
         theta = rng.dirichlet(np.full(T, 0.1), size=n)        # (n, T)
@@ -68,8 +67,15 @@ def generate(D: int, W: int = W_SYNTH, T: int = 100, mean_len: int = 100, seed: 
         w = np.clip(w, 0, W - 1)                               # word of each token
         m = sp.csr_matrix((np.ones(len(doc), np.float32), (doc, w)), shape=(n, W))
         m.sum_duplicates()
-        parts.append(m)
-    out = sp.vstack(parts, format="csr")
+        m.indices = m.indices.astype(np.int32)
+        m.sort_indices()
+        yield m
+
+
+def generate(D: int, W: int = W_SYNTH, T: int = 100, mean_len: int = 100, seed: int = 7,
+             block: int = 100_000) -> sp.csr_matrix:
+    """LDA-generated counts (D, W), built in blocks of documents to bound memory."""
+    out = sp.vstack(list(generate_blocks(D, W, T, mean_len, seed, block)), format="csr")
     out.indices = out.indices.astype(np.int32)
     out.sort_indices()
     return out

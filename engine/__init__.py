@@ -56,6 +56,7 @@ from engine.families.links import family as _links_family  # noqa: F401 - regist
 from engine.families.hypergraph import family as _hypergraph_family  # noqa: F401 - registers "hypergraph"
 from engine.families.multilingual import family as _multilingual_family  # noqa: F401 - registers "multilingual"
 from engine.families.biterm import regularizer as _biterm  # noqa: F401 - registers the Biterm regularizer
+from engine.families.batched import family as _batched_family  # noqa: F401 - registers "batched"
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
 from engine.families import hierarchy

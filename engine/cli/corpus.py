@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from engine.cli import batches as batches_cli
 from engine.cli.common import workspace_of
 from engine.corpus.ingest import ImportOptions, import_corpus
 from engine.corpus.limits import MiB, ReadLimits, default_limits
@@ -78,6 +79,7 @@ def register(sub, common) -> None:
     p.add_argument("--max-input-mb", type=float, metavar="MB",
                    help="largest input, uncompressed (default: sized from free memory, at most 1024)")
     p.add_argument("--max-doc-mb", type=float, metavar="MB", help="largest single document (default 32)")
+    batches_cli.add_import_flags(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("corpora", parents=[common], help="list stored corpora (JSON)")
@@ -101,6 +103,8 @@ def cmd_import(args) -> int:
         max_vocab=args.max_vocab, encoding=args.encoding, one_per_line=args.one_per_line,
         keep_numbers=args.keep_numbers, keep_urls=args.keep_urls, phrases=args.phrases,
     )
+    if args.batches:
+        return batches_cli.run_import(args, options)
     summary = import_corpus(args.path, args.name, options, workspace_of(args), replace=args.replace,
                             limits=_limits(args))
     print(json.dumps(summary, ensure_ascii=False))

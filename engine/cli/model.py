@@ -11,7 +11,9 @@ import math
 from pathlib import Path
 
 from engine.cli.argtypes import fraction, nonneg_int, positive_float, positive_int
+from engine.cli import batches as batches_cli
 from engine.cli.common import run_foreground, warn_missing_seeds, workspace_of
+from engine.corpus.batches import open_corpus
 from engine.em.config import ModelConfig, preset
 from engine.interop import check_init
 from engine.interop.names import help_text as bigartm_names_help
@@ -144,7 +146,7 @@ def _resume_job(ws, args) -> TrainingJob:
     man = read_run_manifest(ws, run_id)
     if man.get("status") in ("running", "paused", "queued"):
         raise WorkspaceError(f"run {run_id} is being trained by another process; stop it first")
-    corpus = ws.load_corpus(man["corpus"]["name"])
+    corpus = open_corpus(ws, man["corpus"]["name"])
     job = TrainingJob.from_checkpoint(ws, corpus, run_id, keep_checkpoints=2)
     if args.iterations is not None:  # a new total number of passes for the resumed run
         job.update_config(lambda c: c.with_changes(iterations=args.iterations).validate())
@@ -157,11 +159,13 @@ def cmd_train(args) -> int:
         return _exit_code(run_foreground(ws, _resume_job(ws, args), args))
     if not args.corpus:
         raise InputError("train needs --corpus NAME (or --resume RUN)")
-    corpus = ws.load_corpus(args.corpus)
+    corpus = open_corpus(ws, args.corpus)  # a corpus stored as batches trains out of core
     config = _with_family(args, config_from_args(args))
     config.check_corpus(corpus)
     if config.init != "random":  # a bad Φ table is refused before the job starts
         check_init(config.init, corpus, config.total_topics)
+    if getattr(corpus, "is_batched", False) or args.dask:
+        config = batches_cli.batched_config(args, corpus, config)
     phi0 = None  # config.init (a Φ table path) is read by the Trainer
     labels = {}
     if args.seeds:
@@ -238,6 +242,7 @@ def register(sub, common) -> None:
     p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--name", default=None, help="run name (default: the run id)")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per iteration on stdout")
+    batches_cli.add_train_flags(p)
     p.set_defaults(func=cmd_train)
 
 

@@ -79,6 +79,12 @@ class EStep:
         """Extra named arrays saved with the run (``<run>/arrays/<name>.npy``)."""
         return {}
 
+    def theta_summary(self) -> tuple[int, int, float] | None:
+        """(documents, documents with Σ_t θ_td = 0, Σ Θ) of the last pass when this strategy
+        computed them while writing Θ (so health checks need not read a Θ kept on disk or on
+        workers); None: read them from the model's Θ."""
+        return None
+
     def close(self) -> None:
         """Release buffers; the trainer calls it when it is closed."""
 

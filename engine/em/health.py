@@ -58,28 +58,34 @@ class ModelHealth:
                 EMPTY: float(self.empty_documents)}
 
 
-def model_health(model) -> ModelHealth:
-    """:class:`ModelHealth` of a :class:`~engine.em.model.TopicModel` (Φ (W, T), Θ (T, D))."""
+def model_health(model, theta_summary=None) -> ModelHealth:
+    """:class:`ModelHealth` of a :class:`~engine.em.model.TopicModel` (Φ (W, T), Θ (T, D)).
+
+    ``theta_summary`` (documents, empty documents, Σ Θ) replaces reading Θ when the E-step
+    computed it (:meth:`engine.em.family.EStep.theta_summary`: Θ on disk or on Dask workers)."""
     phi = np.asarray(model.phi)
-    theta = np.asarray(model.theta)
     col = phi.sum(axis=0, dtype=np.float64)
     rows = phi.sum(axis=1, dtype=np.float64)
     per_mod = np.bincount(np.asarray(model.token_modality), weights=rows, minlength=len(model.modalities))
-    doc = theta.sum(axis=0, dtype=np.float64) if theta.size else np.zeros(0)
+    if theta_summary is None:
+        theta = np.asarray(model.theta)
+        doc = theta.sum(axis=0, dtype=np.float64) if theta.size else np.zeros(0)
+        theta_summary = (int(theta.shape[1]) if theta.ndim == 2 else 0, int((~(doc > 0)).sum()), float(doc.sum()))
+    n_docs, empty, mass = theta_summary
     return ModelHealth(
         dead_topics=tuple(n for n, c in zip(model.topic_names, col) if not c > 0),
         zeroed_modalities=tuple(m for m, s in zip(model.modalities, per_mod) if not s > 0),
-        empty_documents=int((~(doc > 0)).sum()),
-        n_documents=int(theta.shape[1]) if theta.ndim == 2 else 0,
+        empty_documents=int(empty),
+        n_documents=int(n_docs),
         phi_mass=float(col.sum()),
-        theta_mass=float(doc.sum()),
+        theta_mass=float(mass),
     )
 
 
-def check_report(report, model):
+def check_report(report, model, theta_summary=None):
     """``report`` with the health scores added and perplexities of zeroed modalities dropped;
-    :class:`NoMassError` when the model has no mass."""
-    h = model_health(model)
+    :class:`NoMassError` when the model has no mass (``theta_summary``: see :func:`model_health`)."""
+    h = model_health(model, theta_summary)
     if h.no_mass:
         what = "Φ" if not (h.phi_mass > 0 and np.isfinite(h.phi_mass)) else "Θ"
         raise NoMassError(f"the model has no mass after pass {report.iteration}: every entry of {what} is zero "

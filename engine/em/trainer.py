@@ -65,7 +65,8 @@ class Trainer:
         self.family = family_of(config.family)
         if self.family.check_corpus is not None:
             self.family.check_corpus(corpus, config)
-        self._n_dw = as_csr(corpus.n_dw)
+        # a corpus stored as batches has no n_dw in memory (family "batched" streams it)
+        self._n_dw = None if getattr(corpus, "is_batched", False) else as_csr(corpus.n_dw)
         self._modalities = list(corpus.modalities)
         self._tok_mod = np.ascontiguousarray(corpus.token_modality, np.int32)
         self._tokens = corpus.vocab[["token", "modality"]].reset_index(drop=True)
@@ -119,6 +120,8 @@ class Trainer:
     @property
     def n_dw(self):
         """The corpus's n_dw as canonical CSR (float32 data, int32 indices, int64 indptr)."""
+        if self._n_dw is None:
+            self._n_dw = as_csr(self.corpus.n_dw)
         return self._n_dw
 
     @property

@@ -291,7 +291,8 @@ class TrainingJob(JobControls, JobPersistence):
                 return JobStatus.FINISHED
             started = time.monotonic()
             report = self._trainer.step(config, score_fn=self._scores_for(config).compute)
-            report = check_report(report, self._trainer.model)  # health scores; no mass → fails
+            report = check_report(report, self._trainer.model,  # health scores; no mass → fails
+                                  self._trainer.estep.theta_summary())
             self._timeline.append((int(report.iteration), version, started, time.monotonic()))
             self._set_model(self._trainer.model)
             self._record(report, version)

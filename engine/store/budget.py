@@ -65,7 +65,11 @@ def estimate_training_memory(n_docs: int, n_tokens: int, nnz: int, n_topics: int
 def check_training_memory(corpus, config) -> MemoryEstimate:
     """The estimate for training ``config`` on ``corpus``; ConfigError when it does not fit."""
     T = config.total_topics
-    est = estimate_training_memory(corpus.n_docs, corpus.n_tokens, corpus.n_dw.nnz, T, config.threads)
+    if getattr(corpus, "is_batched", False):  # batches stream from disk: two resident at a time
+        docs, nnz = corpus.resident(2)
+    else:
+        docs, nnz = corpus.n_docs, corpus.n_dw.nnz
+    est = estimate_training_memory(docs, corpus.n_tokens, nnz, T, config.threads)
     if not est.fits and os.environ.get(_SKIP_ENV, "").strip() not in ("1", "true", "yes"):
         raise ConfigError(f"training {T} topics on {corpus.n_docs:,} documents × {corpus.n_tokens:,} tokens needs "
                           f"{est.describe()}; use fewer topics, a smaller vocabulary (--max-vocab on import) or "

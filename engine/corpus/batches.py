@@ -1,0 +1,372 @@
+"""A corpus stored as batches on disk: Parquet files of ~10⁴ documents, CSR per batch.
+
+Layout of a batched corpus folder (in the workspace: ``corpora/<name>/``)::
+
+    manifest.json      kind="corpus", storage="batches", batches=[{file, docs, nnz}], counts...
+    vocab.parquet      token, modality, tf, df (row w = token id w), as for an in-memory corpus
+    documents.parquet  id (+ date and metadata columns); no texts
+    batches/NNNNN.parquet   one row per document: tokens list<int32>, counts list<float32>
+
+A batch file *is* a CSR matrix: the Arrow list offsets are ``indptr`` and the flattened lists
+are ``indices`` / ``data`` (sorted token ids within a document). Document ``d`` of batch ``b``
+is document ``doc0_b + d`` of the corpus. Only the vocabulary and the batch being read sit in
+memory; :meth:`BatchedCorpus.iter_batches` reads the next batch in a background thread while
+the caller computes on the current one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import scipy.sparse as sp
+
+from engine.corpus.corpus import DEFAULT_MODALITY, Corpus
+from engine.errors import InputError, WorkspaceError
+from engine.store.workspace import (DOCUMENTS, MANIFEST, SCHEMA_VERSION, VOCAB, atomic_dir,
+                                    engine_version, now_iso, read_json, read_table,
+                                    write_json_atomic, write_table)
+
+#: documents per batch file (BigARTM's default batch size is 1,000; larger files read faster)
+BATCH_DOCS = 10_000
+BATCH_DIR = "batches"
+STORAGE = "batches"
+
+
+# --------------------------------------------------------------------------- one batch
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """One batch in memory.
+
+    Attributes
+    ----------
+    index : int
+        Position of the batch in the corpus.
+    doc0 : int
+        Corpus index of the batch's first document.
+    n_dw : csr_matrix (D_b, W), float32 data, int32 sorted indices
+    """
+
+    index: int
+    doc0: int
+    n_dw: sp.csr_matrix
+
+    @property
+    def n_docs(self) -> int:
+        return self.n_dw.shape[0]
+
+
+def batch_table(n_dw: sp.csr_matrix) -> pa.Table:
+    """The Arrow table of a CSR block: one row per document, list columns ``tokens``/``counts``."""
+    m = sp.csr_matrix(n_dw)
+    m.sort_indices()
+    large = m.nnz >= 2**31
+    cls = pa.LargeListArray if large else pa.ListArray
+    offsets = pa.array(m.indptr.astype(np.int64 if large else np.int32))
+    tokens = cls.from_arrays(offsets, pa.array(m.indices.astype(np.int32)))
+    counts = cls.from_arrays(offsets, pa.array(m.data.astype(np.float32)))
+    return pa.table({"tokens": tokens, "counts": counts})
+
+
+def write_batch(n_dw: sp.csr_matrix, path: Path) -> None:
+    """Store a CSR block as one batch file (zstd, one row group)."""
+    pq.write_table(batch_table(n_dw), path, compression="zstd", row_group_size=1 << 30)
+
+
+def read_batch(path: Path, n_tokens: int) -> sp.csr_matrix:
+    """The CSR block of a batch file: shape (D_b, ``n_tokens``)."""
+    try:
+        t = pq.read_table(path, columns=["tokens", "counts"])
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise WorkspaceError(f"cannot read batch {path}: {exc}") from None
+    tok = t.column("tokens").combine_chunks()
+    cnt = t.column("counts").combine_chunks()
+    off = tok.offsets.to_numpy().astype(np.int64)
+    indices = np.ascontiguousarray(tok.values.to_numpy()[off[0]:off[-1]], np.int32)
+    data = np.ascontiguousarray(cnt.values.to_numpy()[off[0]:off[-1]], np.float32)
+    indptr = off - off[0]
+    if len(indices) and (indices.max() >= n_tokens or indices.min() < 0):
+        raise WorkspaceError(f"batch {path} holds token ids outside the vocabulary of {n_tokens}")
+    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_tokens))
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+class BatchedCorpus:
+    """A corpus whose n_dw stays on disk as batches (see the module docstring).
+
+    Offers what trainers and runs read from an in-memory :class:`~engine.corpus.Corpus`
+    (``name``, ``vocab``, ``documents``, ``modalities``, ``token_modality``, ``n_docs``,
+    ``n_tokens``, ``fingerprint()``, ``manifest``), but no ``n_dw``: iterate the batches with
+    :meth:`iter_batches` or load everything with :meth:`to_corpus` (small corpora only).
+    """
+
+    sequences = None
+
+    def __init__(self, path, name: str | None = None):
+        self.path = Path(path)
+        if not (self.path / MANIFEST).exists():
+            raise WorkspaceError(f"{self.path} is not a batched corpus (no {MANIFEST})")
+        self.manifest = read_json(self.path / MANIFEST)
+        if self.manifest.get("storage") != STORAGE:
+            raise WorkspaceError(f"{self.path} is an in-memory corpus, not a batched one")
+        self.name = name if name is not None else self.manifest.get("name", "")
+        self.vocab = read_table(self.path / VOCAB)
+        self.batches = list(self.manifest["batches"])
+        self._doc0 = np.concatenate([[0], np.cumsum([b["docs"] for b in self.batches])]).astype(np.int64)
+        self._documents: pd.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"BatchedCorpus({str(self.path)!r}, docs={self.n_docs}, batches={self.n_batches})"
+
+    @property
+    def is_batched(self) -> bool:
+        return True
+
+    @property
+    def n_docs(self) -> int:
+        return int(self._doc0[-1])
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def n_batches(self) -> int:
+        return len(self.batches)
+
+    @property
+    def nnz(self) -> int:
+        return int(sum(b["nnz"] for b in self.batches))
+
+    def resident(self, batches: int = 2) -> tuple[int, int]:
+        """(documents, nonzeros) of the ``batches`` largest batches: what training holds in RAM
+        (the batch being computed and the prefetched one) — for memory estimates."""
+        docs = sorted((b["docs"] for b in self.batches), reverse=True)[:batches]
+        nnz = sorted((b["nnz"] for b in self.batches), reverse=True)[:batches]
+        return int(sum(docs)), int(sum(nnz))
+
+    def doc_range(self, b: int) -> tuple[int, int]:
+        """Corpus document indices [d0, d1) of batch ``b``."""
+        return int(self._doc0[b]), int(self._doc0[b + 1])
+
+    modalities = Corpus.modalities
+    token_modality = Corpus.token_modality
+    modality_mask = Corpus.modality_mask
+    token_ids = Corpus.token_ids
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        """The documents table (id, date, metadata; no texts), read on first use."""
+        with self._lock:
+            if self._documents is None:
+                self._documents = read_table(self.path / DOCUMENTS)
+            return self._documents
+
+    @property
+    def has_dates(self) -> bool:
+        return bool(self.manifest.get("date_range"))
+
+    def fingerprint(self) -> str:
+        return str(self.manifest["fingerprint"])
+
+    def batch_path(self, b: int) -> Path:
+        return self.path / BATCH_DIR / self.batches[b]["file"]
+
+    def read(self, b: int) -> Batch:
+        """Batch ``b`` from disk."""
+        return Batch(index=b, doc0=int(self._doc0[b]), n_dw=read_batch(self.batch_path(b), self.n_tokens))
+
+    def iter_batches(self, order=None, prefetch: int = 1, load=None):
+        """Yield ``load(batch)`` (default: the :class:`Batch`) for every batch in ``order``.
+
+        With ``prefetch`` ≥ 1 the next batches are read (and passed through ``load``) by a
+        background thread while the caller works on the current one, so disk and CPU overlap.
+        At most ``prefetch + 1`` batches are in memory.
+        """
+        order = range(self.n_batches) if order is None else list(order)
+        fn = (lambda b: self.read(b)) if load is None else (lambda b: load(self.read(b)))
+        if prefetch <= 0:
+            for b in order:
+                yield fn(b)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artm-prefetch") as pool:
+            pending = []
+            it = iter(order)
+            for b in it:
+                pending.append(pool.submit(fn, b))
+                if len(pending) > prefetch:
+                    break
+            while pending:
+                fut = pending.pop(0)
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append(pool.submit(fn, nxt))
+                yield fut.result()
+
+    def to_corpus(self) -> Corpus:
+        """Everything in memory as a :class:`Corpus` (n_dw stacked from all batches)."""
+        n_dw = sp.vstack([b.n_dw for b in self.iter_batches(prefetch=0)], format="csr") \
+            if self.n_batches else sp.csr_matrix((0, self.n_tokens), dtype=np.float32)
+        n_dw = sp.csr_matrix((n_dw.data.astype(np.float32), n_dw.indices.astype(np.int32),
+                              n_dw.indptr.astype(np.int64)), shape=(self.n_docs, self.n_tokens))
+        docs = self.documents.copy()
+        if "text" not in docs.columns:
+            docs.insert(1, "text", "")
+        return Corpus(name=self.name, documents=docs, vocab=self.vocab, n_dw=n_dw,
+                      manifest=dict(self.manifest))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class BatchWriter:
+    """Writes a batched corpus incrementally into a temporary folder; :meth:`finish` publishes it.
+
+    ``add(n_dw_block, documents)`` appends documents (any number: they are cut into batches of
+    ``batch_docs``); the vocabulary is given at :meth:`finish`. Nothing is visible at ``target``
+    until ``finish`` returns (``atomic_dir``); an exception leaves no half-written corpus.
+    """
+
+    def __init__(self, target: Path, n_tokens: int, batch_docs: int = BATCH_DOCS, replace: bool = False):
+        if batch_docs < 1:
+            raise InputError(f"batch size must be ≥ 1 document, got {batch_docs}")
+        self.target = Path(target)
+        self.n_tokens = int(n_tokens)
+        self.batch_docs = int(batch_docs)
+        self._ctx = atomic_dir(self.target, replace=replace)
+        self.tmp = Path(self._ctx.__enter__())
+        (self.tmp / BATCH_DIR).mkdir()
+        self.batches: list[dict] = []
+        self._pending: list[sp.csr_matrix] = []
+        self._pending_docs = 0
+        self._docs_writer: pq.ParquetWriter | None = None
+        self._hash = hashlib.sha256()
+        self.n_docs = 0
+        self.tf = np.zeros(self.n_tokens, np.float64)
+        self.df = np.zeros(self.n_tokens, np.int64)
+
+    def add(self, n_dw: sp.csr_matrix, documents: pd.DataFrame) -> None:
+        if n_dw.shape[0] != len(documents):
+            raise ValueError("n_dw and documents differ in length")
+        if n_dw.shape[0] == 0:
+            return
+        n_dw = sp.csr_matrix(n_dw)
+        self.tf += np.bincount(n_dw.indices, weights=n_dw.data, minlength=self.n_tokens)
+        self.df += np.bincount(n_dw.indices, minlength=self.n_tokens)
+        table = pa.Table.from_pandas(documents.reset_index(drop=True), preserve_index=False)
+        if self._docs_writer is None:
+            self._docs_writer = pq.ParquetWriter(self.tmp / DOCUMENTS, table.schema, compression="zstd")
+        self._docs_writer.write_table(table.cast(self._docs_writer.schema))
+        self._pending.append(n_dw)
+        self._pending_docs += n_dw.shape[0]
+        self.n_docs += n_dw.shape[0]
+        while self._pending_docs >= self.batch_docs:
+            self._flush(self.batch_docs)
+
+    def _flush(self, n: int) -> None:
+        block = sp.vstack(self._pending, format="csr") if len(self._pending) > 1 else self._pending[0]
+        head, rest = block[:n], block[n:]
+        name = f"{len(self.batches):05d}.parquet"
+        write_batch(head, self.tmp / BATCH_DIR / name)
+        for arr in (head.indptr.astype(np.int64), head.indices.astype(np.int32), head.data.astype(np.float32)):
+            self._hash.update(arr.tobytes())
+        self.batches.append({"file": name, "docs": int(head.shape[0]), "nnz": int(head.nnz)})
+        self._pending = [rest] if rest.shape[0] else []
+        self._pending_docs = rest.shape[0]
+
+    def finish(self, vocab: pd.DataFrame, name: str, manifest: dict | None = None) -> dict:
+        """Write the last batch, the vocabulary and the manifest; publish the folder."""
+        try:
+            if self._pending_docs:
+                self._flush(self._pending_docs)
+            if self._docs_writer is not None:
+                self._docs_writer.close()
+            else:
+                write_table(pd.DataFrame({"id": pd.Series([], dtype=object)}), self.tmp / DOCUMENTS)
+            if len(vocab) != self.n_tokens:
+                raise ValueError("vocabulary size differs from the batches' token count")
+            vocab = vocab.reset_index(drop=True).copy()
+            vocab["tf"] = self.tf
+            vocab["df"] = self.df
+            write_table(vocab, self.tmp / VOCAB)
+            self._hash.update("\x00".join(vocab["modality"] + "\x01" + vocab["token"]).encode())
+            per_mod = {}
+            for m in pd.unique(vocab["modality"]):
+                mask = (vocab["modality"] == m).to_numpy()
+                per_mod[str(m)] = {"vocabulary": int(mask.sum()), "tokens": float(self.tf[mask].sum())}
+            out = dict(manifest or {})
+            out.update({
+                "schema_version": SCHEMA_VERSION, "kind": "corpus", "storage": STORAGE, "name": name,
+                "engine_version": engine_version(), "created_at": out.get("created_at") or now_iso(),
+                "documents": int(self.n_docs), "tokens": float(self.tf.sum()),
+                "vocabulary": int(self.n_tokens), "modalities": per_mod, "has_sequences": False,
+                "batch_docs": self.batch_docs, "batches": self.batches,
+                "fingerprint": self._hash.hexdigest()[:16],
+            })
+            out.setdefault("date_range", None)
+            write_json_atomic(self.tmp / MANIFEST, out)
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+        self._ctx.__exit__(None, None, None)
+        return out
+
+    def abort(self, exc: BaseException | None = None) -> None:
+        """Drop everything written so far."""
+        if self._docs_writer is not None:
+            try:
+                self._docs_writer.close()
+            except Exception:  # noqa: BLE001 - already failing; the folder is removed anyway
+                pass
+            self._docs_writer = None
+        exc = exc or RuntimeError("aborted")
+        self._ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def write_batches(corpus: Corpus, target, name: str | None = None, batch_docs: int = BATCH_DOCS,
+                  replace: bool = False) -> BatchedCorpus:
+    """Store an in-memory corpus as a batched one at ``target`` (texts are not kept)."""
+    n_dw = sp.csr_matrix(corpus.n_dw)
+    writer = BatchWriter(Path(target), corpus.n_tokens, batch_docs, replace=replace)
+    try:
+        docs = corpus.documents.drop(columns=[c for c in ("text",) if c in corpus.documents.columns])
+        for lo in range(0, corpus.n_docs, batch_docs):
+            hi = min(lo + batch_docs, corpus.n_docs)
+            writer.add(n_dw[lo:hi], docs.iloc[lo:hi])
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
+    keep = {k: v for k, v in corpus.manifest.items()
+            if k in ("source", "preprocessing", "columns", "notes", "date_range", "metadata_columns")}
+    writer.finish(corpus.vocab[["token", "modality"]], name or corpus.name or Path(target).name, keep)
+    return BatchedCorpus(target, name)
+
+
+def is_batched(ws, name: str) -> bool:
+    """True when the workspace corpus ``name`` is stored as batches."""
+    path = ws.corpus_path(name) / MANIFEST
+    return path.exists() and json.loads(path.read_text(encoding="utf-8")).get("storage") == STORAGE
+
+
+def open_corpus(ws, name: str):
+    """The workspace corpus ``name``: a :class:`BatchedCorpus` when stored as batches, else
+    the in-memory :class:`~engine.corpus.Corpus` (``Workspace.load_corpus``)."""
+    if is_batched(ws, name):
+        return BatchedCorpus(ws.corpus_path(name), name)
+    return ws.load_corpus(name)
+
+
+__all__ = ["BATCH_DOCS", "Batch", "BatchWriter", "BatchedCorpus", "DEFAULT_MODALITY", "batch_table",
+           "is_batched", "open_corpus", "read_batch", "write_batch", "write_batches"]

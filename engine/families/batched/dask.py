@@ -1,0 +1,170 @@
+"""The E-step of a batched corpus on Dask workers (``pip install artm-studio[distributed]``):
+the strategy of family ``batched`` with option ``dask`` (``local``, ``local:N``, ``tcp://…``).
+
+Per pass (:meth:`DaskEStep.sweep`):
+
+1. Φ (W × T float32) is broadcast once to every worker (``Client.scatter(broadcast=True)``).
+2. One task per batch, in batch order: the worker reads the batch from storage all workers
+   share (the corpus folder, or ``batches_url`` — any fsspec URL), runs
+   :func:`engine.em.batched.estep_batch` and returns its n̂_wt over the batch's own words.
+   Θ stays with the workers: each task writes θ of its batch to ``<theta_dir>/batches/
+   b<batch>-<iteration % 2>.npy`` (the folder must be shared by the workers: right for a
+   LocalCluster) and, with Θ kept (``theta="disk"``), reads the previous pass's file, so a task
+   run twice (a retry) reads the same input and writes the same output. The client gathers Θ
+   into its memory map on the last pass only.
+3. The per-batch n̂_wt are summed by a binary tree of ``add`` tasks on the workers (dense W × T
+   from the second level on), so the client receives one W × T array.
+4. The M-step with the Φ regularizers runs on the client (the one Trainer's M-step).
+
+Nothing is applied to Φ before every task of the pass has succeeded: a worker lost mid-pass
+only makes Dask rerun its tasks elsewhere (``retries``); the pass then gives the same Φ.
+Summation order is fixed by the batch order and the tree shape, so Φ equals the single-process
+batched trainer's to float tolerance.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+from distributed import Client, LocalCluster
+
+from engine.corpus.batches import Batch, read_batch
+from engine.errors import ConfigError
+from engine.families.batched.estep import BatchedEStep, estep_batch, prepare_batch, theta_summary
+
+
+def connect(spec: str) -> Client:
+    """A Dask client from ``local``, ``local:N`` (a LocalCluster of N worker processes, one
+    thread each) or ``tcp://host:port`` (a running scheduler)."""
+    spec = (spec or "").strip()
+    if spec == "local" or spec.startswith("local:"):
+        n = spec.partition(":")[2] or "2"
+        if not n.isdigit() or int(n) < 1:
+            raise ConfigError(f"--dask {spec!r}: expected local, local:N (N ≥ 1) or tcp://host:port")
+        cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        client = Client(cluster)
+        atexit.register(cluster.close)  # registered first, runs last
+        atexit.register(client.close)
+        return client
+    if spec.startswith(("tcp://", "tls://", "ucx://")):
+        try:
+            return Client(spec, timeout="20s")
+        except OSError as exc:
+            raise ConfigError(f"--dask {spec}: cannot reach the scheduler ({exc})") from None
+    raise ConfigError(f"--dask {spec!r}: expected local, local:N or tcp://host:port")
+
+
+def _read(url: str, b: int, doc0: int, n_tokens: int) -> Batch:
+    if "://" in url and not url.startswith("file://"):
+        import fsspec  # noqa: PLC0415 - only for remote storage; a dependency of dask
+
+        with fsspec.open(url, "rb") as f:
+            return Batch(index=b, doc0=doc0, n_dw=read_batch(f, n_tokens))
+    return Batch(index=b, doc0=doc0, n_dw=read_batch(Path(url.removeprefix("file://")), n_tokens))
+
+
+def _estep_task(url, b, doc0, phi, static, theta_files, reset, inner_passes, add, mult):
+    """One batch on a worker: returns (words, n̂_wt (W_b, T), loglik, n_tok, [empty documents, Σ θ])."""
+    tok_weight, tok_mod, n_mod, n_topics = static
+    pb = prepare_batch(_read(url, b, doc0, len(tok_mod)), len(tok_mod))
+    T = phi.shape[1]
+    src, dst = theta_files
+    th_in = None if reset or src is None or not os.path.exists(src) else np.load(src)
+    nb, theta, ll, nt = estep_batch(pb, phi, tok_weight, tok_mod, n_mod, th_in, reset, inner_passes,
+                                    add, mult, np.zeros((0, T), np.float32))
+    if dst is not None:
+        tmp = f"{dst}.{uuid.uuid4().hex[:8]}.npy"
+        np.save(tmp, theta)
+        os.replace(tmp, dst)  # atomic: a retried task overwrites with the same values
+    return pb.words, nb, ll, nt, theta_summary(theta)
+
+
+def _add(a, b, shape):
+    """Sum of two partial results (``b`` may be None). Leaves are ``(words, rows, loglik, n_tok,
+    small)`` tuples from :func:`_estep_task`; sums are dicts with a dense (W, T) ``n_wt``.
+    Inputs are never modified (Dask may hold them for a retry)."""
+    out = {"n_wt": np.zeros(shape, np.float32), "ll": 0.0, "nt": 0.0, "small": np.zeros(2)}
+    for part in (a, b):
+        if part is None:
+            continue
+        if isinstance(part, dict):
+            out["n_wt"] += part["n_wt"]
+            ll, nt, small = part["ll"], part["nt"], part["small"]
+        else:
+            words, nb, ll, nt, small = part
+            out["n_wt"][words] += nb
+        out["ll"], out["nt"], out["small"] = out["ll"] + ll, out["nt"] + nt, out["small"] + small
+    return out
+
+
+_CLIENTS: dict[str, Client] = {}
+
+
+def client_for(spec: str) -> Client:
+    """The process's client for ``spec`` (connected once, reused by every run that names it)."""
+    c = _CLIENTS.get(spec)
+    if c is None or c.status not in ("running", "connecting"):
+        c = _CLIENTS[spec] = connect(spec)
+    return c
+
+
+class DaskEStep(BatchedEStep):
+    """:class:`BatchedEStep` whose batches run on Dask workers (offline EM; options ``dask``)."""
+
+    retries = 2
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.client = client_for(trainer.config.options["dask"])
+        corpus = trainer.corpus
+        self._urls = [str(corpus.batch_path(b)) for b in range(corpus.n_batches)]
+        self._theta_base = str(self.theta_dir / "batches")
+        Path(self._theta_base).mkdir(exist_ok=True)
+        self.overhead: dict = {}
+
+    def sweep(self, tr, cfg, tok_weight, reset, add, mult, add_doc, src, dst, phi_regs, ctx):
+        """The pass on the workers (module docstring); returns (n_wt, loglik, n_tok)."""
+        if add_doc.shape[0]:
+            raise ConfigError("regularizers with per-document Θ terms do not run on Dask yet")
+        W, T = tr.phi.shape
+        c = self.client
+        it = tr.iteration + 1
+        last = it >= cfg.iterations
+        tb = time.perf_counter()
+        static_f = c.scatter((tok_weight, tr.token_modality, len(tr.modalities), cfg.n_topics), broadcast=True)
+        phi_f = c.scatter(tr.phi, broadcast=True)
+        broadcast = time.perf_counter() - tb
+        leaves = [c.submit(_estep_task, url, b, tr.corpus.doc_range(b)[0], phi_f, static_f,
+                           self._theta_paths(b, it, reset), reset, cfg.inner_passes, add, mult,
+                           key=f"artm-estep-{it}-{b}-{uuid.uuid4().hex[:6]}", retries=self.retries, pure=False)
+                  for b, url in enumerate(self._urls)]
+        level = leaves
+        while len(level) > 1:  # binary tree: the summation order depends only on the batch order
+            nxt = [c.submit(_add, level[i], level[i + 1], (W, T), retries=self.retries, pure=False)
+                   for i in range(0, len(level) - 1, 2)]
+            level = nxt + ([level[-1]] if len(level) % 2 else [])
+        tr0 = time.perf_counter()
+        total = _add(level[0].result(), None, (W, T))
+        self.overhead = {"broadcast_s": broadcast, "wait_s": time.perf_counter() - tr0}
+        del leaves, level, phi_f, static_f
+        if last:
+            self._gather_theta(tr.corpus, it, dst)
+        small = total["small"]
+        self._summary = (tr.corpus.n_docs, int(small[0]), float(small[1]))
+        return total["n_wt"], np.asarray(total["ll"], float), np.asarray(total["nt"], float)
+
+    def _theta_paths(self, b: int, it: int, reset: bool):
+        """(θ file of the previous pass or None, θ file of this pass): parity by iteration, so a
+        retried task reads and writes the same files."""
+        prev = None if reset else f"{self._theta_base}/b{b:05d}-{(it - 1) % 2}.npy"
+        return prev, f"{self._theta_base}/b{b:05d}-{it % 2}.npy"
+
+    def _gather_theta(self, corpus, it: int, dst) -> None:
+        """Θ of the pass from the workers' batch files into the client's Θ file."""
+        for b in range(corpus.n_batches):
+            self.write_rows(dst, corpus.doc_range(b)[0], np.load(f"{self._theta_base}/b{b:05d}-{it % 2}.npy"))
