@@ -7,7 +7,6 @@ be) stored as batches; ``train`` puts a batched corpus's config in family ``batc
 from __future__ import annotations
 
 import json
-import sys
 
 from engine.cli.common import ProgressBar, workspace_of
 from engine.corpus.stream import stream_import
