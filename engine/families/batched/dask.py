@@ -136,8 +136,12 @@ class DaskEStep(BatchedEStep):
         it = tr.iteration + 1
         last = it >= cfg.iterations
         tb = time.perf_counter()
-        static_f = c.scatter((tok_weight, tr.token_modality, len(tr.modalities), cfg.n_topics), broadcast=True)
-        phi_f = c.scatter(tr.phi, broadcast=True)
+        # hash=False: fresh keys every pass. With content-hashed keys an unchanged array gets the key
+        # of the previous pass, whose release (sent when that pass's futures were dropped) can
+        # reach the scheduler after this scatter and delete the data ("lost dependencies").
+        static_f = c.scatter((tok_weight, tr.token_modality, len(tr.modalities), cfg.n_topics),
+                             broadcast=True, hash=False)
+        phi_f = c.scatter(tr.phi, broadcast=True, hash=False)
         broadcast = time.perf_counter() - tb
         leaves = [c.submit(_estep_task, url, b, tr.corpus.doc_range(b)[0], phi_f, static_f,
                            self._theta_paths(b, it, reset), reset, cfg.inner_passes, add, mult,

@@ -1,0 +1,203 @@
+"""The user's path vs the bare trainer vs BigARTM (issue 14, "the user's path as fast as the kernel").
+
+20 Newsgroups as the user imports it (UCI bag of words from /work/shared/corpora/20newsgroups/bow,
+``artm-studio import``), T = 100 subject topics, 2 threads, 1 inner pass, 20 passes, seed 1:
+
+- ``bare``: :class:`engine.em.trainer.Trainer` ``step()`` with no scores but the E-step's perplexity;
+- ``cli``: ``artm-studio train --topics 100 --threads 2 --iterations 20 --jsonl`` in a subprocess,
+  its defaults (default scores, health, checkpoints, run saving); a pass = time between two
+  JSON lines as the parent reads them (so checkpoint writes and recording count);
+- ``job``: the dashboard's path, a :class:`engine.jobs.TrainingJob` from
+  :class:`engine.jobs.registry.JobRegistry` with the app's defaults (checkpoints every 10 passes
+  or 30 s, 10 kept, snapshots published every pass); a pass = time between two pass starts;
+- ``bigartm``: BigARTM 0.9.2 ``fit_offline`` one pass at a time on the same UCI files (1,000-document
+  batches), PerplexityScore on, run by bench/.venv/bin/python in a subprocess.
+
+Median and min over passes 2..20 (the first pass compiles/allocates), load average at start and end.
+
+    python bench/bench_user_path.py                       # all four, product Python + bench venv
+    python bench/bench_user_path.py --systems bare cli    # some of them
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+BOW = Path("/work/shared/corpora/20newsgroups/bow")
+DATA = HERE / "data" / "user_path"
+WS = DATA / "ws"
+UCI = DATA / "uci"
+NAME = "ng20"
+VENV = HERE / ".venv" / "bin" / "python"
+
+
+def stats(seconds: list[float]) -> dict:
+    tail = seconds[1:] if len(seconds) > 1 else seconds
+    return {"median": statistics.median(tail), "min": min(tail), "n": len(tail),
+            "passes": [round(s, 4) for s in seconds]}
+
+
+def prepare_workspace() -> None:
+    """Import the UCI corpus with the CLI as a user would (once)."""
+    if (WS / "corpora" / NAME).exists():
+        return
+    WS.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "engine", "import", "--workspace", str(WS), "--name", NAME,
+           str(BOW / "docword.20news.txt.gz")]
+    subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def prepare_uci() -> Path:
+    """Uncompressed copies for BigARTM's bow_uci reader (it cannot read .gz)."""
+    UCI.mkdir(parents=True, exist_ok=True)
+    doc = UCI / "docword.20news.txt"
+    if not doc.exists():
+        with gzip.open(BOW / "docword.20news.txt.gz", "rb") as src, open(doc, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        shutil.copy(BOW / "vocab.20news.txt", UCI / "vocab.20news.txt")
+    return UCI
+
+
+def config(args):
+    from engine.em.config import ModelConfig
+
+    return ModelConfig(n_topics=args.topics, iterations=args.passes, threads=args.threads, seed=1)
+
+
+def run_bare(args) -> dict:
+    from engine.em.trainer import Trainer
+    from engine.store.workspace import Workspace
+
+    corpus = Workspace(WS).load_corpus(NAME)
+    tr = Trainer(corpus, config(args))
+    secs = []
+    for _ in range(args.passes):
+        t0 = time.perf_counter()
+        tr.step()
+        secs.append(time.perf_counter() - t0)
+    tr.close()
+    return {**stats(secs), "D": corpus.n_docs, "W": corpus.n_tokens, "nnz": int(corpus.n_dw.nnz)}
+
+
+def run_cli(args) -> dict:
+    cmd = [sys.executable, "-m", "engine", "train", "--workspace", str(WS), "--corpus", NAME,
+           "--topics", str(args.topics), "--threads", str(args.threads), "--iterations", str(args.passes),
+           "--seed", "1", "--jsonl", *args.cli_extra]
+    t_start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    arrivals, reports = [], []
+    for line in proc.stdout:
+        if line.startswith("{"):
+            arrivals.append(time.perf_counter())
+            reports.append(json.loads(line))
+    proc.wait()
+    total = time.perf_counter() - t_start
+    if proc.returncode != 0 or len(arrivals) != args.passes:
+        raise SystemExit(f"train failed ({proc.returncode}, {len(arrivals)} passes)")
+    cycles = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    return {**stats([reports[0]["seconds"]] + cycles), "step_seconds": stats([r["seconds"] for r in reports]),
+            "process_wall": total, "scores": sorted(k for k in reports[-1] if not k.startswith("topic_mass:"))}
+
+
+def run_job(args) -> dict:
+    from engine.jobs.registry import JobRegistry
+    from engine.store.workspace import Workspace
+
+    ws = Workspace(WS)
+    corpus = ws.load_corpus(NAME)
+    reg = JobRegistry()
+    job_id = reg.start(ws, corpus, config(args), name="bench-user-path")
+    job = reg.get(job_id)
+    while not job.snapshot().done:  # a bench waits for the job; the app polls the same snapshot
+        time.sleep(0.05)
+    timeline = list(job._timeline)  # (iteration, version, started, ended) per pass
+    starts = [t0 for _, _, t0, _ in timeline]
+    steps = [t1 - t0 for _, _, t0, t1 in timeline]
+    cycles = [b - a for a, b in zip(starts, starts[1:])]
+    return {**stats([steps[0]] + cycles), "step_seconds": stats(steps), "status": job.snapshot().status}
+
+
+def run_bigartm(args) -> dict:
+    import numpy as np  # noqa: F401 - BigARTM's wrapper needs numpy loaded first
+    sys.path.insert(0, str(HERE))
+    import run_bigartm as rb  # noqa: E402 - glog into bench/data/logs
+
+    artm = rb._artm()
+    folder = prepare_uci()
+    target = DATA / "bigartm_batches"
+    if target.exists() and any(target.glob("*.batch")):
+        bv = artm.BatchVectorizer(data_path=str(target), data_format="batches")
+    else:
+        bv = artm.BatchVectorizer(data_path=str(folder), data_format="bow_uci", collection_name="20news",
+                                  target_folder=str(target), batch_size=1000)
+    model = artm.ARTM(num_topics=args.topics, num_processors=args.threads, num_document_passes=1,
+                      reuse_theta=True, cache_theta=False, show_progress_bars=False, seed=1)
+    model.scores.add(artm.PerplexityScore(name="perplexity"))
+    model.initialize(bv.dictionary)
+    secs = []
+    for _ in range(args.passes):
+        t0 = time.perf_counter()
+        model.fit_offline(bv, num_collection_passes=1)
+        secs.append(time.perf_counter() - t0)
+    out = {**stats(secs), "perplexity_last": float(model.score_tracker["perplexity"].last_value)}
+    model.dispose()
+    return out
+
+
+RUNNERS = {"bare": run_bare, "cli": run_cli, "job": run_job, "bigartm": run_bigartm}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--systems", nargs="+", default=["bare", "cli", "job", "bigartm"], choices=list(RUNNERS))
+    ap.add_argument("--topics", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--passes", type=int, default=20)
+    ap.add_argument("--cli-extra", nargs="*", default=[], help="more flags for artm-studio train")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--json", default=None, help="also write the results here")
+    args = ap.parse_args(argv)
+    if not args.child:
+        prepare_workspace()
+    results = {}
+    for name in args.systems:
+        load0 = os.getloadavg()[0]
+        if name == "bigartm" and not args.child:
+            out = subprocess.run([str(VENV), __file__, "--child", "--systems", "bigartm", "--topics", str(args.topics),
+                                  "--threads", str(args.threads), "--passes", str(args.passes)],
+                                 check=True, capture_output=True, text=True).stdout
+            res = json.loads(out.strip().splitlines()[-1])["bigartm"]
+        else:
+            res = RUNNERS[name](args)
+        res["load"] = [round(load0, 1), round(os.getloadavg()[0], 1)]
+        results[name] = res
+        if not args.child:
+            print(f"{name:8s} median {res['median']:.3f} s/pass  min {res['min']:.3f}  load {res['load']}",
+                  file=sys.stderr, flush=True)
+    if "bigartm" in results and not args.child:
+        ref = results["bigartm"]["median"]
+        for name, res in results.items():
+            res["ratio_to_bigartm"] = res["median"] / ref
+    if "bare" in results and not args.child:
+        for name, res in results.items():
+            res["ratio_to_bare"] = res["median"] / results["bare"]["median"]
+    print(json.dumps(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
