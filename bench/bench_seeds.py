@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         for name, (config, mode) in models.items():
             t = time.perf_counter()
             phi0 = S.seed_phi0(corpus, config, setup) if mode == "init" else None
-            tr = (S.SeedTrainer if mode else Trainer)(corpus, config, phi0=phi0)
+            tr = Trainer(corpus, config, phi0=phi0)
             tr.fit()
             model = tr.model
             tr.close()

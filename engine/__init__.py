@@ -58,7 +58,7 @@ from engine.families.multilingual import family as _multilingual_family  # noqa:
 from engine.families.biterm import regularizer as _biterm  # noqa: F401 - registers the Biterm regularizer
 from engine.families.batched import family as _batched_family  # noqa: F401 - registers "batched"
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
-from engine.families.seeds.workflow import SeedTrainer, seed_config, seeds_report
+from engine.families.seeds.workflow import seed_config, seeds_report
 from engine.families import hierarchy
 from engine.analysis import stability, sweep
 from engine.families.starts import run_stability, sibling_runs
@@ -92,7 +92,7 @@ __all__ = [
     # topics inside the text
     "ContextOptions", "SequenceSmoothing", "segment", "context_config",
     # seed-word search
-    "Lexicon", "check_lexicon", "seed_config", "SeedTrainer", "seeds_report",
+    "Lexicon", "check_lexicon", "seed_config", "seeds_report",
     # topic hierarchies and "how many topics?"
     "hierarchy", "stability", "sweep", "run_stability", "sibling_runs",
 ]

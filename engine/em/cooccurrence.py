@@ -9,7 +9,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Cooccurrence", "cooccurrence", "npmi_matrix", "npmi_coherence", "coherence_per_topic"]
+from engine.errors import ConfigError
+
+__all__ = ["Cooccurrence", "cooccurrence", "frequent_tokens", "npmi_matrix", "npmi_coherence",
+           "coherence_per_topic"]
 
 
 class Cooccurrence:
@@ -61,6 +64,16 @@ def cooccurrence(corpus) -> Cooccurrence:
         except TypeError:
             pass
         return co
+
+
+def frequent_tokens(corpus, modality: str, max_tokens: int) -> np.ndarray:
+    """Sorted ids of the ``max_tokens`` tokens of ``modality`` with the largest document
+    frequency df_w (ties: the lower id); ConfigError when the corpus has no such modality."""
+    if modality not in corpus.modalities:
+        raise ConfigError(f"modality: the corpus has no modality {modality!r}")
+    cand = np.flatnonzero(np.asarray(corpus.token_modality) == corpus.modalities.index(modality))
+    df = cooccurrence(corpus).df[cand]
+    return np.sort(cand[np.argsort(-df, kind="stable")[:max_tokens]])
 
 
 def npmi_matrix(df: np.ndarray, co: np.ndarray, n_docs: int) -> np.ndarray:

@@ -84,16 +84,11 @@ def recover_folder(parent: Path, dry_run: bool = False) -> list[str]:
                     _move_kept(tmps, olds[0])
                     os.rename(olds[0], target)
                 olds = olds[1:]
-        for p in tmps:
+        rest = [(p, "an unfinished copy") for p in tmps] + [(p, "the replaced copy") for p in olds]
+        for p, what in rest:
             if target.exists() and not dry_run:
                 _move_kept([p], target)
-            actions.append(f"{where}: removed an unfinished copy {p.name}")
-            if not dry_run:
-                _rmtree(p)
-        for p in olds:
-            if target.exists() and not dry_run:
-                _move_kept([p], target)
-            actions.append(f"{where}: removed the replaced copy {p.name}")
+            actions.append(f"{where}: removed {what} {p.name}")
             if not dry_run:
                 _rmtree(p)
     return actions

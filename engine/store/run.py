@@ -32,14 +32,33 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
 
 
+def _history(name_col: str, value_col: str, values: dict | None = None, iteration: int = 0,
+             branch: int = 0) -> pd.DataFrame:
+    """History rows [iteration, <name_col>, <value_col>, branch] of one pass's ``values``
+    ({name: value}; none: the empty table with the right dtypes)."""
+    values = values or {}
+    n = len(values)
+    return pd.DataFrame({"iteration": np.full(n, iteration, dtype=np.int64),
+                         name_col: pd.Series(list(values.keys()), dtype="str"),
+                         value_col: np.asarray(list(values.values()), dtype=np.float64),
+                         "branch": np.full(n, branch, dtype=np.int64)})
+
+
 def _empty_scores() -> pd.DataFrame:
-    return pd.DataFrame({"iteration": pd.Series([], dtype="int64"), "score": pd.Series([], dtype="str"),
-                         "value": pd.Series([], dtype="float64"), "branch": pd.Series([], dtype="int64")})
+    return _history("score", "value")
 
 
 def _empty_tau() -> pd.DataFrame:
-    return pd.DataFrame({"iteration": pd.Series([], dtype="int64"), "regularizer": pd.Series([], dtype="str"),
-                         "tau": pd.Series([], dtype="float64"), "branch": pd.Series([], dtype="int64")})
+    return _history("regularizer", "tau")
+
+
+def _appended(table: pd.DataFrame, values: dict, iteration: int, branch: int, name_col: str,
+              value_col: str) -> pd.DataFrame:
+    """``table`` with one pass's ``values`` appended (unchanged when there are none)."""
+    if not values:
+        return table
+    rows = _history(name_col, value_col, values, iteration, branch)
+    return rows if table.empty else pd.concat([table, rows], ignore_index=True)
 
 
 @dataclass(eq=False)
@@ -107,18 +126,8 @@ class Run:
     def record(self, report: IterationReport) -> None:
         """Append one iteration's scores and applied τ to the history (current branch)."""
         it = int(report.iteration)
-        if report.scores:
-            s = pd.DataFrame({"iteration": np.full(len(report.scores), it, dtype=np.int64),
-                              "score": list(report.scores.keys()),
-                              "value": np.asarray(list(report.scores.values()), dtype=np.float64),
-                              "branch": np.full(len(report.scores), self.branch, dtype=np.int64)})
-            self.scores = s if self.scores.empty else pd.concat([self.scores, s], ignore_index=True)
-        if report.tau:
-            t = pd.DataFrame({"iteration": np.full(len(report.tau), it, dtype=np.int64),
-                              "regularizer": list(report.tau.keys()),
-                              "tau": np.asarray(list(report.tau.values()), dtype=np.float64),
-                              "branch": np.full(len(report.tau), self.branch, dtype=np.int64)})
-            self.tau = t if self.tau.empty else pd.concat([self.tau, t], ignore_index=True)
+        self.scores = _appended(self.scores, report.scores, it, self.branch, "score", "value")
+        self.tau = _appended(self.tau, report.tau, it, self.branch, "regularizer", "tau")
         self.iteration = it
         self.updated_at = now_iso()
 

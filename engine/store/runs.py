@@ -22,8 +22,6 @@ on the path that led to the current model.
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +34,13 @@ from engine.errors import InputError, WorkspaceError
 from engine.store.legacy import SIDE_FOLDERS, migrate_side_files
 from engine.store import csvsafe
 from engine.store.checkpoints import list_checkpoints
-from engine.store.locks import entry_lock, is_locked
+from engine.store.locks import is_locked
 from engine.store.run import (
     STATUSES, Run, _empty_scores, _empty_tau, active_history, new_run, new_run_id,
 )
 from engine.store.manifests import reading
 from engine.store.workspace import (
-    MANIFEST, Workspace, atomic_dir, now_iso, read_json, read_table, validate_name,
+    MANIFEST, Workspace, atomic_dir, delete_entry, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
 )
 
@@ -317,13 +315,7 @@ def set_topic_labels(ws: Workspace, run_id: str, labels: dict[str, str]) -> dict
 def delete_run(ws: Workspace, run_id: str) -> None:
     """Delete a run. Refused (WorkspaceError) while another process trains it; a job of this
     process that trains it stops saving it (see ``TrainingJob._deleted``)."""
-    path = run_path(ws, run_id)
-    with entry_lock(path, f"run {run_id!r}"):
-        if not path.exists():
-            raise WorkspaceError(f"no run {run_id!r} in {ws.root}")
-        trash = path.parent / f".del-{run_id}-{uuid.uuid4().hex[:8]}"
-        os.rename(path, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+    delete_entry(run_path(ws, run_id), f"run {run_id!r}", f"no run {run_id!r} in {ws.root}")
 
 
 def set_family_options(ws: Workspace, run_id: str, family: str, options: dict) -> dict:

@@ -164,6 +164,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def delete_entry(path: Path, what: str, missing: str) -> None:
+    """Delete the entry folder ``path`` (a corpus, a run) under its entry lock: renamed to
+    ``.del-<name>-<hex>`` first, so it disappears at once (recovery finishes a killed removal),
+    then removed. WorkspaceError ``missing`` when there is no such folder."""
+    with entry_lock(path, what):
+        if not path.exists():
+            raise WorkspaceError(missing)
+        trash = path.parent / f".del-{path.name}-{uuid.uuid4().hex[:8]}"
+        os.rename(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
 def write_json_atomic(path: Path, obj) -> None:
     """Write JSON to ``path`` via a temporary file and ``os.replace``."""
     path = Path(path)
@@ -330,13 +342,7 @@ class Workspace:
                       sequences=sequences, manifest=manifest)
 
     def delete_corpus(self, name: str) -> None:
-        path = self.corpus_path(name)
-        with entry_lock(path, f"corpus {name!r}"):
-            if not path.exists():
-                raise WorkspaceError(f"no corpus named {name!r} in {self.root}")
-            trash = path.parent / f".del-{name}-{uuid.uuid4().hex[:8]}"
-            os.rename(path, trash)
-            shutil.rmtree(trash, ignore_errors=True)
+        delete_entry(self.corpus_path(name), f"corpus {name!r}", f"no corpus named {name!r} in {self.root}")
 
     def recover(self) -> list[str]:
         """Complete or roll back half-done writes left by killed processes; returns what was done

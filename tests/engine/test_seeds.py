@@ -87,7 +87,7 @@ def test_seeded_topics_capture_their_group_on_planted_corpus(make_corpus, worksp
     disc = S.discovery(model, corpus, setup, n=4)
     d0 = disc[disc["topic"] == "topic_0"]["token"].tolist()
     assert d0 and all(w.startswith("w2_") and w not in ("w2_0", "w2_1") for w in d0)
-    # drift recorded every iteration by SeedTrainer; ranks end at the top
+    # drift recorded every iteration by the seeds family's SeedRanks score; ranks end at the top
     drift = S.seed_drift(run.active_scores(), setup)
     assert set(drift["iteration"]) == set(range(1, 16))
     last = drift[drift["iteration"] == 15].set_index("term")

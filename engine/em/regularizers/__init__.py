@@ -22,7 +22,7 @@ from engine.em.regularizers.decorrelator import Decorrelator
 from engine.em.regularizers.seed_words import SeedWords
 from engine.em.regularizers.topic_selection import TopicSelection
 from engine.em.regularizers.time_smoothing import TimeSmoothing, time_order
-from engine.em.regularizers.improve_coherence import ImproveCoherence, coherence_weights
+from engine.em.regularizers.improve_coherence import ImproveCoherence, PairRegularizer, coherence_weights
 from engine.em.regularizers.lda import LDA
 from engine.em.regularizers.syntax import parse_regularizer
 
@@ -30,5 +30,5 @@ __all__ = [
     "REGULARIZERS", "Param", "RegContext", "Regularizer", "ThetaTerms", "register_regularizer",
     "regularizer_from_dict", "regularizer_schema", "token_mask", "topic_mask", "SmoothSparsePhi",
     "SmoothSparseTheta", "Decorrelator", "SeedWords", "TopicSelection", "TimeSmoothing",
-    "ImproveCoherence", "coherence_weights", "LDA", "parse_regularizer", "time_order",
+    "ImproveCoherence", "PairRegularizer", "coherence_weights", "LDA", "parse_regularizer", "time_order",
 ]

@@ -33,34 +33,35 @@ class _Reader:
             raise ConfigError(f"regularizer syntax: expected {ch!r} at position {self.i} in {self.s!r}")
         self.i += 1
 
+    def _items(self, close: str, item) -> None:
+        """Read ``item()`` separated by commas up to ``close`` (the opening bracket is next)."""
+        self.i += 1
+        while self._peek() != close:
+            item()
+            if self._peek() == ",":
+                self.i += 1
+            elif self._peek() != close:
+                self._expect(close)
+        self.i += 1
+
     def value(self):
         ch = self._peek()
         if not ch:
             raise ConfigError(f"regularizer syntax: unexpected end of {self.s!r} (a value is missing)")
         if ch == "[":
-            self.i += 1
-            out = []
-            while self._peek() != "]":
-                out.append(self.value())
-                if self._peek() == ",":
-                    self.i += 1
-                elif self._peek() != "]":
-                    self._expect("]")
-            self.i += 1
-            return out
+            items = []
+            self._items("]", lambda: items.append(self.value()))
+            return items
         if ch == "{":
-            self.i += 1
-            out = {}
-            while self._peek() != "}":
+            obj = {}
+
+            def pair():
                 key = self.value()
                 self._expect(":")
-                out[str(key)] = self.value()
-                if self._peek() == ",":
-                    self.i += 1
-                elif self._peek() != "}":
-                    self._expect("}")
-            self.i += 1
-            return out
+                obj[str(key)] = self.value()
+
+            self._items("}", pair)
+            return obj
         if ch in "\"'":
             end = self.s.find(ch, self.i + 1)
             if end < 0:

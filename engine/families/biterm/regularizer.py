@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from engine.em.regularizers import Param, Regularizer, register_regularizer, topic_mask
+from engine.em.regularizers import PairRegularizer, Param, register_regularizer, topic_mask
 from engine.errors import ConfigError
 from engine.families.biterm import _kernels as BK
 
@@ -33,13 +33,6 @@ def biterm_counts(n_dw: sp.csr_matrix, ids: np.ndarray) -> sp.csr_matrix:
     return c
 
 
-def frequent_tokens(corpus, modality: str, max_tokens: int) -> np.ndarray:
-    """Ids of the ``max_tokens`` tokens of ``modality`` with the largest document frequency."""
-    ids = np.flatnonzero(corpus.token_modality == corpus.modalities.index(modality))
-    df = np.asarray((corpus.n_dw[:, ids] > 0).sum(axis=0)).ravel()
-    return np.sort(ids[np.argsort(-df, kind="stable")[:max_tokens]])
-
-
 def biterm_term(phi_k: np.ndarray, n_t: np.ndarray, counts: sp.csr_matrix, tau: float) -> np.ndarray:
     """r (K, T) float64 of the K tokens of ``counts`` (see the module docstring)."""
     phi_k = np.ascontiguousarray(phi_k, np.float64)
@@ -50,19 +43,15 @@ def biterm_term(phi_k: np.ndarray, n_t: np.ndarray, counts: sp.csr_matrix, tau: 
 
 
 @dataclass(frozen=True)
-class Biterm(Regularizer):
+class Biterm(PairRegularizer):
     """R(Φ) = τ Σ_{u,v} n_uv ln Σ_t n_t φ_ut φ_vt over document co-occurrences n_uv of the
     ``max_tokens`` most frequent tokens of ``modality`` (short texts: a document is the window)."""
 
-    modality: str = "@default_class"
-    max_tokens: int = 2000
     topics: object = "all"
 
     kind: ClassVar[str] = "Biterm"
     DEFAULT_TAU: ClassVar[float] = 0.01
-    PARAMS: ClassVar[tuple] = (
-        Param("modality", "modality", "@default_class", "Modality whose co-occurrences are counted"),
-        Param("max_tokens", "int", 2000, "Pairs are counted among this many most frequent tokens"),
+    PARAMS: ClassVar[tuple] = PairRegularizer.PAIR_PARAMS + (
         Param("topics", "topics", "all", "Topics the term acts on"),
     )
 
@@ -74,11 +63,11 @@ class Biterm(Regularizer):
     def add_phi_term(self, phi, n_wt, ctx, out):
         if self.modality not in ctx.modalities:
             raise ConfigError(f"{self.name}.modality: the corpus has no modality {self.modality!r}")
+        ids = self.frequent_ids(ctx)
         key = ("Biterm", self.modality, self.max_tokens)
         if key not in ctx.cache:
-            ids = frequent_tokens(ctx.corpus, self.modality, self.max_tokens)
-            ctx.cache[key] = (ids, biterm_counts(ctx.corpus.n_dw, ids))
-        ids, counts = ctx.cache[key]
+            ctx.cache[key] = biterm_counts(ctx.corpus.n_dw, ids)
+        counts = ctx.cache[key]
         if counts.nnz == 0:
             return
         n_t = np.asarray(ctx.n_t if ctx.n_t is not None else np.ones(phi.shape[1]), np.float64)

@@ -53,45 +53,54 @@ def intratext_coherence(P: np.ndarray, ptr: np.ndarray) -> float:
 
 
 @dataclass
-class IntratextCoherence(Score):
+class SequenceScore(Score):
+    """A score of up to ``max_docs`` documents (evenly spaced, with ≥ 2 tokens) read as token
+    sequences: ``compute`` gives ``{}`` without sequences, else ``measure(ctx, docs, topics)``
+    with ``topics(docs) -> [(T, n_d)]`` the trainer's reading of each document."""
+
+    every: int = 5
+    max_docs: int = 200
+
+    def compute(self, ctx: ScoreContext) -> dict[str, float]:
+        docs = _sample_docs(ctx.corpus, self.max_docs)
+        if len(docs) == 0:
+            return {}
+        return self.measure(ctx, docs, _doc_topics_fn(ctx))
+
+    def measure(self, ctx: ScoreContext, docs: np.ndarray, topics) -> dict[str, float]:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass
+class IntratextCoherence(SequenceScore):
     """Intratext coherence: over up to ``max_docs`` documents (evenly spaced), the share of
     adjacent token pairs whose most probable topic p(t|d,w_i) agrees — how contiguous each
     topic's tokens are in running text (:func:`intratext_coherence`). Key
     ``intratext_coherence``; absent without token sequences."""
 
     kind: ClassVar[str] = "IntratextCoherence"
-    every: int = 5
-    max_docs: int = 200
 
-    def compute(self, ctx: ScoreContext) -> dict[str, float]:
-        docs = _sample_docs(ctx.corpus, self.max_docs)
-        if len(docs) == 0:
-            return {}
-        mats = [np.asarray(m).T for m in _doc_topics_fn(ctx)(docs)]
+    def measure(self, ctx: ScoreContext, docs: np.ndarray, topics) -> dict[str, float]:
+        mats = [np.asarray(m).T for m in topics(docs)]
         ptr = np.concatenate([[0], np.cumsum([m.shape[0] for m in mats])])
         v = intratext_coherence(np.concatenate(mats), ptr)
         return {} if math.isnan(v) else {"intratext_coherence": v}
 
 
 @dataclass
-class SegmentsPerDocument(Score):
+class SegmentsPerDocument(SequenceScore):
     """Mean number of segments per document (:func:`segment` boundaries on the token topics,
     ``threshold``, window 10, neighbours with the same main topic merged) over up to
     ``max_docs`` documents. Key ``segments_per_document``."""
 
     kind: ClassVar[str] = "SegmentsPerDocument"
-    every: int = 5
-    max_docs: int = 200
     threshold: float = 0.3
     window: float = 10.0
 
-    def compute(self, ctx: ScoreContext) -> dict[str, float]:
-        docs = _sample_docs(ctx.corpus, self.max_docs)
-        if len(docs) == 0:
-            return {}
+    def measure(self, ctx: ScoreContext, docs: np.ndarray, topics) -> dict[str, float]:
         gap = max(2, round(self.window))
         counts = []
-        for m in _doc_topics_fn(ctx)(docs):
+        for m in topics(docs):
             P = np.asarray(m).T
             cuts = pick_boundaries(boundary_scores(P, self.window), self.threshold, gap)
             counts.append(len(merge_same_topic(P, cuts)) + 1)

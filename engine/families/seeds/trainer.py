@@ -1,10 +1,10 @@
 """Seeded training: per-iteration seed ranks, a seeded start for Φ, and the foreground run.
 
 - :func:`seed_ranks` / :class:`SeedRanks` — the rank of each seed in its topic after every
-  pass (``seed_rank:<topic>:<term>`` scores), recorded by :class:`SeedTrainer`;
+  pass (``seed_rank:<topic>:<term>`` scores; the family's score, see ``family.py``);
 - :func:`seed_phi0` — seeded topics start from the word counts of the documents that mention
   their group;
-- :func:`train_seeded` — a job with :class:`SeedTrainer`, the setup and labels stored.
+- :func:`train_seeded` — a job of family "seeds", the setup and labels stored.
 """
 from __future__ import annotations
 
@@ -14,15 +14,12 @@ import numpy as np
 
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.em.config import ModelConfig
-from engine.em.regularizers import SeedWords
 from engine.em.scores import Score
 from engine.em.arrays import normalize_phi, random_phi
-from engine.em.trainer import Trainer
 from engine.jobs import TrainingJob, run_job_blocking
-from engine.families.seeds.regularizer import SeedDocuments
 from engine.families.seeds.setup import RANK_PREFIX, SeedSetup, _ids
 
-__all__ = ["seed_ranks", "SeedRanks", "SeedTrainer", "seed_phi0", "train_seeded", "docs_mentioning"]
+__all__ = ["seed_ranks", "SeedRanks", "seed_phi0", "train_seeded", "docs_mentioning"]
 
 
 def docs_mentioning(n_dw, ids: np.ndarray) -> np.ndarray:
@@ -96,36 +93,6 @@ class SeedRanks(Score):
             return {}
         r = seed_ranks(model.phi, self._rows, [(w, t) for _, _, w, t in self._pairs])
         return {f"{RANK_PREFIX}{topic}:{term}": float(v) for (topic, term, _, _), v in zip(self._pairs, r)}
-
-
-class SeedTrainer(Trainer):
-    """A :class:`~engine.em.trainer.Trainer` that also records :class:`SeedRanks` for the seeds of
-    its config's SeedWords regularizers after every pass (pass it as ``trainer_cls`` to
-    ``JobRegistry.start`` / ``TrainingJob``)."""
-
-    def step(self, config=None, score_fn=None):
-        cfg = config if config is not None else self.config
-        lex: dict[str, list] = {}
-        modality = DEFAULT_MODALITY
-        for r in cfg.regularizers:
-            if isinstance(r, (SeedWords, SeedDocuments)):
-                modality = r.modality
-                for t, ws in r.lexicon.items():
-                    lst = lex.setdefault(t, [])
-                    lst += [w for w in ws if w not in lst]
-        key = repr(sorted((t, tuple(v)) for t, v in lex.items())) + modality
-        if getattr(self, "_rank_key", None) != key:
-            self._rank_score = SeedRanks(lexicon=lex, modality=modality)
-            self._rank_key = key
-        ranks = self._rank_score
-
-        def scores(ctx):
-            out = dict(score_fn(ctx)) if score_fn is not None else {}
-            if lex:
-                out.update(ranks.compute(ctx))
-            return out
-
-        return super().step(config, score_fn=scores)
 
 
 def seed_phi0(corpus, config: ModelConfig, setup: SeedSetup, mix: float = 0.5) -> np.ndarray:

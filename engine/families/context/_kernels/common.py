@@ -1,20 +1,11 @@
-"""Leaf kernels shared by the context and one-pass E-steps."""
+"""Leaf kernels shared by the context and one-pass E-steps (``EPS`` and the dot product Σ_k φ_wk θ_k
+are the EM kernels' own, :mod:`engine.em._kernels.estep`)."""
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-#: values below this are zero (BigARTM's kProcessorEps)
-EPS = 1e-16
-
-
-@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _dot(phi, w, th, T):
-    """Σ_k φ_wk θ_k (float32, reassociated so it vectorizes)."""
-    z = np.float32(0.0)
-    for k in range(T):
-        z += phi[w, k] * th[k]
-    return z
+from engine.em._kernels.estep import EPS, _dot  # noqa: F401 - the EM kernels' leaves, shared
 
 
 @njit(cache=True, nogil=True)
