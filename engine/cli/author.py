@@ -1,12 +1,10 @@
 """``artm-studio author train|profiles|documents``: the three-matrix (author–topic) model."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from engine.cli import _family as F
-from engine.cli.common import run_and_corpus, run_command, workspace_of
+from engine.cli.common import print_json, run_and_corpus, run_command, workspace_of
 from engine.families.author.family import AuthorOptions, author_config
 from engine.families.author.fit import fit_of, top_documents
 from engine.families.author.model import author_similarity
@@ -42,9 +40,8 @@ def cmd_profiles(args) -> int:
             near = [int(j) for j in np.argsort(-sim[c]) if j != c][:5]
             entry["similar"] = [{"author": fit.authors[j], "similarity": float(sim[c, j])} for j in near]
         out.append(entry)
-    print(json.dumps({"run": run.run_id, "column": fit.options.column, "mode": fit.options.mode,
-                      "authors": out}, ensure_ascii=False, indent=2))
-    return 0
+    return print_json({"run": run.run_id, "column": fit.options.column, "mode": fit.options.mode,
+                       "authors": out})
 
 
 def cmd_documents(args) -> int:
@@ -52,9 +49,8 @@ def cmd_documents(args) -> int:
     t = int(run.model.topic_indices([args.topic])[0])
     rows = top_documents(fit, args.author, t, n=args.top)
     docs = corpus.documents
-    print(json.dumps([{"id": str(docs["id"].iloc[d]), "p": p, "text": str(docs["text"].iloc[d] or "")[:300]}
-                      for d, p in rows], ensure_ascii=False, indent=2))
-    return 0
+    return print_json([{"id": str(docs["id"].iloc[d]), "p": p, "text": str(docs["text"].iloc[d] or "")[:300]}
+                       for d, p in rows])
 
 
 def register(sub, common) -> None:

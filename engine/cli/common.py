@@ -83,6 +83,12 @@ def warn_missing_seeds(missing: list[str], corpus) -> None:
 
 # --------------------------------------------------------------------------- output
 
+def print_json(obj, indent: int | None = 2) -> int:
+    """Print ``obj`` as JSON (non-ASCII kept) on stdout; returns exit code 0."""
+    print(json.dumps(obj, ensure_ascii=False, indent=indent))
+    return 0
+
+
 def fmt_number(v: float | None) -> str:
     """A score for a terminal: 1 decimal from 1000, 3 from 1, else 4; ``nan`` for None/inf."""
     if v is None or not math.isfinite(v):

@@ -1,11 +1,10 @@
 """``artm-studio links train|agreement``: relational ARTM from an edge list of document ids."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from engine.cli import _family as F
-from engine.cli.common import run_and_corpus, run_command, workspace_of
+from engine.cli.common import print_json, run_and_corpus, run_command, workspace_of
 from engine.families.links.family import LinksOptions, links_config, links_from_arrays
 from engine.families.links.model import agreement, random_agreement
 
@@ -27,12 +26,11 @@ def cmd_agreement(args) -> int:
     agr, rows, cols = agreement(theta, links)
     ids = corpus.documents["id"].astype(str).to_numpy()
     worst = agr.argsort()[: args.top]
-    print(json.dumps({"run": run.run_id, "tau": opts.tau, "edges": int(len(agr)),
-                      "mean_agreement": float(agr.mean()),
-                      "random_pairs_agreement": float(random_agreement(theta, 2000).mean()),
-                      "least_agreeing": [{"source": ids[rows[i]], "target": ids[cols[i]], "agreement": float(agr[i])}
-                                         for i in worst]}, ensure_ascii=False, indent=2))
-    return 0
+    return print_json({"run": run.run_id, "tau": opts.tau, "edges": int(len(agr)),
+                       "mean_agreement": float(agr.mean()),
+                       "random_pairs_agreement": float(random_agreement(theta, 2000).mean()),
+                       "least_agreeing": [{"source": ids[rows[i]], "target": ids[cols[i]], "agreement": float(agr[i])}
+                                          for i in worst]})
 
 
 def register(sub, common) -> None:

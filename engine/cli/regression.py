@@ -7,7 +7,7 @@ import numpy as np
 
 from engine.analysis.tables import top_tokens
 from engine.cli import _family as F
-from engine.cli.common import add_text_args, read_texts, run_and_corpus, run_command, workspace_of
+from engine.cli.common import add_text_args, print_json, read_texts, run_and_corpus, run_command, workspace_of
 from engine.corpus.ingest import vectorize_texts
 from engine.families.regression.family import RegressionOptions, regression_config
 from engine.families.regression.fit import fit_of, predict
@@ -35,9 +35,8 @@ def cmd_effects(args) -> int:
         name = run.model.topic_names[[run.model.label(t) for t in range(run.model.n_topics)].index(r.topic)]
         words = tops[tops["topic"] == name]["token"].tolist()
         out.append({"topic": r.topic, "effect": r.effect, "low": r.low, "high": r.high, "top_tokens": words})
-    print(json.dumps({"run": run.run_id, "y": fit.options.column, "mean": fit.mean, "binary": fit.binary,
-                      "topics": out}, ensure_ascii=False, indent=2))
-    return 0
+    return print_json({"run": run.run_id, "y": fit.options.column, "mean": fit.mean, "binary": fit.binary,
+                       "topics": out})
 
 
 def cmd_predict(args) -> int:

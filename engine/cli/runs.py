@@ -2,13 +2,12 @@
 ``delete-run``."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from engine.analysis.tables import top_tokens, transform
 from engine.cli.argtypes import positive_int
+from engine.cli.common import add_text_args, fmt_number, print_json, read_texts, run_command, workspace_of
 from engine.cli.report import write_report
-from engine.cli.common import add_text_args, fmt_number, read_texts, run_command, workspace_of
 from engine.em.health import KEYS as HEALTH_KEYS, warnings_of
 from engine.errors import InputError, WorkspaceError
 from engine.interop.exports import FORMATS as INTEROP_FORMATS
@@ -21,8 +20,7 @@ def cmd_runs(args) -> int:
     if args.json:
         keep = ("run_id", "name", "corpus", "status", "iteration", "n_topics", "created_at", "updated_at",
                 "final_scores", "labels")
-        print(json.dumps([{k: m.get(k) for k in keep} for m in runs], ensure_ascii=False, indent=2))
-        return 0
+        return print_json([{k: m.get(k) for k in keep} for m in runs])
     if not runs:
         print("no runs yet (train one with: artm-studio train --corpus NAME)")
         return 0
@@ -55,8 +53,7 @@ def cmd_show(args) -> int:
                      "top_tokens": [{"token": r.token, "modality": r.modality, "p": float(r.p_wt)}
                                     for r in sub.itertuples()]}
             topics.append(entry)
-        print(json.dumps(topics, ensure_ascii=False, indent=2))
-        return 0
+        return print_json(topics)
     print(f"run {run.run_id} ({run.name}) on corpus {run.corpus_name}: {model.n_topics} topics, "
           f"{run.iteration} iterations, {run.status}")
     for t, name in enumerate(model.topic_names):
@@ -106,8 +103,7 @@ def cmd_transform(args) -> int:
         out.append({"text": int(row["text"]), "tokens": float(row["tokens"]),
                     "topics": [{"topic": n, "label": model.labels.get(n) or n, "p": p}
                                for n, p in ranked if p > 0][: args.top]})
-    print(json.dumps(out[0] if len(out) == 1 and not args.lines else out, ensure_ascii=False, indent=2))
-    return 0
+    return print_json(out[0] if len(out) == 1 and not args.lines else out)
 
 
 def cmd_rename(args) -> int:

@@ -18,10 +18,12 @@ class PairRegularizer(Regularizer):
     modality: str = "@default_class"
     max_tokens: int = 2000
 
-    PAIR_PARAMS: ClassVar[tuple] = (
-        Param("modality", "modality", "@default_class", "Modality whose co-occurrences are counted"),
-        Param("max_tokens", "int", 2000, "Pairs are counted among this many most frequent tokens"),
-    )
+    @staticmethod
+    def pair_params(topics_default: str, topics_help: str) -> tuple:
+        """PARAMS of a subclass: modality, max_tokens, then its ``topics`` field."""
+        return (Param("modality", "modality", "@default_class", "Modality whose co-occurrences are counted"),
+                Param("max_tokens", "int", 2000, "Pairs are counted among this many most frequent tokens"),
+                Param("topics", "topics", topics_default, topics_help))
 
     def frequent_ids(self, ctx) -> np.ndarray:
         """:func:`~engine.em.cooccurrence.frequent_tokens` of the corpus, once per trainer."""
@@ -42,9 +44,7 @@ class ImproveCoherence(PairRegularizer):
 
     kind: ClassVar[str] = "ImproveCoherence"
     DEFAULT_TAU: ClassVar[float] = 0.1
-    PARAMS: ClassVar[tuple] = PairRegularizer.PAIR_PARAMS + (
-        Param("topics", "topics", "subject", "Topics to regularize"),
-    )
+    PARAMS: ClassVar[tuple] = PairRegularizer.pair_params("subject", "Topics to regularize")
 
     def phi_term(self, phi, n_wt, ctx):
         key = ("ImproveCoherence", self.modality, self.max_tokens)

@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from engine.em.regularizers import PairRegularizer, Param, register_regularizer, topic_mask
+from engine.em.regularizers import PairRegularizer, register_regularizer, topic_mask
 from engine.errors import ConfigError
 from engine.families.biterm import _kernels as BK
 
@@ -51,9 +51,7 @@ class Biterm(PairRegularizer):
 
     kind: ClassVar[str] = "Biterm"
     DEFAULT_TAU: ClassVar[float] = 0.01
-    PARAMS: ClassVar[tuple] = PairRegularizer.PAIR_PARAMS + (
-        Param("topics", "topics", "all", "Topics the term acts on"),
-    )
+    PARAMS: ClassVar[tuple] = PairRegularizer.pair_params("all", "Topics the term acts on")
 
     def phi_term(self, phi, n_wt, ctx):
         r = np.zeros(phi.shape, np.float64)
