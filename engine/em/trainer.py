@@ -23,7 +23,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Callable
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -56,9 +57,14 @@ class Trainer:
     phi0 : ndarray (W, T) or None
         Initial Φ (normalized here); else the family's initial Φ, else ``config.init``
         ("random" from ``config.random_state`` or a Φ table path).
+    run_data : dict or None
+        Data the regularizers read as ``ctx.run_data[key]`` (extension point: run data that is
+        neither configuration nor derived from the corpus, e.g. a hierarchy's parent counts);
+        more can be given later with :meth:`provide`.
     """
 
-    def __init__(self, corpus, config: ModelConfig, phi0: np.ndarray | None = None):
+    def __init__(self, corpus, config: ModelConfig, phi0: np.ndarray | None = None,
+                 run_data: dict | None = None):
         config.validate().check_corpus(corpus)
         self.corpus = corpus
         self.config = config
@@ -93,6 +99,7 @@ class Trainer:
         self.last_context: ScoreContext | None = None
         self.last_report: IterationReport | None = None
         self._cache: dict = {}
+        self._run_data: dict = dict(run_data or {})
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
         self._r_wt: np.ndarray | None = None  # reusable float64 Σ r_wt buffer (regularized passes)
@@ -132,10 +139,19 @@ class Trainer:
     def modalities(self) -> list[str]:
         return self._modalities
 
+    @property
+    def run_data(self) -> Mapping:
+        """The run data given to the regularizers (read-only view; see :meth:`provide`)."""
+        return MappingProxyType(self._run_data)
+
+    def provide(self, key: str, value) -> None:
+        """Give the regularizers ``value`` as ``ctx.run_data[key]`` from the next pass on."""
+        self._run_data[str(key)] = value
+
     def pool(self, n: int) -> ThreadPoolExecutor:
         """The trainer's worker threads (``n`` of them; restarted when ``n`` changes)."""
         if self._pool is None or self._pool_size != n:
-            self.close()
+            self._shutdown_pool()
             self._pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="artm-estep")
             self._pool_size = n
         return self._pool
@@ -254,7 +270,12 @@ class Trainer:
         return tr
 
     def close(self) -> None:
-        """Stop the worker threads (a closed trainer restarts them on the next step)."""
+        """Stop the worker threads and let the E-step release its buffers
+        (:meth:`engine.em.family.EStep.close`); a closed trainer restarts them on the next step."""
+        self._shutdown_pool()
+        self.estep.close()
+
+    def _shutdown_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -280,7 +301,7 @@ class Trainer:
         return RegContext(corpus=self.corpus, topic_names=self._topic_names,
                           background=self._background, modalities=self._modalities,
                           token_modality=self._tok_mod, iteration=iteration, n_t=self._n_t,
-                          cache=self._cache)
+                          cache=self._cache, run_data=MappingProxyType(self._run_data))
 
     def _token_topics_fn(self):
         return lambda docs: self.documents_topics(docs)

@@ -3,7 +3,7 @@ type, topic/token masks, the registry (``REGULARIZERS``) and the JSON round trip
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -48,6 +48,11 @@ class RegContext:
         Topic mass of the previous pass (None before the first pass).
     cache : dict
         Per-trainer cache for corpus-derived data (co-occurrences, resolved seed ids).
+    run_data : Mapping (read-only)
+        Data the run supplies to its regularizers that is neither configuration nor derived
+        from the corpus (e.g. the parent level's counts for HierarchyLink), keyed by a name
+        the regularizer declares; given with ``Trainer(..., run_data=...)`` or
+        :meth:`engine.em.trainer.Trainer.provide`.
     """
 
     corpus: Any
@@ -59,6 +64,7 @@ class RegContext:
     tau: float = 0.0
     n_t: np.ndarray | None = None
     cache: dict = field(default_factory=dict)
+    run_data: Mapping = field(default_factory=dict)
 
     @property
     def n_topics(self) -> int:
