@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from engine.errors import InputError
-from engine.families.seeds.lexicon import Lexicon, NearMatcher, check_lexicon, normalize_seeds
+from engine.families.seeds.lexicon import Lexicon, check_lexicon
+from engine.families.seeds.matching import NearMatcher, normalize_seeds
 
 
 def test_parse_typed_text_groups_and_shared_words():
