@@ -12,6 +12,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 
 _EPS = 1e-12
 
@@ -372,8 +373,6 @@ def match_topics(phi_a: np.ndarray, phi_b: np.ndarray, names_a: Sequence[str] | 
     DataFrame[topic_a, topic_b, distance, similarity] sorted by distance; ``attrs["distance"]``
     holds the full (T_a, T_b) matrix.
     """
-    from scipy.optimize import linear_sum_assignment
-
     pa = topic_distributions(phi_a, mask)
     pb = topic_distributions(phi_b, mask)
     dist = js_distance_matrix(pa, pb)

@@ -35,8 +35,7 @@ def _topics(text: str) -> list[int]:
 def write_outputs(prefix: str, result, selection=None) -> list[Path]:
     """PREFIX.json (runs, summary, bends), PREFIX.csv (summary) and PREFIX.html (figures);
     ``result`` is a fresh SweepResult or a SavedSweep (then also PREFIX-stability.csv)."""
-    # the HTML reuses the app's pure Plotly figure functions (no Streamlit involved)
-    from app.figures.sweep import sweep_html
+    from app.figures.sweep import sweep_html  # optional: the app's Plotly figures, for the HTML
 
     if selection is None:
         selection = getattr(result, "selection", None)

@@ -5,6 +5,7 @@ count of token w in document d.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,8 +118,6 @@ class Corpus:
 
     def fingerprint(self) -> str:
         """A short, stable hash of n_dw and the vocabulary (for run manifests)."""
-        import hashlib
-
         h = hashlib.sha256()
         m = self.n_dw
         for arr in (m.indptr, m.indices, m.data):

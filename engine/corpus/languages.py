@@ -139,7 +139,7 @@ def stem(forms: list[str], lang: str) -> list[str]:
 def _detector():
     # lingua is imported on first detection only: importing the engine stays light (the bench venv
     # and `--lang xx` imports never load its 96 MB of models)
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # lazy: see the comment above
 
     langs = []
     for code in DETECTABLE:

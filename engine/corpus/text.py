@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +55,6 @@ def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     is_joiner : ndarray of shape (0x110000,), bool
         Hyphens and apostrophes, which join two word characters into one token.
     """
-    import unicodedata
-
     allchars = "".join(map(chr, range(_N_CODEPOINTS)))
     is_word = np.fromiter((c.isalnum() for c in allchars), dtype=bool, count=_N_CODEPOINTS)
     is_alpha = np.fromiter((c.isalpha() for c in allchars), dtype=bool, count=_N_CODEPOINTS)

@@ -162,7 +162,7 @@ def lda_model(dictionary_txt, topic_term_npy, scale: float = 1e6):
     gensim's topics are λ normalized by row, λ = η + sstats; with η = 0 and sstats =
     ``scale`` × topic_term the rows come back exactly."""
     from gensim.corpora import Dictionary  # optional dependency, the `interop` extra
-    from gensim.models import LdaModel
+    from gensim.models import LdaModel  # (same extra)
 
     dictionary = Dictionary.load_from_text(str(dictionary_txt))
     topics = np.load(topic_term_npy, allow_pickle=False)

@@ -48,7 +48,7 @@ TEST_SWAP_SLEEP_ENV = "ARTM_STUDIO_TEST_SWAP_SLEEP"
 
 
 def engine_version() -> str:
-    from engine import __version__
+    from engine import __version__  # a cycle: the facade `engine` imports this module
 
     return __version__
 

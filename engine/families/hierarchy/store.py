@@ -9,6 +9,7 @@ back bit-identical.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -152,8 +153,6 @@ def set_level_labels(ws: Workspace, hierarchy_id: str, level: int, labels: dict[
 
 
 def delete_hierarchy(ws: Workspace, hierarchy_id: str) -> None:
-    import shutil  # only deletion needs it
-
     path = hierarchy_path(ws, hierarchy_id)
     if not path.exists():
         raise WorkspaceError(f"no hierarchy {hierarchy_id!r} in {ws.root}")

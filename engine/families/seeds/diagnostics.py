@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.analysis.tables import top_documents
+from engine.analysis.views import topic_trends
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.em.topics import p_t_given_w
 from engine.families.seeds.quality import specificity
@@ -274,8 +276,6 @@ def seed_documents(model, corpus, topic, setup: SeedSetup, n: int = 10) -> pd.Da
 
     DataFrame[rank, doc, id, theta, seed_hits, seeds, snippet (+date/title)].
     """
-    from engine.analysis.tables import top_documents
-
     df = top_documents(model, corpus, topic, n)
     ids = _ids(corpus, setup.all_terms, setup.modality)
     tokens = corpus.vocab["token"].to_numpy()
@@ -316,8 +316,6 @@ def document_marks(corpus, d: int, seed_ids, topic_ids=()) -> list[tuple[str, st
 def relevant_trends(model, corpus, topics, freq: str | None = None) -> pd.DataFrame | None:
     """Prevalence of ``topics`` over time (:func:`engine.analysis.topic_trends`, n_d-weighted),
     topics named by their labels; None when the corpus has no dates."""
-    from engine.analysis.views import topic_trends
-
     if not corpus.has_dates or not len(list(topics)):
         return None
     idx = model.topic_indices(list(topics))
