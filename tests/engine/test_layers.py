@@ -115,3 +115,34 @@ def test_the_checker_sees_a_violation(tmp_path):
     assert [(n[0], line, inner) for n, line, inner in got] == [("engine.jobs", 1, False), ("engine.cli", 4, True)]
     assert _targets(["engine", "engine.warmup"]) == {"(facade)"}
     assert _targets(["engine", "engine.store"]) == {"store"}
+
+
+def _function_level_imports(root: Path) -> list[tuple[Path, int, str]]:
+    """(file, line, source line) of every import statement inside a function below ``root``."""
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+
+        def visit(node, in_function):
+            for child in ast.iter_child_nodes(node):
+                inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+                if isinstance(child, (ast.Import, ast.ImportFrom)) and in_function:
+                    out.append((path, child.lineno, lines[child.lineno - 1]))
+                visit(child, inner)
+
+        visit(ast.parse("\n".join(lines)), False)
+    return out
+
+
+def test_function_level_imports_are_few_and_give_their_reason():
+    """Imports sit at the top of a module; the few inside functions (an optional or slow
+    dependency, an import cycle) say why on the same line."""
+    found = _function_level_imports(ENGINE)
+    missing = [f"{p.relative_to(ENGINE.parent)}:{n}: {src.strip()}" for p, n, src in found if "#" not in src]
+    assert missing == [], "function-level imports without a reason comment"
+    assert len(found) <= 8, [f"{p.name}:{n}" for p, n, _ in found]
+
+
+def test_the_import_counter_sees_function_level_imports(tmp_path):
+    (tmp_path / "m.py").write_text("import os\n\ndef f():\n    import json  # reason\n    return json\n")
+    assert [(n, src.strip()) for _, n, src in _function_level_imports(tmp_path)] == [(4, "import json  # reason")]

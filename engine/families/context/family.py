@@ -17,10 +17,6 @@ from engine.store.runs import read_run_manifest
 __all__ = ["FAMILY", "context_config", "load_options", "estep_terms"]
 
 
-def _options(d: dict) -> dict:
-    return ContextOptions.from_dict(d).to_dict()
-
-
 def _scores(corpus, config) -> list:
     return context_scores() if corpus is not None and corpus.sequences is not None else []
 
@@ -67,7 +63,7 @@ def compile_kernels() -> None:
 
 FAMILY = register_family(Family(
     name="context", doc="topics inside the text: one-pass (TARTM) and context-ARTM E-steps",
-    options=_options, estep=ContextEStep, scores=_scores, check_corpus=_check_corpus,
+    options=ContextOptions.normalized, estep=ContextEStep, scores=_scores, check_corpus=_check_corpus,
     takes_estep_terms=_takes_estep, warmup=compile_kernels))
 
 

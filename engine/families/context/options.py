@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from engine.em.schedule import Trajectory, as_trajectory
 from engine.errors import ConfigError
-from engine.options import build
+from engine.options import Options
 
 __all__ = ["MODES", "IMPORTANCE", "ContextOptions", "trajectory"]
 
@@ -23,7 +23,7 @@ def trajectory(value, name: str) -> Trajectory:
 
 
 @dataclass(frozen=True)
-class ContextOptions:
+class ContextOptions(Options):
     """The context family's options.
 
     Attributes
@@ -51,6 +51,7 @@ class ContextOptions:
     ordinary entries of ``ModelConfig.regularizers``.
     """
 
+    NAME: ClassVar[str] = "context"
     mode: str = "context"
     window: Any = 10.0
     beta: Any = 0.5
@@ -97,19 +98,21 @@ class ContextOptions:
                 "include_self": self.include_self}
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "ContextOptions":
-        """From :meth:`to_dict` output (``passes`` accepted for ``context_passes``; the old
-        ``estep`` list belongs to the config's regularizers: see :func:`split_legacy`)."""
-        if d is None:
-            return cls()
-        if isinstance(d, ContextOptions):
-            return d
-        if not isinstance(d, dict):
-            raise ConfigError(f"context options must be an object, got {type(d).__name__}")
-        d = dict(d)
+    def _decode(cls, d: dict) -> dict:
+        """``passes`` accepted for ``context_passes`` (the old ``estep`` list belongs to the
+        config's regularizers: see :func:`split_legacy`)."""
         if "passes" in d:
             d.setdefault("context_passes", d.pop("passes"))
-        return build(cls, d, "context")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "ContextOptions":
+        """From :meth:`to_dict` output (an instance passes through)."""
+        if isinstance(d, ContextOptions):
+            return d
+        if d is not None and not isinstance(d, dict):
+            raise ConfigError(f"context options must be an object, got {type(d).__name__}")
+        return super().from_dict(d)
 
 
 def split_legacy(d: dict) -> tuple[dict, list]:

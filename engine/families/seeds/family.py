@@ -4,29 +4,46 @@ the run manifest), scores (SeedRanks of the config's SeedWords/SeedDocuments see
 initial_phi (seeded topics start from the documents that mention their seeds)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.em.family import Family, register_family
 from engine.em.regularizers import SeedWords
 from engine.errors import ConfigError
-from engine.options import refuse_unknown
+from engine.options import Options
 from engine.families.seeds.regularizer import SeedDocuments
 from engine.families.seeds.workflow import SeedRanks, SeedSetup, seed_phi0
 
-__all__ = ["FAMILY", "seeds_options", "setup_of"]
+__all__ = ["FAMILY", "SeedsOptions", "seeds_options", "setup_of"]
+
+
+@dataclass(frozen=True)
+class SeedsOptions(Options):
+    """setup: a :class:`SeedSetup` (kept as its dict; None = seeds only through the config's
+    SeedWords/SeedDocuments); init_from_documents: seeded topics start from the documents that
+    mention their seeds (None = yes). ``to_dict`` leaves out what is None."""
+
+    NAME: ClassVar[str] = "seeds"
+    setup: Any = None
+    init_from_documents: bool | None = None
+
+    def validate(self) -> "SeedsOptions":
+        if self.setup is not None:
+            setup = self.setup if isinstance(self.setup, SeedSetup) else SeedSetup.from_dict(self.setup)
+            object.__setattr__(self, "setup", setup.to_dict())
+        if self.init_from_documents is not None and not isinstance(self.init_from_documents, bool):
+            raise ConfigError("init_from_documents must be true or false")
+        return self
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("setup", self.setup), ("init_from_documents", self.init_from_documents))
+                if v is not None}
 
 
 def seeds_options(d: dict) -> dict:
     """Validate ``{"setup": SeedSetup.to_dict(), "init_from_documents": bool}`` (both optional)."""
-    refuse_unknown(d, ("setup", "init_from_documents"), "seeds")
-    out = {}
-    if d.get("setup") is not None:
-        setup = d["setup"] if isinstance(d["setup"], SeedSetup) else SeedSetup.from_dict(d["setup"])
-        out["setup"] = setup.to_dict()
-    if "init_from_documents" in d:
-        if not isinstance(d["init_from_documents"], bool):
-            raise ConfigError("init_from_documents must be true or false")
-        out["init_from_documents"] = d["init_from_documents"]
-    return out
+    return SeedsOptions.normalized(d)
 
 
 def setup_of(config) -> SeedSetup | None:
