@@ -140,9 +140,10 @@ def test_function_level_imports_are_few_and_give_their_reason():
     found = _function_level_imports(ENGINE)
     missing = [f"{p.relative_to(ENGINE.parent)}:{n}: {src.strip()}" for p, n, src in found if "#" not in src]
     assert missing == [], "function-level imports without a reason comment"
-    # today: 7 optional/lazy dependencies (pymorphy3, Stemmer, lingua, jieba, pyLDAvis, gensim x2),
-    # 2 cycles with the facade/recovery, the app's figures in the sweep CLI, 2 in `artm-studio sample`
-    assert len(found) <= 12, [f"{p.name}:{n}" for p, n, _ in found]
+    # today 15: 10 optional/lazy dependencies (pymorphy3, Stemmer, lingua, jieba, pyLDAvis, gensim x2,
+    # distributed, fsspec, the Dask E-step), 2 cycles with the facade/recovery, the app's figures in
+    # the sweep CLI, 2 in `artm-studio sample`
+    assert len(found) <= 15, [f"{p.name}:{n}" for p, n, _ in found]
 
 
 def test_the_import_counter_sees_function_level_imports(tmp_path):
