@@ -41,7 +41,8 @@ class TimeSmoothing(Regularizer):
     def phi_term(self, phi, n_wt, ctx):
         r = np.zeros(phi.shape, np.float64)
         if self.modality not in ctx.modalities:
-            raise ConfigError(f"{self.name}.modality: the corpus has no modality {self.modality!r}")
+            raise ConfigError(f"{self.name}.modality: the corpus has no modality {self.modality!r}; a dated "
+                              "corpus gets one with 'artm-studio time add CORPUS'")
         ids = np.flatnonzero(token_mask(ctx, (self.modality,)))
         if len(ids) < 2:
             return r

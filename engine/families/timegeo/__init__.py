@@ -1,0 +1,1 @@
+"""Time and place as modalities (issue 13, family 7)."""
