@@ -55,6 +55,7 @@ from engine.families.author import family as _author_family  # noqa: F401 - regi
 from engine.families.links import family as _links_family  # noqa: F401 - registers "links"
 from engine.families.hypergraph import family as _hypergraph_family  # noqa: F401 - registers "hypergraph"
 from engine.families.multilingual import family as _multilingual_family  # noqa: F401 - registers "multilingual"
+from engine.families.timegeo import geo as _geo  # noqa: F401 - registers the GeoSmoothing regularizer
 from engine.families.biterm import regularizer as _biterm  # noqa: F401 - registers the Biterm regularizer
 from engine.families.batched import family as _batched_family  # noqa: F401 - registers "batched"
 from engine.families.seeds.lexicon import Lexicon, check_lexicon

@@ -5,7 +5,7 @@ m_v; its weight is w_x = τ_k n_dx (type weight × count). With q_xt = Π_{v∈x
 
     p(x|d) = Σ_t θ_td q_xt,   p_tdx = norm_t(θ_td q_xt)
     θ_td   = norm_t(θ_td Σ_x w_x q_xt / p(x|d) + r_td)       (inner passes)
-    n_vt   = Σ_x m_v w_x p_tdx                                 (vertex-major, deterministic)
+    n_vt   = Σ_x m_v w_x p_tdx                                 (edge by edge, per-chunk buffer)
 
 q_xt is kept scaled: ``q[x] = exp(ln q_xt − max_t ln q_xt)`` with the shift in ``logscale[x]``,
 so long edges (sentences) never underflow; p_tdx and θ do not depend on the shift.
@@ -60,22 +60,24 @@ def _p_edge(q, e, th, weight, logscale):
 
 
 @njit(cache=True, nogil=True)
-def hyper_estep(d0, d1, doc_ptr, weight, q, logscale, theta_in, theta_out, reset_theta,
-                inner_passes, theta_add, theta_mult, theta_add_doc, ratio, loglik):
-    """Documents [d0, d1): θ_d by ``inner_passes`` updates over the document's edges, then per
-    edge ratio[x] = w_x / p(x|d) (0 when unusable) and loglik[x] = ln p(x|d) (NaN when
-    p(x|d) = 0 or the edge is unusable). A document without a usable edge gets θ_d = 0."""
+def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, weight, count, inv_mass, q,
+                logscale, theta_in, theta_out, reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc,
+                n_wt, loglik, n_tok):
+    """Documents [d0, d1): θ_d by ``inner_passes`` updates over the document's edges, then, with
+    the final θ_d, n_vt += m_v w_x p_tdx for every vertex of every edge into ``n_wt`` (W, T)
+    (this chunk's own buffer, zeroed by the caller) and per modality of the vertices
+    loglik += n_dx (m_v / Σ_x m) ln p(x|d), n_tok += n_dx m_v (edges with p(x|d) = 0 left
+    out). A document without a usable edge gets θ_d = 0."""
     T = q.shape[1]
     has_doc = theta_add_doc.shape[0] > 0
     th = np.empty(T, dtype=np.float32)
     ntd = np.empty(T, dtype=np.float32)
+    c = np.empty(T, dtype=np.float32)
     for d in range(d0, d1):
         a = doc_ptr[d]
         b = doc_ptr[d + 1]
         usable = False
         for e in range(a, b):
-            ratio[e] = 0.0
-            loglik[e] = np.nan
             if weight[e] > 0.0 and logscale[e] > -np.inf:
                 usable = True
         if not usable:
@@ -96,31 +98,19 @@ def hyper_estep(d0, d1, doc_ptr, weight, q, logscale, theta_in, theta_out, reset
         for e in range(a, b):
             p = _p_edge(q, e, th, weight, logscale)
             if p > 0.0:
-                ratio[e] = weight[e] / p
-                loglik[e] = np.log(p) + logscale[e]
+                r = weight[e] / p
+                ll = np.log(p) + logscale[e]
+                for k in range(T):
+                    c[k] = r * th[k] * q[e, k]
+                for j in range(edge_ptr[e], edge_ptr[e + 1]):
+                    v = vertex[j]
+                    if tok_weight[v] == 0.0:
+                        continue
+                    m = mult[j]
+                    for k in range(T):
+                        n_wt[v, k] += m * c[k]
+                    md = tok_mod[v]
+                    loglik[md] += count[e] * m * inv_mass[e] * ll
+                    n_tok[md] += count[e] * m
         for k in range(T):
             theta_out[d, k] = th[k]
-
-
-@njit(cache=True, nogil=True)
-def hyper_nwt(w0, w1, vptr, vpos, vedge, mult, edge_doc, ratio, q, theta, n_wt):
-    """Tokens [w0, w1): n_wt = Σ_{x ∋ w} m_w ratio_x θ_{d(x) t} q_xt, over the token's edge
-    occurrences in increasing edge order (``vptr`` (W+1,), ``vpos`` positions in the vertex
-    arrays, ``vedge`` their edges), so n_wt does not depend on the thread split."""
-    T = q.shape[1]
-    acc = np.empty(T, dtype=np.float64)
-    for w in range(w0, w1):
-        acc[:] = 0.0
-        for j in range(vptr[w], vptr[w + 1]):
-            e = vedge[j]
-            if ratio[e] != 0.0:
-                _add_edge(acc, ratio[e] * mult[vpos[j]], theta[edge_doc[e]], q[e])
-        for k in range(T):
-            n_wt[w, k] = acc[k]
-
-
-@njit(cache=True, nogil=True)
-def _add_edge(acc, x, theta_d, q_e):
-    """acc += x θ_d ∘ q_x (the edge's p_tdx times its weight and the vertex's multiplicity)."""
-    for k in range(acc.shape[0]):
-        acc[k] += x * theta_d[k] * q_e[k]

@@ -22,8 +22,7 @@ import scipy.sparse as sp
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.errors import InputError
 
-__all__ = ["Edges", "SENTENCE", "sentence_spans", "sentence_edges", "edges_from_long", "edges_to_long",
-           "vertex_index"]
+__all__ = ["Edges", "SENTENCE", "sentence_spans", "sentence_edges", "edges_from_long", "edges_to_long"]
 
 #: the type of sentence edges
 SENTENCE = "sentence"
@@ -72,16 +71,6 @@ class Edges:
         return sp.csr_matrix((vals.astype(np.float64), (rows, self.vertex)), shape=(n_docs, n_tokens))
 
 
-def vertex_index(edges: "Edges", n_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vptr (W+1,) int64, vpos (N,) int64, vedge (N,) int64): the vertex entries of every
-    token (positions into ``vertex``/``mult`` and their edges), edges increasing within a token."""
-    order = np.argsort(edges.vertex, kind="stable").astype(np.int64)
-    vptr = np.zeros(n_tokens + 1, np.int64)
-    np.add.at(vptr, edges.vertex.astype(np.int64) + 1, 1)
-    np.cumsum(vptr, out=vptr)
-    return vptr, order, edges.vertex_edge[order]
-
-
 #: a "." after one of these (or after a single letter: initials, "U.S.") does not end a sentence
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sen rep gov gen lt col sgt capt st jr sr inc co corp ltd vs fig vol pp jan feb "
@@ -93,7 +82,7 @@ _WORD_BEFORE = re.compile(r"(\w+)$")
 def _abbreviation(text: str, at: int, terminator: str) -> bool:
     if not terminator.startswith(".") or terminator.startswith(".."):
         return False
-    m = _WORD_BEFORE.search(text, 0, at)
+    m = _WORD_BEFORE.search(text, max(0, at - 40), at)  # the word just before, not the whole prefix
     if m is None:
         return False
     word = m.group(1)

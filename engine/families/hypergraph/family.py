@@ -19,6 +19,8 @@ per vertex (per word for sentences) and comparable with a bag-of-words model's.
 """
 from __future__ import annotations
 
+import json
+import weakref
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -28,7 +30,7 @@ from engine.em.estep import chunks
 from engine.em.family import EStep, Family, register_family
 from engine.errors import ConfigError
 from engine.families.hypergraph import _kernels as HK
-from engine.families.hypergraph.edges import Edges, sentence_edges, vertex_index
+from engine.families.hypergraph.edges import Edges, sentence_edges
 from engine.families.hypergraph.reading import edge_topics, position_edges
 from engine.families.hypergraph.transactions import read_transactions
 from engine.options import Options, finite_number
@@ -67,12 +69,20 @@ class HypergraphOptions(Options):
         return d
 
 
+#: edges already built, per corpus object (kept while the corpus lives) and options
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def edges_of(corpus, options: HypergraphOptions | dict) -> Edges:
-    """The edges of ``corpus`` under ``options`` (InputError names the file/corpus to fix)."""
+    """The edges of ``corpus`` under ``options`` (InputError names the file/corpus to fix);
+    built once per corpus object and options (the trainer's check and its E-step share them)."""
     o = HypergraphOptions.of(options)
-    if o.edges == "sentences":
-        return sentence_edges(corpus, o.min_tokens)
-    return read_transactions(o.path, corpus)
+    key = json.dumps({"edges": o.edges, "path": o.path, "min_tokens": o.min_tokens}, sort_keys=True)
+    built = _BUILT.setdefault(corpus, {})
+    if key not in built:
+        built[key] = sentence_edges(corpus, o.min_tokens) if o.edges == "sentences" else \
+            read_transactions(o.path, corpus)
+    return built[key]
 
 
 def edge_weights(edges: Edges, type_weights: dict) -> np.ndarray:
@@ -91,15 +101,8 @@ class HyperEStep(EStep):
         corpus = trainer.corpus
         self.edges = e = edges_of(corpus, self.options)
         self.weight = edge_weights(e, self.options.type_weights)
-        self.edge_doc = e.edge_doc
-        self.vptr, self.vpos, self.vedge = vertex_index(e, corpus.n_tokens)
-        ve = e.vertex_edge
         mass = np.add.reduceat(e.mult, e.edge_ptr[:-1]) if len(e.mult) else np.zeros(0, np.float32)
-        mass = np.where(np.diff(e.edge_ptr) > 0, mass, 1.0)
-        self._vmod = trainer.token_modality[e.vertex]
-        self._vfactor = (e.count[ve].astype(np.float64) * e.mult / mass[ve])
-        self._vtokens = e.count[ve].astype(np.float64) * e.mult
-        self._vedge = ve
+        self._inv_mass = np.where(np.diff(e.edge_ptr) > 0, 1.0 / np.maximum(mass, 1e-30), 0.0).astype(np.float32)
         self._positions = None
 
     def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
@@ -115,36 +118,31 @@ class HyperEStep(EStep):
         E = e.n_edges
         q = np.empty((E, T), np.float32)
         logscale = np.empty(E, np.float64)
-        ratio = np.empty(E, np.float32)
-        ll = np.empty(E, np.float64)
         theta = np.empty((D, T), np.float32)
-        n_wt = np.empty((W, T), np.float32)
         e_at = chunks(e.edge_ptr, cfg.threads)
-        d_at = chunks(e.doc_ptr, cfg.threads)
-        w_at = chunks(self.vptr, cfg.threads)
+        d_at = chunks(e.edge_ptr[e.doc_ptr], cfg.threads)
+        n_wts = [np.zeros((W, T), np.float32) for _ in d_at]
+        logs = np.zeros((2, len(d_at), M))
+        tok_mod = tr.token_modality
 
         def products(c):
             HK.edge_products(e_at[c][0], e_at[c][1], e.edge_ptr, e.vertex, e.mult, tw, logphi, q, logscale)
 
         def docs(c):
-            HK.hyper_estep(d_at[c][0], d_at[c][1], e.doc_ptr, self.weight, q, logscale, tr.theta_buffer, theta,
-                           reset, cfg.inner_passes, add, mult, add_doc, ratio, ll)
+            HK.hyper_estep(d_at[c][0], d_at[c][1], e.doc_ptr, e.edge_ptr, e.vertex, e.mult, tw, tok_mod,
+                           self.weight, e.count, self._inv_mass, q, logscale, tr.theta_buffer, theta, reset,
+                           cfg.inner_passes, add, mult, add_doc, n_wts[c], logs[0, c], logs[1, c])
 
-        def tokens(c):
-            HK.hyper_nwt(w_at[c][0], w_at[c][1], self.vptr, self.vpos, self.vedge, e.mult, self.edge_doc, ratio,
-                         q, theta, n_wt)
-
-        for fn, parts in ((products, len(e_at)), (docs, len(d_at)), (tokens, len(w_at))):
+        for fn, parts in ((products, len(e_at)), (docs, len(d_at))):
             if cfg.threads == 1:
                 for i in range(parts):
                     fn(i)
             else:
                 list(tr.pool(cfg.threads).map(fn, range(parts)))
-        vll = ll[self._vedge]
-        ok = np.isfinite(vll)
-        loglik = np.bincount(self._vmod[ok], self._vfactor[ok] * vll[ok], minlength=M)
-        n_tok = np.bincount(self._vmod[ok], self._vtokens[ok], minlength=M)
-        return n_wt, theta, loglik, n_tok
+        n_wt = n_wts[0]
+        for extra in n_wts[1:]:
+            n_wt += extra
+        return n_wt, theta, logs[0].sum(axis=0), logs[1].sum(axis=0)
 
     def token_topics(self, tr, docs):
         """Sentences: every position gets p(t|d,s) of its sentence (one topic per sentence)."""
@@ -181,16 +179,13 @@ def _check(corpus, config) -> None:
 def _warmup() -> None:
     T = 2
     ptr = np.array([0, 1], np.int64)
-    v, m = np.array([0], np.int32), np.ones(1, np.float32)
+    v, m, one = np.array([0], np.int32), np.ones(1, np.float32), np.ones(1, np.float32)
     q, ls = np.empty((1, T), np.float32), np.empty(1)
-    HK.edge_products(0, 1, ptr, v, m, np.ones(1, np.float32), np.zeros((1, T)), q, ls)
+    HK.edge_products(0, 1, ptr, v, m, one, np.zeros((1, T)), q, ls)
     th = np.full((1, T), 0.5, np.float32)
     z = np.zeros(T, np.float32)
-    r, ll = np.empty(1, np.float32), np.empty(1)
-    HK.hyper_estep(0, 1, ptr, np.ones(1, np.float32), q, ls, th, th.copy(), True, 1, z, z,
-                   np.zeros((0, T), np.float32), r, ll)
-    HK.hyper_nwt(0, 1, ptr, np.zeros(1, np.int64), np.zeros(1, np.int64), m, np.zeros(1, np.int32), r, q, th,
-                 np.empty((1, T), np.float32))
+    HK.hyper_estep(0, 1, ptr, ptr, v, m, one, np.zeros(1, np.int32), one, one, one, q, ls, th, th.copy(), True, 1,
+                   z, z, np.zeros((0, T), np.float32), np.zeros((1, T), np.float32), np.zeros(1), np.zeros(1))
 
 
 FAMILY = register_family(Family(
