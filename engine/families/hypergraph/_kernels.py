@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.em._kernels import EPS
+from engine.em._kernels import EPS, _dot
 from engine.em._kernels.estep import load_theta, theta_update
 
 
@@ -49,25 +49,25 @@ def edge_products(e0, e1, edge_ptr, vertex, mult, tok_weight, logphi, q, logscal
 
 
 @njit(cache=True, nogil=True)
-def _p_edge(q, e, th, weight, logscale):
-    """p(x|d) (scaled by the edge's shift) = Σ_t θ_td q_xt, or 0 for an unusable edge or p < EPS."""
-    if weight[e] <= 0.0 or logscale[e] == -np.inf:
-        return 0.0
-    s = 0.0
-    for k in range(th.shape[0]):
-        s += q[e, k] * th[k]
-    return s if s >= EPS else 0.0
+def _p_edge(q, e, u, th, weight, logscale):
+    """p(x|d) (scaled by the edge's shift) = Σ_t θ_td q_ut for edge e of vertex set u (float32,
+    the bag E-step's dot), or 0 for an unusable edge or p < EPS."""
+    if weight[e] <= 0.0 or logscale[u] == -np.inf:
+        return np.float32(0.0)
+    s = _dot(q, u, th, th.shape[0])
+    return s if s >= EPS else np.float32(0.0)
 
 
 @njit(cache=True, nogil=True)
-def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, weight, count, inv_mass, q,
+def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, weight, count, inv_mass, shape, q,
                 logscale, theta_in, theta_out, reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc,
                 n_wt, loglik, n_tok):
     """Documents [d0, d1): θ_d by ``inner_passes`` updates over the document's edges, then, with
     the final θ_d, n_vt += m_v w_x p_tdx for every vertex of every edge into ``n_wt`` (W, T)
     (this chunk's own buffer, zeroed by the caller) and per modality of the vertices
     loglik += n_dx (m_v / Σ_x m) ln p(x|d), n_tok += n_dx m_v (edges with p(x|d) = 0 left
-    out). A document without a usable edge gets θ_d = 0."""
+    out). ``q``/``logscale`` are per distinct vertex set: edge e uses row ``shape[e]``.
+    A document without a usable edge gets θ_d = 0."""
     T = q.shape[1]
     has_doc = theta_add_doc.shape[0] > 0
     th = np.empty(T, dtype=np.float32)
@@ -78,7 +78,7 @@ def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, we
         b = doc_ptr[d + 1]
         usable = False
         for e in range(a, b):
-            if weight[e] > 0.0 and logscale[e] > -np.inf:
+            if weight[e] > 0.0 and logscale[shape[e]] > -np.inf:
                 usable = True
         if not usable:
             for k in range(T):
@@ -89,19 +89,21 @@ def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, we
             for k in range(T):
                 ntd[k] = 0.0
             for e in range(a, b):
-                p = _p_edge(q, e, th, weight, logscale)
+                u = shape[e]
+                p = _p_edge(q, e, u, th, weight, logscale)
                 if p > 0.0:
-                    alpha = weight[e] / p
+                    alpha = np.float32(weight[e] / p)
                     for k in range(T):
-                        ntd[k] += alpha * q[e, k]
+                        ntd[k] += alpha * q[u, k]
             theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         for e in range(a, b):
-            p = _p_edge(q, e, th, weight, logscale)
+            u = shape[e]
+            p = _p_edge(q, e, u, th, weight, logscale)
             if p > 0.0:
-                r = weight[e] / p
-                ll = np.log(p) + logscale[e]
+                r = np.float32(weight[e] / p)
+                ll = np.log(np.float64(p)) + logscale[u]
                 for k in range(T):
-                    c[k] = r * th[k] * q[e, k]
+                    c[k] = r * th[k] * q[u, k]
                 for j in range(edge_ptr[e], edge_ptr[e + 1]):
                     v = vertex[j]
                     if tok_weight[v] == 0.0:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from engine.em.estep import chunks
 from engine.em.family import EStep, Family, register_family
@@ -85,6 +86,20 @@ def edges_of(corpus, options: HypergraphOptions | dict) -> Edges:
     return built[key]
 
 
+def distinct_vertex_sets(edges: Edges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(shape (E,) int64, ptr (U+1,), vertex, mult): the U distinct (vertex, multiplicity) lists
+    of the edges (BigARTM likewise computes Π φ once per distinct transaction); edge x uses
+    row ``shape[x]``."""
+    keys = [(edges.vertex[a:b].tobytes(), edges.mult[a:b].tobytes()) for a, b in zip(edges.edge_ptr, edges.edge_ptr[1:])]
+    codes, uniq = pd.factorize(pd.Series(keys, dtype=object))
+    first = np.zeros(len(uniq), np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    sizes = np.diff(edges.edge_ptr)[first]
+    ptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    idx = np.arange(ptr[-1]) - np.repeat(ptr[:-1] - edges.edge_ptr[first], sizes)
+    return codes.astype(np.int64), ptr, edges.vertex[idx], edges.mult[idx]
+
+
 def edge_weights(edges: Edges, type_weights: dict) -> np.ndarray:
     """w_x = τ_k n_dx (E,) float32; ConfigError when a weight names a type the edges lack."""
     unknown = set(type_weights) - set(edges.types)
@@ -103,6 +118,7 @@ class HyperEStep(EStep):
         self.weight = edge_weights(e, self.options.type_weights)
         mass = np.add.reduceat(e.mult, e.edge_ptr[:-1]) if len(e.mult) else np.zeros(0, np.float32)
         self._inv_mass = np.where(np.diff(e.edge_ptr) > 0, 1.0 / np.maximum(mass, 1e-30), 0.0).astype(np.float32)
+        self.shape, self.shape_ptr, self.shape_vertex, self.shape_mult = distinct_vertex_sets(e)
         self._positions = None
 
     def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
@@ -115,22 +131,23 @@ class HyperEStep(EStep):
         tw = np.ascontiguousarray(tok_weight * alive, np.float32)
         with np.errstate(divide="ignore"):
             logphi = np.log(phi.astype(np.float64))
-        E = e.n_edges
-        q = np.empty((E, T), np.float32)
-        logscale = np.empty(E, np.float64)
+        U = len(self.shape_ptr) - 1
+        q = np.empty((U, T), np.float32)
+        logscale = np.empty(U, np.float64)
         theta = np.empty((D, T), np.float32)
-        e_at = chunks(e.edge_ptr, cfg.threads)
+        e_at = chunks(self.shape_ptr, cfg.threads)
         d_at = chunks(e.edge_ptr[e.doc_ptr], cfg.threads)
         n_wts = [np.zeros((W, T), np.float32) for _ in d_at]
         logs = np.zeros((2, len(d_at), M))
         tok_mod = tr.token_modality
 
         def products(c):
-            HK.edge_products(e_at[c][0], e_at[c][1], e.edge_ptr, e.vertex, e.mult, tw, logphi, q, logscale)
+            HK.edge_products(e_at[c][0], e_at[c][1], self.shape_ptr, self.shape_vertex, self.shape_mult, tw, logphi,
+                             q, logscale)
 
         def docs(c):
             HK.hyper_estep(d_at[c][0], d_at[c][1], e.doc_ptr, e.edge_ptr, e.vertex, e.mult, tw, tok_mod,
-                           self.weight, e.count, self._inv_mass, q, logscale, tr.theta_buffer, theta, reset,
+                           self.weight, e.count, self._inv_mass, self.shape, q, logscale, tr.theta_buffer, theta, reset,
                            cfg.inner_passes, add, mult, add_doc, n_wts[c], logs[0, c], logs[1, c])
 
         for fn, parts in ((products, len(e_at)), (docs, len(d_at))):
@@ -184,8 +201,9 @@ def _warmup() -> None:
     HK.edge_products(0, 1, ptr, v, m, one, np.zeros((1, T)), q, ls)
     th = np.full((1, T), 0.5, np.float32)
     z = np.zeros(T, np.float32)
-    HK.hyper_estep(0, 1, ptr, ptr, v, m, one, np.zeros(1, np.int32), one, one, one, q, ls, th, th.copy(), True, 1,
-                   z, z, np.zeros((0, T), np.float32), np.zeros((1, T), np.float32), np.zeros(1), np.zeros(1))
+    HK.hyper_estep(0, 1, ptr, ptr, v, m, one, np.zeros(1, np.int32), one, one, one, np.zeros(1, np.int64), q, ls,
+                   th, th.copy(), True, 1, z, z, np.zeros((0, T), np.float32), np.zeros((1, T), np.float32),
+                   np.zeros(1), np.zeros(1))
 
 
 FAMILY = register_family(Family(
