@@ -66,14 +66,15 @@ class GeoSmoothing(Regularizer):
     the tokens of ``modality`` (see the module docstring)."""
 
     modality: str = "@place"
-    similarity: str = ""
+    similarity: str = "similarity.csv"
     topics: object = "all"
 
     kind: ClassVar[str] = "GeoSmoothing"
-    DEFAULT_TAU: ClassVar[float] = 1.0
+    DEFAULT_TAU: ClassVar[float] = 0.001
+    NEEDS_RUN_DATA: ClassVar[bool] = True  # a similarity file and a place modality: tested in test_family_timegeo
     PARAMS: ClassVar[tuple] = (
         Param("modality", "modality", "@place", "Modality whose tokens are places"),
-        Param("similarity", "str", "", "CSV of place pairs a, b[, weight] (the similarity S)"),
+        Param("similarity", "str", "similarity.csv", "CSV of place pairs a, b[, weight] (the similarity S)"),
         Param("topics", "topics", "all", "Topics the term acts on"),
     )
 
@@ -91,8 +92,6 @@ class GeoSmoothing(Regularizer):
         """(place token ids, S, n_g), read once per trainer."""
         if self.modality not in ctx.modalities:
             raise ConfigError(f"{self.name}.modality: the corpus has no modality {self.modality!r}")
-        if not self.similarity:
-            raise ConfigError(f"{self.name}.similarity: give the CSV of place pairs (a, b[, weight])")
         key = ("GeoSmoothing", self.modality, self.similarity)
         if key not in ctx.cache:
             ids = np.flatnonzero(ctx.corpus.token_modality == ctx.corpus.modalities.index(self.modality))
