@@ -45,6 +45,16 @@ def dated_corpus(T=3, months=24, per_month=12, words=10, doc_len=30, seed=0):
     return Corpus(name="dated", documents=docs, vocab=vocab, n_dw=n_dw), prev / prev.sum(1, keepdims=True)
 
 
+def _fit_matched(corpus, T, reg):
+    """A 40-pass trainer with ``reg`` (a spec or None) and the model topic matched to each
+    planted topic by its 10 words."""
+    regs = (parse_regularizer(reg),) if reg else ()
+    tr = Trainer(corpus, ModelConfig(n_topics=T, iterations=40, seed=2, threads=1, regularizers=regs))
+    tr.fit()
+    M = np.stack([tr.phi[t * 10:(t + 1) * 10].sum(0) for t in range(T)])
+    return tr, linear_sum_assignment(-M)[1]
+
+
 def test_bins_from_the_date_range():
     days = pd.date_range("2017-01-01", periods=90, freq="D")
     assert choose_bin(days) == "day"
@@ -69,11 +79,7 @@ def test_derived_corpus_and_time_smoothing_recovers_profiles(kernels_ready):
     time_ids = np.flatnonzero(tc.vocab["modality"] == "@time")
     err = {}
     for tau in (0.0, 3.0):
-        regs = (parse_regularizer(f"TimeSmoothing(tau={tau})"),) if tau else ()
-        tr = Trainer(tc, ModelConfig(n_topics=3, iterations=40, seed=2, threads=1, regularizers=regs))
-        tr.fit()
-        M = np.stack([tr.phi[t * 10:(t + 1) * 10].sum(0) for t in range(3)])
-        _, cols = linear_sum_assignment(-M)
+        tr, cols = _fit_matched(tc, 3, f"TimeSmoothing(tau={tau})" if tau else None)
         err[tau] = np.abs(tr.phi[time_ids][:, cols].T - truth).sum(1).mean()
     assert err[3.0] < err[0.0] - 0.02
 
@@ -146,11 +152,7 @@ def test_geo_smoothing_recovers_place_profiles(kernels_ready, tmp_path):
     gid = np.flatnonzero(c.vocab["modality"] == "@place")
     err = {}
     for tau in (0.0, 0.002):
-        regs = (parse_regularizer(f"GeoSmoothing(tau={tau}, similarity={tmp_path / 's.csv'})"),) if tau else ()
-        tr = Trainer(c, ModelConfig(n_topics=2, iterations=40, seed=2, threads=1, regularizers=regs))
-        tr.fit()
-        M = np.stack([tr.phi[t * 10:(t + 1) * 10].sum(0) for t in range(2)])
-        _, cols = linear_sum_assignment(-M)
+        tr, cols = _fit_matched(c, 2, f"GeoSmoothing(tau={tau}, similarity={tmp_path / 's.csv'})" if tau else None)
         p = tr.phi[gid][:, cols] * tr.n_t[cols][None, :]
         err[tau] = np.abs(p / p.sum(1, keepdims=True) - truth).sum(1).mean()
     assert err[0.002] < err[0.0] - 0.03
