@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+# --engine-root DIR: time another checkout's engine (e.g. main before a change) with this script
+ROOT = Path(sys.argv[sys.argv.index("--engine-root") + 1]).resolve() if "--engine-root" in sys.argv else HERE.parent
 sys.path.insert(0, str(ROOT))
 
 BOW = Path("/work/shared/corpora/20newsgroups/bow")
@@ -168,6 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cli-extra", nargs="*", default=[], help="more flags for artm-studio train")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--engine-root", default=None, help="checkout whose engine is timed (default: this one)")
     args = ap.parse_args(argv)
     if not args.child:
         prepare_workspace()

@@ -13,10 +13,6 @@ from engine.corpus.stream import stream_import
 from engine.errors import InputError
 from engine.families.batched.family import batched_config as batched_config_of
 
-#: default scores that read the whole n_dw or the whole Θ (D × T from disk) every time
-_OFF_FOR_BATCHES = ("coherence", "sparsity_theta", "class_precision")
-
-
 def add_import_flags(p) -> None:
     p.add_argument("--batches", action="store_true",
                    help="stream the file (JSON Lines, CSV/TSV, Parquet; .gz allowed) chunk by chunk "
@@ -55,8 +51,8 @@ def run_import(args, options) -> int:
 
 
 def batched_config(args, corpus, config):
-    """``config`` in family ``batched`` (out of core, online EM or Dask, from the flags), with the
-    default scores that read the whole n_dw or Θ switched off unless asked for."""
+    """``config`` in family ``batched`` (out of core, online EM or Dask, from the flags); scores
+    that read the whole n_dw or Θ are left out by :func:`engine.em.scores.score_set_for`."""
     if not getattr(corpus, "is_batched", False):
         raise InputError(f"--dask trains a corpus stored as batches; {corpus.name!r} is in memory "
                          "(import it again with --batches)")
@@ -69,10 +65,7 @@ def batched_config(args, corpus, config):
         except ImportError:
             raise InputError("--dask needs Dask: pip install 'artm-studio[distributed]'") from None
     online = {"update_every": args.update_every, "tau0": args.tau0, "kappa": args.kappa} if args.online else None
-    scores = dict(config.scores)
-    for name in _OFF_FOR_BATCHES:
-        scores.setdefault(name, 0)
     if online is not None and args.dask:
         raise InputError("--online and --dask together are not supported yet; drop one")
-    return batched_config_of(config.with_changes(scores=scores), theta=args.theta, online=online,
+    return batched_config_of(config, theta=args.theta, online=online,
                              dask=args.dask)

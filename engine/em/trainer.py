@@ -279,6 +279,7 @@ class Trainer:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        self.estep.close()
 
     # ----------------------------------------------------------------- internals
 

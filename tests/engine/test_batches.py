@@ -8,6 +8,7 @@ from engine.corpus.batches import BatchedCorpus, is_batched, open_corpus, write_
 from engine.em.config import ModelConfig
 from engine.families.batched.estep import OnlineOptions
 from engine.families.batched.family import batched_config
+from engine.em.scores import score_set_for
 from engine.em.regularizers import Decorrelator, SmoothSparsePhi, SmoothSparseTheta
 from engine.em.trainer import Trainer
 from engine.errors import ConfigError, WorkspaceError
@@ -243,3 +244,16 @@ def test_cli_import_batches_then_train_picks_the_batched_trainer(tmp_path, capsy
     assert run.config["family"] == "batched" and run.config["options"]["theta"] == "none"
     assert main(["train", "--workspace", root, "--corpus", "big", "--topics", "4", "--iterations", "2",
                  "--online", "--update-every", "2", "--tau0", "1"]) == 0
+
+
+def test_scores_reading_all_of_n_dw_or_theta_are_left_out_for_batches(tmp_path, make_corpus):
+    """score_set_for drops IN_MEMORY_ONLY scores (coherence, class precision, Θ sparsity) for a
+    batched corpus only; the CLI no longer zeroes them in the config."""
+    c = make_corpus(n_topics=3, n_docs=60, seed=2)
+    bc = write_batches(c, tmp_path / "b", batch_docs=25)
+    cfg = ModelConfig(n_topics=3, iterations=2)
+    mem = {s.kind for s in score_set_for(cfg, c)}
+    bat = {s.kind for s in score_set_for(batched_config(cfg), bc)}
+    assert {"Coherence", "SparsityTheta", "ClassPrecision"} <= mem
+    assert mem - bat == {"Coherence", "SparsityTheta", "ClassPrecision"}
+    assert batched_config(cfg).scores == {}

@@ -63,6 +63,8 @@ class Score:
 
     kind: ClassVar[str] = "Score"
     RENAMED: ClassVar[dict] = {}  # old field name -> new (accepted by score_from_dict)
+    #: reads the whole n_dw or Θ in RAM: left out for a corpus stored as batches (score_set_for)
+    IN_MEMORY_ONLY: ClassVar[bool] = False
     every: int = 1
 
     def __post_init__(self):

@@ -22,6 +22,7 @@ class ClassPrecision(Score):
     """
 
     kind: ClassVar[str] = "ClassPrecision"
+    IN_MEMORY_ONLY: ClassVar[bool] = True
     modality: str = "@labels"
 
     def compute(self, ctx: ScoreContext) -> dict[str, float]:

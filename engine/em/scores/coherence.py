@@ -44,6 +44,7 @@ class Coherence(PerModalityScore):
     """
 
     kind: ClassVar[str] = "Coherence"
+    IN_MEMORY_ONLY: ClassVar[bool] = True
     every: int = 5
     top_k: int = 10
     modality: str | None = None

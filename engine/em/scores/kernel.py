@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from engine.em.model import ScoreContext
-from engine.em.topics import kernel_stats
+from engine.em._kernels import scores as KS
 from engine.em.scores.base import PerModalityScore, _register, _rows, modality_key
 
 
@@ -38,9 +38,14 @@ class TopicKernel(PerModalityScore):
         model = ctx.model
         if not mask.any():
             return {}
-        phi = _rows(np.asarray(model.phi), mask)
+        phi = np.ascontiguousarray(model.phi, np.float32)
         n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
-        size, purity, contrast, _ = kernel_stats(phi, n_t, self.threshold, no_mass="zero")
+        T = phi.shape[1]
+        size, purity, csum = np.zeros(T, np.int64), np.zeros(T), np.zeros(T)
+        if np.any(n_t > 0):  # kernel_stats(no_mass="zero") in one pass over the rows, no W × T temporaries
+            KS.kernel_sums(phi, np.flatnonzero(mask).astype(np.int64), n_t, float(self.threshold),
+                           size, purity, csum)
+        contrast = np.divide(csum, size, out=np.zeros(T), where=size > 0)
         size, purity, contrast = size[idx], purity[idx], contrast[idx]
         nonempty = size > 0
         contrast = contrast[nonempty]

@@ -37,8 +37,11 @@ def register_score(cls: type[Score], snake: str | None = None) -> type[Score]:
 def score_set_for(config, corpus=None, holdout=None) -> "ScoreSet":
     """The ScoreSet of a run: ``config.scores`` (:meth:`ScoreSet.from_config`, + held-out
     perplexity when ``holdout`` is given) plus the scores the config's family adds
-    (:mod:`engine.em.family`). The jobs, the CLI and the tests all build scores here."""
+    (:mod:`engine.em.family`). The jobs, the CLI and the tests all build scores here. For a
+    corpus stored as batches, scores that read the whole n_dw or Θ (``IN_MEMORY_ONLY``) are left out."""
     score_set = ScoreSet.from_config(getattr(config, "scores", {}), holdout=holdout)
+    if getattr(corpus, "is_batched", False):
+        score_set.scores = [s for s in score_set if not s.IN_MEMORY_ONLY]
     family = FAMILIES.get(getattr(config, "family", "standard"))
     if family is not None:
         have = {s.kind for s in score_set}

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.em._kernels import scores as KS
 from engine.em.model import ScoreContext
 from engine.em.scores.base import EPS, Score, _register, modality_key
 
@@ -27,13 +28,17 @@ class SparsityPhi(Score):
         idx = model.topic_indices(self.topics)
         if len(idx) == 0:
             return {}
-        zero = model.phi[:, idx] < self.eps
-        codes = np.asarray(model.token_modality)
+        phi = np.ascontiguousarray(model.phi, np.float32)
+        codes = np.ascontiguousarray(model.token_modality, np.int32)
+        M = len(model.modalities)
+        small = np.zeros((M, phi.shape[1]), np.int64)
+        KS.count_small(phi, codes, np.float32(self.eps), small)  # one pass over Φ, no W × T mask
+        rows = np.bincount(codes, minlength=M)
         out = {}
         for c, m in enumerate(model.modalities):
-            mask = codes == c
-            if mask.any():
-                out[modality_key("sparsity_phi", m, model.modalities)] = float(zero[mask].mean())
+            if rows[c]:
+                out[modality_key("sparsity_phi", m, model.modalities)] = \
+                    float(small[c, idx].sum() / (rows[c] * len(idx)))
         return out
 
 
@@ -46,6 +51,7 @@ class SparsityTheta(Score):
     """
 
     kind: ClassVar[str] = "SparsityTheta"
+    IN_MEMORY_ONLY: ClassVar[bool] = True
     topics: Any = "subject"
     eps: float = EPS
 
@@ -54,4 +60,7 @@ class SparsityTheta(Score):
         th = ctx.model.theta
         if len(idx) == 0 or th.shape[1] == 0:
             return {}
-        return {"sparsity_theta": float((th[idx] < self.eps).mean())}
+        rows = np.ascontiguousarray(th.T, np.float32)  # Θ as the engine keeps it, (D, T): no copy
+        small = np.zeros((1, rows.shape[1]), np.int64)
+        KS.count_small(rows, np.zeros(rows.shape[0], np.int32), np.float32(self.eps), small)
+        return {"sparsity_theta": float(small[0, idx].sum() / (len(idx) * rows.shape[0]))}
