@@ -41,7 +41,8 @@ DATA = HERE / "data" / "user_path"
 WS = DATA / "ws"
 UCI = DATA / "uci"
 NAME = "ng20"
-VENV = HERE / ".venv" / "bin" / "python"
+VENV = next((p for p in (HERE / ".venv" / "bin" / "python", Path("/work/main/bench/.venv/bin/python")) if p.exists()),
+            HERE / ".venv" / "bin" / "python")  # a worktree uses main's bench venv
 
 
 def stats(seconds: list[float]) -> dict:
