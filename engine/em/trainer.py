@@ -279,7 +279,6 @@ class Trainer:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        self.estep.close()
 
     # ----------------------------------------------------------------- internals
 
