@@ -31,7 +31,11 @@ def cmd_check(args) -> int:
     left = orphans(ws) if args.repair else _after_recovery(ws)
     if args.repair:
         for o in left:
-            shutil.rmtree(Path(o["path"]), ignore_errors=True)
+            path = Path(o["path"])
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             report["removed"].append(o)
         left = orphans(ws)
     report["orphans"] = left

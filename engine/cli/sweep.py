@@ -17,7 +17,7 @@ from engine.cli.hierarchy import add_list_parser
 from engine.cli.model import config_from_args
 from engine.errors import ConfigError
 from engine.families.hierarchy.options import parse_levels
-from engine.store.workspace import Workspace
+from engine.store.workspace import Workspace, write_text_atomic
 
 
 def _clean(v):
@@ -47,13 +47,13 @@ def write_outputs(prefix: str, result, selection=None) -> list[Path]:
     if selection is not None:
         out["topic_selection"] = json.loads(selection.to_json(orient="records"))
     paths = [base.with_suffix(".json"), base.with_suffix(".csv"), base.with_suffix(".html")]
-    paths[0].write_text(json.dumps(out, indent=1), encoding="utf-8")
+    write_text_atomic(paths[0], json.dumps(out, indent=1))
     csvsafe.to_csv(result.summary, paths[1])
     stab = getattr(result, "stability", None)
     if stab is not None:
         paths.append(base.with_name(base.name + "-stability.csv"))
         csvsafe.to_csv(stab, paths[-1])
-    paths[2].write_text(sweep_html(result, selection), encoding="utf-8")
+    write_text_atomic(paths[2], sweep_html(result, selection))
     return paths
 
 

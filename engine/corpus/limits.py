@@ -3,14 +3,15 @@
 The limits are sized from the memory the machine (or the process's address-space limit) has
 free when the import starts, and can be set explicitly:
 
-- ``ARTM_STUDIO_MAX_INPUT_MB``: decompressed bytes of one import (default: available / 16,
-  between 64 MiB and 1 GiB);
+- ``ARTM_STUDIO_MAX_INPUT_MB``: decompressed bytes of one import (default: available /
+  ``IMPORT_MEMORY_FACTOR``, between 64 MiB and 1 GiB);
 - ``ARTM_STUDIO_MAX_DOC_MB``: bytes of one document (default: min(total, 32 MiB));
 - ``ARTM_STUDIO_MAX_ZIP_RATIO``: largest uncompressed / compressed ratio of a zip entry above
   1 MiB (default 200; text compresses 3-10×, a zip bomb ~1000×).
 
-Importing holds the decompressed text, its tokens (4 int64 arrays per token ≈ 5× the text) and the
-count matrix, so the input budget is a fraction of the free memory, not all of it.
+Importing holds the decompressed text, its tokens and the count matrix: the peak RSS of importing
+is up to ~20× the size of the text (measured: bench/bench_import_memory.py, bench/README.md), so the
+default input budget is the free memory divided by ``IMPORT_MEMORY_FACTOR`` = 24.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ GiB = 1 << 30
 _ENV_TOTAL = "ARTM_STUDIO_MAX_INPUT_MB"
 _ENV_DOC = "ARTM_STUDIO_MAX_DOC_MB"
 _ENV_RATIO = "ARTM_STUDIO_MAX_ZIP_RATIO"
+#: peak import memory per byte of input text, upper side (see the module docstring)
+IMPORT_MEMORY_FACTOR = 24
 
 
 def _meminfo_available() -> int | None:
@@ -116,7 +119,7 @@ def default_limits() -> ReadLimits:
     """Limits from the environment variables, else sized from :func:`available_memory`."""
     total = _env_mb(_ENV_TOTAL)
     if total is None:
-        total = int(min(max(available_memory() // 16, 64 * MiB), GiB))
+        total = int(min(max(available_memory() // IMPORT_MEMORY_FACTOR, 64 * MiB), GiB))
     doc = _env_mb(_ENV_DOC)
     if doc is None:
         doc = min(total, 32 * MiB)

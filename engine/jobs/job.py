@@ -21,6 +21,7 @@ from engine.em.trainer import Trainer
 from engine.errors import ConfigError, EngineError, WorkspaceError
 from engine.store import checkpoints as ckpt
 from engine.store.budget import check_training_memory
+from engine.store.locks import entry_lock
 from engine.store.runs import new_run, new_run_id, run_path
 from engine.store.workspace import validate_name
 from engine.jobs.edits import config_dict, report_from_dict
@@ -140,15 +141,24 @@ class TrainingJob(JobControls, JobPersistence):
         """A job that continues run ``run_id`` from its checkpoint at ``iteration`` (default: the
         newest) — e.g. after the process that trained it was killed. Call :meth:`start`."""
         folder = run_path(workspace, run_id)
-        ckpt.clean_partial(folder)
-        have = ckpt.list_checkpoints(folder)
-        if not have:
-            raise EngineError(f"run {run_id!r} has no checkpoint to continue from")
-        it = have[-1] if iteration is None else int(iteration)
-        state, meta = ckpt.read_checkpoint(folder, it)
-        config = ModelConfig.from_dict(_checkpoint_config(workspace, run_id, meta, state))
-        options.setdefault("name", meta.get("name") or run_id)
-        job = cls(workspace, corpus, config, run_id=run_id, exist_ok=True, **options)
+        # the run's lock, held until the job ends: a second process resuming (or deleting) this
+        # run is refused here, before anything is read or cleaned
+        lock = entry_lock(folder, f"run {run_id!r} (training)")
+        lock.__enter__()
+        try:
+            ckpt.clean_partial(folder)
+            have = ckpt.list_checkpoints(folder)
+            if not have:
+                raise EngineError(f"run {run_id!r} has no checkpoint to continue from")
+            it = have[-1] if iteration is None else int(iteration)
+            state, meta = ckpt.read_checkpoint(folder, it)
+            config = ModelConfig.from_dict(_checkpoint_config(workspace, run_id, meta, state))
+            options.setdefault("name", meta.get("name") or run_id)
+            job = cls(workspace, corpus, config, run_id=run_id, exist_ok=True, **options)
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
+        job._run_lock = lock
         job._iteration = it
         job._reports = tuple(report_from_dict(r) for r in meta.get("reports", ()) if r["iteration"] <= it)
         job._branches = tuple(Branch.from_dict(b) for b in meta.get("branches", ()))

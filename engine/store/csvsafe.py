@@ -9,7 +9,11 @@ column names) get a leading ``'``, which spreadsheets show as text. Numbers stay
 """
 from __future__ import annotations
 
+import os
+
 import pandas as pd
+
+from engine.store.workspace import atomic_file
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,8 +37,13 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame, path_or_buf=None, **kwargs):
-    """``safe_frame(df).to_csv(path_or_buf, **kwargs)`` (``index=False`` unless given)."""
+    """``safe_frame(df).to_csv(path_or_buf, **kwargs)`` (``index=False`` unless given); a file
+    path is written atomically (:func:`engine.store.workspace.atomic_file`: a kill mid-write
+    leaves the previous file or none, never half a table)."""
     kwargs.setdefault("index", False)
+    if isinstance(path_or_buf, (str, os.PathLike)):
+        with atomic_file(path_or_buf, "w", encoding=kwargs.pop("encoding", "utf-8"), newline="") as fh:
+            return safe_frame(df).to_csv(fh, **kwargs)
     return safe_frame(df).to_csv(path_or_buf, **kwargs)
 
 

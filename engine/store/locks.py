@@ -9,7 +9,8 @@ refused command leaves the workspace byte-for-byte unchanged. Writers hold the l
 imports of one name cannot both succeed; recovery (:mod:`engine.store.recovery`) only touches
 entries whose lock it can take, so it never undoes a write in progress.
 
-Locks are re-entrant within a process (one ``FileLock`` object per path, with a counter).
+Locks are re-entrant within a process (one ``FileLock`` object per path, with a counter); a
+forked child starts with none of its parent's locks.
 """
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ LOCKS_DIR = ".locks"  # name of no workspace folder; kept for callers that skip 
 _ENV = "ARTM_STUDIO_LOCK_DIR"
 _cache: dict[str, FileLock] = {}
 _cache_guard = threading.Lock()
+
+
+def _forget_inherited() -> None:
+    """In a forked child: drop the parent's lock objects (the child holds none of its locks, and
+    filelock refuses to use an instance inherited across fork)."""
+    global _cache_guard
+    _cache.clear()
+    _cache_guard = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited)
 
 
 def lock_path(target: Path) -> Path:

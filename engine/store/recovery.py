@@ -102,11 +102,38 @@ def _move_kept(sources: list[Path], dest: Path) -> None:
                 os.rename(src / keep, dest / keep)
 
 
+#: top-level workspace folders that hold no entries written by atomic_dir
+_NOT_ENTRIES = ("uploads",)
+
+
 def _folders(ws) -> list[Path]:
+    """Every folder of entries: ``corpora``, ``runs``, ``hierarchies`` and any other top-level
+    folder of the workspace (families add their own), plus each entry's ``checkpoints/``."""
     out = [ws.corpora_dir, ws.runs_dir]
-    if ws.runs_dir.is_dir():
-        out += [p / "checkpoints" for p in sorted(ws.runs_dir.iterdir())
-                if p.is_dir() and (p / "checkpoints").is_dir()]
+    root = Path(ws.root)
+    if root.is_dir():
+        out += [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")
+                and p.name not in _NOT_ENTRIES and p not in out]
+    for parent in list(out):
+        if parent.is_dir():
+            out += [p / "checkpoints" for p in sorted(parent.iterdir())
+                    if p.is_dir() and (p / "checkpoints").is_dir()]
+    return out
+
+
+_TMP_FILE = re.compile(r"^\.(.+)\.[0-9a-f]{8}\.tmp$")
+
+
+def _stray_files(folder: Path) -> list[Path]:
+    """Temporary files of :func:`engine.store.workspace.atomic_file` a killed writer left in the
+    entries of ``folder`` (``.manifest.json.<hex>.tmp``), for entries nobody is writing."""
+    out = []
+    if not folder.is_dir():
+        return out
+    for entry in folder.iterdir():
+        if not entry.is_dir() or entry.name.startswith(".") or is_locked(entry):
+            continue
+        out += [f for f in entry.iterdir() if f.is_file() and _TMP_FILE.match(f.name)]
     return out
 
 
@@ -116,6 +143,10 @@ def recover(ws, dry_run: bool = False) -> list[str]:
     actions = []
     for folder in _folders(ws):
         actions += recover_folder(folder, dry_run)
+        for f in _stray_files(folder):
+            actions.append(f"{folder.name}/{f.parent.name}: removed an unfinished file {f.name}")
+            if not dry_run:
+                f.unlink(missing_ok=True)
     if ws.runs_dir.is_dir():  # run folders a killed trainer left before its first checkpoint
         for p in sorted(ws.runs_dir.iterdir()):
             if (p.is_dir() and not p.name.startswith(".") and not (p / "manifest.json").exists()
@@ -144,11 +175,15 @@ def orphans(ws) -> list[dict]:
                     out.append({"path": str(p), "kind": f"{kind}-folder", "bytes": _size(p),
                                 "detail": f"leftover of an interrupted {'delete' if kind == 'del' else 'write'} "
                                           f"of {folder.name}/{name}"})
-    for parent, marker in ((ws.runs_dir, "manifest.json"), (ws.corpora_dir, "manifest.json")):
-        if not parent.is_dir():
+        out += [{"path": str(f), "kind": "tmp-file", "bytes": f.stat().st_size,
+                 "detail": f"unfinished file of an interrupted write in {folder.name}/{f.parent.name}"}
+                for f in _stray_files(folder)]
+    for parent in _folders(ws):
+        if not parent.is_dir() or parent.name == "checkpoints":
             continue
         for p in sorted(parent.iterdir()):
-            if p.is_dir() and not p.name.startswith(".") and not (p / marker).exists() and p.name != LOCKS_DIR:
+            if (p.is_dir() and not p.name.startswith(".") and not (p / "manifest.json").exists()
+                    and p.name != LOCKS_DIR and not is_locked(p)):
                 out.append({"path": str(p), "kind": "no-manifest", "bytes": _size(p),
                             "detail": "folder without manifest.json (invisible to every list)"})
     return out

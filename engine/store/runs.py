@@ -22,6 +22,7 @@ on the path that led to the current model.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,20 @@ def save_run(ws: Workspace, run: Run, replace: bool = True) -> dict:
     if len(run.tokens) != m.phi.shape[0] or len(run.doc_ids) != m.theta.shape[1]:
         raise WorkspaceError(f"run {run.run_id}: Φ has {m.phi.shape[0]} rows for {len(run.tokens)} tokens, "
                              f"Θ has {m.theta.shape[1]} columns for {len(run.doc_ids)} documents")
+    with _MANIFEST_GUARD, _run_dir(target, replace=replace) as tmp:
+        manifest = _write_run_files(run, target, tmp)
+    return manifest
+
+
+#: serializes manifest edits (labels, name, family options) with run saves inside this process
+#: (other processes: the run's entry lock), so an edit is never lost to a save that read the
+#: manifest before it
+_MANIFEST_GUARD = threading.RLock()
+_EDIT_WAIT_SECONDS = 5.0
+
+
+def _write_run_files(run: Run, target: Path, tmp: Path) -> dict:
+    m = run.model
     edits = {}
     if (target / MANIFEST).exists():
         # names and labels edited by the user (rename_run / set_topic_labels) survive a later
@@ -132,20 +147,19 @@ def save_run(ws: Workspace, run: Run, replace: bool = True) -> dict:
     run.updated_at = now_iso()
     manifest = run.manifest()
     manifest.update(edits)
-    with _run_dir(target, replace=replace) as tmp:
-        write_table(_topic_frame({"token": run.tokens["token"].astype(str).to_numpy(),
-                                  "modality": run.tokens["modality"].astype(str).to_numpy()},
-                                 m.phi, m.topic_names), tmp / PHI)
-        write_table(_topic_frame({"id": np.asarray(run.doc_ids, dtype=object).astype(str)},
-                                 np.asarray(m.theta).T, m.topic_names), tmp / THETA)
-        write_table(run.scores.reset_index(drop=True), tmp / SCORES)
-        write_table(run.tau.reset_index(drop=True), tmp / TAU)
-        if run.arrays:
-            (tmp / ARRAYS).mkdir()
-            for name, arr in run.arrays.items():
-                np.save(tmp / ARRAYS / f"{validate_name(name, 'array name')}.npy", np.asarray(arr),
-                        allow_pickle=False)
-        write_json_atomic(tmp / MANIFEST, manifest)
+    write_table(_topic_frame({"token": run.tokens["token"].astype(str).to_numpy(),
+                              "modality": run.tokens["modality"].astype(str).to_numpy()},
+                             m.phi, m.topic_names), tmp / PHI)
+    write_table(_topic_frame({"id": np.asarray(run.doc_ids, dtype=object).astype(str)},
+                             np.asarray(m.theta).T, m.topic_names), tmp / THETA)
+    write_table(run.scores.reset_index(drop=True), tmp / SCORES)
+    write_table(run.tau.reset_index(drop=True), tmp / TAU)
+    if run.arrays:
+        (tmp / ARRAYS).mkdir()
+        for name, arr in run.arrays.items():
+            np.save(tmp / ARRAYS / f"{validate_name(name, 'array name')}.npy", np.asarray(arr),
+                    allow_pickle=False)
+    write_json_atomic(tmp / MANIFEST, manifest)
     return manifest
 
 
@@ -287,10 +301,13 @@ def list_runs(ws: Workspace, corpus: str | None = None) -> list[dict]:
 
 
 def _update_manifest(ws: Workspace, run_id: str, **changes) -> dict:
-    man = _read_manifest(ws, run_id)
-    man.update(changes)
-    man["updated_at"] = now_iso()
-    write_json_atomic(run_path(ws, run_id) / MANIFEST, man)
+    """Read-modify-write of a run's manifest under the run's lock (another process training the
+    run: refused after a few seconds) and this process's manifest guard."""
+    with _MANIFEST_GUARD, entry_lock(run_path(ws, run_id), f"run {run_id!r}", timeout=_EDIT_WAIT_SECONDS):
+        man = _read_manifest(ws, run_id)
+        man.update(changes)
+        man["updated_at"] = now_iso()
+        write_json_atomic(run_path(ws, run_id) / MANIFEST, man)
     return man
 
 

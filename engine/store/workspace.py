@@ -178,13 +178,8 @@ def delete_entry(path: Path, what: str, missing: str) -> None:
 
 def write_json_atomic(path: Path, obj) -> None:
     """Write JSON to ``path`` via a temporary file and ``os.replace``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_file(path) as fh:
         json.dump(obj, fh, ensure_ascii=False, indent=2, default=_json_default)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def read_json(path: Path) -> dict:
@@ -212,7 +207,64 @@ def _json_default(o):
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, compression="zstd")
+    """``df`` as a zstd Parquet file at ``path``, written through :func:`atomic_file`."""
+    with atomic_file(path, "wb") as fh:
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), fh, compression="zstd")
+
+
+_TMP_FILE = re.compile(r"^\.(.+)\.[0-9a-f]{8}\.tmp$")
+STALE_TMP_SECONDS = 600
+
+
+@contextlib.contextmanager
+def atomic_file(path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None):
+    """Open a temporary sibling of ``path`` (``.<name>.<hex>.tmp``) for writing; on success it is
+    flushed, fsync'ed and renamed over ``path`` (``os.replace``); if the block raises it is removed.
+
+    A process killed while writing leaves ``path`` as it was (old content or absent) plus at most
+    the hidden temporary file, which :func:`engine.store.recovery.recover` removes inside the
+    workspace and the next write of the same file removes elsewhere (an export folder) once it is
+    older than ``STALE_TMP_SECONDS``.
+    """
+    path = Path(path)
+    _remove_stale_tmp(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    binary = "b" in mode
+    fh = open(tmp, mode, **({} if binary else {"encoding": encoding, "newline": newline}))
+    try:
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _remove_stale_tmp(path: Path) -> None:
+    """Remove ``.<path.name>.<hex>.tmp`` siblings a killed writer left (older than STALE_TMP_SECONDS)."""
+    try:
+        siblings = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return
+    now = time.time()
+    for p in siblings:
+        with contextlib.suppress(OSError):
+            if _TMP_FILE.match(p.name) and now - p.lstat().st_mtime > STALE_TMP_SECONDS:
+                p.unlink()
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob metacharacters escaped."""
+    return re.sub(r"([*?\[\]])", r"[\1]", name)
+
+
+def write_text_atomic(path, text: str) -> None:
+    """``path.write_text(text)`` through :func:`atomic_file` (UTF-8)."""
+    with atomic_file(path) as fh:
+        fh.write(text)
 
 
 def read_table(path: Path) -> pd.DataFrame:

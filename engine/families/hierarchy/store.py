@@ -9,7 +9,6 @@ back bit-identical.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from engine.errors import WorkspaceError
 from engine.families.hierarchy.model import Hierarchy, Level
 from engine.families.hierarchy.options import HierarchyOptions
 from engine.store.workspace import (
-    Workspace, atomic_dir, engine_version, read_json, read_table, validate_name,
+    Workspace, atomic_dir, engine_version, read_json, read_table, delete_entry, validate_name,
     write_json_atomic, write_table,
 )
 
@@ -153,10 +152,9 @@ def set_level_labels(ws: Workspace, hierarchy_id: str, level: int, labels: dict[
 
 
 def delete_hierarchy(ws: Workspace, hierarchy_id: str) -> None:
-    path = hierarchy_path(ws, hierarchy_id)
-    if not path.exists():
-        raise WorkspaceError(f"no hierarchy {hierarchy_id!r} in {ws.root}")
-    shutil.rmtree(path)
+    """Delete a hierarchy (under its lock, renamed aside first: a kill never leaves half of it)."""
+    delete_entry(hierarchy_path(ws, hierarchy_id), f"hierarchy {hierarchy_id!r}",
+                 f"no hierarchy {hierarchy_id!r} in {ws.root}")
 
 
 def export_hierarchy(h: Hierarchy, out_dir: str | os.PathLike, fmt: str = "csv") -> list[Path]:

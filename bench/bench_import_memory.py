@@ -1,0 +1,150 @@
+"""Peak memory (RSS) of `artm-studio import` per input format (issue 16: bounded memory).
+
+Each case runs `python -m engine import ...` as a fresh child process into a fresh workspace and
+reads the child's peak RSS (``ru_maxrss`` from ``os.wait4``), its wall time and exit code. Cases:
+20 Newsgroups as JSON Lines (gzip), UCI bag of words (gzip) and Vowpal Wabbit (gzip); synthetic
+inputs of about 200 MB (JSON Lines, CSV, a folder zipped, one 200 MB line, a gzip bomb) written
+to ``--tmp`` from a Zipf vocabulary; `/dev/zero`.
+
+    PYTHONPATH=$PWD python bench/bench_import_memory.py [--tmp /tmp/artm-import-mem] [--mb 200]
+
+Prints one JSON object per case and a Markdown table at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+CORPORA = Path(os.environ.get("ARTM_CORPORA", "/work/shared/corpora"))
+
+
+def words(n_vocab: int = 50_000, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    vocab = np.array([f"w{i:05d}" for i in range(n_vocab)])
+    p = 1.0 / np.arange(1, n_vocab + 1) ** 1.05
+    return rng, vocab, p / p.sum()
+
+
+def synth_docs(mb: int, doc_words: int = 300):
+    """Documents of ``doc_words`` Zipf words until about ``mb`` MiB of text."""
+    rng, vocab, p = words()
+    total = 0
+    i = 0
+    while total < mb << 20:
+        text = " ".join(vocab[rng.choice(len(vocab), doc_words, p=p)])
+        total += len(text) + 30
+        yield f"doc{i}", text
+        i += 1
+
+
+def make_jsonl(d: Path, mb: int) -> Path:
+    p = d / f"synth{mb}.jsonl"
+    with open(p, "w", encoding="utf-8") as fh:
+        for i, t in synth_docs(mb):
+            fh.write(json.dumps({"id": i, "text": t}) + "\n")
+    return p
+
+
+def make_csv(d: Path, mb: int) -> Path:
+    p = d / f"synth{mb}.csv"
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write("id,text\n")
+        for i, t in synth_docs(mb):
+            fh.write(f"{i},{t}\n")
+    return p
+
+
+def make_zip(d: Path, mb: int) -> Path:
+    p = d / f"synth{mb}.zip"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, t in synth_docs(mb, doc_words=2000):
+            zf.writestr(f"{i}.txt", t)
+    return p
+
+
+def make_one_line(d: Path, mb: int) -> Path:
+    p = d / f"oneline{mb}.txt"
+    chunk = b"word " * (1 << 18)
+    with open(p, "wb") as fh:
+        for _ in range((mb << 20) // len(chunk)):
+            fh.write(chunk)
+    return p
+
+
+def make_gzip_bomb(d: Path, mb: int) -> Path:
+    p = d / f"bomb{mb}x.jsonl.gz"
+    member = gzip.compress(b"a " * (8 << 20), compresslevel=9)  # 16 MiB of "a a a"
+    with open(p, "wb") as fh:
+        fh.write(gzip.compress(b'{"id": "x", "text": "'))
+        for _ in range(mb // 16):
+            fh.write(member)
+        fh.write(gzip.compress(b'"}\n'))
+    return p
+
+
+def measured(argv: list[str], ws: Path) -> dict:
+    """Run ``python -m engine ARGV --workspace WS``; exit code, wall time, the child's own peak RSS (os.wait4)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    t0 = time.perf_counter()
+    with open(ws.parent / "stderr.txt", "wb") as errf, open(os.devnull, "wb") as outf:
+        proc = subprocess.Popen([sys.executable, "-m", "engine", *argv, "--workspace", str(ws)],
+                                stdout=outf, stderr=errf, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+    err = (ws.parent / "stderr.txt").read_text(errors="replace").strip().splitlines()
+    return {"code": os.waitstatus_to_exitcode(status), "seconds": round(time.perf_counter() - t0, 1),
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "message": err[-1][:160] if err else ""}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tmp", default="/tmp/artm-import-mem")
+    ap.add_argument("--mb", type=int, default=200)
+    ap.add_argument("--only", nargs="*", help="case names to run")
+    a = ap.parse_args()
+    tmp = Path(a.tmp)
+    tmp.mkdir(parents=True, exist_ok=True)
+    ng = CORPORA / "20newsgroups"
+    cases = [
+        ("20NG jsonl.gz", lambda: ng / "20newsgroups_bydate.jsonl.gz", []),
+        ("20NG UCI docword.gz", lambda: ng / "bow" / "docword.20news.txt.gz", []),
+        ("20NG VW gz", lambda: ng / "bow" / "vw.20news.txt.gz", []),
+        (f"synthetic {a.mb} MB jsonl", lambda: make_jsonl(tmp, a.mb), []),
+        (f"synthetic {a.mb} MB csv", lambda: make_csv(tmp, a.mb), []),
+        (f"synthetic {a.mb} MB zip of .txt", lambda: make_zip(tmp, a.mb), []),
+        (f"one {a.mb} MB line (.txt)", lambda: make_one_line(tmp, a.mb), []),
+        ("gzip bomb 1 GiB expanded", lambda: make_gzip_bomb(tmp, 1024), []),
+        ("/dev/zero", lambda: Path("/dev/zero"), []),
+    ]
+    rows = []
+    for name, build, extra in cases:
+        if a.only and name not in a.only:
+            continue
+        path = build()
+        ws = tmp / "ws"
+        shutil.rmtree(ws, ignore_errors=True)
+        size = path.stat().st_size if path.is_file() and not path.is_char_device() else 0
+        r = {"case": name, "input_mib": round(size / 2 ** 20, 1),
+             **measured(["import", str(path), "--name", "bench", *extra], ws)}
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    print("\n| input | size on disk (MiB) | exit | peak RSS (MiB) | wall (s) | message |\n|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['case']} | {r['input_mib']} | {r['code']} | {r['peak_rss_mib']} | {r['seconds']} | "
+              f"{r['message'] if r['code'] else ''} |")
+    shutil.rmtree(tmp / "ws", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
