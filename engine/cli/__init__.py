@@ -14,6 +14,7 @@ import sys
 import threading
 
 from engine.errors import EngineError
+from engine.cli.argtypes import harden
 from engine.cli.common import workspace_of  # noqa: F401 - kept importable from engine.cli
 
 COMMAND_GROUPS = ("corpus", "model", "runs", "report", "app", "seeds", "context", "families", "hierarchy", "sweep", "check")
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub, common)
-    return parser
+    return harden(parser)  # no numeric flag of any command takes 1e400, nan or 10^30
 
 
 def _sigterm(signum, frame):

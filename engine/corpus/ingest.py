@@ -27,6 +27,7 @@ from engine.corpus.limits import ReadLimits, default_limits
 from engine.corpus.options import ImportOptions, SourcePreview
 from engine.corpus.languages import segmentation_note
 from engine.corpus.phrases import merge_phrases
+from engine.corpus.tokens import tokenize_bounded
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
 from engine.errors import InputError, WorkspaceError
 from engine.store.locks import entry_lock
@@ -66,8 +67,8 @@ def _terms_of_tokens(raw: T.RawTokens, normalizer: T.Normalizer) -> tuple[np.nda
     """(term id per token or -1, term strings in order of first appearance)."""
     per_form = normalizer.terms(raw.forms)
     codes, uniques = pd.factorize(pd.Series(per_form, dtype=object), use_na_sentinel=True)
-    form_term = np.asarray(codes, dtype=np.int64)
-    term = form_term[raw.form] if raw.n_tokens else np.zeros(0, np.int64)
+    form_term = np.asarray(codes, dtype=np.int32)  # int32 ids: 4 bytes per token, not 8
+    term = form_term[raw.form] if raw.n_tokens else np.zeros(0, np.int32)
     return term, list(uniques)
 
 
@@ -116,7 +117,7 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     normalizer = T.Normalizer(lang=lang, stopwords=stopwords, lemmatize=options.lemmatize, stem=options.stem,
                               keep_numbers=options.keep_numbers, min_length=options.min_length)
     _report(progress, 0.25, "tokenizing")
-    raw = T.tokenize(texts, keep_urls=options.keep_urls)
+    raw = tokenize_bounded(texts, keep_urls=options.keep_urls)
     if note := segmentation_note(lang, raw.forms):  # jieba (the zh extra) missing
         notes.append(note)
     _report(progress, 0.5, f"normalizing {len(raw.forms):,} distinct word forms")
@@ -129,6 +130,7 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     _report(progress, 0.7, "counting")
     doc, term = raw.doc[keep], term[keep]
     start, end = raw.start[keep], raw.end[keep]
+    del raw  # the unfiltered token arrays are the largest thing held here
     if options.phrases:  # collocations by NPMI become one token, new_york
         doc, term, start, end, terms, found = merge_phrases(doc, term, start, end, terms, np.flatnonzero(keep))
         notes.append(f"{len(found)} phrases joined" + (f", e.g. {', '.join(p for p, _, _ in found[:5])}" if found else ""))
@@ -143,7 +145,7 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
         raise InputError(f"{path}: the vocabulary filters removed every term (min_df={min_df}, "
                          f"max_df={options.max_df}, max_vocab={options.max_vocab}; {len(terms)} terms before "
                          "filtering); loosen them")
-    new_id = np.full(len(terms), -1, np.int64)
+    new_id = np.full(len(terms), -1, np.int32)
     new_id[vkeep] = np.arange(int(vkeep.sum()))
     t2 = new_id[term]
     ok = t2 >= 0

@@ -4,11 +4,13 @@ Excel, LibreOffice and Google Sheets evaluate a cell that starts with ``=``, ``+
 a tab or a carriage return as a formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``,
 ``@SUM(...)``). Tokens, labels, ids and metadata come from user corpora, so every CSV the
 engine or the app writes goes through :func:`safe_frame` / :func:`to_csv`: such string cells (and
-column names) get a leading ``'``, which spreadsheets show as text. Numbers stay numbers
-(a negative float is not a string cell); nothing else changes.
+column names) get a leading ``'``, which spreadsheets show as text, and every text cell is
+quoted (a carriage return or line break inside a cell cannot start a new row). Numbers stay
+numbers (a negative float is not a string cell); nothing else changes.
 """
 from __future__ import annotations
 
+import csv
 import os
 
 import pandas as pd
@@ -41,6 +43,7 @@ def to_csv(df: pd.DataFrame, path_or_buf=None, **kwargs):
     path is written atomically (:func:`engine.store.workspace.atomic_file`: a kill mid-write
     leaves the previous file or none, never half a table)."""
     kwargs.setdefault("index", False)
+    kwargs.setdefault("quoting", csv.QUOTE_NONNUMERIC)  # every text cell quoted: \r, \n, commas stay inside
     if isinstance(path_or_buf, (str, os.PathLike)):
         with atomic_file(path_or_buf, "w", encoding=kwargs.pop("encoding", "utf-8"), newline="") as fh:
             return safe_frame(df).to_csv(fh, **kwargs)

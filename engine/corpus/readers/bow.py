@@ -22,7 +22,7 @@ from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.corpus.limits import ReadLimits
 from engine.corpus.readers.detect import UCI_DOCWORD, UCI_VOCAB
 from engine.corpus.readers.encoding import check_not_binary, check_not_empty, decode
-from engine.corpus.readers.raw import read_input
+from engine.corpus.readers.raw import iter_lines, read_input
 from engine.errors import InputError
 
 MAX_COUNT = 1e9
@@ -69,7 +69,7 @@ def read_vw(text: str, path: Path, digest: str, limit=None) -> BagOfWordsSource:
     mods: list = []
     toks: list = []
     doc, term, count = [], [], []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(iter_lines(text), 1):
         parts = line.split()
         if not parts:
             continue

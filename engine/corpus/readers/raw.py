@@ -145,5 +145,21 @@ def check_line_lengths(raw: bytes, path: Path, limits: ReadLimits) -> None:
         raise limits.too_big(f"{path}: line {line}", n, per_doc=True)
 
 
+def iter_lines(text: str):
+    """The lines of ``text`` split at ``\n`` only (a trailing ``\r`` dropped), lazily.
+
+    Not :meth:`str.splitlines`: that also splits at U+2028/U+2029, U+0085, form feeds and
+    ``\x1c``-``\x1e``, which are legal inside a JSON string or a line of text, so a valid JSON
+    Lines file would break mid-string and line numbers would disagree with an editor's.
+    """
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find("\n", start)
+        if end < 0:
+            end = n
+        yield text[start:end - 1] if end > start and text[end - 1] == "\r" else text[start:end]
+        start = end + 1
+
+
 def sha256_of(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.corpus.limits import ReadLimits
+from engine.corpus.readers.raw import iter_lines
 from engine.errors import InputError
 
 
@@ -28,7 +29,7 @@ class TableSource:
 def read_text_lines(text: str, path: Path, digest: str, limit=None) -> TableSource:
     """One document per non-blank line; id = line number."""
     ids, texts = [], []
-    for i, line in enumerate(text.splitlines(), 1):
+    for i, line in enumerate(iter_lines(text), 1):
         if line.strip():
             ids.append(str(i))
             texts.append(line)
@@ -50,7 +51,7 @@ def _json_loads(text: str, path: Path, where: str):
 
 def read_jsonl(text: str, path: Path, digest: str, limit=None) -> TableSource:
     rows = []
-    for i, line in enumerate(text.splitlines(), 1):
+    for i, line in enumerate(iter_lines(text), 1):
         if not line.strip():
             continue
         obj = _json_loads(line, path, str(i))

@@ -195,7 +195,11 @@ class Regularizer:
 
     def __post_init__(self):
         object.__setattr__(self, "name", str(self.name or self.kind))
-        object.__setattr__(self, "tau", as_trajectory(self.DEFAULT_TAU if self.tau is None else self.tau))
+        try:
+            tau = as_trajectory(self.DEFAULT_TAU if self.tau is None else self.tau)
+        except ConfigError as e:  # name the regularizer and the field in the one-line message
+            raise ConfigError(f"{self.name}.tau: {e}") from None
+        object.__setattr__(self, "tau", tau)
         if not isinstance(self.enabled, bool):
             raise ConfigError(f"{self.name}.enabled must be true or false, got {self.enabled!r}")
         for p in self.PARAMS:
