@@ -27,6 +27,9 @@ SETTINGS: dict[str, str] = {
     "server.headless": "true",            # never prompt for an e-mail, never open a browser
     "server.runOnSave": "false",
     "server.fileWatcherType": "none",
+    "server.enableXsrfProtection": "true",  # forms and uploads need the session's XSRF token
+    "server.enableCORS": "true",           # no cross-origin requests to the server
+    "server.enableStaticServing": "false",
     "browser.gatherUsageStats": "false",
     "client.toolbarMode": "minimal",
     "client.showErrorDetails": "true",    # off when the server is exposed beyond this machine

@@ -106,3 +106,14 @@ def test_sample_command(tmp_path, capsys):
     assert main(["sample", "--workspace", str(tmp_path)]) == 0
     assert "uk-commons" in capsys.readouterr().out
     assert (tmp_path / "corpora" / "uk-commons" / "manifest.json").is_file()
+
+
+def test_server_hardening_flags():
+    """XSRF protection and same-origin requests on, no static file serving, and the upload limit
+    passed, whatever the host (issue 16)."""
+    for argv in (["app"], ["app", "--host", "0.0.0.0", "--max-upload-mb", "50"]):
+        cmd = command(build_parser().parse_args(argv))
+        assert _flag(cmd, "server.enableXsrfProtection") == "true"
+        assert _flag(cmd, "server.enableCORS") == "true"
+        assert _flag(cmd, "server.enableStaticServing") == "false"
+    assert _flag(cmd, "server.maxUploadSize") == "50" and _flag(cmd, "client.showErrorDetails") == "false"
