@@ -48,6 +48,10 @@ def manage(m: dict) -> None:
         rename_run(resources.workspace(), rid, new.strip())
         resources.clear_run_caches()
         st.rerun()
+    if m.get("status") in ("interrupted", "stopped", "failed"):
+        if st.button("Resume training", key=K("resume"), icon=":material/play_arrow:",
+                     help="Continue this run from its last checkpoint (e.g. after the server was killed)."):
+            resume(m)
     with st.popover("Delete…", icon=":material/delete:"):
         st.warning(f"Delete run “{m.get('name') or rid}” and its checkpoints? This cannot be undone.")
         if st.button("Yes, delete it", key=K("confirm_delete"), type="primary"):
@@ -59,6 +63,20 @@ def manage(m: dict) -> None:
                 state.set(state.RUN, None)
             state.flash("Run deleted.")
             st.rerun()
+
+
+def resume(m: dict) -> None:
+    """Continue run ``m`` from its newest checkpoint as a job of this session, then show it."""
+    try:
+        corpus = resources.corpus(m["corpus"]["name"])
+        job_id = resources.job_registry().continue_run(resources.workspace(), corpus, m["run_id"],
+                                                       owner=resources.session_owner())
+    except EngineError as e:
+        widgets.error_box(e)
+        return
+    state.set(state.JOB, job_id)
+    st.query_params["job"] = job_id
+    st.switch_page("app_pages/train.py")
 
 
 def compare(items: list[dict]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import resources, state, widgets
+from app import memory_note, resources, state, widgets
 from app.live import job_panel
 from engine.errors import EngineError
 
@@ -102,7 +102,8 @@ def setup(corpus) -> None:
     reading = reading_mode(corpus)
     c1, c2 = st.columns([2, 1])
     name = c1.text_input("Run name", f"{corpus.name}-T{config.n_topics}", key=K("name"))
-    if c2.button("Start training", type="primary", key=K("start"), icon=":material/play_arrow:"):
+    fits = memory_note.show(corpus, config)
+    if c2.button("Start training", type="primary", key=K("start"), icon=":material/play_arrow:", disabled=not fits):
         try:
             job_id = resources.start_job(corpus.name, config, name=name or None, reading=reading)
         except EngineError as e:

@@ -1,0 +1,22 @@
+"""The memory a training job will need, shown before it starts (issue 16).
+
+:func:`engine.store.budget.estimate_training_memory` (Φ side W×T, Θ side D×T, the corpus, a base)
+against the memory free now; the job itself refuses, with the same numbers, what would not fit.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.store.budget import estimate_training_memory
+
+
+def show(corpus, config) -> bool:
+    """A caption with the estimate, or a warning when it would not fit; returns whether it fits."""
+    est = estimate_training_memory(corpus.n_docs, corpus.n_tokens, corpus.n_dw.nnz, config.total_topics,
+                                   config.threads)
+    if est.fits:
+        st.caption(f"Memory: {est.describe()}.")
+    else:
+        st.warning(f"This model would not fit in memory: it needs {est.describe()}. Use fewer topics, "
+                   "or re-import the corpus with a smaller vocabulary.", icon=":material/memory:")
+    return est.fits
