@@ -30,6 +30,8 @@ class JobControls:
         self._check(owner)
         with self._cv:
             if self._thread is None:
+                if getattr(self, "_claim_on_start", False):  # a resumed run: refused (WorkspaceError)
+                    self._hold_run_lock()                      # if another process trains it
                 self._slots.enqueue(self)
                 self._spawn()
         return self

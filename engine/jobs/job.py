@@ -141,11 +141,9 @@ class TrainingJob(JobControls, JobPersistence):
         """A job that continues run ``run_id`` from its checkpoint at ``iteration`` (default: the
         newest) — e.g. after the process that trained it was killed. Call :meth:`start`."""
         folder = run_path(workspace, run_id)
-        # the run's lock, held until the job ends: a second process resuming (or deleting) this
-        # run is refused here, before anything is read or cleaned
-        lock = entry_lock(folder, f"run {run_id!r} (training)")
-        lock.__enter__()
-        try:
+        # under the run's lock: a process training this run refuses us before anything is read
+        # or cleaned; start() takes the lock again and holds it until the job ends
+        with entry_lock(folder, f"run {run_id!r} (training)"):
             ckpt.clean_partial(folder)
             have = ckpt.list_checkpoints(folder)
             if not have:
@@ -155,10 +153,7 @@ class TrainingJob(JobControls, JobPersistence):
             config = ModelConfig.from_dict(_checkpoint_config(workspace, run_id, meta, state))
             options.setdefault("name", meta.get("name") or run_id)
             job = cls(workspace, corpus, config, run_id=run_id, exist_ok=True, **options)
-        except BaseException:
-            lock.__exit__(None, None, None)
-            raise
-        job._run_lock = lock
+        job._claim_on_start = True
         job._iteration = it
         job._reports = tuple(report_from_dict(r) for r in meta.get("reports", ()) if r["iteration"] <= it)
         job._branches = tuple(Branch.from_dict(b) for b in meta.get("branches", ()))

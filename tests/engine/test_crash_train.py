@@ -59,6 +59,7 @@ def test_sigkill_leaves_an_interrupted_run_that_resumes(tmp_path, capsys):
     assert listed["status"] == "running"
     proc.kill()
     proc.wait()
+    Workspace(root).recover()  # as every command does first: a checkpoint complete at the kill is kept
     runs = list_runs(Workspace(root))
     assert len(runs) == 1 and runs[0]["status"] == "interrupted" and runs[0]["last_checkpoint"] >= 1
     assert main(["runs", "--workspace", str(root)]) == 0
