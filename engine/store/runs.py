@@ -35,7 +35,7 @@ from engine.errors import InputError, WorkspaceError
 from engine.store.legacy import SIDE_FOLDERS, migrate_side_files
 from engine.store import csvsafe
 from engine.store.checkpoints import list_checkpoints
-from engine.store.locks import is_locked
+from engine.store.locks import entry_lock, is_locked
 from engine.store.run import (
     STATUSES, Run, _empty_scores, _empty_tau, active_history, new_run, new_run_id,
 )
