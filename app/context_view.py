@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.figures import context as CF
 from app.figures import documents as DF
-from engine.errors import EngineError
+from engine import EngineError, analysis
 
 WINDOW = 120  # token positions shown at once
 
@@ -54,7 +54,7 @@ def render_document(run, corpus, d: int, *, key: str = "ctx", workspace=None) ->
     import json
 
     model = run.model
-    labels = [model.label(t) for t in range(model.n_topics)]
+    labels = analysis.topic_names_for(run)  # one naming everywhere: label, else two top words
     bg = list(model.background)
     if corpus.sequences is None:
         st.info("This corpus was imported as bag-of-words: there is no running text to segment.")
@@ -108,7 +108,7 @@ def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     from engine.em.inference import one_pass_theta
 
     model = run.model
-    labels = [model.label(t) for t in range(model.n_topics)]
+    labels = analysis.topic_names_for(run)  # one naming everywhere: label, else two top words
     bg = list(model.background)
     text = st.text_area("Paste any text", key=f"{key}_text", height=140,
                         placeholder="A paragraph, an article, a message…")

@@ -1,26 +1,34 @@
-"""ARTM Studio — entry script: page config, one-time warm-up, shared sidebar and routing only.
+"""ARTM Studio — entry script: page config, identity, background start-up, shared sidebar and
+routing only.
 
 Run with ``artm-studio app`` (or ``streamlit run app/streamlit_app.py``); the workspace is
-$ARTM_STUDIO_HOME (default ~/.artm-studio).
+$ARTM_STUDIO_HOME (default ~/.artm-studio). The sample import and the kernel warm-up run in a
+background thread (:func:`app.resources.background`), so the first page never waits for them.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app import resources, state, widgets
+from app import identity, resources, state, widgets
 
-st.set_page_config(page_title="ARTM Studio", page_icon=":material/hub:", layout="wide")
+ICON = Path(__file__).parent / "assets" / "icon.png"  # bundled: no request to a font CDN
+
+st.set_page_config(page_title="ARTM Studio", page_icon=str(ICON), layout="wide")
 state.init()
-resources.warmup()
-try:
-    resources.ensure_sample()
-except Exception as e:  # noqa: BLE001 - the app still works on other corpora
-    st.warning(f"The bundled sample corpus could not be imported: {e}")
+identity.gate()
+identity.current()
+resources.background()
 
 pages = {
+    "Start": [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
+    ],
     "Build": [
-        st.Page("app_pages/data.py", title="Data", icon=":material/database:", default=True),
         st.Page("app_pages/train.py", title="Model & training", icon=":material/model_training:"),
+        st.Page("app_pages/live.py", title="Live training", icon=":material/monitoring:"),
     ],
     "Inspect": [
         st.Page("app_pages/topics.py", title="Topics", icon=":material/bubble_chart:"),

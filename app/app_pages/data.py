@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from app import figures, resources, state, widgets
-from engine.errors import EngineError
+import engine
+from engine import EngineError
 from engine.store import uploads
 
 P = "data"
@@ -28,16 +29,12 @@ def save_uploads(files) -> Path:
 
 @st.cache_data(show_spinner="Reading the first rows…", max_entries=8)
 def preview(path: str, options: dict):
-    from engine.corpus.ingest import ImportOptions, preview_source
-
-    return preview_source(path, n=20, options=ImportOptions.from_dict(options))
+    return engine.preview_source(path, n=20, options=engine.ImportOptions.from_dict(options))
 
 
 @st.cache_data(show_spinner="Building the vocabulary preview…", max_entries=16)
 def vocabulary(path: str, options: dict) -> pd.DataFrame:
-    from engine.corpus.ingest import ImportOptions, preview_vocabulary
-
-    return preview_vocabulary(path, ImportOptions.from_dict(options), max_docs=2000)
+    return engine.preview_vocabulary(path, engine.ImportOptions.from_dict(options), max_docs=2000)
 
 
 def column_options(pv) -> dict:
@@ -120,11 +117,9 @@ def import_section() -> None:
 
 
 def run_import(path: Path, name: str, options: dict, replace: bool) -> None:
-    from engine.corpus.ingest import ImportOptions, import_corpus
-
     bar = st.progress(0.0, text="Importing…")
     try:
-        summary = import_corpus(str(path), name, ImportOptions.from_dict(options), resources.workspace(),
+        summary = engine.import_corpus(str(path), name, engine.ImportOptions.from_dict(options), resources.workspace(),
                                 replace=replace, progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
     except EngineError as e:
         bar.empty()
