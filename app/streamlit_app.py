@@ -2,8 +2,9 @@
 routing only.
 
 Run with ``artm-studio app`` (or ``streamlit run app/streamlit_app.py``); the workspace is
-$ARTM_STUDIO_HOME (default ~/.artm-studio). The sample import and the kernel warm-up run in a
-background thread (:func:`app.resources.background`), so the first page never waits for them.
+$ARTM_STUDIO_HOME (default ~/.artm-studio). The page is drawn first; the engine, the sidebar and
+the start-up work (sample import and kernel warm-up in a background thread,
+:func:`app.resources.background`) come after it, so the first paint never waits for them.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import identity, resources, state, widgets
+from app import identity, state
 
 ICON = Path(__file__).parent / "assets" / "icon.png"  # bundled: no request to a font CDN
 
@@ -19,7 +20,6 @@ st.set_page_config(page_title="ARTM Studio", page_icon=str(ICON), layout="wide")
 state.init()
 identity.gate()
 identity.current()
-resources.background()
 
 pages = {
     "Start": [
@@ -46,8 +46,13 @@ pages = {
     ],
 }
 page = st.navigation(pages)
-widgets.sidebar()
 message = state.flash()
 if message:
     st.toast(message)
 page.run()
+# After the page is drawn: the engine (≈1 s to import on a cold server) loads only now, so the
+# first paint of the home page never waits for it; then the start-up work and the sidebar.
+from app import resources, widgets  # noqa: E402 - deliberately after page.run(), see above
+
+resources.background()
+widgets.sidebar()

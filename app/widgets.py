@@ -61,8 +61,11 @@ def _sample_pending() -> None:
 def sidebar() -> None:
     """Corpus and run pickers shared by every page."""
     with st.sidebar:
-        if not resources.background().sample_ready.is_set():
+        bg = resources.background()
+        if not bg.sample_ready.is_set():
             _sample_pending()
+        elif bg.error:
+            st.warning(bg.error)
         corpora = [m["name"] for m in resources.corpora()]
         synced_select("Corpus", corpora, state.CORPUS, "sidebar_corpus",
                       help="Corpora in the workspace; import new ones on the Data page.")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-import engine
-from app import resources, state
+from app import state
 
 P = "home"
 K = lambda name: state.key(P, name)  # noqa: E731
 
 
 def train_demo() -> None:
+    from app import resources  # loads the engine: only when asked to train (keeps the first paint light)
+
     bg = resources.background()
     with st.spinner("Preparing the sample corpus…"):
         bg.sample_ready.wait(300)
@@ -22,7 +23,7 @@ def train_demo() -> None:
     state.set(state.CORPUS, name)
     try:
         job_id = resources.start_demo_job(name)
-    except engine.EngineError as e:
+    except Exception as e:  # noqa: BLE001 - an EngineError (bad corpus, …) shown to the user
         st.error(str(e))
         return
     state.set(state.JOB, job_id)
@@ -55,8 +56,4 @@ st.markdown(
     "- **Live training** — scores and top words after every pass; pause, change τ, roll back.\n"
     "- **Topics, Documents, Trends** — name topics, read documents coloured by topic, follow topics over time.\n"
     "- **Runs** — compare runs, export tables, download a printable report.")
-bg = resources.background()
-if bg.error:
-    st.warning(bg.error)
-elif not bg.kernels_ready.is_set():
-    st.caption("Preparing the compute kernels in the background (first start only)…")
+

@@ -52,6 +52,8 @@ if job is None:
     st.page_link("app_pages/train.py", label="Set up a model", icon=":material/model_training:")
 else:
     snap = job.snapshot()
+    if st.query_params.get("job") != job.job_id:
+        st.query_params["job"] = job.job_id  # a refresh (or a shared link) comes back to this job
     c1, c2, c3 = st.columns([3, 1, 1])
     c1.subheader(f"Run “{snap.name}”")
     if c2.button("Open in Topics", key=K("open_topics"), disabled=not snap.saved):

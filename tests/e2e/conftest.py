@@ -41,13 +41,19 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server_home(tmp_path_factory):
+    """The workspace folder the e2e server uses (tests read the saved runs from it)."""
+    return tmp_path_factory.mktemp("e2e_home")
+
+
+@pytest.fixture(scope="session")
+def server(server_home, tmp_path_factory):
     """Base URL of `artm-studio app` running on a fresh workspace (the sample corpus is imported
-    on first page load)."""
-    home = tmp_path_factory.mktemp("e2e_home")
+    in the background on first page load), allowing two jobs to train at once."""
+    home = server_home
     port = _free_port()
     log = open(tmp_path_factory.mktemp("e2e_log") / "server.log", "w")
-    env = dict(os.environ, ARTM_STUDIO_HOME=str(home))
+    env = dict(os.environ, ARTM_STUDIO_HOME=str(home), ARTM_STUDIO_MAX_JOBS="2")
     env.pop("ARTM_STUDIO_NO_SAMPLE", None)
     proc = subprocess.Popen([sys.executable, "-m", "engine", "app", "--workspace", str(home), "--port", str(port),
                              "--headless", "--address", "127.0.0.1"], cwd=REPO, env=env, stdout=log,
@@ -77,11 +83,25 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def _new_page(browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1600}, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
+    return context, pg
+
+
+@pytest.fixture
+def page(browser):
+    """A page in its own browser context (= its own Streamlit session, its own user)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, pg = _new_page(browser)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def second_page(browser):
+    """Another user: a second browser context, so another session with another identity."""
+    context, pg = _new_page(browser)
     yield pg
     context.close()
