@@ -47,14 +47,15 @@ def display_names(topic_names: Sequence[str], labels: Mapping[str, str], auto: S
                   background: Sequence[bool] | None = None) -> list[str]:
     """The name to show for each topic: its label, else its automatic name, else its id.
 
-    Background topics without a label are shown as ``"background: the · of"``. Duplicate
+    Background topics without a label are shown as ``"background: the · of"``; a topic whose
+    Φ column is all zero (killed by sparsing) as ``"topic_3 (empty)"``. Duplicate
     names get the topic id appended so no two topics read the same.
     """
     bg = list(background) if background is not None else [False] * len(topic_names)
     names = []
     for name, a, b in zip(topic_names, auto, bg):
         label = (labels.get(name) or "").strip()
-        names.append(label or (f"background: {a}" if b and a else a) or name)
+        names.append(label or (f"background: {a}" if b and a else a) or f"{name} (empty)")
     seen: dict[str, int] = {}
     for n in names:
         seen[n] = seen.get(n, 0) + 1
