@@ -7,8 +7,13 @@ All computation is in ``engine.context`` (pure, cached here per run and document
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import streamlit as st
+
+import engine
+import engine.families.context as C  # the facade lacks context token_topics, boundary_scores, load_options
 
 from app.figures import context as CF
 from app.figures import documents as DF
@@ -19,40 +24,31 @@ WINDOW = 120  # token positions shown at once
 
 def _options(run, workspace=None):
     """The run's context options (saved beside it) or the default context reading."""
-    from engine.families.context import ContextOptions, load_options
-
     opts = None
     if workspace is not None:
         try:
-            opts = load_options(workspace, run.run_id)
+            opts = C.load_options(workspace, run.run_id)
         except EngineError:
             opts = None
-    return opts or ContextOptions()
+    return opts or engine.ContextOptions()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _doc_analysis(_run, _corpus, run_key: str, d: int, opts_json: str, threshold: float, window: float):
     """(plain (T,n), context (T,n), segments, boundary scores) of document d; cached per run/doc."""
-    import json
-
-    import engine.families.context as C
-    from engine.em.inference import token_topics as plain_topics
-
     opts = C.ContextOptions.from_dict(json.loads(opts_json))
     ctx_opts = opts if opts.mode == "context" else C.ContextOptions.from_dict({**opts.to_dict(), "mode": "context"})
     model = _run.model
     tokens = _corpus.sequences.of(d)[0]
-    plain = plain_topics(model, _corpus, d)
+    plain = engine.token_topics(model, _corpus, d)
     context = C.token_topics(model, tokens, ctx_opts, iteration=10_000, corpus=_corpus)
-    segs = C.segment(model, _corpus, d, threshold=threshold, options=ctx_opts, window=window)
+    segs = engine.segment(model, _corpus, d, threshold=threshold, options=ctx_opts, window=window)
     scores = C.boundary_scores(context.T, window) if context.shape[1] else np.zeros(0)
     return plain, context, segs, scores
 
 
 def render_document(run, corpus, d: int, *, key: str = "ctx", workspace=None) -> None:
     """Segments, segment-annotated text and plain-vs-context heatmaps of document ``d``."""
-    import json
-
     model = run.model
     labels = analysis.topic_names_for(run)  # one naming everywhere: label, else two top words
     bg = list(model.background)
@@ -103,10 +99,6 @@ def render_document(run, corpus, d: int, *, key: str = "ctx", workspace=None) ->
 def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     """A text box: any pasted text gets its topics (one-pass θ, no iterations) and its per-token
     topic heatmap at once."""
-    import engine.families.context as C
-    from engine.corpus.ingest import vectorize_texts
-    from engine.em.inference import one_pass_theta
-
     model = run.model
     labels = analysis.topic_names_for(run)  # one naming everywhere: label, else two top words
     bg = list(model.background)
@@ -115,7 +107,7 @@ def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     if not text or not text.strip():
         return
     try:
-        n_dw, seqs = vectorize_texts(corpus, [text])
+        n_dw, seqs = engine.vectorize_texts(corpus, [text])
     except EngineError as e:
         st.error(str(e))
         return
@@ -123,7 +115,7 @@ def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     if len(tokens) == 0:
         st.warning("None of the words of this text is in the model's vocabulary.")
         return
-    theta = one_pass_theta(model, n_dw)[:, 0]
+    theta = engine.one_pass_theta(model, n_dw)[:, 0]
     opts = _options(run, workspace)
     mode = st.segmented_control("Per-token topics", ["one-pass", "context"], default="one-pass",
                                 key=f"{key}_mode") or "one-pass"

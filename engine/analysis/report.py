@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from engine.analysis.names import auto_names, display_names, topic_count_text
-from engine.analysis.trends import fastest_growing, freq_name, topic_trends
+from engine.analysis.trends import choose_frequency, fastest_growing, freq_name, topic_trends
 
 __all__ = ["stakeholder_report", "BODY_WIDTH_PX", "SCORE_EXPLANATIONS", "run_summary"]
 
 BODY_WIDTH_PX = 1000
 MAX_TOPICS = 30
 TREND_TOPICS = 6
+REPORT_BINS = 24
 
 #: Score key → (plain name, one-line meaning, how to read it).
 SCORE_EXPLANATIONS = {
@@ -49,7 +50,7 @@ table{{border-collapse:collapse;width:100%;font-size:14px;table-layout:fixed}}
 th,td{{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid #e3e3ea;overflow-wrap:anywhere}}
 th{{background:#f3f5f9}} td.num{{text-align:right;white-space:nowrap}}
 .grid{{display:grid;grid-template-columns:repeat(3,1fr);gap:12px}}
-.card{{border:1px solid #e3e3ea;padding:6px 8px;break-inside:avoid}} .card b{{font-size:14px}}
+.card{{border:1px solid #e3e3ea;padding:6px 8px;break-inside:avoid;min-width:0}} .card b{{font-size:14px}}
 .note{{color:#555;font-size:13px}}
 @media print{{body{{padding:0;width:auto;max-width:{BODY_WIDTH_PX}px}} h2{{break-after:avoid}} table,.card{{break-inside:avoid}}}}
 @page{{size:A4;margin:15mm}}
@@ -128,7 +129,7 @@ def _svg_line(periods: pd.Series, values: np.ndarray, width: int = 300, height: 
     years = [p.year for p in pd.to_datetime(periods)]
     labels = (f"<text x='{x0}' y='{height - 4}' font-size='11'>{years[0]}</text>"
               f"<text x='{x1}' y='{height - 4}' font-size='11' text-anchor='end'>{years[-1]}</text>") if years else ""
-    return (f"<svg width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img'>"
+    return (f"<svg width='100%' viewBox='0 0 {width} {height}' preserveAspectRatio='xMinYMin meet' role='img'>"
             f"<line x1='{x0}' y1='{y1}' x2='{x1}' y2='{y1}' stroke='#999'/>"
             f"<line x1='{x0}' y1='{y0}' x2='{x0}' y2='{y1}' stroke='#999'/>"
             f"<text x='{x0 - 4}' y='{y0 + 8}' font-size='11' text-anchor='end'>{100 * top:.0f}%</text>"
@@ -140,7 +141,9 @@ def _trends_section(run, corpus, names: list[str], shown: list[int]) -> str:
         return ""
     m = run.model
     n_d = np.asarray(corpus.n_dw.sum(axis=1)).ravel()
-    tr = topic_trends(m.theta, n_d, corpus.documents["date"], topic_names=m.topic_names, background=m.background)
+    freq = choose_frequency(corpus.documents["date"], max_bins=REPORT_BINS)  # few, well-filled bins on paper
+    tr = topic_trends(m.theta, n_d, corpus.documents["date"], freq=freq, topic_names=m.topic_names,
+                      background=m.background)
     if tr.empty or tr["period"].nunique() < 2:
         return ""
     shown_names = [m.topic_names[t] for t in shown]

@@ -95,6 +95,9 @@ def test_two_users_train_at_once_and_only_the_owner_steers(page, second_page, se
     expect(a.get_by_role("combobox", name="Corpus")).to_have_value("uk-commons", timeout=LONG)  # sample imported
     shot(a, "01-home")
     job_a = start_long_job(a)
+    a.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(el => (el.data || []).some(t => t.x && t.x.length >= 3))""", timeout=LONG)
+    shot(a, "02-live-training")  # the top of the page: progress, controls and charts in view
 
     b.goto(server)
     b.get_by_role("heading", name="ARTM Studio").wait_for(timeout=LONG)
@@ -125,7 +128,6 @@ def test_two_users_train_at_once_and_only_the_owner_steers(page, second_page, se
     clicked_at = number(a, r"Applied at iteration (\d+)")
     first_new = number(a, r"first used by iteration (\d+)")
     assert clicked_at < first_new <= clicked_at + 2  # the pass in progress, at most, kept the old τ
-    shot(a, "02-live-training")
 
     # A pauses: the job stops before the next pass
     a.get_by_role("button", name="Pause").click()
@@ -230,8 +232,8 @@ def test_new_user_imports_trains_inspects_and_prints_a_report(page, server, tmp_
     report.set_viewport_size({"width": 1600, "height": 1200})
     report.goto(target.as_uri())
     width = report.evaluate("() => document.body.getBoundingClientRect().width")
-    overflow = report.evaluate("() => Math.max(...[...document.body.querySelectorAll('*')]"
+    overflow = report.evaluate(  # the rightmost edge of any element, from the body's left"() => Math.max(...[...document.body.querySelectorAll('*')]"
                                ".map(e => e.getBoundingClientRect().right)) - document.body.getBoundingClientRect().left")
-    assert width <= 1200 and overflow <= 1200, (width, overflow)
+    assert width <= 1200 and overflow <= width + 1, (width, overflow)  # nothing sticks out of the body
     report.screenshot(path=str(ARTIFACTS / "05-report.png"))
     report.close()
