@@ -1,12 +1,12 @@
 """The live view of a training job, in fragments so that nothing reruns the whole page while
 the job trains:
 
-- :func:`controls` — pause/resume, stop, k more, roll back, share; a click reruns only this
-  fragment (the job gets the control at once, the confirmation shows on the same rerun), and it
-  polls every second without drawing a figure, so its buttons and the "taken effect" line
-  follow the job. Other sessions see "read-only" instead of the buttons.
-- :func:`charts` — progress, queue position and ETA, score curves with τ, top tokens; polls
-  every second while the job lives.
+- :func:`controls` — pause, resume, stop, k more, roll back, share; a click reruns only this
+  fragment (the job gets the control in its callback, "received" shows on the same rerun). It
+  never polls, so a click never queues behind it. Others see "read-only" instead of buttons.
+- :func:`charts` — progress, the effect of the last control ("paused at iteration q", "first
+  used by iteration N"), queue position and ETA, score curves with τ, top tokens; the only
+  polling fragment (every ``POLL_SECONDS`` while the job lives).
 
 The job's worker thread never calls Streamlit. A full-page rerun happens only when a job ends
 or comes back to life (finish, stop, "k more" on an ended job).
@@ -22,7 +22,7 @@ import engine
 from app import figures, glossary, identity, resources, state
 
 K = lambda name: state.key("live", name)  # noqa: E731
-POLL_SECONDS = 1.0
+POLL_SECONDS = 1.5
 EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
                 "segments_per_document")
 
@@ -84,9 +84,10 @@ def _effect(job, sent: dict) -> str | None:
     return None
 
 
-def _confirmation(job) -> None:
+def _received(job_id: str) -> None:
+    """Right after a click (same fragment rerun): what the job received, and when."""
     sent = st.session_state.get(K("sent"))
-    if not sent or sent.get("job") != job.job_id:
+    if not sent or sent.get("job") != job_id:
         return
     if "error" in sent:
         st.error(sent["error"], icon=":material/error:")
@@ -94,12 +95,19 @@ def _confirmation(job) -> None:
     what = {"pause": "Pause", "resume": "Resume", "stop": "Stop", "more": f"{sent['args'][0] if sent['args'] else ''} more",
             "rollback": f"Roll back to {sent['args'][0] if sent['args'] else ''}",
             "update_config": "New settings"}.get(sent["action"], sent["action"])
+    st.caption(f"✓ {what} received at iteration {sent['iteration']} — takes effect before the next pass.")
+
+
+def _effect_line(job) -> None:
+    """In the polling fragment: what the job has done about the last control, and how fast."""
+    sent = st.session_state.get(K("sent"))
+    if not sent or sent.get("job") != job.job_id or "error" in sent:
+        return
     effect = _effect(job, sent)
     if effect and sent["done_at"] is None:
         sent["done_at"] = time.monotonic() - sent["at"]
-    text = f"✓ {what} received at iteration {sent['iteration']}"
-    text += f" → {effect} ({sent['done_at']:.1f} s)." if effect else " → takes effect before the next pass…"
-    st.caption(text)
+    if effect:
+        st.caption(f"Last control → {effect} ({sent['done_at']:.1f} s after it was received).")
 
 
 def _notify_owner(me: str) -> None:
@@ -115,44 +123,41 @@ def _notify_owner(me: str) -> None:
 
 def _buttons(job, snap, mine: bool) -> None:
     jid = job.job_id
-    c = st.columns([1, 1, 0.8, 1.5, 1.5, 1.2, 1.4])
-    if snap.status == "paused":
-        c[0].button("Resume", key=K("resume"), icon=":material/play_arrow:", on_click=_send, args=(jid, "resume"))
-    else:
-        c[0].button("Pause", key=K("pause"), icon=":material/pause:", disabled=snap.done, on_click=_send,
-                    args=(jid, "pause"), help="Stops before the next pass starts (the pass in progress finishes).")
-    c[1].button("Stop", key=K("stop"), icon=":material/stop:", disabled=snap.done, on_click=_send, args=(jid, "stop"),
+    c = st.columns([1, 1.1, 1, 0.8, 1.5, 1.4, 1.2, 1.1])
+    c[0].button("Pause", key=K("pause"), icon=":material/pause:", disabled=snap.done, on_click=_send,
+                args=(jid, "pause"), help="Stops before the next pass starts (the pass in progress finishes).")
+    c[1].button("Resume", key=K("resume"), icon=":material/play_arrow:", disabled=snap.done, on_click=_send,
+                args=(jid, "resume"), help="Continue a paused job.")
+    c[2].button("Stop", key=K("stop"), icon=":material/stop:", disabled=snap.done, on_click=_send, args=(jid, "stop"),
                 help="Ends the job before its next pass and saves the run.")
-    k = int(c[2].number_input("k", 1, 10_000, 10, key=K("more_k"), label_visibility="collapsed"))
-    c[3].button(f"{k} more iterations", key=K("more"), icon=":material/add:", on_click=_send, args=(jid, "more", k))
+    k = int(c[3].number_input("k", 1, 10_000, 10, key=K("more_k"), label_visibility="collapsed"))
+    c[4].button(f"{k} more iterations", key=K("more"), icon=":material/add:", on_click=_send, args=(jid, "more", k))
     if snap.checkpoints:
-        it = c[4].selectbox("checkpoint", list(snap.checkpoints)[::-1], key=K("rb_it"), label_visibility="collapsed",
+        it = c[5].selectbox("checkpoint", list(snap.checkpoints)[::-1], key=K("rb_it"), label_visibility="collapsed",
                             format_func=lambda i: f"iteration {i}")
-        c[5].button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=_send,
+        c[6].button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=_send,
                     args=(jid, "rollback", int(it)),
                     help="Go back to that checkpoint and stay there until you ask for more iterations.")
     reg = resources.job_registry()
     if mine:
-        shared = c[6].toggle("Shared", value=reg.is_shared(jid), key=K(f"share_{jid}"),
+        shared = c[7].toggle("Shared", value=reg.is_shared(jid), key=K(f"share_{jid}"),
                              help="Let other sessions control this job too (you are told of what they do).")
         if shared != reg.is_shared(jid):
             reg.share(jid, resources.session_owner(), shared)
 
 
-def controls(job_id: str, done0: bool) -> None:
-    """The control strip of job ``job_id`` (a fragment polling every second)."""
+def controls(job_id: str) -> None:
+    """The control strip of job ``job_id``: a fragment that reruns only when clicked (it does not
+    poll, so a click never waits behind it); the charts fragment shows the effect."""
 
-    @st.fragment(run_every=POLL_SECONDS)
+    @st.fragment
     def _controls():
         job = resources.job(job_id)
         if job is None:
             st.warning("This job is no longer known to the server (it may have ended before a restart).")
             return
         me = resources.session_owner()
-        _notify_owner(me)
         snap = job.snapshot()
-        if snap.done != done0:  # ended, or brought back by "more"/"roll back": refresh the page once
-            st.rerun(scope="app")
         reg = resources.job_registry()
         if not reg.can_control(job_id, me):
             owners = ", ".join(identity.describe(o, me) for o in sorted(snap.owners)) or "another session"
@@ -160,9 +165,7 @@ def controls(job_id: str, done0: bool) -> None:
                     "owner can control it, unless they share it.", icon=":material/visibility:")
             return
         _buttons(job, snap, me in snap.owners)
-        _confirmation(job)
-        if snap.notice:
-            st.caption(snap.notice)
+        _received(job_id)
 
     _controls()
 
@@ -199,9 +202,13 @@ def charts(job_id: str, done0: bool) -> None:
         if job is None:
             return
         snap = job.snapshot()
-        if snap.done != done0:
+        if snap.done != done0:  # ended, or brought back by "more"/"roll back": refresh the page once
             st.rerun(scope="app")
+        _notify_owner(resources.session_owner())
         _status(snap)
+        _effect_line(job)
+        if snap.notice:
+            st.caption(snap.notice)
         left, right = st.columns([3, 2])
         names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
                                  key=K("score_names"), format_func=glossary.score,

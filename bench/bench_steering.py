@@ -35,10 +35,16 @@ def number(page, pattern: str) -> int:
     return int(re.search(pattern, loc.inner_text()).group(1))
 
 
-def timed(page, pattern: str, t0: float) -> tuple[int, float]:
-    """(the number in the first text matching ``pattern``, seconds since ``t0`` when it showed)."""
-    n = number(page, pattern)
-    return n, time.perf_counter() - t0
+def timed(page, pattern: str, t0: float, after: int = -1) -> tuple[int, float]:
+    """(the number in the text matching ``pattern``, seconds since ``t0`` when it showed), waiting
+    for a number > ``after`` so the text left by the previous repetition is not taken."""
+    while True:
+        loc = page.get_by_text(re.compile(pattern)).first
+        loc.wait_for(timeout=LONG)
+        m = re.search(pattern, loc.inner_text())
+        if m and int(m.group(1)) > after:
+            return int(m.group(1)), time.perf_counter() - t0
+        page.wait_for_timeout(50)  # polling the page's text; not a fixed wait in a test
 
 
 def main() -> int:
@@ -84,14 +90,17 @@ def main() -> int:
             prog = pg.locator("[data-testid='stProgress']").first
             expect(prog).to_contain_text(re.compile(r"running · iteration [3-9]"), timeout=LONG)
             spi = []
+            last = -1
             for i in range(args.repeat):
+                seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))  # what the user sees
                 t0 = time.perf_counter()
                 pg.get_by_role("button", name="Pause").click()
-                k, shown = timed(pg, r"Pause received at iteration (\d+)", t0)
-                q, done = timed(pg, r"paused at iteration (\d+)", t0)
+                k, shown = timed(pg, r"Pause received at iteration (\d+)", t0, last)
+                q, done = timed(pg, r"paused at iteration (\d+)", t0, k - 1)
                 rows.setdefault("pause: click → confirmation shown (s)", []).append(shown)
                 rows.setdefault("pause: click → job paused (s)", []).append(done)
-                rows.setdefault("pause: passes run after the click", []).append(q - k)
+                rows.setdefault("pause: passes after the control reached the job", []).append(q - k)
+                rows.setdefault("pause: passes after the iteration shown at the click", []).append(q - seen)
                 t0 = time.perf_counter()
                 pg.get_by_role("button", name="Resume").click()
                 expect(prog).to_contain_text("running", timeout=LONG)
@@ -100,13 +109,16 @@ def main() -> int:
                 tau = pg.get_by_role("spinbutton", name="τ", exact=True).first
                 tau.fill(str(0.1 + 0.1 * (i + 1)))
                 tau.press("Enter")
+                seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))
                 t0 = time.perf_counter()
                 pg.get_by_role("button", name="Apply changes to the running job").click()
-                k, shown = timed(pg, r"Applied at iteration (\d+)", t0)
-                n, done = timed(pg, r"first used by iteration (\d+)", t0)
+                k, shown = timed(pg, r"Applied at iteration (\d+)", t0, q)
+                n, done = timed(pg, r"first used by iteration (\d+)", t0, k)
+                last = n
                 rows.setdefault("τ edit: click → confirmation shown (s)", []).append(shown)
                 rows.setdefault("τ edit: click → first pass using it shown (s)", []).append(done)
-                rows.setdefault("τ edit: passes after the click until it is used", []).append(n - k)
+                rows.setdefault("τ edit: first pass using it − iteration when it reached the job", []).append(n - k)
+                rows.setdefault("τ edit: first pass using it − iteration shown at the click", []).append(n - seen)
                 spi.append(float(re.search(r"([\d.]+) s per iteration", prog.inner_text()).group(1)))
             rows["seconds per pass during the run"] = spi
             pg.get_by_role("button", name="Stop").click()

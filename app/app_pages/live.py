@@ -66,8 +66,8 @@ else:
     if snap.done and snap.saved and state.run_id() != snap.run_id and st.session_state.get(K("opened")) != snap.job_id:
         st.session_state[K("opened")] = snap.job_id  # the finished run is what Topics/Documents/Trends show next
         state.set(state.RUN, snap.run_id)
+    live.controls(job.job_id)
     live.charts(job.job_id, snap.done)
-    live.controls(job.job_id, snap.done)
     if not snap.done and resources.job_registry().can_control(job.job_id, resources.session_owner()):
         steer.editor(job.job_id)
 job_list(state.job_id())
