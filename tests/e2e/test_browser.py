@@ -97,7 +97,8 @@ def test_two_users_train_at_once_and_only_the_owner_steers(page, second_page, se
     job_a = start_long_job(a)
     expect(progress(a)).to_contain_text(re.compile(r"iteration ([3-9]|\d\d+) /"), timeout=LONG)
     a.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
-        .some(el => (el.data || []).length > 1)""", timeout=LONG)
+        .some(el => (el.data || []).some(t => (t.name || '').startsWith('τ ')))""", timeout=LONG)  # the score chart
+    expect(a.get_by_text("Shown after the first iteration.")).to_have_count(0, timeout=LONG)  # top words drawn
     shot(a, "02-live-training")  # the top of the page: progress, controls and charts in view
 
     b.goto(server)
