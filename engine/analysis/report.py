@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import html as _html
 import math
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,7 @@ import pandas as pd
 from engine.analysis.names import auto_names, display_names, topic_count_text
 from engine.analysis.trends import choose_frequency, fastest_growing, freq_name, topic_trends
 
-__all__ = ["stakeholder_report", "BODY_WIDTH_PX", "SCORE_EXPLANATIONS", "run_summary"]
+__all__ = ["stakeholder_report", "html_report", "BODY_WIDTH_PX", "SCORE_EXPLANATIONS", "run_summary"]
 
 BODY_WIDTH_PX = 1000
 MAX_TOPICS = 30
@@ -197,3 +199,49 @@ def stakeholder_report(run, corpus=None) -> str:
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
             f"<title>{_e(run.name)} — topic model report</title><style>{_CSS}</style></head><body>"
             + "".join(p for p in parts if p) + "</body></html>")
+
+
+# ----------------------------------------------------------- generic page of figures and tables
+
+
+def html_report(title: str, sections: Iterable[tuple[str, object]], subtitle: str = "") -> str:
+    """Assemble a self-contained HTML page from figures, tables and text.
+
+    Parameters
+    ----------
+    title : str
+    sections : iterable of (heading, content)
+        ``content`` is a Plotly figure (anything with ``to_html``), a DataFrame (rendered as a
+        table), or a str (escaped text, shown as a paragraph).
+    subtitle : str
+
+    Returns
+    -------
+    str
+        One HTML document; plotly.js is embedded once, so the file opens offline.
+    """
+    parts: list[str] = []
+    first_fig = True
+    for heading, content in sections:
+        parts.append(f"<section><h2>{_html.escape(str(heading))}</h2>")
+        if hasattr(content, "to_html") and hasattr(content, "data") and hasattr(content, "layout"):
+            parts.append(content.to_html(full_html=False, include_plotlyjs="inline" if first_fig else False))
+            first_fig = False
+        elif isinstance(content, pd.DataFrame):
+            parts.append(content.to_html(index=False, border=0, classes="table", float_format=lambda v: f"{v:.4g}"))
+        else:
+            parts.append(f"<p>{_html.escape(str(content))}</p>")
+        parts.append("</section>")
+    style = (
+        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1100px;"
+        "color:#1f2430;padding:0 1rem}h1{margin-bottom:.2rem}.sub{color:#666;margin-top:0}"
+        "section{margin:2rem 0}table.table{border-collapse:collapse;font-size:.9rem}"
+        "table.table td,table.table th{padding:.25rem .6rem;border-bottom:1px solid #e3e3e3;text-align:left}"
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{_html.escape(title)}</title><style>{style}</style></head><body>"
+        f"<h1>{_html.escape(title)}</h1><p class='sub'>{_html.escape(subtitle)}</p>"
+        + "".join(parts)
+        + "</body></html>"
+    )

@@ -6,6 +6,7 @@
 - :mod:`engine.analysis.report` — the stakeholder HTML report
 """
 from engine.analysis.compare import align_phi, match_topics  # noqa: F401
+from engine.analysis.report import html_report  # noqa: F401
 from engine.analysis.topic_map import (  # noqa: F401
     classical_mds, intertopic_map, js_distance_matrix, topic_distributions, topic_similarity,
 )

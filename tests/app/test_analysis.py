@@ -153,3 +153,13 @@ def test_smoothing_averages_neighbours_but_keeps_gaps():
     assert a_sm[pd.Timestamp("2001-01-01")] == pytest.approx(0.2)  # mean of 0, 0.6, 0
     assert np.isnan(a_sm[pd.Timestamp("2003-01-01")]) and np.isnan(a_raw[pd.Timestamp("2003-01-01")])
     assert sm.attrs["smooth"] == 3
+
+
+def test_html_report_is_standalone():
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
+    page = an.html_report("My <report>", [("Chart", fig), ("Table", pd.DataFrame({"a": [1]})), ("Note", "x<y")])
+    assert page.startswith("<!DOCTYPE html>") and "My &lt;report&gt;" in page
+    assert "x&lt;y" in page and "<table" in page
+    assert page.count("plotly.js v") <= 2 and "Plotly.newPlot" in page
