@@ -40,6 +40,30 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"no healthy server at {url} after {timeout} s")
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's outcome on the test item (the page fixtures save evidence on failure)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _evidence(request, pg, name: str) -> None:
+    """On a failed test: a full-page screenshot of ``pg`` and the server log so far, in ARTIFACTS."""
+    rep = getattr(request.node, "rep_call", None)
+    if rep is None or not rep.failed:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = f"FAILED-{request.node.name}-{name}"
+    try:
+        pg.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+    except Exception as e:  # noqa: BLE001 - evidence is best effort; the failure itself is already reported
+        print(f"no screenshot of {name}: {e}")
+    log = getattr(request.config, "_e2e_server_log", None)
+    if log is not None and Path(log).exists():
+        (ARTIFACTS / f"FAILED-{request.node.name}-server.log").write_text(Path(log).read_text(errors="replace"))
+
+
 @pytest.fixture(scope="session")
 def server_home(tmp_path_factory):
     """The workspace folder the e2e server uses (tests read the saved runs from it)."""
@@ -47,12 +71,14 @@ def server_home(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def server(server_home, tmp_path_factory):
+def server(server_home, tmp_path_factory, request):
     """Base URL of `artm-studio app` running on a fresh workspace (the sample corpus is imported
     in the background on first page load), allowing two jobs to train at once."""
     home = server_home
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("e2e_log") / "server.log", "w")
+    log_path = tmp_path_factory.mktemp("e2e_log") / "server.log"
+    log = open(log_path, "w")
+    request.config._e2e_server_log = log_path
     env = dict(os.environ, ARTM_STUDIO_HOME=str(home), ARTM_STUDIO_MAX_JOBS="2")
     env.pop("ARTM_STUDIO_NO_SAMPLE", None)
     proc = subprocess.Popen([sys.executable, "-m", "engine", "app", "--workspace", str(home), "--port", str(port),
@@ -91,17 +117,19 @@ def _new_page(browser):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     """A page in its own browser context (= its own Streamlit session, its own user)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context, pg = _new_page(browser)
     yield pg
+    _evidence(request, pg, "a")
     context.close()
 
 
 @pytest.fixture
-def second_page(browser):
+def second_page(browser, request):
     """Another user: a second browser context, so another session with another identity."""
     context, pg = _new_page(browser)
     yield pg
+    _evidence(request, pg, "b")
     context.close()
