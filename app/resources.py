@@ -143,6 +143,21 @@ def run(run_id: str):
     return _run(root(), run_id, run_stamp(run_id))
 
 
+def runs_stamp() -> str:
+    """Changes whenever a run is added or removed (the runs folder's modification time)."""
+    try:
+        return str(workspace().runs_dir.stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+@st.cache_data(show_spinner="Comparing with the other random starts…", max_entries=16)
+def run_stability(run_id: str, stamp: str, runs_stamp: str) -> pd.DataFrame | None:
+    """Per-topic stability of run ``run_id`` against its sibling random starts, or None when it
+    has none (:func:`engine.run_stability`); recomputed when the run or the run list changes."""
+    return engine.run_stability(workspace(), run_id)
+
+
 def clear_run_caches() -> None:
     """Forget derived data after a run was renamed, relabelled or deleted."""
     _run.clear()

@@ -7,6 +7,7 @@ import streamlit as st
 
 import engine
 from app import figures, glossary, resources, state, widgets
+from app.figures.sweep import stability_bars
 
 P = "topics"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -57,6 +58,21 @@ def topic_detail(run, rid: str, stamp: str, lam: float, n: int) -> None:
                         key=K(f"bar_{mod}"))
 
 
+def stability_section(rid: str, stamp: str) -> None:
+    """Per-topic stability across random starts (runs with the same settings but another seed);
+    shown only when such sibling runs exist (:func:`engine.run_stability` is not None)."""
+    table = resources.run_stability(rid, stamp, resources.runs_stamp())
+    if table is None:
+        return
+    if st.toggle("Stability across random starts", key=K("show_stability"),
+                 help="Does each topic come back when the same model is trained from another random start? "
+                      "Matched by Jensen–Shannon distance between topics (Hungarian matching)."):
+        names = resources.names_by_topic(rid)
+        st.plotly_chart(stability_bars(table, names), key=K("stability"))
+        st.caption(f"Compared with {table.attrs.get('starts', 1) - 1} other start(s) of the same settings. "
+                   "⚠ = the topic reappears in fewer than half of them: read it with care.")
+
+
 st.title("Topics")
 widgets.require_corpus()
 run = widgets.require_run()
@@ -100,3 +116,4 @@ if st.toggle("Show the topic similarity heatmap", key=K("show_sim")):
     sim = resources.similarity(rid, stamp, modality)
     st.plotly_chart(figures.similarity_heatmap(sim, resources.short_labels(rid, stamp),
                                                background=list(model.background)), key=K("sim"))
+stability_section(rid, stamp)
