@@ -2,7 +2,7 @@
 one-pass vectorization of pasted text). A page calls :func:`render_document` with
 (run, corpus, document index) and :func:`render_paste` with (run, corpus).
 
-All computation is in ``engine.context`` (pure, cached here per run and document); all drawing in
+All computation is in ``engine.context`` (the context family, through the facade) (pure, cached here per run and document); all drawing in
 ``app.figures.context``.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ import numpy as np
 import streamlit as st
 
 import engine
-import engine.families.context as C  # the facade lacks context token_topics, boundary_scores, load_options
 
 from app.figures import context as CF
 from app.figures import documents as DF
@@ -27,7 +26,7 @@ def _options(run, workspace=None):
     opts = None
     if workspace is not None:
         try:
-            opts = C.load_options(workspace, run.run_id)
+            opts = engine.context.load_options(workspace, run.run_id)
         except EngineError:
             opts = None
     return opts or engine.ContextOptions()
@@ -36,14 +35,14 @@ def _options(run, workspace=None):
 @st.cache_data(show_spinner=False, max_entries=64)
 def _doc_analysis(_run, _corpus, run_key: str, d: int, opts_json: str, threshold: float, window: float):
     """(plain (T,n), context (T,n), segments, boundary scores) of document d; cached per run/doc."""
-    opts = C.ContextOptions.from_dict(json.loads(opts_json))
-    ctx_opts = opts if opts.mode == "context" else C.ContextOptions.from_dict({**opts.to_dict(), "mode": "context"})
+    opts = engine.ContextOptions.from_dict(json.loads(opts_json))
+    ctx_opts = opts if opts.mode == "context" else engine.ContextOptions.from_dict({**opts.to_dict(), "mode": "context"})
     model = _run.model
     tokens = _corpus.sequences.of(d)[0]
     plain = engine.token_topics(model, _corpus, d)
-    context = C.token_topics(model, tokens, ctx_opts, iteration=10_000, corpus=_corpus)
+    context = engine.context.token_topics(model, tokens, ctx_opts, iteration=10_000, corpus=_corpus)
     segs = engine.segment(model, _corpus, d, threshold=threshold, options=ctx_opts, window=window)
-    scores = C.boundary_scores(context.T, window) if context.shape[1] else np.zeros(0)
+    scores = engine.context.boundary_scores(context.T, window) if context.shape[1] else np.zeros(0)
     return plain, context, segs, scores
 
 
@@ -119,7 +118,7 @@ def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     opts = _options(run, workspace)
     mode = st.segmented_control("Per-token topics", ["one-pass", "context"], default="one-pass",
                                 key=f"{key}_mode") or "one-pass"
-    ptd = C.token_topics(model, tokens, {"mode": "one_pass"} if mode == "one-pass"
+    ptd = engine.context.token_topics(model, tokens, {"mode": "one_pass"} if mode == "one-pass"
                          else {**opts.to_dict(), "mode": "context"}, iteration=10_000, corpus=corpus)
     st.caption(f"{len(tokens)} tokens in the vocabulary · topics by one-pass vectorization "
                "θ_t = Σ_w (n_w/n) p(t|w)")

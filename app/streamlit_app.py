@@ -21,30 +21,17 @@ state.init()
 identity.gate()
 identity.current()
 
-pages = {
-    "Start": [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
-    ],
-    "Build": [
-        st.Page("app_pages/train.py", title="Model & training", icon=":material/model_training:"),
-        st.Page("app_pages/live.py", title="Live training", icon=":material/monitoring:"),
-    ],
-    "Inspect": [
-        st.Page("app_pages/topics.py", title="Topics", icon=":material/bubble_chart:"),
-        st.Page("app_pages/documents.py", title="Documents", icon=":material/article:"),
-        st.Page("app_pages/trends.py", title="Trends", icon=":material/timeline:"),
-        st.Page("app_pages/runs.py", title="Runs", icon=":material/history:"),
-    ],
-    "Themes": [
-        st.Page("app_pages/seeds.py", title="Seed words", icon=":material/manage_search:"),
-        st.Page("app_pages/families.py", title="Model families", icon=":material/category:"),
-    ],
-    "Structure": [
-        st.Page("app_pages/hierarchy.py", title="Hierarchy", icon=":material/account_tree:"),
-        st.Page("app_pages/sweep.py", title="How many topics?", icon=":material/query_stats:"),
-    ],
+# group → (page file in app_pages/, title, Material icon); the first page is the default one
+PAGES = {
+    "Start": [("home", "Home", "home"), ("data", "Data", "database")],
+    "Build": [("train", "Model & training", "model_training"), ("live", "Live training", "monitoring")],
+    "Inspect": [("topics", "Topics", "bubble_chart"), ("documents", "Documents", "article"),
+                ("trends", "Trends", "timeline"), ("runs", "Runs", "history")],
+    "Themes": [("seeds", "Seed words", "manage_search"), ("families", "Model families", "category")],
+    "Structure": [("hierarchy", "Hierarchy", "account_tree"), ("sweep", "How many topics?", "query_stats")],
 }
+pages = {group: [st.Page(f"app_pages/{file}.py", title=title, icon=f":material/{icon}:", default=file == "home")
+                 for file, title, icon in items] for group, items in PAGES.items()}
 page = st.navigation(pages)
 message = state.flash()
 if message:

@@ -11,7 +11,6 @@ import streamlit as st
 from app import figures, resources, state, widgets
 import engine
 from engine import EngineError
-from engine.store import uploads
 
 P = "data"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -20,11 +19,11 @@ LANGS = ["auto", "en", "ru", "de", "es", "fr", "it", "nl", "pt"]
 
 
 def save_uploads(files) -> Path:
-    """Write the uploaded files into this session's own folder (engine.store.uploads: names
+    """Write the uploaded files into this session's own folder (engine.uploads: names
     sanitized, abandoned folders removed); the path to import."""
     session = st.session_state.setdefault("_upload_session", uuid.uuid4().hex)
-    uploads.clean_abandoned(resources.root())
-    return uploads.save_uploads(resources.root(), session, [(f.name, f.getbuffer()) for f in files])
+    engine.uploads.clean_abandoned(resources.root())
+    return engine.uploads.save_uploads(resources.root(), session, [(f.name, f.getbuffer()) for f in files])
 
 
 @st.cache_data(show_spinner="Reading the first rows…", max_entries=8)
@@ -126,7 +125,7 @@ def run_import(path: Path, name: str, options: dict, replace: bool) -> None:
         widgets.error_box(e, hide_prefix=str(path.parent))
         return
     bar.progress(1.0, text="Done")
-    uploads.remove_upload(resources.root(), path)  # imported: the uploaded copy is not needed
+    engine.uploads.remove_upload(resources.root(), path)  # imported: the uploaded copy is not needed
     st.session_state.pop(K("files"), None)  # and the uploader forgets it (no re-save on rerun)
     state.set(state.CORPUS, name)
     state.flash(f"Imported {summary.get('documents', '?')} documents into “{name}”.")
