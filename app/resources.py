@@ -167,10 +167,10 @@ def clear_run_caches() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def short_labels(run_id: str, stamp: str) -> list[str]:
-    """The one name of each topic everywhere: the user's label, else its two most probable
-    words (``"tax · budget"``); see :mod:`engine.analysis.names`."""
-    return analysis.topic_names_for(run(run_id))
+def short_labels(run_id: str, stamp: str, k: int = 2) -> list[str]:
+    """The one name of each topic everywhere: the user's label, else its ``k`` (two) most
+    probable words (``"tax · budget"``); see :mod:`engine.analysis.names`."""
+    return analysis.topic_names_for(run(run_id), k)
 
 
 def names_by_topic(run_id: str) -> dict[str, str]:

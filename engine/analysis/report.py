@@ -63,11 +63,12 @@ def _e(x) -> str:
     return html.escape(str(x))
 
 
-def topic_names_for(run) -> list[str]:
-    """The display name of each topic of ``run`` (label, else two top words)."""
+def topic_names_for(run, k: int = 2) -> list[str]:
+    """The display name of each topic of ``run`` (label, else its ``k`` top words; 2 everywhere
+    except where a view asks for more)."""
     m = run.model
     rows = np.flatnonzero(np.asarray(m.token_modality) == 0)
-    auto = auto_names(m.phi, run.tokens["token"].to_numpy(), rows if rows.size < m.phi.shape[0] else None)
+    auto = auto_names(m.phi, run.tokens["token"].to_numpy(), rows if rows.size < m.phi.shape[0] else None, k=k)
     return display_names(m.topic_names, m.labels, auto, m.background)
 
 

@@ -11,10 +11,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
 CHROMIUM = os.environ.get("ARTM_STUDIO_CHROMIUM", "/usr/bin/chromium")
+# Playwright's `expect` gives up after 5 s by default: far too short on a loaded 2-core CI machine.
+# Every expectation still ends as soon as its condition holds.
+expect.set_options(timeout=90_000)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -99,8 +103,6 @@ def server(server_home, tmp_path_factory, request):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)")
     with sync_playwright() as p:

@@ -58,7 +58,7 @@ def no_exception(page):
 
 def go(page, title, heading=None):
     page.get_by_role("link", name=title, exact=True).click()
-    page.get_by_role("heading", name=heading or title, exact=True).first.wait_for()
+    page.get_by_role("heading", name=heading or title, exact=True).first.wait_for(timeout=LONG)
     no_exception(page)
 
 
