@@ -72,7 +72,7 @@ def resume(m: dict) -> None:
         return
     state.set(state.JOB, job_id)
     st.query_params["job"] = job_id
-    st.switch_page("app_pages/train.py")
+    st.switch_page("app_pages/live.py")  # the job's progress and controls
 
 
 def compare(items: list[dict]) -> None:
