@@ -2,59 +2,54 @@
 one-pass vectorization of pasted text). A page calls :func:`render_document` with
 (run, corpus, document index) and :func:`render_paste` with (run, corpus).
 
-All computation is in ``engine.context`` (pure, cached here per run and document); all drawing in
+All computation is in ``engine.context`` (the context family, through the facade) (pure, cached here per run and document); all drawing in
 ``app.figures.context``.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import streamlit as st
 
+import engine
+
 from app.figures import context as CF
 from app.figures import documents as DF
-from engine.errors import EngineError
+from engine import EngineError, analysis
 
 WINDOW = 120  # token positions shown at once
 
 
 def _options(run, workspace=None):
     """The run's context options (saved beside it) or the default context reading."""
-    from engine.families.context import ContextOptions, load_options
-
     opts = None
     if workspace is not None:
         try:
-            opts = load_options(workspace, run.run_id)
+            opts = engine.context.load_options(workspace, run.run_id)
         except EngineError:
             opts = None
-    return opts or ContextOptions()
+    return opts or engine.ContextOptions()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _doc_analysis(_run, _corpus, run_key: str, d: int, opts_json: str, threshold: float, window: float):
     """(plain (T,n), context (T,n), segments, boundary scores) of document d; cached per run/doc."""
-    import json
-
-    import engine.families.context as C
-    from engine.em.inference import token_topics as plain_topics
-
-    opts = C.ContextOptions.from_dict(json.loads(opts_json))
-    ctx_opts = opts if opts.mode == "context" else C.ContextOptions.from_dict({**opts.to_dict(), "mode": "context"})
+    opts = engine.ContextOptions.from_dict(json.loads(opts_json))
+    ctx_opts = opts if opts.mode == "context" else engine.ContextOptions.from_dict({**opts.to_dict(), "mode": "context"})
     model = _run.model
     tokens = _corpus.sequences.of(d)[0]
-    plain = plain_topics(model, _corpus, d)
-    context = C.token_topics(model, tokens, ctx_opts, iteration=10_000, corpus=_corpus)
-    segs = C.segment(model, _corpus, d, threshold=threshold, options=ctx_opts, window=window)
-    scores = C.boundary_scores(context.T, window) if context.shape[1] else np.zeros(0)
+    plain = engine.token_topics(model, _corpus, d)
+    context = engine.context.token_topics(model, tokens, ctx_opts, iteration=10_000, corpus=_corpus)
+    segs = engine.segment(model, _corpus, d, threshold=threshold, options=ctx_opts, window=window)
+    scores = engine.context.boundary_scores(context.T, window) if context.shape[1] else np.zeros(0)
     return plain, context, segs, scores
 
 
 def render_document(run, corpus, d: int, *, key: str = "ctx", workspace=None) -> None:
     """Segments, segment-annotated text and plain-vs-context heatmaps of document ``d``."""
-    import json
-
     model = run.model
-    labels = [model.label(t) for t in range(model.n_topics)]
+    labels = analysis.topic_names_for(run)  # one naming everywhere: label, else two top words
     bg = list(model.background)
     if corpus.sequences is None:
         st.info("This corpus was imported as bag-of-words: there is no running text to segment.")
@@ -103,19 +98,15 @@ def render_document(run, corpus, d: int, *, key: str = "ctx", workspace=None) ->
 def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     """A text box: any pasted text gets its topics (one-pass θ, no iterations) and its per-token
     topic heatmap at once."""
-    import engine.families.context as C
-    from engine.corpus.ingest import vectorize_texts
-    from engine.em.inference import one_pass_theta
-
     model = run.model
-    labels = [model.label(t) for t in range(model.n_topics)]
+    labels = analysis.topic_names_for(run)  # one naming everywhere: label, else two top words
     bg = list(model.background)
     text = st.text_area("Paste any text", key=f"{key}_text", height=140,
                         placeholder="A paragraph, an article, a message…")
     if not text or not text.strip():
         return
     try:
-        n_dw, seqs = vectorize_texts(corpus, [text])
+        n_dw, seqs = engine.vectorize_texts(corpus, [text])
     except EngineError as e:
         st.error(str(e))
         return
@@ -123,11 +114,11 @@ def render_paste(run, corpus, *, key: str = "paste", workspace=None) -> None:
     if len(tokens) == 0:
         st.warning("None of the words of this text is in the model's vocabulary.")
         return
-    theta = one_pass_theta(model, n_dw)[:, 0]
+    theta = engine.one_pass_theta(model, n_dw)[:, 0]
     opts = _options(run, workspace)
     mode = st.segmented_control("Per-token topics", ["one-pass", "context"], default="one-pass",
                                 key=f"{key}_mode") or "one-pass"
-    ptd = C.token_topics(model, tokens, {"mode": "one_pass"} if mode == "one-pass"
+    ptd = engine.context.token_topics(model, tokens, {"mode": "one_pass"} if mode == "one-pass"
                          else {**opts.to_dict(), "mode": "context"}, iteration=10_000, corpus=corpus)
     st.caption(f"{len(tokens)} tokens in the vocabulary · topics by one-pass vectorization "
                "θ_t = Σ_w (n_w/n) p(t|w)")

@@ -1,22 +1,33 @@
-"""The live view of a training job: a fragment that polls the job's immutable snapshot.
+"""The live view of a training job, in fragments so that nothing reruns the whole page while
+the job trains:
 
-No loop and no sleep in the script: ``st.fragment(run_every=...)`` reruns only this panel every
-second while the job lives; the worker thread never calls Streamlit. When the job ends the
-fragment triggers one full rerun, which stops the polling.
+- :func:`controls` — pause, resume, stop, k more, roll back, share; a click reruns only this
+  fragment (the job gets the control in its callback, "received" shows on the same rerun). It
+  never polls, so a click never queues behind it. Others see "read-only" instead of buttons.
+- :func:`charts` — progress, the effect of the last control ("paused at iteration q", "first
+  used by iteration N"), queue position and ETA, score curves with τ, top tokens; the only
+  polling fragment (every ``POLL_SECONDS`` while the job lives).
+
+The job's worker thread never calls Streamlit. A full-page rerun happens only when a job ends
+or comes back to life (finish, stop, "k more" on an ended job).
 """
 from __future__ import annotations
+
+import time
 
 import pandas as pd
 import streamlit as st
 
-from app import figures, resources, state, widgets
-from engine.errors import EngineError
+import engine
+from app import figures, glossary, identity, resources, state
 
-K = lambda name: state.key("train", name)  # noqa: E731
-POLL_SECONDS = 1.0
+K = lambda name: state.key("live", name)  # noqa: E731
+POLL_SECONDS = 1.5
+EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
+                "segments_per_document")
 
 
-def _eta(seconds: float | None) -> str:
+def eta_text(seconds: float | None) -> str:
     if seconds is None:
         return "estimating…"
     seconds = int(round(seconds))
@@ -24,107 +35,196 @@ def _eta(seconds: float | None) -> str:
 
 
 def top_tokens_table(snap, n: int = 8) -> pd.DataFrame:
-    """Topics × their top tokens (default modality) from the snapshot, p(w|t) in %."""
+    """Topics × their top tokens (main modality) from the snapshot, p(w|t) in %; topics named
+    by their two most probable words (the same automatic names the other pages use)."""
     if not snap.top_tokens:
         return pd.DataFrame()
     mod = next(iter(snap.top_tokens))
     rows = []
     for name, tokens in zip(snap.topic_names, snap.top_tokens[mod]):
-        rows.append({"topic": name, "top tokens": " · ".join(f"{t} {100 * p:.1f}%" for t, p in list(tokens)[:n])})
+        tokens = list(tokens)
+        auto = " · ".join(t for t, _ in tokens[:2]) or name
+        rows.append({"topic": f"background: {auto}" if name.startswith("background") else auto,
+                     "top tokens": " · ".join(f"{t} {100 * p:.1f}%" for t, p in tokens[:n])})
     return pd.DataFrame(rows)
 
 
-def control(action: str, *args) -> None:
-    """Send a control to the job of this session; show permission/engine errors inline."""
+# ---------------------------------------------------------------- controls
+
+
+def _send(job_id: str, action: str, *args) -> None:
+    """Callback: send a control now and remember it for the confirmation line."""
     try:
-        resources.job_registry().control(state.job_id(), resources.session_owner(), action, *args)
-    except EngineError as e:
-        widgets.error_box(e)
+        event = resources.job_registry().control(job_id, resources.session_owner(), action, *args)
+    except engine.EngineError as e:
+        st.session_state[K("sent")] = {"job": job_id, "error": str(e)}
+        return
+    st.session_state[K("sent")] = {"job": job_id, "action": action, "args": args, "iteration": event.iteration,
+                                   "version": event.config_version, "at": time.monotonic(), "done_at": None}
 
 
-def controls(snap) -> None:
-    c = st.columns([1, 1, 1, 1.4, 1.6, 1.2])
-    running = snap.status in ("running", "queued")
-    if running:
-        c[0].button("Pause", key=K("pause"), icon=":material/pause:", on_click=control, args=("pause",))
-    elif snap.status == "paused":
-        c[0].button("Resume", key=K("resume"), icon=":material/play_arrow:", on_click=control, args=("resume",))
-    c[1].button("Stop", key=K("stop"), icon=":material/stop:", disabled=snap.done, on_click=control, args=("stop",))
-    k = c[2].number_input("k", 1, 10_000, 10, key=K("more_k"), label_visibility="collapsed")
-    c[3].button(f"{int(k)} more iterations", key=K("more"), icon=":material/add:", on_click=control, args=("more", int(k)))
+def _effect(job, sent: dict) -> str | None:
+    """What the job has done about the last control, or None while it has not acted yet."""
+    snap = job.snapshot()
+    a = sent["action"]
+    if a == "pause" and snap.status == "paused":
+        return f"paused at iteration {snap.iteration} (no pass started after the click)"
+    if a == "resume" and snap.status in ("running", "queued"):
+        return f"{snap.status} again"
+    if a == "stop" and snap.done:
+        return f"{snap.status} at iteration {snap.iteration}, run saved" if snap.saved else None
+    if a == "rollback" and snap.iteration == sent["args"][0] and snap.done and snap.saved:
+        return f"back at iteration {snap.iteration}; it stays there until you ask for more iterations"
+    if a == "more" and snap.status in ("running", "queued") and snap.total_iterations >= sent["iteration"]:
+        return f"target now {snap.total_iterations} iterations"
+    if sent.get("version") is not None and a != "more":
+        used = [p["iteration"] for p in job.timeline() if p["config_version"] >= sent["version"]]
+        if used:
+            return f"first used by iteration {min(used)}"
+    return None
+
+
+def _received(job_id: str) -> None:
+    """Right after a click (same fragment rerun): what the job received, and when."""
+    sent = st.session_state.get(K("sent"))
+    if not sent or sent.get("job") != job_id:
+        return
+    if "error" in sent:
+        st.error(sent["error"], icon=":material/error:")
+        return
+    what = {"pause": "Pause", "resume": "Resume", "stop": "Stop", "more": f"{sent['args'][0] if sent['args'] else ''} more",
+            "rollback": f"Roll back to {sent['args'][0] if sent['args'] else ''}",
+            "update_config": "New settings"}.get(sent["action"], sent["action"])
+    st.caption(f"✓ {what} received at iteration {sent['iteration']} — takes effect before the next pass.")
+
+
+def _effect_line(job) -> None:
+    """In the polling fragment: what the job has done about the last control, and how fast."""
+    sent = st.session_state.get(K("sent"))
+    if not sent or sent.get("job") != job.job_id or "error" in sent:
+        return
+    effect = _effect(job, sent)
+    if effect and sent["done_at"] is None:
+        sent["done_at"] = time.monotonic() - sent["at"]
+    if effect:
+        st.caption(f"Last control → {effect} ({sent['done_at']:.1f} s after it was received).")
+
+
+def _notify_owner(me: str) -> None:
+    """Tell the owner about anything another session did to their jobs (once each)."""
+    since = st.session_state.setdefault(K("seen"), time.time())
+    events = resources.job_registry().events_for_owner(me, since)
+    for e in events:
+        st.toast(f"Another session {e.detail} your job “{e.job_id}” (at iteration {e.iteration}).",
+                 icon=":material/group:")
+    if events:
+        st.session_state[K("seen")] = events[-1].at
+
+
+def _buttons(job, snap, mine: bool) -> None:
+    jid = job.job_id
+    c = st.columns([1, 1.1, 1, 0.8, 1.5, 1.4, 1.2, 1.1])
+    c[0].button("Pause", key=K("pause"), icon=":material/pause:", disabled=snap.done, on_click=_send,
+                args=(jid, "pause"), help="Stops before the next pass starts (the pass in progress finishes).")
+    c[1].button("Resume", key=K("resume"), icon=":material/play_arrow:", disabled=snap.done, on_click=_send,
+                args=(jid, "resume"), help="Continue a paused job.")
+    c[2].button("Stop", key=K("stop"), icon=":material/stop:", disabled=snap.done, on_click=_send, args=(jid, "stop"),
+                help="Ends the job before its next pass and saves the run.")
+    k = int(c[3].number_input("k", 1, 10_000, 10, key=K("more_k"), label_visibility="collapsed"))
+    c[4].button(f"{k} more iterations", key=K("more"), icon=":material/add:", on_click=_send, args=(jid, "more", k))
     if snap.checkpoints:
-        it = c[4].selectbox("checkpoint", list(snap.checkpoints)[::-1], key=K("rb_it"), label_visibility="collapsed",
+        it = c[5].selectbox("checkpoint", list(snap.checkpoints)[::-1], key=K("rb_it"), label_visibility="collapsed",
                             format_func=lambda i: f"iteration {i}")
-        c[5].button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=control, args=("rollback", int(it)))
+        c[6].button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=_send,
+                    args=(jid, "rollback", int(it)),
+                    help="Go back to that checkpoint and stay there until you ask for more iterations.")
+    reg = resources.job_registry()
+    if mine:
+        shared = c[7].toggle("Shared", value=reg.is_shared(jid), key=K(f"share_{jid}"),
+                             help="Let other sessions control this job too (you are told of what they do).")
+        if shared != reg.is_shared(jid):
+            reg.share(jid, resources.session_owner(), shared)
 
 
-EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
-                "segments_per_document")
+def controls(job_id: str) -> None:
+    """The control strip of job ``job_id``: a fragment that reruns only when clicked (it does not
+    poll, so a click never waits behind it); the charts fragment shows the effect."""
+
+    @st.fragment
+    def _controls():
+        job = resources.job(job_id)
+        if job is None:
+            st.warning("This job is no longer known to the server (it may have ended before a restart).")
+            return
+        me = resources.session_owner()
+        snap = job.snapshot()
+        reg = resources.job_registry()
+        if not reg.can_control(job_id, me):
+            owners = ", ".join(identity.describe(o, me) for o in sorted(snap.owners)) or "another session"
+            st.info(f"Read-only: this job belongs to {owners}. You see its progress, charts and scores; only its "
+                    "owner can control it, unless they share it.", icon=":material/visibility:")
+            return
+        _buttons(job, snap, me in snap.owners)
+        _received(job_id)
+
+    _controls()
 
 
-def score_picker(job) -> list[str]:
-    """Scores to plot (full-run widget; the fragment reads the choice)."""
-    from app.figures.training import DEFAULT_SCORES
-
-    mods = [m.lstrip("@") for m in getattr(job.corpus, "modalities", [])[1:]]
-    options = list(DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
-    return st.multiselect("Scores to plot", options, default=list(DEFAULT_SCORES[:4]), key=K("score_names"),
-                          help="Scores not computed (yet) are skipped; some run every few iterations.")
+# ---------------------------------------------------------------- charts
 
 
-def render(snap, names: list[str] | None = None) -> None:
-    status = snap.status
-    if status == "queued":
-        st.info(f"Queued: position {snap.queue_position} — one job trains at a time on this server.")
-    elif status == "failed":
+def _status(snap) -> None:
+    if snap.status == "queued":
+        eta = resources.job_registry().queue_eta(snap.job_id)
+        st.info(f"Queued: position {snap.queue_position or '…'} — starts in about {eta_text(eta)} "
+                f"(when a running job frees its slot).", icon=":material/hourglass_top:")
+    elif snap.status == "failed":
         st.error(f"Training failed: {snap.error}")
-    text = (f"{status} · iteration {snap.iteration} / {snap.total_iterations} · "
-            f"{(snap.seconds_per_iteration or 0):.2f} s per iteration · ETA {_eta(snap.eta_seconds)}")
-    st.progress(snap.progress, text=text if not snap.done else f"{status} · {snap.iteration} iterations")
+    text = (f"{snap.status} · iteration {snap.iteration} / {snap.total_iterations} · "
+            f"{(snap.seconds_per_iteration or 0):.2f} s per iteration · ETA {eta_text(snap.eta_seconds)}")
+    st.progress(snap.progress, text=text if not snap.done else f"{snap.status} · {snap.iteration} iterations")
     if snap.branches:
         st.caption("Roll-backs (reached → went back to): "
                    + ", ".join(f"{b.abandoned_at} → {b.from_iteration}" for b in snap.branches))
-    left, right = st.columns([3, 2])
-    left.plotly_chart(figures.score_curves(snap.scores_frame(), snap.tau_frame(), current=snap.iteration or None,
-                                           total=snap.total_iterations, names=names or None), key=K("scores"))
-    left.caption("Solid: scores. Dotted, right axis: the τ each regularizer got at each iteration, scaled to "
-                 "its largest |τ| (hover for the value). Dashed line: the latest iteration.")
-    with right:
-        st.markdown("**Top tokens now**")
-        table = top_tokens_table(snap)
-        if table.empty:
-            st.caption("Shown after the first iteration.")
-        else:
-            st.dataframe(table, hide_index=True, height=520)
 
 
-def job_panel(job) -> None:
-    """Header, then the polling fragment; on finish, the run opens in the other pages."""
-    snap = job.snapshot()
-    if snap.done and snap.saved and st.session_state.get(K("opened")) != (snap.job_id, snap.iteration):
-        st.session_state[K("opened")] = (snap.job_id, snap.iteration)
-        if state.run_id() != snap.run_id:  # the saved run is what Topics/Documents/Trends show next
-            state.set(state.RUN, snap.run_id)
-            st.rerun()
-    c1, c2, c3 = st.columns([3, 1, 1])
-    c1.subheader(f"Run “{snap.name}”")
-    if c2.button("Open in Topics", key=K("open_topics"), disabled=not snap.saved):
-        state.set(state.RUN, snap.run_id)
-        st.switch_page("app_pages/topics.py")
-    controls(snap)  # outside the fragment: stable buttons; each click reruns the whole page
-    names = score_picker(job)
-    if c3.button("New run", key=K("new"), disabled=not snap.done, help="Set up another run (this one stays saved)"):
-        state.set(state.JOB, None)
-        st.query_params.pop("job", None)
-        st.rerun()
+def _score_options(job) -> list[str]:
+    mods = [m.lstrip("@") for m in getattr(job.corpus, "modalities", [])[1:]]
+    return list(figures.training.DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
 
-    @st.fragment(run_every=None if snap.done else POLL_SECONDS)
-    def live():
-        s = job.snapshot()
-        render(s, names)
-        if s.status != snap.status:  # paused, resumed, ended or revived: refresh controls and polling
-            if s.done and s.saved:
-                state.set(state.RUN, s.run_id)
-            st.rerun()
 
-    live()
+def charts(job_id: str, done0: bool) -> None:
+    """Progress and the live charts of job ``job_id`` (a fragment polling while it lives)."""
+
+    @st.fragment(run_every=None if done0 else POLL_SECONDS)
+    def _charts():
+        job = resources.job(job_id)
+        if job is None:
+            return
+        snap = job.snapshot()
+        if snap.done != done0:  # ended, or brought back by "more"/"roll back": refresh the page once
+            st.rerun(scope="app")
+        _notify_owner(resources.session_owner())
+        _status(snap)
+        _effect_line(job)
+        if snap.notice:
+            st.caption(snap.notice)
+        left, right = st.columns([3, 2])
+        names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
+                                 key=K("score_names"), format_func=glossary.score,
+                                 help="Scores not computed (yet) are skipped; some run every few iterations.")
+        left.plotly_chart(figures.score_curves(snap.scores_frame(), snap.tau_frame(), current=snap.iteration or None,
+                                               total=snap.total_iterations, names=names or None,
+                                               label=glossary.score), key=K("scores"))
+        left.caption("Solid: scores. Dotted, right axis: the τ (regularization strength) each regularizer got at "
+                     "each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration.")
+        with right:
+            st.markdown("**Top words now**")
+            table = top_tokens_table(snap)
+            if table.empty:
+                st.caption("Shown after the first iteration.")
+            else:
+                st.dataframe(table, hide_index=True, height=520,
+                             column_config={"top tokens": st.column_config.TextColumn(width="large")})
+
+    _charts()

@@ -1,7 +1,7 @@
 """Cached resources and loaders: the only place the app caches anything.
 
 - ``st.cache_resource``: shared, thread-safe objects — the workspace, the engine's job registry,
-  the numba warm-up, loaded corpora and runs (read-only once loaded; keyed by their on-disk
+  the start-up work (sample import + kernel warm-up in a background thread), loaded corpora and runs (read-only once loaded; keyed by their on-disk
   stamp so a replaced corpus or an edited run is reloaded).
 - ``st.cache_data``: derived tables (topic map, similarity, trends...) keyed by run id + stamp.
 
@@ -10,21 +10,24 @@ Nothing here draws; pages call these, then :mod:`app.figures`.
 from __future__ import annotations
 
 import os
-import uuid
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import Workspace, analysis, context_config
-from engine.store.workspace import default_root
+import engine
+from engine import Workspace, analysis
+
+from app import identity
 
 # ---------------------------------------------------------------- shared objects
 
 
 def root() -> str:
     """Workspace folder of this server ($ARTM_STUDIO_HOME or ~/.artm-studio)."""
-    return str(default_root())
+    return str(Workspace().root)  # cheap: reads $ARTM_STUDIO_HOME, touches no disk
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,62 +40,55 @@ def workspace() -> Workspace:
 
 
 @st.cache_resource(show_spinner=False)
-def job_registry():
-    """The process-wide :class:`engine.jobs.JobRegistry` (one per server, thread-safe)."""
-    from engine.jobs import default_registry
-
-    return default_registry()
+def job_registry() -> engine.JobRegistry:
+    """The process-wide job registry (one per server, thread-safe)."""
+    return engine.default_registry()
 
 
-@st.cache_resource(show_spinner="Compiling the numba kernels (first start only, about a minute)…")
-def warmup() -> float:
-    """Compile every kernel once, visibly; returns the seconds it took (0 if nothing to warm)."""
-    import time
+class Background:
+    """Start-up work done off the page: import the bundled sample corpus, then compile every
+    kernel (``engine.warmup``). The first page never waits for it; ``sample_ready`` and
+    ``kernels_ready`` say how far it got, ``error`` what went wrong."""
 
-    t0 = time.perf_counter()
-    try:
-        import engine
+    def __init__(self, path: str, sample: bool):
+        self.sample_ready = threading.Event()
+        self.kernels_ready = threading.Event()
+        self.sample_name: str | None = None
+        self.error: str | None = None
+        self.seconds: float | None = None
+        threading.Thread(target=self._run, args=(path, sample), name="artm-warmup", daemon=True).start()
 
-        fn = getattr(engine, "warmup", None)
-        if fn is None:
-            from engine.em import trainer as _model
-
-            fn = getattr(_model, "compile_kernels", None)
-        if fn is not None:
-            fn()
-    except ImportError:
-        return 0.0
-    return time.perf_counter() - t0
-
-
-@st.cache_resource(show_spinner="Preparing the bundled sample corpus…")
-def _sample(path: str) -> str | None:
-    try:
-        from engine.corpus.ingest import ensure_sample_corpus
-    except ImportError:
-        return None
-    info = ensure_sample_corpus(_workspace(path))
-    if isinstance(info, dict):
-        return info.get("name")
-    return getattr(info, "name", None) or (str(info) if info else None)
+    def _run(self, path: str, sample: bool) -> None:
+        t0 = time.perf_counter()
+        try:
+            if sample:
+                info = engine.ensure_sample_corpus(_workspace(path))
+                self.sample_name = info if isinstance(info, str) else getattr(info, "name", None) or (
+                    info.get("name") if isinstance(info, dict) else None)
+        except Exception as e:  # noqa: BLE001 - shown on the landing page; other corpora still work
+            self.error = f"The bundled sample corpus could not be imported: {e}"
+        finally:
+            self.sample_ready.set()
+        try:
+            engine.warmup()
+        finally:
+            self.seconds = time.perf_counter() - t0
+            self.kernels_ready.set()
 
 
-def ensure_sample() -> str | None:
-    """Import the bundled sample corpus into the workspace on first launch; its name.
+@st.cache_resource(show_spinner=False)
+def _background(path: str, sample: bool) -> Background:
+    return Background(path, sample)
 
-    ``ARTM_STUDIO_NO_SAMPLE=1`` skips it (tests that bring their own corpus).
-    """
-    if env_flag("ARTM_STUDIO_NO_SAMPLE"):
-        return None
-    return _sample(root())
+
+def background() -> Background:
+    """The start-up work of this server (started by the first page view)."""
+    return _background(root(), not env_flag("ARTM_STUDIO_NO_SAMPLE"))
 
 
 def session_owner() -> str:
-    """A stable id for this browser session (the owner of the jobs it starts)."""
-    key = "_owner_id"
-    if key not in st.session_state:
-        st.session_state[key] = uuid.uuid4().hex
-    return st.session_state[key]
+    """The owner id of this browser session (see :mod:`app.identity`)."""
+    return identity.current()
 
 
 # ---------------------------------------------------------------- corpora
@@ -126,31 +122,40 @@ def corpus(name: str):
 
 def runs(corpus_name: str | None = None) -> list[dict]:
     """Run manifests, newest first."""
-    from engine.store.runs import list_runs
-
-    items = list_runs(workspace(), corpus_name) if corpus_name else list_runs(workspace())
+    items = engine.list_runs(workspace(), corpus_name) if corpus_name else engine.list_runs(workspace())
     return sorted(items, key=lambda m: m.get("created_at", ""), reverse=True)
 
 
 def run_stamp(run_id: str) -> str:
-    from engine.store.runs import run_path
-
     try:
-        return str((run_path(workspace(), run_id) / "manifest.json").stat().st_mtime_ns)
+        return str((workspace().runs_dir / run_id / "manifest.json").stat().st_mtime_ns)
     except OSError:
         return ""
 
 
 @st.cache_resource(show_spinner="Loading run…", max_entries=6)
 def _run(path: str, run_id: str, stamp: str):
-    from engine.store.runs import load_run
-
-    return load_run(_workspace(path), run_id)
+    return engine.load_run(_workspace(path), run_id)
 
 
 def run(run_id: str):
     """The saved run ``run_id`` (shared, treat as read-only)."""
     return _run(root(), run_id, run_stamp(run_id))
+
+
+def runs_stamp() -> str:
+    """Changes whenever a run is added or removed (the runs folder's modification time)."""
+    try:
+        return str(workspace().runs_dir.stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+@st.cache_data(show_spinner="Comparing with the other random starts…", max_entries=16)
+def run_stability(run_id: str, stamp: str, runs_stamp: str) -> pd.DataFrame | None:
+    """Per-topic stability of run ``run_id`` against its sibling random starts, or None when it
+    has none (:func:`engine.run_stability`); recomputed when the run or the run list changes."""
+    return engine.run_stability(workspace(), run_id)
 
 
 def clear_run_caches() -> None:
@@ -163,13 +168,14 @@ def clear_run_caches() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def short_labels(run_id: str, stamp: str, k: int = 2) -> list[str]:
-    """The user's label of each topic, else its ``k`` most probable words (``"tax · budget"``)."""
-    from engine.analysis.tables import top_tokens as _top
+    """The one name of each topic everywhere: the user's label, else its ``k`` (two) most
+    probable words (``"tax · budget"``); see :mod:`engine.analysis.names`."""
+    return analysis.topic_names_for(run(run_id), k)
 
-    r = run(run_id)
-    m = r.model
-    words = _top(m, r.tokens, n=k, modality=m.modalities[0]).groupby("topic", sort=False)["token"].agg(" · ".join)
-    return [m.labels.get(n) or words.get(n) or n for n in m.topic_names]
+
+def names_by_topic(run_id: str) -> dict[str, str]:
+    """Topic id → display name of run ``run_id``."""
+    return dict(zip(run(run_id).model.topic_names, short_labels(run_id, run_stamp(run_id))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -188,14 +194,10 @@ def similarity(run_id: str, stamp: str, modality: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def top_tokens(run_id: str, stamp: str, modality: str, lam: float, n: int) -> pd.DataFrame:
-    from engine.analysis.tables import top_tokens as _top
-
-    from engine.analysis.tables import token_marginal
-
     r = run(run_id)
     vocab = _run_vocab(r)
-    df = _top(r.model, vocab, n=n, modality=modality, relevance_lambda=lam)
-    pw = token_marginal(r.model, vocab)
+    df = engine.top_tokens(r.model, vocab, n=n, modality=modality, relevance_lambda=lam)
+    pw = analysis.token_marginal(r.model, vocab)
     key = pd.Series(np.arange(len(vocab)), index=vocab["modality"].astype(str) + "\x00" + vocab["token"].astype(str))
     key = key[~key.index.duplicated()]
     rows = key.reindex(df["modality"].astype(str) + "\x00" + df["token"].astype(str)).to_numpy()
@@ -216,13 +218,15 @@ def _run_vocab(r) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def trends(run_id: str, stamp: str, freq: str | None, by: str | None) -> pd.DataFrame:
+def trends(run_id: str, stamp: str, freq: str | None, by: str | None, smooth: int = 1) -> pd.DataFrame:
+    """Topic shares per bin of the subject topics (background topics never appear)."""
     r = run(run_id)
     c = corpus(r.corpus_name)
     n_d = np.asarray(c.n_dw.sum(axis=1)).ravel()
     groups = analysis.document_groups(c.documents, by, c.n_dw, c.vocab) if by else None
     return analysis.topic_trends(r.model.theta, n_d, c.documents["date"], freq=freq,
-                                 topic_names=r.model.topic_names, groups=groups)
+                                 topic_names=r.model.topic_names, groups=groups,
+                                 background=r.model.background, smooth=smooth)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -247,25 +251,27 @@ def env_flag(name: str) -> bool:
 def start_job(corpus_name: str, config, name: str | None = None, reading: dict | None = None) -> str:
     """Queue a training job for ``corpus_name`` owned by this session; returns its id (= run id).
 
-    ``reading`` is a ``engine.ContextOptions`` dict (mode ``one_pass`` or ``context``): the run
+    ``reading`` is an ``engine.ContextOptions`` dict (mode ``one_pass`` or ``context``): the run
     is then of the context family; None or mode ``standard`` trains with the plain E-step.
     """
     c = corpus(corpus_name)
     if reading and reading.get("mode", "standard") != "standard":
-        config = context_config(config, reading)
+        config = engine.context_config(config, reading)  # the run is then of the context family
     config.check_corpus(c)
     return job_registry().start(workspace(), c, config, owner=session_owner(), name=name)
 
 
-def start_demo_job(corpus_name: str) -> str:
-    """A small "interpretable ARTM" run so every page has something to show."""
-    from engine.em.config import preset
-
-    config = preset("interpretable", n_topics=12, iterations=20, n_background=1)
+def demo_config(corpus_name: str):
+    """A small "interpretable ARTM" config so every page has something to show."""
+    config = engine.preset("interpretable", n_topics=12, iterations=20, n_background=1)
     words = corpus(corpus_name).modalities[:1]
     regs = tuple(r.with_changes(modalities=words) if r.name in ("sparse_subject_phi", "decorrelate_subject") else r
                  for r in config.regularizers)
-    return start_job(corpus_name, config.with_changes(regularizers=regs), name=f"demo-{corpus_name}")
+    return config.with_changes(regularizers=regs)
+
+
+def start_demo_job(corpus_name: str) -> str:
+    return start_job(corpus_name, demo_config(corpus_name), name=f"demo-{corpus_name}-12-topics")
 
 
 def job(job_id: str | None):

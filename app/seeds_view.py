@@ -11,8 +11,7 @@ import streamlit as st
 from app import resources, widgets
 from app.figures import seeds as SF
 from app.figures import topic_trends
-from engine.store import csvsafe
-from engine.errors import EngineError
+from engine import EngineError, csvsafe
 
 P = "seeds"
 

@@ -17,7 +17,7 @@ DOC = "doc_index"             # document selected on Documents
 CONFIG = "train_config"       # ModelConfig.to_dict() being edited on the training page
 FLASH = "flash_message"       # one-shot message shown after a rerun
 
-PAGES = ("data", "train", "topics", "docs", "trends", "runs")
+PAGES = ("home", "data", "train", "live", "topics", "docs", "trends", "runs")
 
 
 def init() -> None:

@@ -1,45 +1,45 @@
-"""ARTM Studio — entry script: page config, one-time warm-up, shared sidebar and routing only.
+"""ARTM Studio — entry script: page config, identity, background start-up, shared sidebar and
+routing only.
 
 Run with ``artm-studio app`` (or ``streamlit run app/streamlit_app.py``); the workspace is
-$ARTM_STUDIO_HOME (default ~/.artm-studio).
+$ARTM_STUDIO_HOME (default ~/.artm-studio). The page is drawn first; the engine, the sidebar and
+the start-up work (sample import and kernel warm-up in a background thread,
+:func:`app.resources.background`) come after it, so the first paint never waits for them.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app import resources, state, widgets
+from app import identity, state
 
-st.set_page_config(page_title="ARTM Studio", page_icon=":material/hub:", layout="wide")
+ICON = Path(__file__).parent / "assets" / "icon.png"  # bundled: no request to a font CDN
+
+st.set_page_config(page_title="ARTM Studio", page_icon=str(ICON), layout="wide")
 state.init()
-resources.warmup()
-try:
-    resources.ensure_sample()
-except Exception as e:  # noqa: BLE001 - the app still works on other corpora
-    st.warning(f"The bundled sample corpus could not be imported: {e}")
+identity.gate()
+identity.current()
 
-pages = {
-    "Build": [
-        st.Page("app_pages/data.py", title="Data", icon=":material/database:", default=True),
-        st.Page("app_pages/train.py", title="Model & training", icon=":material/model_training:"),
-    ],
-    "Inspect": [
-        st.Page("app_pages/topics.py", title="Topics", icon=":material/bubble_chart:"),
-        st.Page("app_pages/documents.py", title="Documents", icon=":material/article:"),
-        st.Page("app_pages/trends.py", title="Trends", icon=":material/timeline:"),
-        st.Page("app_pages/runs.py", title="Runs", icon=":material/history:"),
-    ],
-    "Themes": [
-        st.Page("app_pages/seeds.py", title="Seed words", icon=":material/manage_search:"),
-        st.Page("app_pages/families.py", title="Model families", icon=":material/category:"),
-    ],
-    "Structure": [
-        st.Page("app_pages/hierarchy.py", title="Hierarchy", icon=":material/account_tree:"),
-        st.Page("app_pages/sweep.py", title="How many topics?", icon=":material/query_stats:"),
-    ],
+# group → (page file in app_pages/, title, Material icon); the first page is the default one
+PAGES = {
+    "Start": [("home", "Home", "home"), ("data", "Data", "database")],
+    "Build": [("train", "Model & training", "model_training"), ("live", "Live training", "monitoring")],
+    "Inspect": [("topics", "Topics", "bubble_chart"), ("documents", "Documents", "article"),
+                ("trends", "Trends", "timeline"), ("runs", "Runs", "history")],
+    "Themes": [("seeds", "Seed words", "manage_search"), ("families", "Model families", "category")],
+    "Structure": [("hierarchy", "Hierarchy", "account_tree"), ("sweep", "How many topics?", "query_stats")],
 }
+pages = {group: [st.Page(f"app_pages/{file}.py", title=title, icon=f":material/{icon}:", default=file == "home")
+                 for file, title, icon in items] for group, items in PAGES.items()}
 page = st.navigation(pages)
-widgets.sidebar()
 message = state.flash()
 if message:
     st.toast(message)
 page.run()
+# After the page is drawn: the engine (≈1 s to import on a cold server) loads only now, so the
+# first paint of the home page never waits for it; then the start-up work and the sidebar.
+from app import resources, widgets  # noqa: E402 - deliberately after page.run(), see above
+
+resources.background()
+widgets.sidebar()

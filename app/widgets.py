@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import pandas as pd
-
 import streamlit as st
 
-from app import resources, state
+import engine
+from app import figures, glossary, resources, state
 
 
 def synced_select(label: str, options: Sequence, state_key: str, widget_key: str,
@@ -35,16 +35,37 @@ def synced_select(label: str, options: Sequence, state_key: str, widget_key: str
                                on_change=_changed, help=help)
 
 
+def topic_count(m: dict) -> str:
+    """``"40 topics + 1 background"`` from a run manifest (never the total as ``T=41``)."""
+    cfg = m.get("config") or {}
+    if "n_topics" in cfg:
+        return engine.analysis.topic_count_text(int(cfg["n_topics"]), int(cfg.get("n_background", 0)))
+    return f"{m.get('n_topics', '?')} topics"
+
+
 def run_label(m: dict) -> str:
     """One line naming a run: name, topics, iterations, status."""
     status = m.get("status", "")
     mark = "" if status == "finished" else f" · {status}"
-    return f"{m.get('name') or m['run_id']} · T={m.get('n_topics', '?')} · {m.get('iteration', 0)} it{mark}"
+    return f"{m.get('name') or m['run_id']} · {topic_count(m)} · {m.get('iteration', 0)} it{mark}"
+
+
+@st.fragment(run_every=1.0)
+def _sample_pending() -> None:
+    """While the sample corpus is imported in the background: say so; once ready, rerun once."""
+    if resources.background().sample_ready.is_set():
+        st.rerun(scope="app")
+    st.caption("Importing the bundled sample corpus…")
 
 
 def sidebar() -> None:
     """Corpus and run pickers shared by every page."""
     with st.sidebar:
+        bg = resources.background()
+        if not bg.sample_ready.is_set():
+            _sample_pending()
+        elif bg.error:
+            st.warning(bg.error)
         corpora = [m["name"] for m in resources.corpora()]
         synced_select("Corpus", corpora, state.CORPUS, "sidebar_corpus",
                       help="Corpora in the workspace; import new ones on the Data page.")
@@ -59,7 +80,9 @@ def sidebar() -> None:
                           help="Saved runs of this corpus; Topics, Documents and Trends show this one.")
             if not runs:
                 st.caption("No saved run for this corpus yet.")
-        st.caption(f"Workspace: `{resources.root()}`")
+        if not glossary.presenting():
+            st.caption(f"Workspace: `{resources.root()}`")
+        glossary.toggle()
 
 
 def require_corpus():
@@ -98,7 +121,7 @@ def demo_button(key: str = "demo") -> None:
             st.error(f"Could not start training: {e}")
             return
         state.set(state.JOB, job_id)
-        st.switch_page("app_pages/train.py")
+        st.switch_page("app_pages/live.py")
     c2.caption("12 topics + 1 background topic, 20 iterations with the “interpretable ARTM” preset; "
                "or set up your own on **Model & training**.")
 
@@ -158,16 +181,17 @@ def tau_editor(tau: dict, n_iter: int, key: str, container=st) -> dict:
     """Edit a τ trajectory (``Trajectory.to_dict()`` form); returns the edited dict."""
     kind0 = tau.get("kind", "constant")
     kind = container.selectbox("τ trajectory", TRAJECTORY_KINDS, index=TRAJECTORY_KINDS.index(kind0),
-                               key=f"{key}_kind", help="How τ changes over iterations")
+                               key=f"{key}_kind", help="How τ (regularization strength) changes over iterations")
     same = kind == kind0
     g = lambda f, d: float(tau.get(f, d)) if same and tau.get(f) is not None else d  # noqa: E731
     cols = container.columns(4)
     if kind == "constant":
-        return {"kind": kind, "value": cols[0].number_input("τ", value=g("value", 0.0), format="%g", key=f"{key}_value")}
+        return {"kind": kind, "value": cols[0].number_input("τ", value=g("value", 0.0), format="%g", key=f"{key}_value",
+                                                            help=glossary.tip("τ"))}
     if kind in ("linear", "exponential"):
         a0, b0 = (0.0, -0.1) if kind == "linear" else (-0.01, -1.0)
         return {"kind": kind,
-                "a": cols[0].number_input("τ from", value=g("a", a0), format="%g", key=f"{key}_a"),
+                "a": cols[0].number_input("τ from", value=g("a", a0), format="%g", key=f"{key}_a", help=glossary.tip("τ")),
                 "b": cols[1].number_input("τ to", value=g("b", b0), format="%g", key=f"{key}_b"),
                 "start": int(cols[2].number_input("from iteration", 1, 100_000, int(g("start", 1)), key=f"{key}_start")),
                 "end": int(cols[3].number_input("to iteration", 1, 100_000, int(g("end", max(2, n_iter // 2))),
@@ -175,7 +199,8 @@ def tau_editor(tau: dict, n_iter: int, key: str, container=st) -> dict:
     if kind == "step":
         off = cols[2].number_input("off at (0 = never)", 0, 100_000, int(tau.get("off") or 0) if same else 0,
                                    key=f"{key}_off")
-        return {"kind": kind, "value": cols[0].number_input("τ", value=g("value", -0.1), format="%g", key=f"{key}_value"),
+        return {"kind": kind, "value": cols[0].number_input("τ", value=g("value", -0.1), format="%g", key=f"{key}_value",
+                                                            help=glossary.tip("τ")),
                 "on": int(cols[1].number_input("on at", 1, 100_000, int(g("on", 1)), key=f"{key}_on")),
                 "off": int(off) or None}
     pts = tau.get("points") if same and tau.get("points") else [[1, 0.0], [max(2, n_iter // 2), -0.1], [n_iter, -0.1]]
@@ -246,14 +271,11 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
     -------
     (edited dict, remove clicked)
     """
-    from engine.em.regularizers import regularizer_schema
-    from engine.em.schedule import trajectory_from_dict
-
-    schema = regularizer_schema()[reg["kind"]]
+    schema = engine.regularizer_schema()[reg["kind"]]
     out = {"kind": reg["kind"], "name": reg["name"]}
     with st.container(border=True):
         h1, h2, h3 = st.columns([3, 1, 1])
-        h1.markdown(f"**{reg['name']}** · `{reg['kind']}` · acts on {schema['target']}")
+        h1.markdown(f"**{reg['name']}** · `{reg['kind']}` · acts on {schema['target']}", help=glossary.tip(reg["kind"]))
         out["enabled"] = h2.toggle("enabled", value=bool(reg.get("enabled", True)), key=f"{key}_enabled")
         remove = h3.button("Remove", key=f"{key}_remove", icon=":material/close:")
         left, right = st.columns([1, 1])
@@ -265,12 +287,10 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
                 with st.expander("More parameters"):
                     _params(extra, reg, out, key, ctx)
         with right:
-            from app import figures
-
             out["tau"] = tau_editor(reg.get("tau") or {"kind": "constant", "value": schema["default_tau"]}, n_iter,
                                     f"{key}_tau")
             try:
-                values = {"planned τ": trajectory_from_dict(out["tau"]).values(n_iter)}
+                values = {"planned τ": engine.trajectory_from_dict(out["tau"]).values(n_iter)}
                 fig = figures.tau_trajectories(values, height=180)
                 if applied:
                     its = sorted(applied)

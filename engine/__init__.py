@@ -63,6 +63,8 @@ from engine.families.seeds.workflow import seed_config, seeds_report
 from engine.families import hierarchy
 from engine.analysis import stability, sweep
 from engine.families.starts import run_stability, sibling_runs
+from engine.families import context  # the context family's functions (token_topics, boundary_scores, load_options)
+from engine.store import csvsafe, uploads  # CSV cells made formula-safe; per-session upload folders
 
 __all__ = [
     "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",
@@ -96,4 +98,6 @@ __all__ = [
     "Lexicon", "check_lexicon", "seed_config", "seeds_report",
     # topic hierarchies and "how many topics?"
     "hierarchy", "stability", "sweep", "run_stability", "sibling_runs",
+    # modules the app uses as a whole
+    "context", "csvsafe", "uploads",
 ]

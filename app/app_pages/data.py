@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from app import figures, resources, state, widgets
-from engine.errors import EngineError
-from engine.store import uploads
+import engine
+from engine import EngineError
 
 P = "data"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -19,25 +19,21 @@ LANGS = ["auto", "en", "ru", "de", "es", "fr", "it", "nl", "pt"]
 
 
 def save_uploads(files) -> Path:
-    """Write the uploaded files into this session's own folder (engine.store.uploads: names
+    """Write the uploaded files into this session's own folder (engine.uploads: names
     sanitized, abandoned folders removed); the path to import."""
     session = st.session_state.setdefault("_upload_session", uuid.uuid4().hex)
-    uploads.clean_abandoned(resources.root())
-    return uploads.save_uploads(resources.root(), session, [(f.name, f.getbuffer()) for f in files])
+    engine.uploads.clean_abandoned(resources.root())
+    return engine.uploads.save_uploads(resources.root(), session, [(f.name, f.getbuffer()) for f in files])
 
 
 @st.cache_data(show_spinner="Reading the first rows…", max_entries=8)
 def preview(path: str, options: dict):
-    from engine.corpus.ingest import ImportOptions, preview_source
-
-    return preview_source(path, n=20, options=ImportOptions.from_dict(options))
+    return engine.preview_source(path, n=20, options=engine.ImportOptions.from_dict(options))
 
 
 @st.cache_data(show_spinner="Building the vocabulary preview…", max_entries=16)
 def vocabulary(path: str, options: dict) -> pd.DataFrame:
-    from engine.corpus.ingest import ImportOptions, preview_vocabulary
-
-    return preview_vocabulary(path, ImportOptions.from_dict(options), max_docs=2000)
+    return engine.preview_vocabulary(path, engine.ImportOptions.from_dict(options), max_docs=2000)
 
 
 def column_options(pv) -> dict:
@@ -120,18 +116,16 @@ def import_section() -> None:
 
 
 def run_import(path: Path, name: str, options: dict, replace: bool) -> None:
-    from engine.corpus.ingest import ImportOptions, import_corpus
-
     bar = st.progress(0.0, text="Importing…")
     try:
-        summary = import_corpus(str(path), name, ImportOptions.from_dict(options), resources.workspace(),
+        summary = engine.import_corpus(str(path), name, engine.ImportOptions.from_dict(options), resources.workspace(),
                                 replace=replace, progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
     except EngineError as e:
         bar.empty()
         widgets.error_box(e, hide_prefix=str(path.parent))
         return
     bar.progress(1.0, text="Done")
-    uploads.remove_upload(resources.root(), path)  # imported: the uploaded copy is not needed
+    engine.uploads.remove_upload(resources.root(), path)  # imported: the uploaded copy is not needed
     st.session_state.pop(K("files"), None)  # and the uploader forgets it (no re-save on rerun)
     state.set(state.CORPUS, name)
     state.flash(f"Imported {summary.get('documents', '?')} documents into “{name}”.")

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import figures, resources, state, widgets
-from engine.errors import EngineError
+import engine
+from app import context_view, figures, resources, state, widgets
+from engine import EngineError
 
 P = "docs"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -37,15 +38,13 @@ def finder(corpus, run) -> None:
     tab = st.segmented_control("Find documents", ["Search", "Top documents of a topic"], default="Search",
                                key=K("mode"))
     if tab == "Top documents of a topic":
-        from engine.analysis.tables import top_documents
-
         names = list(model.topic_names)
-        short = dict(zip(names, resources.short_labels(run.run_id, resources.run_stamp(run.run_id), 3)))
+        shown = resources.names_by_topic(run.run_id)
         t = st.selectbox("Topic", names, index=names.index(state.get(state.TOPIC)) if state.get(state.TOPIC) in names else 0,
-                         format_func=lambda n: f"{model.labels.get(n) or n} — {short[n]}", key=K("topic"))
-        pick_from(top_documents(model, corpus, t, n=20).drop(columns=["rank"]), K("top_table"))
+                         format_func=shown.get, key=K("topic"))
+        top = engine.top_documents(model, corpus, t, n=20).drop(columns=["rank"])
+        pick_from(top.assign(topic=top["topic"].map(shown)) if "topic" in top.columns else top, K("top_table"))
         return
-    from engine.analysis.tables import search_documents
 
     cols = [c for c in corpus.documents.columns if c not in ("date",)]
     c1, c2 = st.columns([3, 1])
@@ -53,7 +52,7 @@ def finder(corpus, run) -> None:
     column = c2.selectbox("in", cols, index=cols.index("text") if "text" in cols else 0, key=K("column"))
     if query:
         try:
-            pick_from(search_documents(corpus, query, column=column, limit=100), K("search_table"))
+            pick_from(engine.search_documents(corpus, query, column=column, limit=100), K("search_table"))
         except EngineError as e:
             widgets.error_box(e)
 
@@ -70,9 +69,7 @@ def show_document(corpus, run, d: int) -> None:
     if corpus.sequences is None:
         st.info("This corpus was imported as bag-of-words (VW/UCI): there is no text to colour.")
         return
-    from engine.analysis.tables import token_topic_table
-
-    table, mat = token_topic_table(model, corpus, d)
+    table, mat = engine.token_topic_table(model, corpus, d)
     n = len(table)
     if n == 0:
         st.info("No in-vocabulary tokens in this document.")
@@ -120,8 +117,6 @@ show_document(corpus, run, d)
 extra = st.segmented_control("More", ["Topics inside the text (context-ARTM)", "Paste any text"], key=K("extra"),
                              help="Segments of this document by context-ARTM, or the topics of any text you paste.")
 if extra:
-    from app import context_view
-
     if extra.startswith("Topics inside"):
         context_view.render_document(run, corpus, d, key="docs_ctx", workspace=resources.workspace())
     else:

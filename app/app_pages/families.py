@@ -6,8 +6,7 @@ import streamlit as st
 
 from app import resources, state, widgets
 from app.family_views import FAMILIES, TITLES
-from engine.em.config import preset
-from engine.em.trainer import Trainer
+from engine import Trainer, preset
 
 P = "families"
 K = lambda name: f"{P}_{name}"  # noqa: E731 - page-local keys (own prefix, not in state.PAGES)

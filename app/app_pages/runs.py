@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import engine
 from app import figures, resources, state, widgets
-from engine import analysis
-from engine.errors import EngineError
+from engine import EngineError, analysis
 
 P = "runs"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -25,7 +25,7 @@ def runs_table(items: list[dict]) -> pd.DataFrame:
         cfg = m.get("config") or {}
         fs = m.get("final_scores") or {}
         row = {"name": m.get("name"), "run id": m["run_id"], "status": m.get("status"),
-               "topics": cfg.get("n_topics"), "background": cfg.get("n_background"),
+               "topics": widgets.topic_count(m),
                "iterations": m.get("iteration"),
                "regularizers": ", ".join(r.get("name", r.get("kind", "")) for r in cfg.get("regularizers", [])
                                          if r.get("enabled", True)),
@@ -43,9 +43,7 @@ def manage(m: dict) -> None:
         st.switch_page("app_pages/topics.py")
     new = c2.text_input("Rename", m.get("name") or rid, key=K(f"rename_{rid}"), label_visibility="collapsed")
     if c3.button("Rename", key=K("rename_btn")) and new.strip() and new != m.get("name"):
-        from engine.store.runs import rename_run
-
-        rename_run(resources.workspace(), rid, new.strip())
+        engine.rename_run(resources.workspace(), rid, new.strip())
         resources.clear_run_caches()
         st.rerun()
     if m.get("status") in ("interrupted", "stopped", "failed"):
@@ -55,9 +53,7 @@ def manage(m: dict) -> None:
     with st.popover("Delete…", icon=":material/delete:"):
         st.warning(f"Delete run “{m.get('name') or rid}” and its checkpoints? This cannot be undone.")
         if st.button("Yes, delete it", key=K("confirm_delete"), type="primary"):
-            from engine.store.runs import delete_run
-
-            delete_run(resources.workspace(), rid)
+            engine.delete_run(resources.workspace(), rid)
             resources.clear_run_caches()
             if state.run_id() == rid:
                 state.set(state.RUN, None)
@@ -76,7 +72,7 @@ def resume(m: dict) -> None:
         return
     state.set(state.JOB, job_id)
     st.query_params["job"] = job_id
-    st.switch_page("app_pages/train.py")
+    st.switch_page("app_pages/live.py")  # the job's progress and controls
 
 
 def compare(items: list[dict]) -> None:
@@ -92,8 +88,7 @@ def compare(items: list[dict]) -> None:
     phi_b = analysis.align_phi(b.model.phi, b.tokens, a.tokens)
     mask = (a.tokens["modality"] == a.model.modalities[0]).to_numpy()
     match = analysis.match_topics(a.model.phi, phi_b, a.model.topic_names, b.model.topic_names, mask=mask)
-    la = {n: a.model.label(i) for i, n in enumerate(a.model.topic_names)}
-    lb = {n: b.model.label(i) for i, n in enumerate(b.model.topic_names)}
+    la, lb = resources.names_by_topic(a.run_id), resources.names_by_topic(b.run_id)
     pairs = match.assign(topic_a=match["topic_a"].map(la), topic_b=match["topic_b"].map(lb))
     pairs.attrs = {}
     st.plotly_chart(figures.matching_heatmap(match.attrs["distance"], list(la.values()), list(lb.values()), pairs),
@@ -102,30 +97,13 @@ def compare(items: list[dict]) -> None:
 
 
 def report_html(run) -> str:
-    """Standalone HTML with the Topics and Trends views of ``run``."""
-    m = run.model
-    stamp = resources.run_stamp(run.run_id)
-    mod = m.modalities[0]
-    labels = [m.label(t) for t in range(m.n_topics)]
-    tokens = resources.top_tokens(run.run_id, stamp, mod, 1.0, 10)
-    table = (tokens.assign(p=(100 * tokens["p_wt"]).round(2)).groupby("label", sort=False)
-             .apply(lambda g: " · ".join(f"{t} {p}%" for t, p in zip(g["token"], g["p"])), include_groups=False)
-             .rename("top tokens").reset_index())
-    sections = [("Intertopic distance map", figures.intertopic_map(resources.topic_map(run.run_id, stamp, mod))),
-                ("Top tokens", table),
-                ("Topic similarity", figures.similarity_heatmap(resources.similarity(run.run_id, stamp, mod), labels,
-                                                                background=list(m.background)))]
+    """The stakeholder report (:func:`engine.analysis.stakeholder_report`): printable, fixed width,
+    labelled topics only, background excluded, trends when the corpus has dates."""
     try:
-        c = resources.corpus(run.corpus_name)
-        if c.has_dates and c.n_docs == m.theta.shape[1]:
-            tr = resources.trends(run.run_id, stamp, None, None)
-            grow = analysis.fastest_growing(tr, k=3)
-            sections.append(("Topic trends", figures.topic_trends(tr, growing=grow, labels=dict(zip(m.topic_names, labels)))))
+        corpus = resources.corpus(run.corpus_name)
     except EngineError:
-        pass
-    sections.append(("Final scores", pd.DataFrame([run.final_scores()])))
-    return analysis.html_report(f"ARTM Studio — {run.name}", sections,
-                                subtitle=f"corpus {run.corpus_name} · {m.n_topics} topics · {run.iteration} iterations")
+        corpus = None
+    return analysis.stakeholder_report(run, corpus)
 
 
 def export(run) -> None:
@@ -135,10 +113,8 @@ def export(run) -> None:
         corpus = resources.corpus(run.corpus_name)
     except EngineError:
         pass
-    from engine.store.runs import export_run
-
     with tempfile.TemporaryDirectory() as tmp:
-        paths = export_run(run, corpus if corpus is not None and corpus.n_tokens == len(run.tokens) else None,
+        paths = engine.export_run(run, corpus if corpus is not None and corpus.n_tokens == len(run.tokens) else None,
                            fmt=fmt, out_dir=tmp)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -148,7 +124,7 @@ def export(run) -> None:
     c1.download_button(f"Φ, Θ, top tokens, scores ({fmt}, zip)", buf.getvalue(), key=K("dl_tables"),
                        file_name=widgets.download_name(run.name, fmt) + ".zip", mime="application/zip",
                        icon=":material/download:")
-    if c2.button("Build HTML report", key=K("build_report"), icon=":material/description:"):
+    if c2.button("Build report (HTML, printable)", key=K("build_report"), icon=":material/description:"):
         st.session_state[K("report")] = (run.run_id, report_html(run))
     rep = st.session_state.get(K("report"))
     if rep and rep[0] == run.run_id:

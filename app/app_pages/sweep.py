@@ -9,9 +9,9 @@ import streamlit as st
 
 import engine
 from app import resources, state, tasks, widgets
+from engine import csvsafe
 from app.figures import sweep as sfig
 from engine.store import sweeps as store
-from engine.store import csvsafe
 
 P = "sweep"
 

@@ -1,11 +1,13 @@
-"""Topics: top tokens per modality (p(w|t) in %), relevance λ, editable labels, the intertopic
+"""Topics: top tokens per modality (p(w|t) in %), relevance λ, naming a topic, the intertopic
 distance map and the similarity heatmap; background topics are marked."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app import figures, resources, state, widgets
+import engine
+from app import figures, glossary, resources, state, widgets
+from app.figures.sweep import stability_bars
 
 P = "topics"
 K = lambda name: state.key(P, name)  # noqa: E731
@@ -18,6 +20,7 @@ def overview_table(run, tokens: pd.DataFrame, tmap: pd.DataFrame) -> pd.DataFram
              .groupby("topic", sort=False)["cell"].agg(" · ".join))
     return pd.DataFrame({
         "topic": m.topic_names,
+        "name": resources.short_labels(run.run_id, resources.run_stamp(run.run_id)),
         "label": [m.labels.get(n, "") for n in m.topic_names],
         "background": [bool(b) for b in m.background],
         "mass %": (100 * tmap["mass"]).round(1).to_numpy(),
@@ -25,33 +28,49 @@ def overview_table(run, tokens: pd.DataFrame, tmap: pd.DataFrame) -> pd.DataFram
     })
 
 
-def save_labels(run, edited: pd.DataFrame) -> None:
-    from engine.store.runs import set_topic_labels
-
-    labels = {str(r.topic): str(r.label).strip() for r in edited.itertuples() if str(r.label or "").strip()}
-    set_topic_labels(resources.workspace(), run.run_id, labels)
+def save_label(run, topic: str, label: str) -> None:
+    """Callback of "Save name": store ``label`` for ``topic`` with the run (empty = automatic
+    name); every page, figure, export and the report then use it."""
+    labels = {**run.model.labels, topic: label.strip()}
+    engine.set_topic_labels(resources.workspace(), run.run_id, labels)
     resources.clear_run_caches()
-    state.flash("Labels saved with the run.")
-    st.rerun()
+    state.flash(f"Saved: {topic} is now “{label.strip()}”." if label.strip() else f"{topic} uses its automatic name again.")
 
 
 def topic_detail(run, rid: str, stamp: str, lam: float, n: int) -> None:
     m = run.model
     names = list(m.topic_names)
-    short = dict(zip(names, resources.short_labels(rid, stamp)))
-    labels = {nm: m.labels.get(nm) or nm for nm in names}
-    topic = widgets.synced_select("Topic", names, state.TOPIC, K("topic"),
-                                  format_func=lambda t: f"{labels[t]} — {short[t]}{' (background)' if m.background[names.index(t)] else ''}")
+    labels = dict(zip(names, resources.short_labels(rid, stamp)))
+    topic = widgets.synced_select("Topic", names, state.TOPIC, K("topic"), format_func=labels.get)
+    c1, c2 = st.columns([3, 1])
+    new = c1.text_input("Name this topic", m.labels.get(topic, ""), key=K(f"label_{topic}"),
+                        placeholder=labels[topic], help="Empty: the automatic name (its two most probable words).")
+    c2.button("Save name", key=K("save_label"), icon=":material/save:", on_click=save_label, args=(run, topic, new))
     colors = figures.topic_colors(len(names))
     t = names.index(topic)
     for mod in m.modalities:
         df = resources.top_tokens(rid, stamp, mod, lam, n)
         sub = df[df["topic"] == topic].rename(columns={"p_wt": "p"})
         if sub.empty:
-            st.caption(f"{labels[topic]} has no {mod} tokens with p(w|t) > 0.")
+            st.caption(f"{labels[topic]} has no {glossary.modality(mod)} tokens with p(w|t) > 0.")
             continue
-        st.plotly_chart(figures.top_tokens_bar(sub, title=f"{labels[topic]} — {mod}", color=colors[t]),
+        st.plotly_chart(figures.top_tokens_bar(sub, title=f"{labels[topic]} — {glossary.modality(mod)}", color=colors[t]),
                         key=K(f"bar_{mod}"))
+
+
+def stability_section(rid: str, stamp: str) -> None:
+    """Per-topic stability across random starts (runs with the same settings but another seed);
+    shown only when such sibling runs exist (:func:`engine.run_stability` is not None)."""
+    table = resources.run_stability(rid, stamp, resources.runs_stamp())
+    if table is None:
+        return
+    if st.toggle("Stability across random starts", key=K("show_stability"),
+                 help="Does each topic come back when the same model is trained from another random start? "
+                      "Matched by Jensen–Shannon distance between topics (Hungarian matching)."):
+        names = resources.names_by_topic(rid)
+        st.plotly_chart(stability_bars(table, names), key=K("stability"))
+        st.caption(f"Compared with {table.attrs.get('starts', 1) - 1} other start(s) of the same settings. "
+                   "⚠ = the topic reappears in fewer than half of them: read it with care.")
 
 
 st.title("Topics")
@@ -62,9 +81,10 @@ model = run.model
 
 c1, c2, c3 = st.columns([2, 2, 1])
 mods = list(model.modalities)
-modality = c1.selectbox("Compare topics on modality", mods, key=K("modality"))
+modality = c1.selectbox("Compare topics on modality", mods, key=K("modality"), format_func=glossary.modality,
+                        help="Which kind of token (words, or another modality) the distances are computed on.")
 lam = c2.slider("Relevance λ", 0.0, 1.0, 1.0, 0.05, key=K("lambda"),
-                help="λ = 1 ranks tokens by p(w|t); smaller λ favours tokens specific to the topic "
+                help=glossary.tip("λ") + " λ = 1 ranks tokens by p(w|t); smaller λ favours tokens specific to the topic "
                      "(relevance = λ·log p(w|t) + (1−λ)·log p(w|t)/p(w), as in pyLDAvis).")
 n_top = c3.number_input("Tokens", 5, 50, 10, key=K("n"))
 
@@ -88,14 +108,12 @@ with right:
 
 st.subheader("All topics")
 tokens = resources.top_tokens(rid, stamp, mods[0], lam, int(n_top))
-edited = st.data_editor(overview_table(run, tokens, tmap), hide_index=True, key=K("labels"),
-                        disabled=["topic", "background", "mass %", "top tokens"],
-                        column_config={"label": st.column_config.TextColumn("label", help="Your name for the topic"),
-                                       "top tokens": st.column_config.TextColumn(width="large")})
-if st.button("Save labels", key=K("save"), icon=":material/save:"):
-    save_labels(run, edited)
+st.dataframe(overview_table(run, tokens, tmap), hide_index=True, key=K("labels"),
+             column_config={"top tokens": st.column_config.TextColumn(width="large"),
+                            "name": st.column_config.TextColumn(help="The label, else the two most probable words")})
 
 if st.toggle("Show the topic similarity heatmap", key=K("show_sim")):
     sim = resources.similarity(rid, stamp, modality)
-    st.plotly_chart(figures.similarity_heatmap(sim, [model.label(t) for t in range(model.n_topics)],
+    st.plotly_chart(figures.similarity_heatmap(sim, resources.short_labels(rid, stamp),
                                                background=list(model.background)), key=K("sim"))
+stability_section(rid, stamp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.store import csvsafe
+from engine import csvsafe
 from app.figures.families import link_agreement_hist
 from engine.families.links.model import agreement, edges_from_frame, random_agreement
 from engine.families.links.family import LinksOptions, links_config, links_from_arrays

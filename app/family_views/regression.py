@@ -5,8 +5,7 @@ import numpy as np
 import streamlit as st
 
 from app.figures.families import topic_effects_bar
-from engine.analysis.tables import top_tokens
-from engine.corpus.ingest import vectorize_texts
+from engine import top_tokens, vectorize_texts
 from engine.families.regression.family import RegressionOptions, regression_config
 from engine.families.regression.fit import fit_of, predict, scores
 from engine.families.regression.model import targets, topic_effects

@@ -43,7 +43,7 @@ def styled(fig: go.Figure, title: str | None = None, height: int | None = None,
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)) if title else None,
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0.0),  # below: never over titles
         hoverlabel=dict(font_family=FONT),
     )
     if height:

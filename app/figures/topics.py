@@ -10,6 +10,38 @@ import plotly.graph_objects as go
 from ._style import ACCENT, BACKGROUND_TOPIC, MUTED, empty, styled, topic_colors
 
 
+_POSITIONS = (("bottom center", 0.0, -1.0), ("top center", 0.0, 1.0), ("middle right", 1.0, 0.0),
+              ("middle left", -1.0, 0.0))
+
+
+def place_labels(x: np.ndarray, y: np.ndarray, labels: Sequence[str], order: Sequence[int],
+                 width_px: float = 700, height_px: float = 460, font_px: float = 11) -> tuple[list[str], list[str]]:
+    """Greedy label placement that avoids overlaps: topics in ``order`` (largest first) get
+    their label below, above, right or left of the marker — the first spot whose box overlaps
+    no label placed so far; a topic with no free spot is labelled on hover only.
+
+    Returns (text per point, textposition per point).
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    span_x = float(np.ptp(x)) or 1.0
+    span_y = float(np.ptp(y)) or 1.0
+    sx, sy = width_px / (1.3 * span_x), height_px / (1.3 * span_y)  # px per data unit (with margins)
+    boxes: list[tuple[float, float, float, float]] = []
+    text, pos = [""] * len(x), ["bottom center"] * len(x)
+    for i in order:
+        w, h = 0.58 * font_px * len(str(labels[i])), 1.3 * font_px
+        cx, cy = x[i] * sx, y[i] * sy
+        for name, dx, dy in _POSITIONS:
+            bx = cx + dx * (w / 2 + 8) - w / 2
+            by = cy + dy * (h / 2 + 8) - h / 2
+            box = (bx, by, bx + w, by + h)
+            if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+                boxes.append(box)
+                text[i], pos[i] = str(labels[i]), name
+                break
+    return text, pos
+
+
 def intertopic_map(df: pd.DataFrame, *, selected: str | None = None, height: int = 460) -> go.Figure:
     """Topics as circles placed by MDS of JS distances; area ∝ topic mass.
 
@@ -25,13 +57,14 @@ def intertopic_map(df: pd.DataFrame, *, selected: str | None = None, height: int
     size = 12 + 44 * np.sqrt(mass / max(mass.max(), 1e-12))
     fill = [BACKGROUND_TOPIC if bg else colors[i] for i, bg in enumerate(df["background"])]
     line_w = [3 if t == selected else 1 for t in df["topic"]]
-    text = [f"{lab}" for lab in df["label"]]
+    order = np.argsort(-mass, kind="stable")
+    text, positions = place_labels(df["x"].to_numpy(), df["y"].to_numpy(), list(df["label"]), order, height_px=height)
     fig = go.Figure(go.Scatter(
-        x=df["x"], y=df["y"], mode="markers+text", text=text, textposition="bottom center",
-        textfont=dict(size=11), customdata=np.c_[df["topic"], 100 * mass, df["background"]],
+        x=df["x"], y=df["y"], mode="markers+text", text=text, textposition=positions,
+        textfont=dict(size=11), customdata=np.c_[df["topic"], 100 * mass, df["background"], df["label"]],
         marker=dict(size=size, color=fill, opacity=0.72, line=dict(width=line_w, color="#222"),
                     symbol=["circle-dot" if bg else "circle" for bg in df["background"]]),
-        hovertemplate="%{customdata[0]}: %{text}<br>mass %{customdata[1]:.1f}%<br>background: %{customdata[2]}<extra></extra>",
+        hovertemplate="%{customdata[3]}<br>mass %{customdata[1]:.1f}%<br>background: %{customdata[2]}<extra></extra>",
         showlegend=False,
     ))
     fig.update_xaxes(title_text="PC1", zeroline=True, zerolinecolor="#ddd", showticklabels=False)

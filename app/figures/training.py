@@ -48,7 +48,8 @@ def thin(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
 
 def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, current: int | None = None,
                  names: Sequence[str] | None = None, total: int | None = None,
-                 height: int | None = None, scaled: bool = True, max_points: int = 400) -> go.Figure:
+                 height: int | None = None, scaled: bool = True, max_points: int = 400,
+                 label=None) -> go.Figure:
     """A grid of score curves over iterations, τ of each regularizer on a secondary axis.
 
     Parameters
@@ -68,6 +69,7 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
     max_points : int
         Long runs are drawn from at most this many evenly spaced iterations (keeps the live
         view fast).
+    label : callable score name -> shown title, optional (plain names in presentation mode)
     """
     if scores is None or scores.empty:
         return empty("No scores yet: start training to see them here.")
@@ -78,8 +80,9 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
         return empty("None of the chosen scores has been computed yet.")
     cols = 2 if len(names) > 1 else 1
     rows = math.ceil(len(names) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.17,
-                        vertical_spacing=0.16, specs=[[{"secondary_y": True}] * cols for _ in range(rows)])
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.17,
+                        vertical_spacing=0.16, specs=[[{"secondary_y": True}] * cols for _ in range(rows)],
+                        subplot_titles=[label(n) for n in names] if label else names)
     regs = [] if tau is None or tau.empty else list(dict.fromkeys(tau["regularizer"]))
     colors = dict(zip(regs, topic_colors(len(regs) + 1)[1:]))
     for i, name in enumerate(names):
@@ -100,8 +103,9 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
                                      hovertemplate=f"τ {reg}<br>iteration %{{x}}: τ = %{{customdata:.4g}}<extra></extra>"),
                           row=r + 1, col=c + 1, secondary_y=True)
         if name.startswith("perplexity") or name.startswith("holdout_perplexity"):
-            fig.update_yaxes(type="log", row=r + 1, col=c + 1, secondary_y=False)
-        fig.update_yaxes(showgrid=False, title_text=None,
+            fig.update_yaxes(type="log", nticks=4, tickformat="~s", row=r + 1, col=c + 1, secondary_y=False)
+        fig.update_yaxes(showgrid=False, title_text="scaled τ" if c == cols - 1 and regs else None,
+                         title_standoff=2, title_font=dict(size=11),
                          range=[-1.1, 1.1] if scaled and regs else None,
                          tickvals=[-1, -0.5, 0, 0.5, 1] if scaled and regs else None,
                          row=r + 1, col=c + 1, secondary_y=True)
@@ -111,8 +115,9 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
     if total and total <= max(200, 2 * last):  # grow into the planned range unless it is far away
         fig.update_xaxes(range=[0.5, max(total, last) + 0.5])
     fig.update_xaxes(title_text=None)
-    fig = styled(fig, height=height or 260 * rows + 80)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0.0),
+    fig.update_xaxes(title_text="iteration", title_standoff=4, title_font=dict(size=11), row=rows)
+    fig = styled(fig, height=height or 260 * rows + 110)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0.0),
                       margin=dict(t=30, b=10))
     return fig
 

@@ -9,7 +9,13 @@ from plotly.subplots import make_subplots
 
 from ._style import ACCENT, BACKGROUND_TOPIC, empty, styled, topic_colors
 
-_FREQ = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+_FREQ = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "10Y": "decade"}
+
+
+def _freq_name(freq) -> str | None:
+    if freq in _FREQ:
+        return _FREQ[freq]
+    return f"{freq[:-1]} years" if isinstance(freq, str) and freq.endswith("Y") and freq[:-1].isdigit() else None
 
 
 def topic_trends(trends: pd.DataFrame, *, topics: Sequence[str] | None = None, kind: str = "area",
@@ -43,22 +49,29 @@ def topic_trends(trends: pd.DataFrame, *, topics: Sequence[str] | None = None, k
         sub = trends[trends["group"] == g]
         for t in topics:
             s = sub[sub["topic"] == t].sort_values("period")
+            if kind == "area":  # stacked: an empty period counts as 0 (no tokens), never interpolated
+                s = s.assign(share=s["share"].fillna(0.0))
             grow = t in growing
             name = f"{'▲ ' if grow else ''}{labels.get(t, t)}"
             color = BACKGROUND_TOPIC if t in background else colors.get(t, ACCENT)
             fig.add_trace(go.Scatter(
                 x=s["period"], y=100 * s["share"], name=name, legendgroup=t, showlegend=gi == 0,
-                mode="lines" if kind == "area" else "lines+markers",
+                mode="lines" if kind == "area" else "lines+markers", connectgaps=False,
                 stackgroup="one" if kind == "area" else None,
                 line=dict(color=color, width=3.5 if grow and kind == "lines" else 1.5),
                 marker=dict(size=5, symbol="triangle-up" if grow else "circle"),
                 hovertemplate=f"{labels.get(t, t)}<br>%{{x|%Y-%m-%d}}: %{{y:.1f}}%<extra>{g}</extra>",
             ), row=gi + 1, col=1)
         fig.update_yaxes(title_text="% of tokens", row=gi + 1, col=1)
-    freq = trends.attrs.get("freq")
-    if freq in _FREQ:
-        fig.update_xaxes(title_text=f"{_FREQ[freq]}", row=len(groups), col=1)
-    return styled(fig, height=height or 360 + 220 * (len(groups) - 1))
+    freq = _freq_name(trends.attrs.get("freq"))
+    if freq:
+        smooth = trends.attrs.get("smooth", 1)
+        fig.update_xaxes(title_text=freq + (f" (moving average over {smooth} bins)" if smooth > 1 else ""),
+                         row=len(groups), col=1)
+    fig = styled(fig, height=height or 400 + 220 * (len(groups) - 1))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0),
+                      margin=dict(t=30 if len(groups) > 1 else 10, b=10))
+    return fig
 
 
 def documents_per_period(df: pd.DataFrame, *, height: int = 220) -> go.Figure:
@@ -68,5 +81,5 @@ def documents_per_period(df: pd.DataFrame, *, height: int = 220) -> go.Figure:
     fig = go.Figure(go.Bar(x=df["period"], y=df["documents"], marker_color=ACCENT,
                            hovertemplate="%{x|%Y-%m-%d}: %{y} documents<extra></extra>"))
     freq = df.attrs.get("freq")
-    fig.update_yaxes(title_text=f"documents per {_FREQ.get(freq, 'period')}")
+    fig.update_yaxes(title_text=f"documents per {_freq_name(freq) or 'period'}")
     return styled(fig, height=height, legend=False)

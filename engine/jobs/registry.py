@@ -1,8 +1,17 @@
-"""The process-wide :class:`JobRegistry` and the foreground runner the CLI uses."""
+"""The process-wide :class:`JobRegistry` and the foreground runner the CLI uses.
+
+The registry is where ownership lives for a multi-user server: a job belongs to the session
+(or signed-in user) that started it; others read its snapshots but control it only if the
+owner shared it, and every control made by someone else is recorded as a :class:`JobEvent`
+the owner's session shows. It also estimates when a queued job starts (:meth:`queue_eta`).
+"""
 from __future__ import annotations
 
+import heapq
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -13,7 +22,33 @@ from engine.jobs.job import TrainingJob
 from engine.jobs.slots import PROCESS_SLOTS, RunSlots
 from engine.jobs.snapshot import Snapshot
 
-__all__ = ["JobRegistry", "default_registry", "run_job_blocking"]
+__all__ = ["JobEvent", "JobRegistry", "default_registry", "run_job_blocking", "CONTROLS"]
+
+#: Actions :meth:`JobRegistry.control` accepts (methods of :class:`TrainingJob`).
+CONTROLS = frozenset({"start", "pause", "resume", "stop", "more", "rollback", "update_config",
+                      "set_regularizer", "add_regularizer", "remove_regularizer", "set_modality_weights"})
+
+
+_CONFIG_EDITS = frozenset({"update_config", "set_regularizer", "add_regularizer", "remove_regularizer",
+                           "set_modality_weights", "more"})
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """One control applied to a job: who did what, when, and where the job was.
+
+    ``iteration`` is the number of passes the job had completed when the control arrived;
+    ``config_version`` the version a config edit created (passes report the version they used,
+    so ``Snapshot.config_version >= event.config_version`` means a pass has used the edit).
+    """
+
+    at: float
+    job_id: str
+    actor: str
+    action: str
+    detail: str
+    iteration: int
+    config_version: int | None = None
 
 
 class JobRegistry:
@@ -28,6 +63,8 @@ class JobRegistry:
         self._jobs: dict[str, TrainingJob] = {}
         self._slots = slots or PROCESS_SLOTS
         self.keep_ended = keep_ended
+        self._shared: set[str] = set()
+        self._events: deque[JobEvent] = deque(maxlen=1000)
 
     def start(self, workspace, corpus, config, owner: str | None = None, name: str | None = None,
               phi0: np.ndarray | None = None, **job_options) -> str:
@@ -88,13 +125,96 @@ class JobRegistry:
         job.add_owner(owner)
         return job
 
-    def control(self, job_id: str, owner: str, action: str, *args, **kwargs):
-        """``registry.control(id, owner, "pause")`` ≡ ``registry.get(id).pause(*args, owner=owner)``."""
-        allowed = {"start", "pause", "resume", "stop", "more", "rollback", "update_config",
-                   "set_regularizer", "add_regularizer", "remove_regularizer", "set_modality_weights"}
-        if action not in allowed:
+    def can_control(self, job_id: str, who: str | None) -> bool:
+        """True if ``who`` owns job ``job_id`` (or attached to it), or its owner shared it."""
+        job = self.get(job_id)
+        return not job.owners or who in job.owners or job_id in self._shared
+
+    def share(self, job_id: str, owner: str, shared: bool = True) -> None:
+        """Let every session control job ``job_id`` (``shared=False`` takes that back).
+
+        Only an owner may share; controls by others are then recorded as events for the owner.
+        """
+        job = self.get(job_id)
+        job._check(owner)
+        with self._lock:
+            (self._shared.add if shared else self._shared.discard)(job_id)
+
+    def is_shared(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._shared
+
+    def control(self, job_id: str, owner: str, action: str, *args, **kwargs) -> JobEvent:
+        """``registry.control(id, who, "pause")`` ≈ ``registry.get(id).pause(*args, owner=who)``.
+
+        ``who`` may control the job if it owns it or the owner shared it (then the control is
+        made on the owner's behalf and recorded for them). ``"rollback"`` goes back to the
+        checkpoint and *stays* there: the job's target becomes that iteration, so it ends (and
+        is saved) at the rolled-back state until someone asks for more iterations.
+
+        Returns the :class:`JobEvent` recorded (with the iteration the job had reached).
+        Raises JobPermissionError for anyone else and EngineError for an unknown action.
+        """
+        if action not in CONTROLS:
             raise EngineError(f"unknown job action {action!r}")
-        return getattr(self.get(job_id), action)(*args, owner=owner, **kwargs)
+        job = self.get(job_id)
+        acting = owner
+        if job.owners and owner not in job.owners and self.is_shared(job_id):
+            acting = sorted(job.owners)[0]  # on the owner's behalf; recorded below
+        iteration = job.snapshot().iteration
+        if action == "rollback":
+            self._rollback_and_stay(job, int(args[0]), acting)
+            version = None
+        else:
+            getattr(job, action)(*args, owner=acting, **kwargs)
+            version = job._config_version if action in _CONFIG_EDITS else None
+        event = JobEvent(at=time.time(), job_id=job_id, actor=owner or "", action=action,
+                         detail=_describe(action, args, kwargs), iteration=iteration, config_version=version)
+        with self._lock:
+            self._events.append(event)
+        return event
+
+    @staticmethod
+    def _rollback_and_stay(job: TrainingJob, iteration: int, owner: str | None) -> None:
+        with job._cv:  # one step for the trainer thread: target and roll-back seen together
+            job.rollback(iteration, owner)  # checks the checkpoint exists before anything changes
+            job.update_config(lambda c: c.with_changes(iterations=iteration), owner)
+
+    def events(self, job_id: str | None = None, since: float = 0.0) -> list[JobEvent]:
+        """Recorded controls (of one job, or all), oldest first, newer than ``since``."""
+        with self._lock:
+            return [e for e in self._events if e.at > since and (job_id is None or e.job_id == job_id)]
+
+    def events_for_owner(self, owner: str, since: float = 0.0) -> list[JobEvent]:
+        """Controls others made on jobs ``owner`` owns, newer than ``since`` — what to tell them."""
+        mine = {j.job_id for j in self.jobs() if owner in j.owners}
+        return [e for e in self.events(since=since) if e.job_id in mine and e.actor != owner]
+
+    def queue_eta(self, job_id: str) -> float | None:
+        """Seconds until queued job ``job_id`` should get a run slot (None if it is not queued
+        or nothing can be estimated yet).
+
+        Each running job frees its slot after its own ETA; each job ahead in the queue then
+        holds a slot for its planned passes × the mean seconds per pass of the running jobs.
+        """
+        job = self.get(job_id)
+        queued = self._slots.queued_jobs()
+        if job not in queued:
+            return None
+        running = [j.snapshot() for j in self._slots.running_jobs()]
+        spi = [s.seconds_per_iteration for s in running if s.seconds_per_iteration]
+        if len(running) >= self._slots.capacity and not all(s.eta_seconds is not None for s in running):
+            return None
+        free = [s.eta_seconds or 0.0 for s in running] + [0.0] * max(0, self._slots.capacity - len(running))
+        heapq.heapify(free)
+        mean_spi = sum(spi) / len(spi) if spi else None
+        for ahead in queued[:queued.index(job)]:
+            s = ahead.snapshot()
+            if mean_spi is None:
+                return None
+            t = heapq.heappop(free)
+            heapq.heappush(free, t + mean_spi * max(0, s.total_iterations - s.iteration))
+        return float(free[0])
 
     def forget(self, job_id: str, owner: str | None = None) -> None:
         """Drop an ended job from the registry (its run stays on disk)."""
@@ -132,6 +252,17 @@ def default_registry() -> JobRegistry:
         if _REGISTRY is None:
             _REGISTRY = JobRegistry()
         return _REGISTRY
+
+
+def _describe(action: str, args: tuple, kwargs: dict) -> str:
+    """A short human description of a control, e.g. ``"10 more iterations"``."""
+    if action == "more":
+        return f"{args[0] if args else kwargs.get('k')} more iterations"
+    if action == "rollback":
+        return f"rolled back to iteration {args[0]}"
+    if action in _CONFIG_EDITS:
+        return "changed the settings (τ, regularizers or weights)"
+    return {"pause": "paused", "resume": "resumed", "stop": "stopped", "start": "started"}.get(action, action)
 
 
 # --------------------------------------------------------------------------- CLI helper

@@ -1,13 +1,35 @@
 """Admission control: how many jobs run EM at once in this process (see :mod:`engine.jobs`)."""
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from collections import deque
 from typing import Callable
 
 from engine.errors import ConfigError
 
-__all__ = ["RunSlots", "PROCESS_SLOTS"]
+__all__ = ["RunSlots", "PROCESS_SLOTS", "default_capacity"]
+
+#: Environment variable that sets how many jobs may run EM at once in one process.
+CAPACITY_ENV = "ARTM_STUDIO_MAX_JOBS"
+
+
+def default_capacity() -> int:
+    """Jobs that may train at once: ``$ARTM_STUDIO_MAX_JOBS``, else the number of cores.
+
+    A bad value raises ConfigError naming the variable (a server must not start with a typo).
+    """
+    raw = os.environ.get(CAPACITY_ENV, "").strip()
+    if not raw:
+        return max(1, os.cpu_count() or 1)
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ConfigError(f"{CAPACITY_ENV} must be a whole number ≥ 1, got {raw!r}") from None
+    if n < 1:
+        raise ConfigError(f"{CAPACITY_ENV} must be ≥ 1, got {n}")
+    return n
 
 
 class RunSlots:
@@ -82,6 +104,35 @@ class RunSlots:
         with self._cv:
             return len(self._running)
 
+    def running_jobs(self) -> list:
+        """Jobs holding a slot now."""
+        with self._cv:
+            return list(self._running)
 
-#: The process-wide slots every registry and job shares by default: one job runs EM at a time.
-PROCESS_SLOTS = RunSlots(1)
+    def queued_jobs(self) -> list:
+        """Jobs waiting for a slot, next first."""
+        with self._cv:
+            return list(self._queue)
+
+    def set_capacity(self, capacity: int) -> None:
+        """Change how many jobs may hold a slot (waiting jobs re-check at once)."""
+        if capacity < 1:
+            raise ConfigError(f"capacity must be ≥ 1, got {capacity}")
+        with self._cv:
+            self.capacity = int(capacity)
+            self._changed()
+
+
+#: The process-wide slots every registry and job shares by default: as many jobs run EM at once
+#: as :func:`default_capacity` allows (one per core unless ``$ARTM_STUDIO_MAX_JOBS`` says otherwise).
+#: The EM kernels use no numba ``parallel=True`` (see :mod:`engine.em._kernels`), so concurrent
+#: jobs in threads are safe; each then gets a share of the cores.
+def _process_capacity() -> int:
+    try:
+        return default_capacity()
+    except ConfigError as e:  # at import: say it, keep serving with one job per core
+        warnings.warn(f"{e}; using {os.cpu_count() or 1}", stacklevel=2)
+        return max(1, os.cpu_count() or 1)
+
+
+PROCESS_SLOTS = RunSlots(_process_capacity())

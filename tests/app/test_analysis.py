@@ -63,7 +63,9 @@ def test_choose_frequency():
     assert an.choose_frequency(pd.to_datetime(["2020-01-01", "2020-09-01"])) == "W"
     assert an.choose_frequency(pd.to_datetime(["2020-01-01", "2021-06-01"])) == "M"
     assert an.choose_frequency(pd.to_datetime(["2010-01-01", "2020-06-01"])) == "Q"
-    assert an.choose_frequency(pd.to_datetime(["1900-01-01", "2020-06-01"])) == "Y"
+    assert an.choose_frequency(pd.to_datetime(["1990-01-01", "2020-06-01"])) == "Y"
+    assert an.choose_frequency(pd.to_datetime(["1900-01-01", "2020-06-01"])) == "10Y"
+    assert an.choose_frequency(pd.to_datetime(["1803-01-01", "2020-06-01"])) == "10Y"  # two centuries: decades
 
 
 def test_topic_trends_weighted_share():
@@ -120,6 +122,37 @@ def test_align_phi_by_token():
     phi = np.arange(6, dtype=float).reshape(3, 2)
     out = an.align_phi(phi, v1, v2)
     np.testing.assert_array_equal(out, [[4, 5], [0, 0], [0, 1]])
+
+
+def test_decade_bins_keep_empty_decades_as_gaps_and_drop_background():
+    dates = pd.Series(pd.to_datetime(["1851-03-01", "1858-01-01", "1893-05-01", "1899-12-31"]))
+    theta = np.array([[0.8, 0.6, 0.2, 0.1], [0.1, 0.2, 0.7, 0.8], [0.1, 0.2, 0.1, 0.1]])
+    tr = an.topic_trends(theta, np.ones(4), dates, freq="10Y", topic_names=["old", "new", "bg"],
+                         background=[False, False, True])
+    assert set(tr["topic"]) == {"old", "new"}  # background excluded from the table itself
+    periods = sorted(tr["period"].unique())
+    assert [p.year for p in periods] == [1850, 1860, 1870, 1880, 1890]
+    gap = tr[tr["period"] == pd.Timestamp("1870-01-01")]
+    assert gap["share"].isna().all() and (gap["tokens"] == 0).all()  # a line breaks here
+    y1850 = tr[tr["period"] == pd.Timestamp("1850-01-01")].set_index("topic")["share"]
+    assert y1850["old"] == pytest.approx(0.7)
+    g = an.growth_rates(tr)
+    assert list(g["topic"]) == ["new", "old"] and np.isfinite(g["slope"]).all()
+    assert an.freq_name("10Y") == "decade" and an.freq_name("25Y") == "25 years"
+    with pytest.raises(ValueError, match="n-year"):
+        an.topic_trends(theta, np.ones(4), dates, freq="fortnight")
+
+
+def test_smoothing_averages_neighbours_but_keeps_gaps():
+    dates = pd.Series(pd.to_datetime([f"{y}-06-01" for y in (2000, 2001, 2002, 2004)]))
+    theta = np.array([[0.0, 0.6, 0.0, 0.3], [1.0, 0.4, 1.0, 0.7]])
+    raw = an.topic_trends(theta, np.ones(4), dates, freq="Y", topic_names=["a", "b"])
+    sm = an.topic_trends(theta, np.ones(4), dates, freq="Y", topic_names=["a", "b"], smooth=3)
+    a_raw = raw[raw["topic"] == "a"].set_index("period")["share"]
+    a_sm = sm[sm["topic"] == "a"].set_index("period")["share"]
+    assert a_sm[pd.Timestamp("2001-01-01")] == pytest.approx(0.2)  # mean of 0, 0.6, 0
+    assert np.isnan(a_sm[pd.Timestamp("2003-01-01")]) and np.isnan(a_raw[pd.Timestamp("2003-01-01")])
+    assert sm.attrs["smooth"] == 3
 
 
 def test_html_report_is_standalone():

@@ -30,7 +30,15 @@ def _texts(at):
     return " ".join(str(m.value) for m in list(at.markdown) + list(at.caption) + list(at.info) + list(at.title))
 
 
+def test_home_page_offers_demo_and_import(at):
+    assert at.title[0].value == "ARTM Studio"
+    assert at.button(key="home_demo").label == "Train a demo model"
+    assert at.button(key="home_import").label == "Import your corpus"
+    assert "steer the model while" in _texts(at)
+
+
 def test_data_page_lists_corpora(at):
+    _open(at, "data")
     assert at.title[0].value == "Data"
     assert at.sidebar.selectbox[0].value == "toy"
     assert any("toy" in str(df.value) for df in at.dataframe)
@@ -43,22 +51,36 @@ def test_topics_page_tables_and_labels(at):
     assert at.slider[0].label.startswith("Relevance")
     at.slider[0].set_value(0.4).run()
     assert not at.exception
-    editor = at.get("arrow_data_frame") or at.get("data_editor")
-    assert editor
+    assert at.dataframe  # the "All topics" table
     at.toggle[0].set_value(True).run()
     assert not at.exception
 
 
-def test_topics_labels_are_saved(at, app_home):
+def test_topics_page_saves_a_name_used_everywhere(at, app_home):
+    """The Topics page's own label-save path: type a name, click "Save name"; the run keeps it
+    and every selector shows it (never "label — label")."""
     from engine import Workspace
-    from engine.store.runs import list_runs, set_topic_labels
+    from engine.store.runs import list_runs, load_run
 
     ws = Workspace(app_home)
     rid = at.session_state["run_id"]
-    set_topic_labels(ws, rid, {"topic_0": "Economy"})
     _open(at, "topics")
-    assert any(o.startswith("Economy — ") for o in at.selectbox(key="topics_topic").options)
-    assert {m["run_id"]: m for m in list_runs(ws)}[rid]["labels"] == {"topic_0": "Economy"}
+    topic = at.session_state["topic_name"] or "topic_0"
+    at.text_input(key=f"topics_label_{topic}").input("Economy").run()
+    at.button(key="topics_save_label").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert {m["run_id"]: m for m in list_runs(ws)}[rid]["labels"] == {topic: "Economy"}
+    assert load_run(ws, rid).model.labels[topic] == "Economy"
+    at.run()
+    assert "Economy" in at.selectbox(key="topics_topic").options  # AppTest lists the shown (formatted) options
+    _open(at, "documents")
+    at.session_state["docs_mode"] = "Top documents of a topic"
+    at.run()
+    assert "Economy" in at.selectbox(key="docs_topic").options
+    _open(at, "topics")
+    at.text_input(key=f"topics_label_{topic}").input("").run()
+    at.button(key="topics_save_label").click().run()  # empty: back to the automatic name
+    assert load_run(ws, rid).model.labels == {}
 
 
 def test_documents_page_heatmap_and_search(at):
@@ -79,6 +101,9 @@ def test_trends_page_split_by_party(at):
     assert "largest groups" in _texts(at)
     at.selectbox(key="trends_freq").select("year").run()
     assert not at.exception
+    at.selectbox(key="trends_freq").select("decade").run()
+    at.number_input(key="trends_smooth").set_value(3).run()
+    assert not at.exception, [e.message for e in at.exception]
 
 
 def test_runs_page_compare_and_report(at):
@@ -88,7 +113,7 @@ def test_runs_page_compare_and_report(at):
     at.button(key="runs_build_report").click().run()
     assert not at.exception
     report = at.session_state["runs_report"][1]
-    assert report.startswith("<!DOCTYPE html>") and "Intertopic distance map" in report and "Topic trends" in report
+    assert report.startswith("<!DOCTYPE html>") and "<h2>Topics</h2>" in report and "develop over time" in report
 
 
 def test_training_page_renders(at):
@@ -105,26 +130,24 @@ def test_training_page_starts_steers_and_saves_a_job(at):
     at.button(key="train_start").click().run()
     assert not at.exception, [e.message for e in at.exception]
     job_id = at.session_state["job_id"]
-    assert job_id and any("Run “" in s.value for s in at.subheader)
+    assert job_id and at.title[0].value == "Live training" and any("Run “" in s.value for s in at.subheader)
     job = default_registry().get(job_id)
+    assert job.snapshot().name == "toy-3-topics"  # the default name counts the subject topics
     snap = job.wait(timeout=120)
     assert snap.status == "finished" and snap.iteration == 6
-    at.run()
-    assert not at.exception
-    # the finished run is saved and becomes the run the other pages show
-    at.run()
+    _open(at, "live")  # AppTest reruns the page it was told to open; a browser stays on Live training
+    at.run()  # the finished run is saved and becomes the run the other pages show
     assert at.session_state["run_id"] == job_id
-    # “10 more iterations” revives the finished run
-    at.button(key="train_more").click().run()
+    at.button(key="live_more").click().run()  # “10 more iterations” revives the finished run
     assert not at.exception
     snap = job.wait_for(lambda s: s.iteration >= 16 and s.done, timeout=120)
     assert snap.iteration == 16
-    # roll back to the checkpoint at iteration 6: training continues from there, the fork is shown
     at.run()
-    at.selectbox(key="train_rb_it").select(6).run()
-    at.button(key="train_rollback").click().run()
+    at.selectbox(key="live_rb_it").select(6).run()
+    at.button(key="live_rollback").click().run()  # back to 6, and it stays there
     assert not at.exception, [e.message for e in at.exception]
-    snap = job.wait_for(lambda s: s.branches and s.done, timeout=120)
+    snap = job.wait_for(lambda s: s.branches and s.done and s.saved, timeout=120)
+    assert snap.iteration == 6 and snap.status == "finished"
     at.run()
     assert "16 → 6" in _texts(at)
 
@@ -142,12 +165,13 @@ def test_training_page_live_tau_edit_applies(app_home, monkeypatch):
     at.button(key="train_start").click().run()
     job = default_registry().get(at.session_state["job_id"])
     try:
-        at.button(key="train_pause").click().run()
+        _open(at, "live")
+        at.button(key="live_pause").click().run()
         job.wait_for(lambda s: s.status == "paused", timeout=60)
         at.run()
-        key = next(k for k in at.session_state if k.endswith("smooth_background_phi_tau_value") and k.startswith("train_live"))
+        key = next(k for k in at.session_state if k.endswith("smooth_background_phi_tau_value") and k.startswith("live_e"))
         at.number_input(key=key).set_value(0.5).run()
-        at.button(key="train_apply_live").click().run()
+        at.button(key="live_apply").click().run()
         assert not at.exception, [e.message for e in at.exception]
         reg = job.config.regularizer("smooth_background_phi")
         assert reg.tau(1) == pytest.approx(0.5)

@@ -53,7 +53,7 @@ def plot_types(page) -> list[str]:
 
 
 def test_train_hierarchy_and_drill_to_a_document(server, page):
-    page.goto(server)
+    page.goto(server + "/data")  # the Data page (the home page is the default one)
     page.get_by_role("heading", name="Data", exact=True).wait_for(timeout=180_000)
     expect(page.get_by_role("combobox", name="Corpus")).not_to_have_value("", timeout=60_000)
     page.get_by_role("link", name="Hierarchy", exact=True).click()

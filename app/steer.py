@@ -1,0 +1,57 @@
+"""Steering a running job: its regularizer cards and modality weights in a fragment of their
+own, so editing a field reruns only this form (never the charts). "Apply" sends the new config
+to the job at once; the next pass that starts uses it (the control strip shows which one)."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+import engine
+from app import config_form, resources, state
+
+K = lambda name: state.key("live", name)  # noqa: E731
+
+
+def _applied(snap) -> dict:
+    out: dict = {}
+    for r in snap.reports:
+        for name, tau in r.tau.items():
+            out.setdefault(name, {})[r.iteration] = tau
+    return out
+
+
+@st.fragment
+def editor(job_id: str) -> None:
+    """The live form of job ``job_id`` (owner or shared only)."""
+    job = resources.job(job_id)
+    if job is None:
+        return
+    snap = job.snapshot()
+    corpus = job.corpus
+    st.subheader("Steer the running model")
+    st.caption("Changes apply from the next pass after you click “Apply” — the pass in progress finishes "
+               "with the old settings.")
+    if st.session_state.get(K("edit_job")) != job_id or not st.session_state.get(K("edit_cfg")):
+        st.session_state[K("edit_cfg")] = job.config.to_dict()
+        st.session_state[K("edit_job")] = job_id
+    before = st.session_state[K("edit_cfg")]
+    gen = config_form.generation(K("edit"))
+    cfg = config_form.edit_config(before, corpus, K(f"e{gen}"), live=True, applied=_applied(snap))
+    st.session_state[K("edit_cfg")] = cfg
+    if len(cfg["regularizers"]) != len(before["regularizers"]):
+        config_form.bump(K("edit"))
+        st.rerun(scope="fragment")
+    if st.button("Apply changes to the running job", type="primary", key=K("apply"), icon=":material/bolt:"):
+        try:
+            new = engine.ModelConfig.from_dict({**cfg, "iterations": job.config.iterations})
+            event = resources.job_registry().control(job_id, resources.session_owner(), "update_config", new)
+        except engine.EngineError as e:
+            st.error(str(e), icon=":material/error:")
+            return
+        st.session_state[K("sent")] = {"job": job_id, "action": "update_config", "args": (), "iteration": event.iteration,
+                                       "version": event.config_version, "at": time.monotonic(), "done_at": None}
+        st.session_state[K("edit_cfg")] = None
+        config_form.bump(K("edit"))
+        st.success(f"Applied at iteration {event.iteration}: the next pass uses the new settings "
+                   "(see the line under the buttons for the pass that did).", icon=":material/bolt:")

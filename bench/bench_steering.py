@@ -1,0 +1,139 @@
+"""Live steering measured in the browser: click → confirmation shown, and click → change
+recorded by the job (iterations and seconds), for pause, resume and a τ edit; plus the first
+paint of the home page. Real Streamlit server (`python -m engine app`) + Debian's Chromium.
+
+    PYTHONPATH=$PWD python bench/bench_steering.py --topics 60 --repeat 5
+
+Prints one table; the load average during the run is printed with it (numbers measured on a
+shared machine say so). The corpus is the bundled sample (uk-commons) unless --corpus names a
+file to import first.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_healthy  # noqa: E402
+
+LONG = 300_000
+
+
+def number(page, pattern: str) -> int:
+    loc = page.get_by_text(re.compile(pattern)).first
+    loc.wait_for(timeout=LONG)
+    return int(re.search(pattern, loc.inner_text()).group(1))
+
+
+def timed(page, pattern: str, t0: float, after: int = -1) -> tuple[int, float]:
+    """(the number in the text matching ``pattern``, seconds since ``t0`` when it showed), waiting
+    for a number > ``after`` so the text left by the previous repetition is not taken."""
+    while True:
+        loc = page.get_by_text(re.compile(pattern)).first
+        loc.wait_for(timeout=LONG)
+        m = re.search(pattern, loc.inner_text())
+        if m and int(m.group(1)) > after:
+            return int(m.group(1)), time.perf_counter() - t0
+        page.wait_for_timeout(50)  # polling the page's text; not a fixed wait in a test
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--topics", type=int, default=60, help="subject topics (sets the pass time)")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    home = tempfile.mkdtemp(prefix="bench_steering_")
+    port = _free_port()
+    env = dict(os.environ, ARTM_STUDIO_HOME=home, PYTHONPATH=str(REPO))
+    log = open(Path(home) / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "app", "--workspace", home, "--port", str(port),
+                             "--headless", "--address", "127.0.0.1"], cwd=REPO, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    rows: dict[str, list] = {}
+    try:
+        _wait_healthy(url, proc, 120)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            paints = []
+            for _ in range(3):
+                ctx = b.new_context(viewport={"width": 1440, "height": 1400})
+                pg = ctx.new_page()
+                t0 = time.perf_counter()
+                pg.goto(url)
+                pg.get_by_role("heading", name="ARTM Studio").wait_for(timeout=LONG)
+                paints.append(time.perf_counter() - t0)
+                ctx.close()
+            rows["first paint of the home page (s)"] = paints
+            ctx = b.new_context(viewport={"width": 1440, "height": 1400})
+            pg = ctx.new_page()
+            pg.set_default_timeout(LONG)
+            pg.goto(url)
+            expect(pg.get_by_role("combobox", name="Corpus")).to_have_value("uk-commons", timeout=LONG)
+            pg.get_by_role("link", name="Model & training", exact=True).click()
+            for label, value in (("Subject topics", args.topics), ("Iterations", 100000)):
+                box = pg.get_by_role("spinbutton", name=label, exact=True)
+                box.fill(str(value))
+                box.press("Enter")
+                expect(box).to_have_value(str(value))
+            pg.get_by_role("button", name="Start training").click()
+            prog = pg.locator("[data-testid='stProgress']").first
+            expect(prog).to_contain_text(re.compile(r"running · iteration [3-9]"), timeout=LONG)
+            spi = []
+            last = -1
+            for i in range(args.repeat):
+                seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))  # what the user sees
+                t0 = time.perf_counter()
+                pg.get_by_role("button", name="Pause").click()
+                k, shown = timed(pg, r"Pause received at iteration (\d+)", t0, last)
+                q, done = timed(pg, r"paused at iteration (\d+)", t0, k - 1)
+                rows.setdefault("pause: click → confirmation shown (s)", []).append(shown)
+                rows.setdefault("pause: click → job paused (s)", []).append(done)
+                rows.setdefault("pause: passes after the control reached the job", []).append(q - k)
+                rows.setdefault("pause: passes after the iteration shown at the click", []).append(q - seen)
+                t0 = time.perf_counter()
+                pg.get_by_role("button", name="Resume").click()
+                expect(prog).to_contain_text("running", timeout=LONG)
+                rows.setdefault("resume: click → job running (s)", []).append(time.perf_counter() - t0)
+                expect(prog).to_contain_text(re.compile(rf"iteration (?!{q} )\d+"), timeout=LONG)
+                tau = pg.get_by_role("spinbutton", name="τ", exact=True).first
+                tau.fill(str(0.1 + 0.1 * (i + 1)))
+                tau.press("Enter")
+                seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))
+                t0 = time.perf_counter()
+                pg.get_by_role("button", name="Apply changes to the running job").click()
+                k, shown = timed(pg, r"Applied at iteration (\d+)", t0, q)
+                n, done = timed(pg, r"first used by iteration (\d+)", t0, k)
+                last = n
+                rows.setdefault("τ edit: click → confirmation shown (s)", []).append(shown)
+                rows.setdefault("τ edit: click → first pass using it shown (s)", []).append(done)
+                rows.setdefault("τ edit: first pass using it − iteration when it reached the job", []).append(n - k)
+                rows.setdefault("τ edit: first pass using it − iteration shown at the click", []).append(n - seen)
+                spi.append(float(re.search(r"([\d.]+) s per iteration", prog.inner_text()).group(1)))
+            rows["seconds per pass during the run"] = spi
+            pg.get_by_role("button", name="Stop").click()
+            pg.get_by_text(re.compile("run saved")).wait_for(timeout=LONG)
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    load = os.getloadavg()
+    print(f"topics={args.topics} repeat={args.repeat} load average (1/5/15 min) {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")
+    print(f"| measure | median | min | max |\n|---|---|---|---|")
+    for k, v in rows.items():
+        print(f"| {k} | {statistics.median(v):.2f} | {min(v):.2f} | {max(v):.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
