@@ -29,7 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import engine  # noqa: E402
-from engine.corpus.ingest import ImportOptions, import_corpus, sample_corpus_path  # noqa: E402
+from engine.corpus.ingest import ImportOptions, import_corpus  # noqa: E402
+from engine.corpus.sample import sample_corpus_path  # noqa: E402
 from engine.em.config import ModelConfig  # noqa: E402
 from engine.em.phi_table import load_phi  # noqa: E402
 from engine.em.trainer import Trainer  # noqa: E402

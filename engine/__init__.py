@@ -18,9 +18,10 @@ from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from engine.errors import ConfigError, EngineError, InputError, WorkspaceError
 from engine.store.workspace import Workspace
 from engine.corpus.ingest import (
-    SAMPLE_CORPUS_NAME, ImportOptions, SourcePreview, build_corpus, ensure_sample_corpus,
-    import_corpus, preview_source, preview_vocabulary, sample_corpus_path, vectorize_texts,
+    ImportOptions, SourcePreview, build_corpus, import_corpus, preview_source, preview_vocabulary,
+    vectorize_texts,
 )
+from engine.corpus.sample import SAMPLE_CORPUS_NAME, ensure_sample_corpus, sample_corpus_path
 from engine.em.schedule import Constant, Exponential, Linear, Piecewise, Step, trajectory_from_dict
 from engine.em.regularizers import (
     REGULARIZERS, parse_regularizer, regularizer_from_dict, regularizer_schema,

@@ -150,7 +150,7 @@ def run_app(args) -> int:
 
 
 def run_sample(args) -> int:
-    from engine.corpus.ingest import ensure_sample_corpus, sample_corpus_path  # not needed by `app`
+    from engine.corpus.sample import ensure_sample_corpus, sample_corpus_path  # not needed by `app`
     from engine.store.workspace import Workspace  # (same: `app` starts without the store)
 
     ws = Workspace(args.workspace)

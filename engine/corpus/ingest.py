@@ -33,8 +33,6 @@ from engine.errors import InputError, WorkspaceError
 from engine.store.locks import entry_lock
 from engine.store.workspace import Workspace, now_iso, validate_name
 
-SAMPLE_CORPUS_NAME = "uk-commons"
-SAMPLE_FILE = "uk_commons_speeches.jsonl.gz"
 AUTO_MIN_DF_DOCS = 20  # corpora with at least this many documents get min_df=2 by default
 
 # --------------------------------------------------------------------------- the pipeline
@@ -412,42 +410,7 @@ def vectorize_texts(corpus: Corpus, texts) -> tuple[sp.csr_matrix, TokenSequence
     return n_dw, seq
 
 
-# --------------------------------------------------------------------------- sample corpus
-
-def sample_corpus_path() -> Path:
-    """The bundled sample corpus (UK House of Commons speeches, ParlSpeech V2): package data
-    ``engine/sample_data/`` in an installed wheel, ``sample_data/`` in a source checkout."""
-    package = Path(__file__).resolve().parents[1]
-    for folder in (package / "sample_data", package.parent / "sample_data"):
-        if (folder / SAMPLE_FILE).is_file():
-            return folder / SAMPLE_FILE
-    return package / "sample_data" / SAMPLE_FILE
-
-
-def sample_import_options() -> ImportOptions:
-    """English stop words plus the procedural words of Commons debates (sample_data/stopwords_commons.txt)."""
-    extra = sample_corpus_path().with_name("stopwords_commons.txt")
-    return ImportOptions(lang="en", modalities={"label": "@party"},
-                         stopwords=str(extra) if extra.exists() else "default")
-
-
-def ensure_sample_corpus(workspace: Workspace | None = None) -> str:
-    """Import the sample corpus as ``"uk-commons"`` unless the workspace has it; returns the name."""
-    workspace = workspace if workspace is not None else Workspace()
-    if not workspace.has_corpus(SAMPLE_CORPUS_NAME):
-        path = sample_corpus_path()
-        if not path.exists():
-            raise InputError(f"the sample corpus {path} is missing from this installation")
-        try:
-            import_corpus(path, SAMPLE_CORPUS_NAME, sample_import_options(), workspace)
-        except WorkspaceError:
-            if not workspace.has_corpus(SAMPLE_CORPUS_NAME):  # lost a race with another session: fine
-                raise
-    return SAMPLE_CORPUS_NAME
-
-
 __all__ = [
     "ImportOptions", "SourcePreview", "build_corpus", "import_corpus", "preview_source",
-    "preview_vocabulary", "vectorize_texts", "sample_corpus_path", "ensure_sample_corpus",
-    "detect_format", "SAMPLE_CORPUS_NAME",
+    "preview_vocabulary", "vectorize_texts", "detect_format",
 ]

@@ -10,9 +10,10 @@ import pytest
 
 from engine import InputError, Workspace, WorkspaceError
 from engine.corpus.ingest import (
-    ImportOptions, build_corpus, default_name, ensure_sample_corpus, import_corpus, preview_source,
-    preview_vocabulary, sample_corpus_path, vectorize_texts,
+    ImportOptions, build_corpus, default_name, import_corpus, preview_source, preview_vocabulary,
+    vectorize_texts,
 )
+from engine.corpus.sample import ensure_sample_corpus, sample_corpus_path
 from engine.corpus.readers import detect_format
 
 DOCS = [

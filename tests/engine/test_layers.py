@@ -13,6 +13,7 @@ LAYERS = ["errors", "options", "corpus", "em", "analysis", "store", "jobs", "fam
 #: the documented exceptions (module -> layers it may import although they sit above it)
 EXCEPTIONS = {
     "engine.corpus.ingest": {"store"},  # imports a corpus *into a workspace* (Workspace.save_corpus)
+    "engine.corpus.sample": {"store"},  # imports the bundled sample *into a workspace*, like ingest
     "engine.em.phi_table": {"interop"},
     "engine.em.regularizers.base": {"interop"},  # BigARTM's regularizer names (interop.names: no engine imports)
     "engine.em.regularizers.syntax": {"interop"},  # reads BigARTM's get_phi() layout (interop.phi_table: pandas only)
