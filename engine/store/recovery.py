@@ -35,6 +35,14 @@ _MARKERS = ("manifest.json", "checkpoint.json")
 KEEP = ("checkpoints",)
 
 
+def _writing(entry: Path) -> bool:
+    """True when another process may be writing ``entry``: its own lock is held or, for a
+    checkpoint (``<run>/checkpoints/iter_N``), its run's lock is (checkpoints have no lock of
+    their own: the trainer holding the run writes them)."""
+    entry = Path(entry)
+    return is_locked(entry) or (entry.parent.name == "checkpoints" and is_locked(entry.parent.parent))
+
+
 def _complete(folder: Path) -> bool:
     return any((folder / m).is_file() for m in _MARKERS)
 
@@ -61,7 +69,7 @@ def recover_folder(parent: Path, dry_run: bool = False) -> list[str]:
     parent = Path(parent)
     for name, groups in sorted(leftovers(parent).items()):
         target = parent / name
-        if is_locked(target):
+        if _writing(target):
             continue  # another process is writing this entry right now
         where = f"{parent.name}/{name}"
         for p in groups["del"]:
@@ -131,7 +139,7 @@ def _stray_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return out
     for entry in folder.iterdir():
-        if not entry.is_dir() or entry.name.startswith(".") or is_locked(entry):
+        if not entry.is_dir() or entry.name.startswith(".") or _writing(entry):
             continue
         out += [f for f in entry.iterdir() if f.is_file() and _TMP_FILE.match(f.name)]
     return out
@@ -170,6 +178,8 @@ def orphans(ws) -> list[dict]:
     out = []
     for folder in _folders(ws):
         for name, groups in leftovers(folder).items():
+            if _writing(folder / name):
+                continue  # being written right now: not an orphan
             for kind, paths in groups.items():
                 for p in paths:
                     out.append({"path": str(p), "kind": f"{kind}-folder", "bytes": _size(p),

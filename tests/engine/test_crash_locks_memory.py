@@ -263,3 +263,30 @@ def test_train_with_too_many_topics_is_refused_with_the_numbers(tmp_path, capsys
     assert r.returncode == 2 and len(lines) == 1, r.stderr
     assert "training 5000 topics on 300 documents × " in lines[0] and "available; use fewer topics" in lines[0]
     assert not (root / "runs").exists() or not any(p for p in (root / "runs").iterdir() if not p.name.startswith("."))
+
+
+def test_recovery_leaves_the_checkpoints_of_a_held_run_alone(tmp_path):
+    """A checkpoint has no lock of its own: the trainer holding its run writes it. Another
+    process's recovery (any CLI command starts with one) must not remove its unfinished copy."""
+    root = tmp_path / "ws"
+    ws = Workspace(root)
+    run = ws.runs_dir / "r1"
+    ckpts = run / "checkpoints"
+    (ckpts / "iter_0010").mkdir(parents=True)
+    (ckpts / "iter_0010" / "checkpoint.json").write_text("{}")
+    inflight = ckpts / ".tmp-iter_0020-0123abcd"
+    inflight.mkdir()
+    stray = ckpts / "iter_0010" / ".checkpoint.json.0123abcd.tmp"
+    stray.write_text("{")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert ws.recover() == []
+        assert inflight.is_dir() and stray.is_file()
+        assert orphans(ws) == []
+    finally:
+        holder.communicate("\n", timeout=30)
+    done = ws.recover()
+    assert any("iter_0020" in a and "unfinished copy" in a for a in done), done
+    assert not inflight.exists() and not stray.exists()
