@@ -109,8 +109,8 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     texts = docs["text"].tolist()
     lang = options.lang or "auto"
     if lang == "auto":
-        lang = T.detect_language(texts)
-        notes.append(f"language detected: {lang}")
+        lang, note = T.detect_language_note(texts)
+        notes.append(note)
     stopwords, user_words = _resolve_stopwords(options, lang, notes)
     normalizer = T.Normalizer(lang=lang, stopwords=stopwords, lemmatize=options.lemmatize, stem=options.stem,
                               keep_numbers=options.keep_numbers, min_length=options.min_length)

@@ -155,23 +155,45 @@ def _code(language) -> str:
     return "no" if iso in ("nb", "nn") else iso
 
 
-def detect_language(texts, sample: int = 200, chars: int = 1000) -> str:
-    """Language of a corpus: the most frequent answer of lingua over up to ``sample`` documents
-    (their first ``chars`` characters each), among :data:`DETECTABLE`; ``"en"`` when nothing
-    has letters.
+#: a document votes on the corpus's language only with at least this many letters: lingua's answer
+#: on a word or two is noise ("hello" → Norwegian, "hello world this" → Esperanto)
+VOTE_LETTERS = 20
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
-    lingua compares character n-gram statistics of 75 languages (its models ship in the wheel,
-    no network); documents it cannot decide are left out of the vote.
+
+def detect_language(texts, sample: int = 200, chars: int = 1000) -> str:
+    """Language of a corpus (see :func:`detect_language_note`)."""
+    return detect_language_note(texts, sample, chars)[0]
+
+
+def detect_language_note(texts, sample: int = 200, chars: int = 1000) -> tuple[str, str]:
+    """``(code, note)``: the language of a corpus and how it was decided, for the import's notes.
+
+    lingua (character n-gram statistics of 75 languages; its models ship in the wheel, no network)
+    answers for up to ``sample`` documents (their first ``chars`` characters each), among
+    :data:`DETECTABLE`, and the most frequent answer wins. Only documents with at least
+    :data:`VOTE_LETTERS` letters vote; when none has that many, lingua reads all of them joined
+    into one text; with fewer letters than that in total, the language is not guessed from
+    n-grams but from the script (Cyrillic → ``ru``, Chinese → ``zh``, else ``en``) and the note
+    says so and how to choose (``--lang``).
     """
     picked = [t[:chars] for t in list(texts)[:sample * 4] if isinstance(t, str) and any(c.isalpha() for c in t[:chars])]
     picked = picked[:sample]
     if not picked:
-        return "en"
-    votes = Counter()
-    for lang in _detector().detect_languages_in_parallel_of(picked):
-        if lang is not None:
-            votes[_code(lang)] += 1
-    return votes.most_common(1)[0][0] if votes else "en"
+        return "en", "language: the text has no letters; assumed en (pass --lang to choose)"
+    letters = [sum(c.isalpha() for c in t) for t in picked]
+    voters = [t for t, n in zip(picked, letters) if n >= VOTE_LETTERS]
+    joined = " ".join(picked)
+    if not voters and sum(letters) >= VOTE_LETTERS:
+        voters = [joined]
+    votes = Counter(_code(lang) for lang in _detector().detect_languages_in_parallel_of(voters) if lang is not None)
+    if votes:
+        lang, n = votes.most_common(1)[0]
+        share = f"{n} of {len(voters)} documents" if len(voters) > 1 else "one text"
+        return lang, f"language detected: {lang} ({share}); pass --lang to choose another"
+    guess = "zh" if _CJK.search(joined) else "ru" if len(_CYRILLIC.findall(joined)) * 2 > sum(letters) else "en"
+    return guess, (f"language: too little text to detect it ({sum(letters)} letters); assumed {guess} from "
+                   "the script; pass --lang to choose")
 
 
 # --------------------------------------------------------------------------- Chinese words

@@ -206,8 +206,8 @@ def stream_import(path, name: str | None = None, options: I.ImportOptions | None
         if cols is None:
             cols = _choose_columns(frame, options, path, notes)
             if lang == "auto":
-                lang = T.detect_language(_texts(frame, cols.text))
-                notes.append(f"language detected: {lang} (from the first chunk)")
+                lang, note = T.detect_language_note(_texts(frame, cols.text))
+                notes.append(f"{note} (from the first chunk)")
             stopwords, user_words = I._resolve_stopwords(options, lang, notes)
             vocab = _Vocabulary(T.Normalizer(lang=lang, stopwords=stopwords, lemmatize=options.lemmatize,
                                              stem=options.stem, keep_numbers=options.keep_numbers,

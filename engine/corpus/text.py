@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from engine.corpus.languages import (  # noqa: F401 - re-exported: text.X is the public name
-    STEMMER_LANGUAGES, STOPWORDS_DIR, available_stopword_languages, detect_language, has_cjk,
-    lemmatize_ru, load_stopwords, read_stopwords_file, segment_chinese, split_spans, stem, stemmer,
+    STEMMER_LANGUAGES, STOPWORDS_DIR, available_stopword_languages, detect_language, detect_language_note,
+    has_cjk, lemmatize_ru, load_stopwords, read_stopwords_file, segment_chinese, split_spans, stem, stemmer,
 )
 from engine.errors import InputError
 

@@ -133,3 +133,27 @@ def test_chinese_without_jieba_says_what_to_install(tmp_path, monkeypatch):
     summary = import_corpus(en, "en", ImportOptions(min_df=1, lang="en"), ws)
     assert any("jieba is not installed" in n for n in summary["notes"])
     assert "北京" in set(ws.load_corpus("en").vocab["token"])
+
+
+def test_tiny_corpora_are_not_given_a_confident_language():
+    """A word or two is noise to an n-gram detector ("hello" → Norwegian): too little text gets
+    the script's default and a note saying so; a few short documents are read as one text."""
+    lang, note = L.detect_language_note(["hello world this", "hello again world"])
+    assert lang == "en" and note.startswith("language detected: en")
+    lang, note = L.detect_language_note(["hello"])
+    assert lang == "en" and "too little text" in note and "--lang" in note
+    lang, note = L.detect_language_note(["Привет мир"])
+    assert lang == "ru" and "too little text" in note
+    lang, note = L.detect_language_note(["Привет, это новости из Москвы и России", "hi"])
+    assert lang == "ru" and "1 of 1" not in note and note.startswith("language detected: ru")
+
+
+def test_import_notes_say_how_the_language_was_decided(tmp_path):
+    from engine.corpus.ingest import ImportOptions, import_corpus
+    from engine.store.workspace import Workspace
+
+    src = tmp_path / "tiny.jsonl"
+    src.write_text('{"text": "hi there"}\n{"text": "hi you"}\n', encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    info = import_corpus(src, "tiny", ImportOptions(min_df=1), ws)
+    assert info["language"] == "en" and any("too little text" in n for n in info["notes"]), info["notes"]
