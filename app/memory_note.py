@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.em.health import size_warnings
 from engine.store.budget import estimate_training_memory
 
 
@@ -19,4 +20,6 @@ def show(corpus, config) -> bool:
     else:
         st.warning(f"This model would not fit in memory: it needs {est.describe()}. Use fewer topics, "
                    "or re-import the corpus with a smaller vocabulary.", icon=":material/memory:")
+    for w in size_warnings(corpus.n_docs, corpus.n_tokens, config.total_topics):
+        st.warning(w[0].upper() + w[1:] + ".", icon=":material/warning:")
     return est.fits

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.em.health import warnings_of
+from engine.em.health import size_warnings, warnings_of
 from engine.em.model import IterationReport
 from engine.errors import EngineError, InputError
 from engine.jobs import TrainingJob, run_job_blocking
@@ -164,6 +164,9 @@ def run_foreground(ws, job: TrainingJob, args):
                 print(f"warning: pass {report.iteration}: {w}", file=sys.stderr, flush=True)
         bar.update(report.iteration)
 
+    corpus = job.corpus
+    for w in size_warnings(corpus.n_docs, corpus.n_tokens, job.config.total_topics):
+        print(f"warning: {w}", file=sys.stderr, flush=True)
     bar.update(job.snapshot().iteration)
     try:
         snap = run_job_blocking(

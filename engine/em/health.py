@@ -114,4 +114,18 @@ def warnings_of(scores: dict, n_topics: int | None = None) -> list[str]:
     return out
 
 
-__all__ = ["ModelHealth", "NoMassError", "model_health", "check_report", "warnings_of", "KEYS"]
+def size_warnings(n_docs: int, n_terms: int, n_topics: int) -> list[str]:
+    """Warnings, before training, when the corpus is too small for ``n_topics``: more topics
+    than documents, or fewer than 5 terms per topic — such models repeat the same few words
+    across topics (duplicates), whatever their perplexity says."""
+    out = []
+    if n_topics > n_docs:
+        out.append(f"{n_topics} topics for {n_docs} documents: more topics than documents, so topics will "
+                   "repeat each other; use fewer topics or a larger corpus")
+    if n_topics > 1 and n_topics * 5 > n_terms:
+        out.append(f"{n_topics} topics for a vocabulary of {n_terms} terms (fewer than 5 terms per topic): "
+                   "topics will share the same few words; use fewer topics or a lower --min-df")
+    return out
+
+
+__all__ = ["ModelHealth", "NoMassError", "model_health", "check_report", "warnings_of", "size_warnings", "KEYS"]

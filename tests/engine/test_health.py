@@ -77,3 +77,22 @@ def test_memory_estimate_refuses_what_does_not_fit():
         assert check_training_memory(C, Cfg).fits
     finally:
         budget.available_memory = real
+
+
+def test_too_many_topics_for_the_corpus_is_warned_before_training(tmp_path, capsys):
+    from engine.cli import main
+    from engine.em.health import size_warnings
+
+    assert size_warnings(1000, 5000, 20) == []
+    assert [w.split(":")[0] for w in size_warnings(10, 5000, 20)] == ["20 topics for 10 documents"]
+    assert "fewer than 5 terms per topic" in " ".join(size_warnings(1000, 50, 20))
+    src = tmp_path / "tiny.jsonl"
+    src.write_text("".join('{"text": "apple banana cherry date %d"}\n' % i for i in range(4)), encoding="utf-8")
+    ws = str(tmp_path / "ws")
+    assert main(["import", str(src), "--name", "tiny", "--workspace", ws, "--min-df", "1", "--lang", "en"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--corpus", "tiny", "--topics", "6", "--iterations", "2", "--workspace", ws]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 6 topics for 4 documents" in err and "terms per topic" in err
+    assert main(["train", "--corpus", "tiny", "--topics", "1", "--iterations", "2", "--workspace", ws]) == 0
+    assert "warning:" not in capsys.readouterr().err
