@@ -158,15 +158,16 @@ def run_foreground(ws, job: TrainingJob, args):
     def on_report(report: IterationReport) -> None:
         bar.clear()
         print(report_json(report) if jsonl else score_line(report), file=out, flush=True)
+        if not warned:  # after the first pass: a refusal or a failure stays one line
+            warned.add("size")
+            for w in size_warnings(job.corpus.n_docs, job.corpus.n_tokens, job.config.total_topics):
+                print(f"warning: {w}", file=sys.stderr, flush=True)
         for w in warnings_of(report.scores, job.config.total_topics):
             if w not in warned:  # each partial collapse once, when it appears
                 warned.add(w)
                 print(f"warning: pass {report.iteration}: {w}", file=sys.stderr, flush=True)
         bar.update(report.iteration)
 
-    corpus = job.corpus
-    for w in size_warnings(corpus.n_docs, corpus.n_tokens, job.config.total_topics):
-        print(f"warning: {w}", file=sys.stderr, flush=True)
     bar.update(job.snapshot().iteration)
     try:
         snap = run_job_blocking(
