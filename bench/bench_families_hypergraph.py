@@ -29,11 +29,24 @@ from engine.families.hypergraph.family import hypergraph_config
 from engine.store.workspace import Workspace
 
 
-def timed(corpus, cfg, rounds_out: list) -> Trainer:
+def timed(corpus, cfg, rounds_out: list, cpu_out: list) -> Trainer:
+    """Train ``cfg``; wall and CPU seconds (``time.process_time``: all threads of this process,
+    robust to other processes' load) of every pass but the first (one-time set-up)."""
     tr = Trainer(corpus, cfg)
-    reports = tr.fit()
-    rounds_out.extend(r.seconds for r in reports[1:])  # the first pass includes one-time set-up
+    tr.step()
+    for _ in range(cfg.iterations - 1):
+        c0 = time.process_time()
+        rounds_out.append(tr.step().seconds)
+        cpu_out.append(time.process_time() - c0)
     return tr
+
+
+def ratios(plain_s, plain_cpu, fam_s, fam_cpu, name: str) -> dict:
+    """Medians of the wall and CPU seconds per pass and family / plain."""
+    m = {k: float(np.median(v)) for k, v in (("pw", plain_s), ("pc", plain_cpu), ("fw", fam_s), ("fc", fam_cpu))}
+    return {"plain_s_per_pass": round(m["pw"], 4), f"{name}_s_per_pass": round(m["fw"], 4),
+            "ratio": round(m["fw"] / m["pw"], 2), "plain_cpu_s_per_pass": round(m["pc"], 4),
+            f"{name}_cpu_s_per_pass": round(m["fc"], 4), "cpu_ratio": round(m["fc"] / m["pc"], 2)}
 
 
 def purchase_log(users, n_tx, T=10, items=50, shops=10, channels=3, alpha=20.0, seed=0) -> pd.DataFrame:
@@ -74,16 +87,14 @@ def main():
     t0 = time.perf_counter()
     Trainer(c, sent).close()
     out["sentence_setup_s"] = round(time.perf_counter() - t0, 2)
-    plain_s, sent_s = [], []
+    plain_s, sent_s, plain_c, sent_c = [], [], [], []
     for _ in range(args.rounds):
-        p = timed(c, cfg, plain_s)
-        s = timed(c, sent, sent_s)
+        p = timed(c, cfg, plain_s, plain_c)
+        s = timed(c, sent, sent_s, sent_c)
     e = s.estep.edges
     out["sentences"] = {"corpus": args.corpus, "documents": c.n_docs, "nnz": int(c.n_dw.nnz),
                         "sentences": int((e.start >= 0).sum()), "vertex_entries": int(len(e.vertex)),
-                        "plain_s_per_pass": round(float(np.median(plain_s)), 4),
-                        "sentence_s_per_pass": round(float(np.median(sent_s)), 4),
-                        "ratio": round(float(np.median(sent_s) / np.median(plain_s)), 2),
+                        **ratios(plain_s, plain_c, sent_s, sent_c, "sentence"),
                         "plain_perplexity": round(p.last_report.scores["perplexity"], 1),
                         "sentence_perplexity_per_word": round(s.last_report.scores["perplexity"], 1)}
     frame, _ = purchase_log(args.users, args.transactions)
@@ -96,15 +107,13 @@ def main():
     tc = tws.load_corpus("log")
     tcfg = cfg.with_changes(n_topics=10)
     hyper = hypergraph_config(tcfg, {"edges": "transactions", "path": str(X.transactions_path(tws, "log"))})
-    plain_s, hyper_s = [], []
+    plain_s, hyper_s, plain_c, hyper_c = [], [], [], []
     for _ in range(args.rounds):
-        p = timed(tc, tcfg, plain_s)
-        h = timed(tc, hyper, hyper_s)
+        p = timed(tc, tcfg, plain_s, plain_c)
+        h = timed(tc, hyper, hyper_s, hyper_c)
     out["transactions"] = {"users": tc.n_docs, "transactions": len(frame), "vertices": tc.n_tokens,
                            "nnz": int(tc.n_dw.nnz), "import_s": round(import_s, 2),
-                           "plain_s_per_pass": round(float(np.median(plain_s)), 4),
-                           "hyper_s_per_pass": round(float(np.median(hyper_s)), 4),
-                           "ratio": round(float(np.median(hyper_s) / np.median(plain_s)), 2),
+                           **ratios(plain_s, plain_c, hyper_s, hyper_c, "hyper"),
                            "shop_pairing_plain": round(shop_pairing(p.phi, tc, 10), 3),
                            "shop_pairing_hyper": round(shop_pairing(h.phi, tc, 10), 3)}
     out["load_after"] = os.getloadavg()[0]

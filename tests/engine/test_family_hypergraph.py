@@ -18,6 +18,7 @@ from engine.errors import ConfigError, InputError, WorkspaceError
 from engine.families.hypergraph.edges import edges_from_long, edges_to_long, sentence_spans
 from engine.families.hypergraph.family import HypergraphOptions, edges_of, hypergraph_config
 from engine.families.hypergraph.reading import edge_topics, sentence_table
+from engine.families.hypergraph import _kernels as HK
 from engine.families.hypergraph import transactions as X
 from engine.jobs import TrainingJob
 from engine.store.checkpoints import read_checkpoint
@@ -76,15 +77,42 @@ def test_one_pass_matches_numpy_reference(kernels_ready, tmp_path):
             n = (w[xs, None] * q[xs] / (q[xs] @ theta[d])[:, None]).sum(0)
             theta[d] = theta[d] * n / (theta[d] * n).sum()
     n_wt = np.zeros((W, T))
+    mod = tr.token_modality
+    loglik, n_tok = np.zeros(2), np.zeros(2)
     for x in range(e.n_edges):
         d = e.edge_doc[x]
         p = theta[d] * q[x] / (theta[d] @ q[x])
+        mass = e.mult[e.edge_ptr[x]:e.edge_ptr[x + 1]].sum()
         for j in range(e.edge_ptr[x], e.edge_ptr[x + 1]):
             n_wt[e.vertex[j]] += e.mult[j] * w[x] * p
-    n_wt_k, theta_k, _, _ = tr.estep.run(tr, cfg, np.ones(W, np.float32), True,
-                                         (np.zeros(T, np.float32),) * 2 + (np.zeros((0, T), np.float32),), [])
+            loglik[mod[e.vertex[j]]] += e.count[x] * e.mult[j] / mass * np.log(theta[d] @ q[x])
+            n_tok[mod[e.vertex[j]]] += e.count[x] * e.mult[j]
+    n_wt_k, theta_k, loglik_k, n_tok_k = tr.estep.run(tr, cfg, np.ones(W, np.float32), True,
+                                                      (np.zeros(T, np.float32),) * 2 + (np.zeros((0, T), np.float32),), [])
     np.testing.assert_allclose(theta_k, theta, rtol=2e-4, atol=1e-6)
     np.testing.assert_allclose(n_wt_k, n_wt, rtol=2e-4, atol=1e-5)
+    np.testing.assert_allclose(loglik_k, loglik, rtol=1e-4)
+    np.testing.assert_allclose(n_tok_k, n_tok, rtol=1e-6)
+
+
+def test_long_edges_do_not_underflow(kernels_ready):
+    """Products of hundreds of tiny φ (far below float64's range) keep their topic ratios:
+    q_ut / max_t and ln max_t Π φ equal the log-space values."""
+    rng = np.random.default_rng(0)
+    W, T, n = 50, 4, 400
+    phi = rng.uniform(1e-9, 1e-6, size=(W, T)).astype(np.float32)
+    vertex = rng.integers(W, size=n).astype(np.int32)
+    mult = np.where(np.arange(n) % 7 == 0, 2.0, 1.0).astype(np.float32)
+    ptr = np.array([0, n, n + 1, n + 1], np.int64)          # a long edge, a one-vertex edge, an empty edge
+    vertex = np.r_[vertex, 3].astype(np.int32)
+    mult = np.r_[mult, 1.0].astype(np.float32)
+    q, ls = np.empty((3, T), np.float32), np.empty(3)
+    HK.edge_products(0, 3, ptr, vertex, mult, np.ones(W, np.float32), phi, q, ls)
+    logs = (mult[:n, None] * np.log(phi[vertex[:n]].astype(np.float64))).sum(0)
+    assert ls[0] == pytest.approx(logs.max(), rel=1e-9) and ls[0] < -5000
+    np.testing.assert_allclose(q[0], np.exp(logs - logs.max()), rtol=1e-5, atol=1e-30)  # float32 range
+    np.testing.assert_allclose(q[1], phi[3] / phi[3].max(), rtol=1e-6)
+    assert ls[2] == -np.inf and not q[2].any()
 
 
 def test_transactions_recover_pairs_plain_artm_cannot(kernels_ready, tmp_path):

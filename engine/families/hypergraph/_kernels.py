@@ -1,14 +1,22 @@
 """numba kernels of the hypergraph (transaction) E-step.
 
 An edge x of document d is a multiset of vertices (tokens of any modality) with multiplicities
-m_v; its weight is w_x = τ_k n_dx (type weight × count). With q_xt = Π_{v∈x} φ_vt^{m_v}:
+m_v; its weight is w_x = τ_k n_dx (type weight × count). Edges with the same (vertex,
+multiplicity) list share one *vertex set* u = u(x) (BigARTM likewise computes Π φ once per
+distinct transaction). With q_ut = Π_{v∈u} φ_vt^{m_v}:
 
-    p(x|d) = Σ_t θ_td q_xt,   p_tdx = norm_t(θ_td q_xt)
-    θ_td   = norm_t(θ_td Σ_x w_x q_xt / p(x|d) + r_td)       (inner passes)
-    n_vt   = Σ_x m_v w_x p_tdx                                 (edge by edge, per-chunk buffer)
+    p(x|d) = Σ_t θ_td q_ut,   p_tdx = norm_t(θ_td q_ut)
+    θ_td   = norm_t(θ_td Σ_x w_x q_ut / p(x|d) + r_td)          (inner passes)
+    n_vt   = Σ_x m_v w_x p_tdx = Σ_{u∋v} m_v q_ut Σ_{x: u(x)=u} r_x θ_td(x),   r_x = w_x / p(x|d)
 
-q_xt is kept scaled: ``q[x] = exp(ln q_xt − max_t ln q_xt)`` with the shift in ``logscale[x]``,
-so long edges (sentences) never underflow; p_tdx and θ do not depend on the shift.
+in three phases, like the bag-of-words E-step's two: :func:`edge_products` (q per vertex set),
+:func:`hyper_theta` (θ, the ratios r_x and the log-likelihood, per document), then
+:func:`set_sums` (A_ut = q_ut Σ_x r_x θ_td(x), per vertex set) and :func:`vertex_sums`
+(n_vt = Σ_u m_v A_ut, per vertex). Each phase writes disjoint rows, so any split into
+threads gives the same result and no thread needs its own (W, T) buffer.
+
+q is kept scaled: ``q[u] = q_ut / max_t q_ut`` with ln max_t q_ut in ``logscale[u]``, so long
+edges (sentences) never underflow; p_tdx and θ do not depend on the shift.
 """
 from __future__ import annotations
 
@@ -18,39 +26,67 @@ from numba import njit
 from engine.em._kernels import EPS, _dot
 from engine.em._kernels.estep import load_theta, theta_update
 
+#: a running product whose largest entry falls below this is rescaled; it is checked after at
+#: most 4 factors (each ≥ 1e-45, the smallest float32), so it never leaves float64's range
+TINY = 1e-100
+
 
 @njit(cache=True, nogil=True)
-def edge_products(e0, e1, edge_ptr, vertex, mult, tok_weight, logphi, q, logscale):
-    """Edges [e0, e1): q (E, T) float32 scaled products and logscale (E,) float64 (−inf when
-    the edge has no usable vertex or every topic gives it probability 0). Vertices whose
-    modality weight is 0 are left out of the product."""
-    T = logphi.shape[1]
+def edge_products(u0, u1, ptr, vertex, mult, tok_weight, phi, q, logscale):
+    """Vertex sets [u0, u1): q (U, T) float32 scaled products Π_v φ_vt^{m_v} / max_t and
+    logscale (U,) float64 = ln max_t Π_v φ_vt^{m_v} (−inf when the set has no usable vertex or
+    every topic gives it probability 0). Vertices whose ``tok_weight`` is 0 are left out. The
+    product is taken in linear space (m_v = 1: one multiply per topic; no log/exp per entry),
+    rescaled whenever its largest entry falls below :data:`TINY`."""
+    T = phi.shape[1]
     acc = np.empty(T, dtype=np.float64)
-    for e in range(e0, e1):
+    for u in range(u0, u1):
         for k in range(T):
-            acc[k] = 0.0
+            acc[k] = 1.0
+        shift = 0.0
         used = False
-        for j in range(edge_ptr[e], edge_ptr[e + 1]):
+        since = 0
+        for j in range(ptr[u], ptr[u + 1]):
             w = vertex[j]
             if tok_weight[w] == 0.0:
                 continue
             used = True
             m = mult[j]
+            if m == 1.0:
+                for k in range(T):
+                    acc[k] *= phi[w, k]
+                since += 1
+            else:
+                for k in range(T):
+                    acc[k] *= np.float64(phi[w, k]) ** m
+                since = 4
+            if since < 4:
+                continue
+            since = 0
+            mx = 0.0
             for k in range(T):
-                acc[k] += m * logphi[w, k]
-        mx = -np.inf
-        if used:
-            for k in range(T):
-                if acc[k] > mx:
-                    mx = acc[k]
-        logscale[e] = mx
+                mx = max(mx, acc[k])
+            if 0.0 < mx < TINY:
+                inv = 1.0 / mx
+                for k in range(T):
+                    acc[k] *= inv
+                shift += np.log(mx)
+        mx = 0.0
         for k in range(T):
-            q[e, k] = np.float32(np.exp(acc[k] - mx)) if mx > -np.inf else np.float32(0.0)
-
+            mx = max(mx, acc[k])
+        if not used or mx == 0.0:
+            logscale[u] = -np.inf
+            for k in range(T):
+                q[u, k] = np.float32(0.0)
+            continue
+        inv = 1.0 / mx
+        for k in range(T):
+            q[u, k] = np.float32(acc[k] * inv)
+        logscale[u] = shift + np.log(mx)
 
 @njit(cache=True, nogil=True)
 def _p_edge(q, e, u, th, weight, logscale):
-    """p(x|d) (scaled by the edge's shift) = Σ_t θ_td q_ut for edge e of vertex set u (float32,
+    """p(x|d) (scaled by the set's shift) = Σ_t θ_td q_ut for edge e of vertex set u (float32,
     the bag E-step's dot), or 0 for an unusable edge or p < EPS."""
     if weight[e] <= 0.0 or logscale[u] == -np.inf:
         return np.float32(0.0)
@@ -59,25 +95,23 @@ def _p_edge(q, e, u, th, weight, logscale):
 
 
 @njit(cache=True, nogil=True)
-def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, weight, count, inv_mass, shape, q,
-                logscale, theta_in, theta_out, reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc,
-                n_wt, loglik, n_tok):
-    """Documents [d0, d1): θ_d by ``inner_passes`` updates over the document's edges, then, with
-    the final θ_d, n_vt += m_v w_x p_tdx for every vertex of every edge into ``n_wt`` (W, T)
-    (this chunk's own buffer, zeroed by the caller) and per modality of the vertices
-    loglik += n_dx (m_v / Σ_x m) ln p(x|d), n_tok += n_dx m_v (edges with p(x|d) = 0 left
-    out). ``q``/``logscale`` are per distinct vertex set: edge e uses row ``shape[e]``.
-    A document without a usable edge gets θ_d = 0."""
+def hyper_theta(d0, d1, doc_ptr, shape, weight, count, q, logscale, theta_in, theta_out, reset_theta, inner_passes,
+                theta_add, theta_mult, theta_add_doc, ratio, lle):
+    """Documents [d0, d1): θ_d by ``inner_passes`` updates over the document's edges; then, with
+    the final θ_d, r_x = w_x / p(x|d) into ``ratio`` (E,) and n_dx ln p(x|d) into ``lle`` (E,)
+    float64 (both 0 for edges with p(x|d) = 0). Edge e uses the q row ``shape[e]``. A document
+    without a usable edge gets θ_d = 0."""
     T = q.shape[1]
     has_doc = theta_add_doc.shape[0] > 0
     th = np.empty(T, dtype=np.float32)
     ntd = np.empty(T, dtype=np.float32)
-    c = np.empty(T, dtype=np.float32)
     for d in range(d0, d1):
         a = doc_ptr[d]
         b = doc_ptr[d + 1]
         usable = False
         for e in range(a, b):
+            ratio[e] = 0.0
+            lle[e] = 0.0
             if weight[e] > 0.0 and logscale[shape[e]] > -np.inf:
                 usable = True
         if not usable:
@@ -100,19 +134,48 @@ def hyper_estep(d0, d1, doc_ptr, edge_ptr, vertex, mult, tok_weight, tok_mod, we
             u = shape[e]
             p = _p_edge(q, e, u, th, weight, logscale)
             if p > 0.0:
-                r = np.float32(weight[e] / p)
-                ll = np.log(np.float64(p)) + logscale[u]
-                for k in range(T):
-                    c[k] = r * th[k] * q[u, k]
-                for j in range(edge_ptr[e], edge_ptr[e + 1]):
-                    v = vertex[j]
-                    if tok_weight[v] == 0.0:
-                        continue
-                    m = mult[j]
-                    for k in range(T):
-                        n_wt[v, k] += m * c[k]
-                    md = tok_mod[v]
-                    loglik[md] += count[e] * m * inv_mass[e] * ll
-                    n_tok[md] += count[e] * m
+                ratio[e] = np.float32(weight[e] / p)
+                lle[e] = count[e] * (np.log(np.float64(p)) + logscale[u])
         for k in range(T):
             theta_out[d, k] = th[k]
+
+
+@njit(cache=True, nogil=True)
+def set_scatter(u0, u1, set_edge_ptr, set_edges, edge_doc, ratio, lle, count, theta, q, set_ptr, set_vertex,
+                set_mult, inv_mass, tok_weight, tok_mod, n_wt, loglik, n_tok):
+    """Vertex sets [u0, u1): a_t = q_ut Σ_{x: u(x)=u} r_x θ_td(x), then n_vt += m_v a_t for
+    every vertex of u into ``n_wt`` (W, T) (this chunk's own buffer, zeroed by the caller), and
+    per modality of the vertices loglik += (m_v / Σ m) Σ_x n_dx ln p(x|d), n_tok += m_v Σ_x n_dx
+    (over the edges with p(x|d) > 0). ``set_edges[set_edge_ptr[u]:set_edge_ptr[u+1]]`` are
+    the edges of set u in increasing order, ``edge_doc`` the document of every edge; vertices
+    whose ``tok_weight`` is 0 are left out."""
+    T = q.shape[1]
+    acc = np.empty(T, dtype=np.float32)
+    for u in range(u0, u1):
+        for k in range(T):
+            acc[k] = 0.0
+        ll = 0.0
+        cnt = 0.0
+        for j in range(set_edge_ptr[u], set_edge_ptr[u + 1]):
+            x = set_edges[j]
+            r = ratio[x]
+            if r != 0.0:
+                d = edge_doc[x]
+                for k in range(T):
+                    acc[k] += r * theta[d, k]
+                ll += lle[x]
+                cnt += count[x]
+        if cnt == 0.0:
+            continue
+        for k in range(T):
+            acc[k] *= q[u, k]
+        for j in range(set_ptr[u], set_ptr[u + 1]):
+            v = set_vertex[j]
+            if tok_weight[v] == 0.0:
+                continue
+            m = set_mult[j]
+            for k in range(T):
+                n_wt[v, k] += m * acc[k]
+            md = tok_mod[v]
+            loglik[md] += m * inv_mass[u] * ll
+            n_tok[md] += m * cnt

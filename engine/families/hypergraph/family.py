@@ -116,10 +116,23 @@ class HyperEStep(EStep):
         corpus = trainer.corpus
         self.edges = e = edges_of(corpus, self.options)
         self.weight = edge_weights(e, self.options.type_weights)
-        mass = np.add.reduceat(e.mult, e.edge_ptr[:-1]) if len(e.mult) else np.zeros(0, np.float32)
-        self._inv_mass = np.where(np.diff(e.edge_ptr) > 0, 1.0 / np.maximum(mass, 1e-30), 0.0).astype(np.float32)
-        self.shape, self.shape_ptr, self.shape_vertex, self.shape_mult = distinct_vertex_sets(e)
+        self.shape, self.set_ptr, self.set_vertex, self.set_mult = distinct_vertex_sets(e)
+        U, W = len(self.set_ptr) - 1, corpus.n_tokens
+        sizes = np.diff(self.set_ptr)
+        mass = np.bincount(np.repeat(np.arange(U), sizes), weights=self.set_mult, minlength=U)
+        self.inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-30), 0.0).astype(np.float32)
+        self.edge_doc = np.repeat(np.arange(len(e.doc_ptr) - 1), np.diff(e.doc_ptr)).astype(np.int64)
+        self.set_edges = np.argsort(self.shape, kind="stable").astype(np.int64)
+        self.set_edge_ptr = np.r_[0, np.cumsum(np.bincount(self.shape, minlength=U))].astype(np.int64)
+        self._chunks: dict[int, tuple] = {}
         self._positions = None
+
+    def chunks_for(self, threads: int) -> tuple:
+        """(sets by vertex entries, documents by edges, sets by edges + vertex entries)."""
+        if threads not in self._chunks:
+            self._chunks[threads] = (chunks(self.set_ptr, threads), chunks(self.edges.doc_ptr, threads),
+                                     chunks(self.set_edge_ptr + self.set_ptr, threads))
+        return self._chunks[threads]
 
     def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
         add, mult, add_doc = theta_terms
@@ -129,29 +142,29 @@ class HyperEStep(EStep):
         D, M = tr.theta_buffer.shape[0], len(tr.modalities)
         alive = (phi.sum(axis=1) > 0).astype(np.float32)
         tw = np.ascontiguousarray(tok_weight * alive, np.float32)
-        with np.errstate(divide="ignore"):
-            logphi = np.log(phi.astype(np.float64))
-        U = len(self.shape_ptr) - 1
-        q = np.empty((U, T), np.float32)
-        logscale = np.empty(U, np.float64)
+        U = len(self.set_ptr) - 1
+        q, logscale = np.empty((U, T), np.float32), np.empty(U, np.float64)
+        ratio, lle = np.empty(len(self.shape), np.float32), np.empty(len(self.shape), np.float64)
         theta = np.empty((D, T), np.float32)
-        e_at = chunks(self.shape_ptr, cfg.threads)
-        d_at = chunks(e.edge_ptr[e.doc_ptr], cfg.threads)
-        n_wts = [np.zeros((W, T), np.float32) for _ in d_at]
-        logs = np.zeros((2, len(d_at), M))
+        at_sets, at_docs, at_scatter = self.chunks_for(cfg.threads)
+        n_wts = [np.zeros((W, T), np.float32) for _ in at_scatter]
+        logs = np.zeros((2, len(at_scatter), M))
         tok_mod = tr.token_modality
 
         def products(c):
-            HK.edge_products(e_at[c][0], e_at[c][1], self.shape_ptr, self.shape_vertex, self.shape_mult, tw, logphi,
-                             q, logscale)
+            HK.edge_products(*at_sets[c], self.set_ptr, self.set_vertex, self.set_mult, tw, phi, q, logscale)
 
         def docs(c):
-            HK.hyper_estep(d_at[c][0], d_at[c][1], e.doc_ptr, e.edge_ptr, e.vertex, e.mult, tw, tok_mod,
-                           self.weight, e.count, self._inv_mass, self.shape, q, logscale, tr.theta_buffer, theta, reset,
-                           cfg.inner_passes, add, mult, add_doc, n_wts[c], logs[0, c], logs[1, c])
+            HK.hyper_theta(*at_docs[c], e.doc_ptr, self.shape, self.weight, e.count, q, logscale, tr.theta_buffer,
+                           theta, reset, cfg.inner_passes, add, mult, add_doc, ratio, lle)
 
-        for fn, parts in ((products, len(e_at)), (docs, len(d_at))):
-            if cfg.threads == 1:
+        def scatter(c):
+            HK.set_scatter(*at_scatter[c], self.set_edge_ptr, self.set_edges, self.edge_doc, ratio, lle, e.count, theta,
+                           q, self.set_ptr, self.set_vertex, self.set_mult, self.inv_mass, tw, tok_mod, n_wts[c],
+                           logs[0, c], logs[1, c])
+
+        for fn, parts in ((products, len(at_sets)), (docs, len(at_docs)), (scatter, len(at_scatter))):
+            if cfg.threads == 1 or parts == 1:
                 for i in range(parts):
                     fn(i)
             else:
@@ -198,12 +211,14 @@ def _warmup() -> None:
     ptr = np.array([0, 1], np.int64)
     v, m, one = np.array([0], np.int32), np.ones(1, np.float32), np.ones(1, np.float32)
     q, ls = np.empty((1, T), np.float32), np.empty(1)
-    HK.edge_products(0, 1, ptr, v, m, one, np.zeros((1, T)), q, ls)
+    HK.edge_products(0, 1, ptr, v, m, one, np.full((1, T), 0.5, np.float32), q, ls)
     th = np.full((1, T), 0.5, np.float32)
     z = np.zeros(T, np.float32)
-    HK.hyper_estep(0, 1, ptr, ptr, v, m, one, np.zeros(1, np.int32), one, one, one, np.zeros(1, np.int64), q, ls,
-                   th, th.copy(), True, 1, z, z, np.zeros((0, T), np.float32), np.zeros((1, T), np.float32),
-                   np.zeros(1), np.zeros(1))
+    shape, ratio, lle = np.zeros(1, np.int64), np.zeros(1, np.float32), np.zeros(1)
+    HK.hyper_theta(0, 1, ptr, shape, one, one, q, ls, th, th.copy(), True, 1, z, z, np.zeros((0, T), np.float32),
+                   ratio, lle)
+    HK.set_scatter(0, 1, ptr, shape, shape, ratio, lle, one, th, q, ptr, v, m, one, one, np.zeros(1, np.int32),
+                   np.zeros((1, T), np.float32), np.zeros(1), np.zeros(1))
 
 
 FAMILY = register_family(Family(

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from engine.corpus.corpus import Corpus
 from engine.errors import InputError
 
-__all__ = ["BINS", "MAX_BINS", "choose_bin", "time_tokens", "add_time_modality"]
+__all__ = ["BINS", "MAX_BINS", "choose_bin", "time_tokens", "add_time_modality", "append_modality"]
 
 BINS = ("day", "month", "year")
 #: "auto" takes the finest bin with at most this many bins between the first and last date
@@ -58,11 +58,21 @@ def add_time_modality(corpus: Corpus, unit: str = "auto", modality: str = "@time
     name = corpus.name or "(unsaved)"
     if "date" not in corpus.documents.columns:
         raise InputError(f"corpus {name!r} has no date column; import it with --date-column COLUMN")
-    if modality in corpus.modalities:
-        raise InputError(f"corpus {name!r} already has a modality {modality!r}")
     dates = pd.to_datetime(corpus.documents["date"])
     unit = choose_bin(dates) if unit == "auto" else unit
-    toks = time_tokens(dates, unit)
+    out, info = append_modality(corpus, time_tokens(dates, unit), modality, "time_modality", {"bin": unit})
+    return out, info
+
+
+def append_modality(corpus: Corpus, tokens, modality: str, key: str, info: dict) -> tuple[Corpus, dict]:
+    """``corpus`` with one token per document (``tokens`` (D,), "" for none) as a new
+    ``modality`` appended after the vocabulary (token ids and sequences unchanged), tokens in
+    sorted order; ``info`` (+ modality, tokens, documents with a token, first, last) is stored
+    under ``manifest[key]`` and returned."""
+    name = corpus.name or "(unsaved)"
+    if modality in corpus.modalities:
+        raise InputError(f"corpus {name!r} already has a modality {modality!r}")
+    toks = np.asarray(tokens, dtype=object)
     dated = np.flatnonzero(toks != "")
     codes, uniq = pd.factorize(pd.Series(toks[dated]), sort=True)
     block = sp.csr_matrix((np.ones(len(dated), np.float32), (dated, codes)), shape=(corpus.n_docs, len(uniq)))
@@ -74,8 +84,8 @@ def add_time_modality(corpus: Corpus, unit: str = "auto", modality: str = "@time
     extra = pd.DataFrame({"token": pd.Series(list(uniq), dtype=object), "modality": modality,
                           "tf": counts.astype(np.float64), "df": counts.astype(np.int64)})
     vocab = pd.concat([corpus.vocab, extra[list(corpus.vocab.columns)]], ignore_index=True)
-    info = {"bin": unit, "modality": modality, "tokens": len(uniq), "dated_documents": int(len(dated)),
+    info = {**info, "modality": modality, "tokens": len(uniq), "dated_documents": int(len(dated)),
             "first": str(uniq[0]) if len(uniq) else None, "last": str(uniq[-1]) if len(uniq) else None}
-    manifest = {**corpus.manifest, "time_modality": info}
+    manifest = {**corpus.manifest, key: info}
     return Corpus(name=corpus.name, documents=corpus.documents, vocab=vocab, n_dw=n_dw,
                   sequences=corpus.sequences, manifest=manifest), info
