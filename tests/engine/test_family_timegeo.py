@@ -15,6 +15,9 @@ from engine.em.config import ModelConfig
 from engine.em.regularizers import parse_regularizer
 from engine.em.trainer import Trainer
 from engine.errors import InputError
+from engine.families.timegeo.geo import read_similarity
+from engine.families.timegeo.place_modality import add_place_modality
+from engine.families.timegeo.reading import place_topics, smoothing_effect, time_profiles
 from engine.families.timegeo.time_modality import add_time_modality, choose_bin, time_tokens
 
 
@@ -113,6 +116,12 @@ def test_cli_time_add(kernels_ready, tmp_path, capsys):
     assert out["corpus"] == "t-time" and out["bin"] == "day" and out["first"] == "2017-01-10"
     assert main(["train", "--corpus", "t-time", "--topics", "2", "--iterations", "3",
                  "--reg", "TimeSmoothing(tau=1)"] + ws) == 0
+    capsys.readouterr()
+    assert main(["place", "add", "t", "--column", "town"] + ws) == 2
+    assert "no column 'town'" in capsys.readouterr().err
+    assert main(["place", "add", "t", "--column", "date"] + ws) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["corpus"] == "t-place" and out["tokens"] == 9 and "GeoSmoothing(" in out["next"]
 
 
 def placed_corpus(G=30, per=4, words=10, doc_len=20, seed=0):
@@ -150,12 +159,18 @@ def test_geo_smoothing_recovers_place_profiles(kernels_ready, tmp_path):
     pd.DataFrame({"a": [f"g{g}" for g in range(29)], "b": [f"g{g + 1}" for g in range(29)]}) \
         .to_csv(tmp_path / "s.csv", index=False)
     gid = np.flatnonzero(c.vocab["modality"] == "@place")
-    err = {}
+    err, effect = {}, {}
     for tau in (0.0, 0.002):
         tr, cols = _fit_matched(c, 2, f"GeoSmoothing(tau={tau}, similarity={tmp_path / 's.csv'})" if tau else None)
         p = tr.phi[gid][:, cols] * tr.n_t[cols][None, :]
         err[tau] = np.abs(p / p.sum(1, keepdims=True) - truth).sum(1).mean()
+        places, P = place_topics(tr.model, c, "@place")
+        np.testing.assert_allclose(P[:, cols], p / p.sum(1, keepdims=True), rtol=1e-5)
+        effect[tau] = smoothing_effect(P, read_similarity(tmp_path / "s.csv", places))
     assert err[0.002] < err[0.0] - 0.03
+    # neighbours are alike even without the term (the planted profiles change slowly), more so with it
+    assert effect[0.0]["similar_pairs"] == 29 and effect[0.0]["other_pairs"] == 30 * 29 // 2 - 29
+    assert effect[0.002]["ratio"] < effect[0.0]["ratio"] < 1
 
 
 @pytest.mark.parametrize("text, message", [
@@ -172,3 +187,35 @@ def test_geo_bad_similarity(kernels_ready, tmp_path, text, message):
     with pytest.raises(InputError, match="does not exist"):
         Trainer(c, ModelConfig(n_topics=2, iterations=2, threads=1, regularizers=(
             parse_regularizer(f"GeoSmoothing(tau=1, similarity={tmp_path / 'nope.csv'})"),)))
+
+
+def test_time_profiles_in_time_order(kernels_ready):
+    c, _ = dated_corpus(months=14, per_month=3)
+    tc, _ = add_time_modality(c)
+    tr = Trainer(tc, ModelConfig(n_topics=3, iterations=5, seed=1, threads=1))
+    tr.fit()
+    prof = time_profiles(tr.model, tc)
+    bins = prof["time"].drop_duplicates().tolist()
+    assert bins == sorted(bins) and len(bins) == 14 and bins[0] == "2015-01"
+    np.testing.assert_allclose(prof.groupby("topic")["p_time_given_topic"].sum(), 1, rtol=1e-5)
+    np.testing.assert_allclose(prof.groupby("time")["p_topic_given_time"].sum(), 1, rtol=1e-5)
+    with pytest.raises(InputError, match="has no modality '@time'"):
+        time_profiles(tr.model, c)
+
+
+def test_place_modality_from_a_column():
+    c, _ = dated_corpus(months=2, per_month=3)
+    docs = c.documents.assign(city=["Oslo", " Oslo ", None, "Bergen", 2015.0, ""])
+    c = Corpus(name="dated", documents=docs, vocab=c.vocab, n_dw=c.n_dw)
+    pc, info = add_place_modality(c, "city")
+    assert info == {"column": "city", "modality": "@place", "tokens": 3, "placed_documents": 4,
+                    "first": "2015", "last": "Oslo"}
+    assert pc.vocab["token"].iloc[c.n_tokens:].tolist() == ["2015", "Bergen", "Oslo"]
+    assert (pc.n_dw[:, : c.n_tokens] != c.n_dw).nnz == 0
+    assert pc.n_dw[:, c.n_tokens:].sum(axis=1).ravel().tolist()[0] == [1, 1, 0, 1, 1, 0]
+    with pytest.raises(InputError, match="no column 'town'; its metadata columns are date, city"):
+        add_place_modality(c, "town")
+    with pytest.raises(InputError, match="column 'date2' of corpus 'dated' is empty"):
+        add_place_modality(Corpus(name="dated", documents=docs.assign(date2=None), vocab=c.vocab, n_dw=c.n_dw), "date2")
+    with pytest.raises(InputError, match="already has a modality '@place'"):
+        add_place_modality(pc, "city")

@@ -14,9 +14,6 @@ column, else 1), and the same the other way round.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +24,7 @@ import scipy.sparse as sp
 from engine.corpus import text as T
 from engine.errors import InputError
 from engine.families.multilingual.corpus import normalizer_of
-from engine.families.tables import read_user_table
+from engine.families.tables import read_user_table, store_user_file
 
 __all__ = ["Dictionary", "read_dictionary", "match_dictionary", "translation_matrix", "dictionary_from_arrays",
            "store_dictionary"]
@@ -160,12 +157,4 @@ def store_dictionary(workspace, path=None, *, data: bytes | None = None, name: s
         if not src.is_file():
             raise InputError(f"dictionary {src} does not exist")
         data, name = src.read_bytes(), src.name
-    folder = Path(workspace.root) / "dictionaries"
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9._\-]+", "-", Path(name).name).strip("-.") or "dictionary.csv"
-    dest = folder / f"{hashlib.sha256(data).hexdigest()[:12]}-{safe}"
-    if not dest.exists():
-        tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
-    return dest
+    return store_user_file(workspace, "dictionaries", data, name)

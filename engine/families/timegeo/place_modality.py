@@ -33,4 +33,4 @@ def add_place_modality(corpus: Corpus, column: str, modality: str = "@place") ->
     toks = place_tokens(corpus.documents[column].to_numpy())
     if not (toks != "").any():
         raise InputError(f"column {column!r} of corpus {name!r} is empty: no document has a place")
-    return append_modality(corpus, toks, modality, "place_modality", {"column": column})
+    return append_modality(corpus, toks, modality, "place_modality", {"column": column}, "placed_documents")

@@ -60,14 +60,14 @@ def add_time_modality(corpus: Corpus, unit: str = "auto", modality: str = "@time
         raise InputError(f"corpus {name!r} has no date column; import it with --date-column COLUMN")
     dates = pd.to_datetime(corpus.documents["date"])
     unit = choose_bin(dates) if unit == "auto" else unit
-    out, info = append_modality(corpus, time_tokens(dates, unit), modality, "time_modality", {"bin": unit})
-    return out, info
+    return append_modality(corpus, time_tokens(dates, unit), modality, "time_modality", {"bin": unit})
 
 
-def append_modality(corpus: Corpus, tokens, modality: str, key: str, info: dict) -> tuple[Corpus, dict]:
+def append_modality(corpus: Corpus, tokens, modality: str, key: str, info: dict,
+                    counted: str = "dated_documents") -> tuple[Corpus, dict]:
     """``corpus`` with one token per document (``tokens`` (D,), "" for none) as a new
     ``modality`` appended after the vocabulary (token ids and sequences unchanged), tokens in
-    sorted order; ``info`` (+ modality, tokens, documents with a token, first, last) is stored
+    sorted order; ``info`` (+ modality, tokens, ``counted``: documents with a token, first, last) is stored
     under ``manifest[key]`` and returned."""
     name = corpus.name or "(unsaved)"
     if modality in corpus.modalities:
@@ -84,7 +84,7 @@ def append_modality(corpus: Corpus, tokens, modality: str, key: str, info: dict)
     extra = pd.DataFrame({"token": pd.Series(list(uniq), dtype=object), "modality": modality,
                           "tf": counts.astype(np.float64), "df": counts.astype(np.int64)})
     vocab = pd.concat([corpus.vocab, extra[list(corpus.vocab.columns)]], ignore_index=True)
-    info = {**info, "modality": modality, "tokens": len(uniq), "dated_documents": int(len(dated)),
+    info = {**info, "modality": modality, "tokens": len(uniq), counted: int(len(dated)),
             "first": str(uniq[0]) if len(uniq) else None, "last": str(uniq[-1]) if len(uniq) else None}
     manifest = {**corpus.manifest, key: info}
     return Corpus(name=corpus.name, documents=corpus.documents, vocab=vocab, n_dw=n_dw,
