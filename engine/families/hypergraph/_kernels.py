@@ -152,8 +152,7 @@ def set_scatter(u0, u1, set_edge_ptr, set_edges, edge_doc, ratio, lle, count, th
     T = q.shape[1]
     acc = np.empty(T, dtype=np.float32)
     for u in range(u0, u1):
-        for k in range(T):
-            acc[k] = 0.0
+        acc[:] = 0.0
         ll = 0.0
         cnt = 0.0
         for j in range(set_edge_ptr[u], set_edge_ptr[u + 1]):
