@@ -77,7 +77,7 @@ def cmd_export(args) -> int:
         if args.format in INTEROP_FORMATS:  # pyLDAvis, BigARTM, gensim: engine/interop
             paths = export_interop(run, corpus, args.format, out)
         elif args.format == "html":  # the stakeholder report, as `artm-studio report`
-            paths = [write_report(run, out / "report.html")]
+            paths = [write_report(run, out / "report.html", corpus)]
         else:
             paths = export_run(run, corpus, fmt=args.format, out_dir=out, top_n=args.top)
     except OSError as e:
