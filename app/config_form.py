@@ -22,11 +22,13 @@ def bump(key: str) -> None:
 
 
 def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dict | None = None,
-                on_change_key: str | None = None) -> dict:
+                on_change_key: str | None = None, later: list | None = None) -> dict:
     """Widgets for every field of a ``ModelConfig.to_dict()``; returns the edited dict.
 
     ``live``: the fields that cannot change during training are shown disabled.
     ``applied``: {regularizer: {iteration: τ}} drawn on each card's τ chart.
+    ``later``: a list to collect the cards' τ charts in, to draw after the caller acted
+    (see :func:`app.widgets.regularizer_card`); None draws them in place.
     """
     out = dict(cfg)
     c = st.columns(6)
@@ -57,7 +59,7 @@ def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dic
     regs = []
     for i, reg in enumerate(cfg["regularizers"]):
         edited, remove = widgets.regularizer_card(reg, out["iterations"], f"{prefix}_r{i}_{reg['name']}", ctx,
-                                                  applied=(applied or {}).get(reg["name"]))
+                                                  applied=(applied or {}).get(reg["name"]), later=later)
         if not remove:
             regs.append(edited)
     out["regularizers"] = regs

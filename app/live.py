@@ -6,7 +6,10 @@ the job trains:
   never polls, so a click never queues behind it. Others see "read-only" instead of buttons.
 - :func:`charts` — progress, the effect of the last control ("paused at iteration q", "first
   used by iteration N"), queue position and ETA, score curves with τ, top tokens; the only
-  polling fragment (every ``POLL_SECONDS`` while the job lives).
+  polling fragment (every ``POLL_SECONDS`` while the job lives). Streamlit runs one fragment at
+  a time per session, so a click waits for the poll in progress: the poll is kept cheap — the
+  score history grows by the new passes only (:func:`history`), and the score figure is rebuilt
+  at most every ``CHART_SHARE``⁻¹ × its own build time (in between the last one is re-sent).
 
 The job's worker thread never calls Streamlit. A full-page rerun happens only when a job ends
 or comes back to life (finish, stop, "k more" on an ended job).
@@ -23,6 +26,7 @@ from app import figures, glossary, identity, resources, state
 
 K = lambda name: state.key("live", name)  # noqa: E731
 POLL_SECONDS = 1.5
+CHART_SHARE = 0.25  # at most this share of the session's script thread goes to rebuilding the score figure
 EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
                 "segments_per_document")
 
@@ -47,6 +51,28 @@ def top_tokens_table(snap, n: int = 8) -> pd.DataFrame:
         rows.append({"topic": f"background: {auto}" if name.startswith("background") else auto,
                      "top tokens": " · ".join(f"{t} {100 * p:.1f}%" for t, p in tokens[:n])})
     return pd.DataFrame(rows)
+
+
+def history(snap, cache: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scores, τ) of ``snap`` as long frames (as ``Snapshot.scores_frame()``/``tau_frame()``),
+    built from the passes not seen before: ``cache`` (a dict kept between polls) holds the frames
+    so far and the last report they include; a roll-back (other report objects) rebuilds them."""
+    reports, n = snap.reports, cache.get("n", 0)
+    if cache.get("job") != snap.job_id or n > len(reports) or (n and reports[n - 1] is not cache.get("last")):
+        cache.clear()
+        cache.update(job=snap.job_id, n=0, scores=pd.DataFrame(columns=["iteration", "score", "value"]),
+                     tau=pd.DataFrame(columns=["iteration", "regularizer", "tau"]))
+        n = 0
+    new = reports[n:]
+    if new:
+        scores = pd.DataFrame([(r.iteration, k, float(v)) for r in new for k, v in r.scores.items()],
+                              columns=["iteration", "score", "value"])
+        tau = pd.DataFrame([(r.iteration, k, float(v)) for r in new for k, v in r.tau.items()],
+                           columns=["iteration", "regularizer", "tau"])
+        cache["scores"] = scores if cache["scores"].empty else pd.concat([cache["scores"], scores], ignore_index=True)
+        cache["tau"] = tau if cache["tau"].empty else pd.concat([cache["tau"], tau], ignore_index=True)
+        cache.update(n=len(reports), last=reports[-1])
+    return cache["scores"], cache["tau"]
 
 
 # ---------------------------------------------------------------- controls
@@ -193,6 +219,24 @@ def _score_options(job) -> list[str]:
     return list(figures.training.DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
 
 
+def _score_figure(snap, names: list[str]):
+    """The score curves of ``snap``; rebuilt when the chosen scores or the job's state changed,
+    but while it trains at most every (build time / ``CHART_SHARE``) seconds — between rebuilds
+    the previous figure is re-sent (the progress line above it stays live)."""
+    memo = st.session_state.setdefault(K("fig"), {})
+    sig = (snap.job_id, tuple(names), glossary.presenting(), snap.status)
+    now = time.monotonic()
+    fresh = memo.get("sig") == sig and (memo.get("iteration") == snap.iteration
+                                         or now - memo["at"] < memo["cost"] / CHART_SHARE)
+    if fresh:
+        return memo["fig"]
+    scores, tau = history(snap, st.session_state.setdefault(K("history"), {}))
+    fig = figures.score_curves(scores, tau, current=snap.iteration or None, total=snap.total_iterations,
+                               names=names or None, label=glossary.score)
+    memo.update(sig=sig, iteration=snap.iteration, at=now, cost=time.monotonic() - now, fig=fig)
+    return fig
+
+
 def charts(job_id: str, done0: bool) -> None:
     """Progress and the live charts of job ``job_id`` (a fragment polling while it lives)."""
 
@@ -213,9 +257,7 @@ def charts(job_id: str, done0: bool) -> None:
         names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
                                  key=K("score_names"), format_func=glossary.score,
                                  help="Scores not computed (yet) are skipped; some run every few iterations.")
-        left.plotly_chart(figures.score_curves(snap.scores_frame(), snap.tau_frame(), current=snap.iteration or None,
-                                               total=snap.total_iterations, names=names or None,
-                                               label=glossary.score), key=K("scores"))
+        left.plotly_chart(_score_figure(snap, names), key=K("scores"))
         left.caption("Solid: scores. Dotted, right axis: the τ (regularization strength) each regularizer got at "
                      "each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration.")
         with right:

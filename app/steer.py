@@ -1,6 +1,10 @@
 """Steering a running job: its regularizer cards and modality weights in a fragment of their
 own, so editing a field reruns only this form (never the charts). "Apply" sends the new config
-to the job at once; the next pass that starts uses it (the control strip shows which one)."""
+to the job at once; the next pass that starts uses it (the control strip shows which one).
+
+Order inside the fragment's run, for a quick answer to "Apply": the form's widgets (cheap), the
+control sent to the job and its confirmation, and only then the cards' τ charts (the costly part:
+Plotly figures), each drawn into the place its card kept for it."""
 from __future__ import annotations
 
 import time
@@ -37,21 +41,29 @@ def editor(job_id: str) -> None:
         st.session_state[K("edit_job")] = job_id
     before = st.session_state[K("edit_cfg")]
     gen = config_form.generation(K("edit"))
-    cfg = config_form.edit_config(before, corpus, K(f"e{gen}"), live=True, applied=_applied(snap))
+    charts: list = []  # the cards' τ charts, drawn after "Apply" is acted on
+    cfg = config_form.edit_config(before, corpus, K(f"e{gen}"), live=True, applied=_applied(snap), later=charts)
     st.session_state[K("edit_cfg")] = cfg
     if len(cfg["regularizers"]) != len(before["regularizers"]):
         config_form.bump(K("edit"))
         st.rerun(scope="fragment")
     if st.button("Apply changes to the running job", type="primary", key=K("apply"), icon=":material/bolt:"):
-        try:
-            new = engine.ModelConfig.from_dict({**cfg, "iterations": job.config.iterations})
-            event = resources.job_registry().control(job_id, resources.session_owner(), "update_config", new)
-        except engine.EngineError as e:
-            st.error(str(e), icon=":material/error:")
-            return
-        st.session_state[K("sent")] = {"job": job_id, "action": "update_config", "args": (), "iteration": event.iteration,
-                                       "version": event.config_version, "at": time.monotonic(), "done_at": None}
-        st.session_state[K("edit_cfg")] = None
-        config_form.bump(K("edit"))
-        st.success(f"Applied at iteration {event.iteration}: the next pass uses the new settings "
-                   "(see the line under the buttons for the pass that did).", icon=":material/bolt:")
+        _apply(job, cfg)
+    for draw in charts:
+        draw()
+
+
+def _apply(job, cfg: dict) -> None:
+    """Send the edited config to the job now and confirm it under the button."""
+    try:
+        new = engine.ModelConfig.from_dict({**cfg, "iterations": job.config.iterations})
+        event = resources.job_registry().control(job.job_id, resources.session_owner(), "update_config", new)
+    except engine.EngineError as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    st.session_state[K("sent")] = {"job": job.job_id, "action": "update_config", "args": (), "iteration": event.iteration,
+                                   "version": event.config_version, "at": time.monotonic(), "done_at": None}
+    st.session_state[K("edit_cfg")] = None
+    config_form.bump(K("edit"))
+    st.success(f"Applied at iteration {event.iteration}: the next pass uses the new settings "
+               "(see the line under the buttons for the pass that did).", icon=":material/bolt:")

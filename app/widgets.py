@@ -256,7 +256,8 @@ def _params(params: list, reg: dict, out: dict, key: str, ctx: dict) -> None:
             out[p["name"]] = reg.get(p["name"])
 
 
-def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict | None = None) -> tuple[dict, bool]:
+def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict | None = None,
+                     later: list | None = None) -> tuple[dict, bool]:
     """One regularizer as a bordered card: enable toggle, parameters, τ trajectory and its chart.
 
     Parameters
@@ -266,6 +267,8 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
     key : unique widget-key prefix
     ctx : {"topics": [names], "modalities": [names]}
     applied : optional {iteration: τ} actually applied so far (drawn on the chart)
+    later : optional list; when given, the τ chart is not drawn now but a function drawing it
+        into its place is appended (the live form acts on "Apply" first, then draws)
 
     Returns
     -------
@@ -289,14 +292,28 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
         with right:
             out["tau"] = tau_editor(reg.get("tau") or {"kind": "constant", "value": schema["default_tau"]}, n_iter,
                                     f"{key}_tau")
-            try:
-                values = {"planned τ": engine.trajectory_from_dict(out["tau"]).values(n_iter)}
-                fig = figures.tau_trajectories(values, height=180)
-                if applied:
-                    its = sorted(applied)
-                    fig.add_scatter(x=its, y=[applied[i] for i in its], mode="markers", name="applied",
-                                    marker=dict(size=6, color="#e8590c"))
-                st.plotly_chart(fig, key=f"{key}_chart")
-            except Exception as e:  # noqa: BLE001 - ConfigError from a half-typed trajectory
-                st.error(str(e))
+            slot = st.empty()
+    draw = lambda: _tau_chart(slot, out["tau"], n_iter, applied, f"{key}_chart")  # noqa: E731
+    if later is None:
+        draw()
+    else:
+        later.append(draw)
     return out, remove
+
+
+def _tau_chart(slot, tau: dict, n_iter: int, applied: dict | None, key: str, max_points: int = 300) -> None:
+    """The card's chart: the planned τ (a few hundred iterations of it, however long the run)
+    and, live, the τ applied so far (at most ``max_points`` markers, evenly spaced)."""
+    try:
+        traj = engine.trajectory_from_dict(tau)
+        breaks = [tau.get(f) for f in ("on", "off", "start", "end")] + [p[0] for p in tau.get("points") or []]
+        its = figures.training.plan_iterations(n_iter, [float(b) for b in breaks if b is not None], max_points)
+        fig = figures.tau_trajectories({"planned τ": [traj(int(i)) for i in its]}, height=180, x=its)
+        if applied:
+            done = sorted(applied)
+            done = done[::max(1, -(-len(done) // max_points))] + done[-1:]
+            fig.add_scatter(x=done, y=[applied[i] for i in done], mode="markers", name="applied",
+                            marker=dict(size=6, color="#e8590c"))
+        slot.plotly_chart(fig, key=key)
+    except Exception as e:  # noqa: BLE001 - ConfigError from a half-typed trajectory
+        slot.error(str(e))

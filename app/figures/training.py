@@ -46,6 +46,17 @@ def thin(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return df[df["iteration"].isin(keep)]
 
 
+def plan_iterations(n_iter: int, breaks: Sequence[float] = (), max_points: int = 300) -> np.ndarray:
+    """At most ~``max_points`` iterations of 1..``n_iter`` to draw a planned τ from: evenly
+    spaced, plus each break of the trajectory (an iteration where it starts, stops or bends)
+    and the one before it, so steps stay steps. Sorted, unique, int."""
+    n_iter = max(1, int(n_iter))
+    its = np.linspace(1, n_iter, min(n_iter, max_points)).round()
+    extra = [b + d for b in breaks if b is not None for d in (-1, 0)]
+    its = np.concatenate([its, np.asarray(extra, dtype=float)]) if extra else its
+    return np.unique(its[(its >= 1) & (its <= n_iter)].astype(int))
+
+
 def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, current: int | None = None,
                  names: Sequence[str] | None = None, total: int | None = None,
                  height: int | None = None, scaled: bool = True, max_points: int = 400,
@@ -123,13 +134,15 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
 
 
 def tau_trajectories(values: dict[str, Sequence[float]], *, current: int | None = None,
-                     height: int = 220) -> go.Figure:
+                     height: int = 220, x: Sequence[int] | None = None) -> go.Figure:
     """τ of each regularizer over iterations 1..n (planned trajectory).
 
     Parameters
     ----------
-    values : dict name -> sequence of n τ values (iteration 1 first)
+    values : dict name -> sequence of τ values (iteration 1 first, or at the iterations ``x``)
     current : int, optional — iteration to mark
+    x : iterations the values belong to (default 1..n); a long plan is drawn from a few
+        hundred of them (see :func:`plan_iterations`), not from every iteration
     """
     if not values:
         return empty("No regularizer enabled.", height=height)
@@ -137,7 +150,7 @@ def tau_trajectories(values: dict[str, Sequence[float]], *, current: int | None 
     colors = topic_colors(len(values) + 1)[1:]
     for (name, v), color in zip(values.items(), colors):
         v = np.asarray(v, dtype=float)
-        fig.add_trace(go.Scatter(x=np.arange(1, len(v) + 1), y=v, mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=np.arange(1, len(v) + 1) if x is None else np.asarray(x), y=v, mode="lines", name=name,
                                  line=dict(color=color, width=2, shape="linear"),
                                  hovertemplate=f"{name}<br>iteration %{{x}}: τ = %{{y:.4g}}<extra></extra>"))
     fig.add_hline(y=0, line=dict(color=MUTED, width=1))
