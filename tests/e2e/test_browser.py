@@ -21,7 +21,8 @@ import pytest
 from playwright.sync_api import expect
 
 from engine import Workspace
-from engine.store.runs import load_run
+from engine.cli import main as cli_main
+from engine.store.runs import load_run, resolve_run_id
 
 from .conftest import ARTIFACTS
 
@@ -157,7 +158,7 @@ def test_two_users_train_at_once_and_only_the_owner_steers(page, second_page, se
     expect(b.get_by_text(re.compile(r"stopped at iteration \d+, run saved"))).to_be_visible(timeout=LONG)
 
 
-def test_new_user_imports_trains_inspects_and_prints_a_report(page, server, tmp_path):
+def test_new_user_imports_trains_inspects_and_prints_a_report(page, server, server_home, tmp_path):
     page.goto(server)
     page.get_by_role("heading", name="ARTM Studio").wait_for(timeout=LONG)
     page.get_by_role("button", name="Import your corpus").click()
@@ -230,13 +231,28 @@ def test_new_user_imports_trains_inspects_and_prints_a_report(page, server, tmp_
     assert html.startswith("<!DOCTYPE html>") and "<h2>Topics</h2>" in body and "background:" not in body
 
     # the report in Chromium at a wide window: its body is at most 1,200 px wide, nothing overflows
+    width, overflow = measure_report(page, target, "05-report.png")
+    assert width <= 1200 and overflow <= width + 1, (width, overflow)  # nothing sticks out of the body
+
+    # the command line's report of the same run is the same stakeholder page (issue 17)
+    run_id = resolve_run_id(Workspace(server_home), "e2e-small-3-topics")
+    assert cli_main(["export", run_id, "--workspace", str(server_home), "--format", "html",
+                     "--out", str(tmp_path / "cli")]) == 0
+    cli_html = (tmp_path / "cli" / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Topics</h2>" in cli_html and "background:" not in cli_html.split("<body>", 1)[1]
+    width, overflow = measure_report(page, tmp_path / "cli" / "report.html", "06-cli-report.png")
+    assert width <= 1200 and overflow <= width + 1, (width, overflow)
+
+
+def measure_report(page, path, shot_name: str) -> tuple[float, float]:
+    """Open the HTML file ``path`` in a 1,600 px window: (body width, rightmost edge of any element
+    measured from the body's left), in CSS px."""
     report = page.context.new_page()
     report.set_viewport_size({"width": 1600, "height": 1200})
-    report.goto(target.as_uri())
+    report.goto(path.as_uri())
     width = report.evaluate("() => document.body.getBoundingClientRect().width")
-    # the rightmost edge of any element, from the body's left
     overflow = report.evaluate("() => Math.max(...[...document.body.querySelectorAll('*')]"
                                ".map(e => e.getBoundingClientRect().right)) - document.body.getBoundingClientRect().left")
-    assert width <= 1200 and overflow <= width + 1, (width, overflow)  # nothing sticks out of the body
-    report.screenshot(path=str(ARTIFACTS / "05-report.png"))
+    report.screenshot(path=str(ARTIFACTS / shot_name))
     report.close()
+    return width, overflow
