@@ -9,6 +9,7 @@ Nothing here draws; pages call these, then :mod:`app.figures`.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -41,7 +42,15 @@ def workspace() -> Workspace:
 
 @st.cache_resource(show_spinner=False)
 def job_registry() -> engine.JobRegistry:
-    """The process-wide job registry (one per server, thread-safe)."""
+    """The process-wide job registry (one per server, thread-safe). With
+    ``ARTM_STUDIO_LOG_CONTROLS=1`` every control is logged to stderr with its time
+    (bench/bench_steering.py reads them: click → control received by the job)."""
+    if os.environ.get("ARTM_STUDIO_LOG_CONTROLS") == "1":
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+        logger = logging.getLogger("engine.jobs")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     return engine.default_registry()
 
 

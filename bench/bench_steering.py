@@ -52,6 +52,15 @@ def timed(page, pattern: str, t0: float, after: int = -1) -> tuple[int, float]:
         page.wait_for_timeout(50)  # polling the page's text; not a fixed wait in a test
 
 
+def server_controls(path: Path) -> dict[str, list[float]]:
+    """action → wall-clock times the server's job registry applied it, in order (the lines
+    ``engine.jobs control <action> … at=<unix time>`` logged with ARTM_STUDIO_LOG_CONTROLS=1)."""
+    out: dict[str, list[float]] = {}
+    for m in re.finditer(r"engine\.jobs control (\w+) job=\S+ iteration=\d+ at=([\d.]+)", path.read_text(errors="replace")):
+        out.setdefault(m.group(1), []).append(float(m.group(2)))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--topics", type=int, default=60, help="subject topics (sets the pass time)")
@@ -61,7 +70,7 @@ def main() -> int:
     load0 = os.getloadavg()
     home = tempfile.mkdtemp(prefix="bench_steering_")
     port = _free_port()
-    env = dict(os.environ, ARTM_STUDIO_HOME=home, PYTHONPATH=str(REPO))
+    env = dict(os.environ, ARTM_STUDIO_HOME=home, PYTHONPATH=str(REPO), ARTM_STUDIO_LOG_CONTROLS="1")
     corpus_name = "uk-commons"
     if args.corpus is not None:
         t = time.perf_counter()
@@ -74,6 +83,7 @@ def main() -> int:
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     rows: dict[str, list] = {}
+    clicks: dict[str, list[float]] = {}  # action → wall-clock times of the clicks (matched with the server's log)
     try:
         _wait_healthy(url, proc, 120)
         with sync_playwright() as p:
@@ -107,6 +117,7 @@ def main() -> int:
             for i in range(args.repeat):
                 seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))  # what the user sees
                 t0 = time.perf_counter()
+                clicks.setdefault("pause", []).append(time.time())
                 pg.get_by_role("button", name="Pause").click()
                 k, shown = timed(pg, r"Pause received at iteration (\d+)", t0, last)
                 q, done = timed(pg, r"paused at iteration (\d+)", t0, k - 1)
@@ -115,6 +126,7 @@ def main() -> int:
                 rows.setdefault("pause: passes after the control reached the job", []).append(q - k)
                 rows.setdefault("pause: passes after the iteration shown at the click", []).append(q - seen)
                 t0 = time.perf_counter()
+                clicks.setdefault("resume", []).append(time.time())
                 pg.get_by_role("button", name="Resume").click()
                 expect(prog).to_contain_text("running", timeout=LONG)
                 rows.setdefault("resume: click → job running (s)", []).append(time.perf_counter() - t0)
@@ -124,6 +136,7 @@ def main() -> int:
                 tau.press("Enter")
                 seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))
                 t0 = time.perf_counter()
+                clicks.setdefault("update_config", []).append(time.time())
                 pg.get_by_role("button", name="Apply changes to the running job").click()
                 k, shown = timed(pg, r"Applied at iteration (\d+)", t0, q)
                 n, done = timed(pg, r"first used by iteration (\d+)", t0, k)
@@ -140,6 +153,11 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(60)
+        log.close()
+    received = server_controls(Path(home) / "server.log")
+    for action, label in (("pause", "pause"), ("resume", "resume"), ("update_config", "τ edit")):
+        for clicked, got in zip(clicks.get(action, []), received.get(action, [])):
+            rows.setdefault(f"{label}: click → control received by the job (s, server log)", []).append(got - clicked)
     load = os.getloadavg()
     print(f"corpus={corpus_name} topics={args.topics} repeat={args.repeat} load average (1/5/15 min) "
           f"at the start {load0[0]:.1f}/{load0[1]:.1f}/{load0[2]:.1f}, at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")

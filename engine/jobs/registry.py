@@ -8,6 +8,7 @@ the owner's session shows. It also estimates when a queued job starts (:meth:`qu
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 import time
 from collections import deque
@@ -23,6 +24,10 @@ from engine.jobs.slots import PROCESS_SLOTS, RunSlots
 from engine.jobs.snapshot import Snapshot
 
 __all__ = ["JobEvent", "JobRegistry", "default_registry", "run_job_blocking", "CONTROLS"]
+
+#: One INFO line per control the registry applies (for a server's log, and the steering bench:
+#: "control <action> job=<id> iteration=<k> at=<unix time>"). Silent unless a handler is attached.
+log = logging.getLogger("engine.jobs")
 
 #: Actions :meth:`JobRegistry.control` accepts (methods of :class:`TrainingJob`).
 CONTROLS = frozenset({"start", "pause", "resume", "stop", "more", "rollback", "update_config",
@@ -172,6 +177,7 @@ class JobRegistry:
                          detail=_describe(action, args, kwargs), iteration=iteration, config_version=version)
         with self._lock:
             self._events.append(event)
+        log.info("control %s job=%s iteration=%d at=%.3f", action, job_id, iteration, event.at)
         return event
 
     @staticmethod
