@@ -209,6 +209,9 @@ def _status(snap) -> None:
     text = (f"{snap.status} · iteration {snap.iteration} / {snap.total_iterations} · "
             f"{(snap.seconds_per_iteration or 0):.2f} s per iteration · ETA {eta_text(snap.eta_seconds)}")
     st.progress(snap.progress, text=text if not snap.done else f"{snap.status} · {snap.iteration} iterations")
+    if snap.status == "running" and snap.iteration == 0 and not resources.background().kernels_ready.is_set():
+        st.caption("First start of this installation: the numeric kernels are being compiled (once; up to a few "
+                   "minutes on a busy machine). The first pass starts right after.")
     if snap.branches:
         st.caption("Roll-backs (reached → went back to): "
                    + ", ".join(f"{b.abandoned_at} → {b.from_iteration}" for b in snap.branches))

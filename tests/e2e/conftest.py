@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from engine import warmup
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
 CHROMIUM = os.environ.get("ARTM_STUDIO_CHROMIUM", "/usr/bin/chromium")
@@ -85,6 +87,11 @@ def server(server_home, tmp_path_factory, request):
     request.config._e2e_server_log = log_path
     env = dict(os.environ, ARTM_STUDIO_HOME=str(home), ARTM_STUDIO_MAX_JOBS="2")
     env.pop("ARTM_STUDIO_NO_SAMPLE", None)
+    # Every kernel compiled into numba's on-disk cache before the server starts (returns when
+    # done: a condition, not a time). On a fresh checkout the server would otherwise compile them
+    # while the first job waits at iteration 0 — minutes on a loaded 2-core machine, longer than
+    # the tests' bounds for steering (seen: a cold run stuck at "iteration 0" for 180 s at load 20).
+    warmup()
     proc = subprocess.Popen([sys.executable, "-m", "engine", "app", "--workspace", str(home), "--port", str(port),
                              "--headless", "--address", "127.0.0.1"], cwd=REPO, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
