@@ -46,11 +46,13 @@ def job_registry() -> engine.JobRegistry:
     ``ARTM_STUDIO_LOG_CONTROLS=1`` every control is logged to stderr with its time
     (bench/bench_steering.py reads them: click → control received by the job)."""
     if os.environ.get("ARTM_STUDIO_LOG_CONTROLS") == "1":
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
         logger = logging.getLogger("engine.jobs")
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+        if not logger.handlers:  # once per process, even if the resource cache is cleared
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False  # not twice when the root logger has a handler too
     return engine.default_registry()
 
 

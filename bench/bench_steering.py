@@ -43,13 +43,15 @@ def number(page, pattern: str) -> int:
 def timed(page, pattern: str, t0: float, after: int = -1) -> tuple[int, float]:
     """(the number in the text matching ``pattern``, seconds since ``t0`` when it showed), waiting
     for a number > ``after`` so the text left by the previous repetition is not taken."""
-    while True:
+    deadline = time.monotonic() + LONG / 1000
+    while time.monotonic() < deadline:
         loc = page.get_by_text(re.compile(pattern)).first
         loc.wait_for(timeout=LONG)
         m = re.search(pattern, loc.inner_text())
         if m and int(m.group(1)) > after:
             return int(m.group(1)), time.perf_counter() - t0
         page.wait_for_timeout(50)  # polling the page's text; not a fixed wait in a test
+    raise TimeoutError(f"no {pattern!r} with a number > {after} within {LONG / 1000:.0f} s")
 
 
 def server_controls(path: Path) -> dict[str, list[float]]:
@@ -113,13 +115,13 @@ def main() -> int:
             prog = pg.locator("[data-testid='stProgress']").first
             expect(prog).to_contain_text(re.compile(r"running · iteration [3-9]"), timeout=LONG)
             spi = []
-            last = -1
+            last = 0  # the pass that first used the previous τ edit (a new pause arrives at or after it)
             for i in range(args.repeat):
                 seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))  # what the user sees
                 t0 = time.perf_counter()
                 clicks.setdefault("pause", []).append(time.time())
                 pg.get_by_role("button", name="Pause").click()
-                k, shown = timed(pg, r"Pause received at iteration (\d+)", t0, last)
+                k, shown = timed(pg, r"Pause received at iteration (\d+)", t0, last - 1)
                 q, done = timed(pg, r"paused at iteration (\d+)", t0, k - 1)
                 rows.setdefault("pause: click → confirmation shown (s)", []).append(shown)
                 rows.setdefault("pause: click → job paused (s)", []).append(done)
