@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.em._kernels import EPS, _dot
+from engine.em._kernels import EPS
 from engine.em._kernels.estep import load_theta, theta_update
 
 #: a running product whose largest entry falls below this is rescaled; it is checked after at
@@ -84,22 +84,16 @@ def edge_products(u0, u1, ptr, vertex, mult, tok_weight, phi, q, logscale):
             q[u, k] = np.float32(acc[k] * inv)
         logscale[u] = shift + np.log(mx)
 
-@njit(cache=True, nogil=True)
-def _p_edge(q, e, u, th, weight, logscale):
-    """p(x|d) (scaled by the set's shift) = Σ_t θ_td q_ut for edge e of vertex set u (float32,
-    the bag E-step's dot), or 0 for an unusable edge or p < EPS."""
-    if weight[e] <= 0.0 or logscale[u] == -np.inf:
-        return np.float32(0.0)
-    s = _dot(q, u, th, th.shape[0])
-    return s if s >= EPS else np.float32(0.0)
-
-
-@njit(cache=True, nogil=True)
+# Like the bag E-step's ``_dot``, the θ kernel may reassociate and contract (FMA) its float32
+# sums so LLVM vectorizes them (no nnan/ninf/arcp: every zero and −inf guard stays exact). With
+# the dot written inline this measured 2.4× faster than calling ``_dot`` per edge.
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def hyper_theta(d0, d1, doc_ptr, shape, weight, count, q, logscale, theta_in, theta_out, reset_theta, inner_passes,
                 theta_add, theta_mult, theta_add_doc, ratio, lle):
     """Documents [d0, d1): θ_d by ``inner_passes`` updates over the document's edges; then, with
     the final θ_d, r_x = w_x / p(x|d) into ``ratio`` (E,) and n_dx ln p(x|d) into ``lle`` (E,)
-    float64 (both 0 for edges with p(x|d) = 0). Edge e uses the q row ``shape[e]``. A document
+    float64 (both 0 for edges with p(x|d) < EPS, unusable edges and weight 0). Edge e uses the q
+    row ``shape[e]``; p(x|d) = Σ_t θ_td q_ut is in the units of the set's scale. A document
     without a usable edge gets θ_d = 0."""
     T = q.shape[1]
     has_doc = theta_add_doc.shape[0] > 0
@@ -124,23 +118,33 @@ def hyper_theta(d0, d1, doc_ptr, shape, weight, count, q, logscale, theta_in, th
                 ntd[k] = 0.0
             for e in range(a, b):
                 u = shape[e]
-                p = _p_edge(q, e, u, th, weight, logscale)
-                if p > 0.0:
-                    alpha = np.float32(weight[e] / p)
-                    for k in range(T):
-                        ntd[k] += alpha * q[u, k]
+                if weight[e] <= 0.0 or logscale[u] == -np.inf:
+                    continue
+                p = np.float32(0.0)
+                for k in range(T):
+                    p += q[u, k] * th[k]
+                if p < EPS:
+                    continue
+                alpha = np.float32(weight[e] / p)
+                for k in range(T):
+                    ntd[k] += alpha * q[u, k]
             theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         for e in range(a, b):
             u = shape[e]
-            p = _p_edge(q, e, u, th, weight, logscale)
-            if p > 0.0:
-                ratio[e] = np.float32(weight[e] / p)
-                lle[e] = count[e] * (np.log(np.float64(p)) + logscale[u])
+            if weight[e] <= 0.0 or logscale[u] == -np.inf:
+                continue
+            p = np.float32(0.0)
+            for k in range(T):
+                p += q[u, k] * th[k]
+            if p < EPS:
+                continue
+            ratio[e] = np.float32(weight[e] / p)
+            lle[e] = count[e] * (np.log(np.float64(p)) + logscale[u])
         for k in range(T):
             theta_out[d, k] = th[k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def set_scatter(u0, u1, set_edge_ptr, set_edges, edge_doc, ratio, lle, count, theta, q, set_ptr, set_vertex,
                 set_mult, inv_mass, tok_weight, tok_mod, n_wt, loglik, n_tok):
     """Vertex sets [u0, u1): a_t = q_ut Σ_{x: u(x)=u} r_x θ_td(x), then n_vt += m_v a_t for
