@@ -96,23 +96,31 @@ def test_one_pass_matches_numpy_reference(kernels_ready, tmp_path):
 
 
 def test_long_edges_do_not_underflow(kernels_ready):
-    """Products of hundreds of tiny φ (far below float64's range) keep their topic ratios:
-    q_ut / max_t and ln max_t Π φ equal the log-space values."""
+    """Products far below float64's range keep their topic ratios: q_ut / max_t and
+    ln max_t Π φ^m equal the log-space values for a 400-vertex edge, a short edge (linear
+    path), an edge whose power m = 60 underflows, and one whose best topic meets a φ = 0 late."""
     rng = np.random.default_rng(0)
     W, T, n = 50, 4, 400
     phi = rng.uniform(1e-9, 1e-6, size=(W, T)).astype(np.float32)
-    vertex = rng.integers(W, size=n).astype(np.int32)
-    mult = np.where(np.arange(n) % 7 == 0, 2.0, 1.0).astype(np.float32)
-    ptr = np.array([0, n, n + 1, n + 1], np.int64)          # a long edge, a one-vertex edge, an empty edge
-    vertex = np.r_[vertex, 3].astype(np.int32)
-    mult = np.r_[mult, 1.0].astype(np.float32)
-    q, ls = np.empty((3, T), np.float32), np.empty(3)
-    HK.edge_products(0, 3, ptr, vertex, mult, np.ones(W, np.float32), phi, q, ls)
-    logs = (mult[:n, None] * np.log(phi[vertex[:n]].astype(np.float64))).sum(0)
-    assert ls[0] == pytest.approx(logs.max(), rel=1e-9) and ls[0] < -5000
-    np.testing.assert_allclose(q[0], np.exp(logs - logs.max()), rtol=1e-5, atol=1e-30)  # float32 range
-    np.testing.assert_allclose(q[1], phi[3] / phi[3].max(), rtol=1e-6)
-    assert ls[2] == -np.inf and not q[2].any()
+    phi[7] = [0.0, 1e-30, 1e-12, 0.0]
+    edges = [(rng.integers(W - 10, size=n), np.where(np.arange(n) % 7 == 0, 2.0, 1.0)),   # long
+             (np.array([3, 4, 5]), np.ones(3)),                                          # short: linear
+             (np.array([3, 4]), np.array([60.0, 1.0])),                                  # power underflows
+             (np.r_[rng.integers(W - 10, size=5), 7], np.ones(6)),                       # best topic zeroed
+             (np.array([3]), np.ones(1)), (np.zeros(0, np.int64), np.ones(0))]           # one vertex; empty
+    ptr = np.r_[0, np.cumsum([len(v) for v, _ in edges])].astype(np.int64)
+    vertex = np.concatenate([v for v, _ in edges]).astype(np.int32)
+    mult = np.concatenate([m for _, m in edges]).astype(np.float32)
+    U = len(edges)
+    q, ls = np.empty((U, T), np.float32), np.empty(U)
+    HK.edge_products(0, U, ptr, vertex, mult, np.ones(W, np.float32), phi, q, ls)
+    for u, (v, m) in enumerate(edges[:-1]):
+        with np.errstate(divide="ignore"):
+            logs = (m[:, None] * np.log(phi[v].astype(np.float64))).sum(0)
+        assert ls[u] == pytest.approx(logs.max(), rel=1e-9), u
+        np.testing.assert_allclose(q[u], np.exp(logs - logs.max()), rtol=1e-5, atol=1e-30, err_msg=str(u))
+    assert ls[0] < -5000 and ls[2] < -700 and q[3, 2] == 1.0 and q[3, 0] == q[3, 3] == 0
+    assert ls[-1] == -np.inf and not q[-1].any()
 
 
 def test_transactions_recover_pairs_plain_artm_cannot(kernels_ready, tmp_path):

@@ -26,26 +26,51 @@ from numba import njit
 from engine.em._kernels import EPS
 from engine.em._kernels.estep import load_theta, theta_update
 
-#: a running product whose largest entry falls below this is rescaled; it is checked after at
-#: most 4 factors (each ≥ 1e-45, the smallest float32), so it never leaves float64's range
-TINY = 1e-100
+#: below this largest entry a set's running product is recomputed in log space (see
+#: :func:`edge_products`)
+TINY = 1e-250
+
+
+@njit(cache=True, nogil=True)
+def _log_products(u, ptr, vertex, mult, tok_weight, phi, q, logscale, acc):
+    """Set u in log space: acc_t = Σ_v m_v ln φ_vt, q = exp(acc − max), logscale = max."""
+    T = phi.shape[1]
+    for k in range(T):
+        acc[k] = 0.0
+    for j in range(ptr[u], ptr[u + 1]):
+        w = vertex[j]
+        if tok_weight[w] == 0.0:
+            continue
+        m = mult[j]
+        for k in range(T):
+            x = np.float64(phi[w, k])
+            acc[k] += m * np.log(x) if x > 0.0 else -np.inf
+    mx = -np.inf
+    for k in range(T):
+        mx = max(mx, acc[k])
+    logscale[u] = mx
+    for k in range(T):
+        q[u, k] = np.float32(np.exp(acc[k] - mx)) if mx > -np.inf else np.float32(0.0)
 
 
 @njit(cache=True, nogil=True)
 def edge_products(u0, u1, ptr, vertex, mult, tok_weight, phi, q, logscale):
     """Vertex sets [u0, u1): q (U, T) float32 scaled products Π_v φ_vt^{m_v} / max_t and
     logscale (U,) float64 = ln max_t Π_v φ_vt^{m_v} (−inf when the set has no usable vertex or
-    every topic gives it probability 0). Vertices whose ``tok_weight`` is 0 are left out. The
-    product is taken in linear space (m_v = 1: one multiply per topic; no log/exp per entry),
-    rescaled whenever its largest entry falls below :data:`TINY`."""
+    every topic gives it probability 0). Vertices whose ``tok_weight`` is 0 are left out.
+
+    The product is taken in linear space (one multiply per topic and vertex; no log/exp per
+    entry) while its largest entry stays ≥ :data:`TINY`; a set whose product falls below is
+    recomputed in log space (long sentences). This is exact to float32: every factor is ≤ 1, so
+    an entry lost to underflow (< 1e-308, or imprecise as a subnormal) while the largest stays
+    ≥ 1e-250 is below 1e-58 of it for good, i.e. 0 in float32 (whose smallest is 1.4e-45)."""
     T = phi.shape[1]
     acc = np.empty(T, dtype=np.float64)
     for u in range(u0, u1):
         for k in range(T):
             acc[k] = 1.0
-        shift = 0.0
         used = False
-        since = 0
+        linear = True
         for j in range(ptr[u], ptr[u + 1]):
             w = vertex[j]
             if tok_weight[w] == 0.0:
@@ -55,34 +80,29 @@ def edge_products(u0, u1, ptr, vertex, mult, tok_weight, phi, q, logscale):
             if m == 1.0:
                 for k in range(T):
                     acc[k] *= phi[w, k]
-                since += 1
             else:
                 for k in range(T):
                     acc[k] *= np.float64(phi[w, k]) ** m
-                since = 4
-            if since < 4:
-                continue
-            since = 0
             mx = 0.0
             for k in range(T):
                 mx = max(mx, acc[k])
-            if 0.0 < mx < TINY:
-                inv = 1.0 / mx
-                for k in range(T):
-                    acc[k] *= inv
-                shift += np.log(mx)
-        mx = 0.0
-        for k in range(T):
-            mx = max(mx, acc[k])
-        if not used or mx == 0.0:
+            if mx < TINY:
+                linear = False
+                break
+        if not used:
             logscale[u] = -np.inf
             for k in range(T):
                 q[u, k] = np.float32(0.0)
-            continue
-        inv = 1.0 / mx
-        for k in range(T):
-            q[u, k] = np.float32(acc[k] * inv)
-        logscale[u] = shift + np.log(mx)
+        elif not linear:
+            _log_products(u, ptr, vertex, mult, tok_weight, phi, q, logscale, acc)
+        else:
+            mx = 0.0
+            for k in range(T):
+                mx = max(mx, acc[k])
+            for k in range(T):
+                q[u, k] = np.float32(acc[k] / mx)
+            logscale[u] = np.log(mx)
+
 
 # Like the bag E-step's ``_dot``, the θ kernel may reassociate and contract (FMA) its float32
 # sums so LLVM vectorizes them (no nnan/ninf/arcp: every zero and −inf guard stays exact). With
