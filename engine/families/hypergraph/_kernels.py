@@ -35,16 +35,13 @@ TINY = 1e-250
 def _log_products(u, ptr, vertex, mult, tok_weight, phi, q, logscale, acc):
     """Set u in log space: acc_t = Σ_v m_v ln φ_vt, q = exp(acc − max), logscale = max."""
     T = phi.shape[1]
-    for k in range(T):
-        acc[k] = 0.0
+    acc[:] = 0.0
     for j in range(ptr[u], ptr[u + 1]):
         w = vertex[j]
-        if tok_weight[w] == 0.0:
-            continue
-        m = mult[j]
-        for k in range(T):
-            x = np.float64(phi[w, k])
-            acc[k] += m * np.log(x) if x > 0.0 else -np.inf
+        if tok_weight[w] != 0.0:
+            for k in range(T):
+                x = np.float64(phi[w, k])
+                acc[k] += mult[j] * np.log(x) if x > 0.0 else -np.inf
     mx = -np.inf
     for k in range(T):
         mx = max(mx, acc[k])
@@ -104,9 +101,20 @@ def edge_products(u0, u1, ptr, vertex, mult, tok_weight, phi, q, logscale):
             logscale[u] = np.log(mx)
 
 
+@njit(inline="always")  # inlined into the caller's IR, so the caller's fastmath flags apply to the dot
+def _edge_p(q, u, th, weight, logscale):
+    """p(x|d) (in the set's scale) = Σ_t θ_td q_ut, or 0 for weight 0, an unusable set or p < EPS."""
+    if weight <= 0.0 or logscale == -np.inf:
+        return np.float32(0.0)
+    p = np.float32(0.0)
+    for k in range(th.shape[0]):
+        p += q[u, k] * th[k]
+    return p if p >= EPS else np.float32(0.0)
+
+
 # Like the bag E-step's ``_dot``, the θ kernel may reassociate and contract (FMA) its float32
 # sums so LLVM vectorizes them (no nnan/ninf/arcp: every zero and −inf guard stays exact). With
-# the dot written inline this measured 2.4× faster than calling ``_dot`` per edge.
+# the dot inlined this measured 2.4× faster than calling ``_dot`` per edge.
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def hyper_theta(d0, d1, doc_ptr, shape, weight, count, q, logscale, theta_in, theta_out, reset_theta, inner_passes,
                 theta_add, theta_mult, theta_add_doc, ratio, lle):
@@ -138,28 +146,18 @@ def hyper_theta(d0, d1, doc_ptr, shape, weight, count, q, logscale, theta_in, th
                 ntd[k] = 0.0
             for e in range(a, b):
                 u = shape[e]
-                if weight[e] <= 0.0 or logscale[u] == -np.inf:
-                    continue
-                p = np.float32(0.0)
-                for k in range(T):
-                    p += q[u, k] * th[k]
-                if p < EPS:
-                    continue
-                alpha = np.float32(weight[e] / p)
-                for k in range(T):
-                    ntd[k] += alpha * q[u, k]
+                p = _edge_p(q, u, th, weight[e], logscale[u])
+                if p > 0.0:
+                    alpha = np.float32(weight[e] / p)
+                    for k in range(T):
+                        ntd[k] += alpha * q[u, k]
             theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         for e in range(a, b):
             u = shape[e]
-            if weight[e] <= 0.0 or logscale[u] == -np.inf:
-                continue
-            p = np.float32(0.0)
-            for k in range(T):
-                p += q[u, k] * th[k]
-            if p < EPS:
-                continue
-            ratio[e] = np.float32(weight[e] / p)
-            lle[e] = count[e] * (np.log(np.float64(p)) + logscale[u])
+            p = _edge_p(q, u, th, weight[e], logscale[u])
+            if p > 0.0:
+                ratio[e] = np.float32(weight[e] / p)
+                lle[e] = count[e] * (np.log(np.float64(p)) + logscale[u])
         for k in range(T):
             theta_out[d, k] = th[k]
 
