@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.em.health import size_warnings
-from engine.store.budget import estimate_training_memory
+from engine import estimate_training_memory, size_warnings
 
 
 def show(corpus, config) -> bool:

@@ -1,6 +1,6 @@
 """The results half of the Seed words page: pick a seeded run, then the headline numbers and
 the tabs (Precision, Diagnostics, Relevant topics, Documents, Trends, Export). Headline numbers
-come from ``engine.families.seeds.report.headline`` over the same tables the tabs show.
+come from ``engine.families.seeds.headline`` over the same tables the tabs show.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from app import resources, widgets
 from app.figures import seeds as SF
 from app.figures import topic_trends
 from engine import EngineError, csvsafe
+from engine.families import seeds as S
+from engine.families.seeds import best_per_group, precision_table, seed_tables
 
 P = "seeds"
 
@@ -22,10 +24,6 @@ def K(name: str) -> str:
 
 @st.cache_resource(show_spinner="Computing the seed diagnostics…", max_entries=8)
 def _diagnostics(run_id: str, stamp: str, setup_json: str):
-    from engine.families.seeds import workflow as S
-
-    from engine.families.seeds.report import seed_tables
-
     run = resources.run(run_id)
     corpus = resources.corpus(run.corpus_name)
     setup = S.SeedSetup.from_dict(json.loads(setup_json))
@@ -43,9 +41,6 @@ def _diagnostics(run_id: str, stamp: str, setup_json: str):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _precision_at(run_id: str, stamp: str, setup_json: str, k: int):
-    from engine.families.seeds import workflow as S
-    from engine.families.seeds.precision import precision_table
-
     run = resources.run(run_id)
     setup = S.SeedSetup.from_dict(json.loads(setup_json))
     return precision_table(run.model, resources.corpus(run.corpus_name), setup, k=k)
@@ -53,8 +48,6 @@ def _precision_at(run_id: str, stamp: str, setup_json: str, k: int):
 
 def precision_tab(d: dict, rid: str, setup_json: str) -> None:
     """The measure: per group, do its seeded topic's top documents mention it?"""
-    from engine.families.seeds.precision import best_per_group
-
     st.markdown("**Do the seeded topics gather the group's documents?** Each group's best seeded topic: of its "
                 "top-k documents by θ (k = min(50, documents mentioning the group)), the share that mention "
                 "the group. The rest are *candidates beyond the keywords* — read them in the Documents tab.")
@@ -84,8 +77,6 @@ def precision_tab(d: dict, rid: str, setup_json: str) -> None:
 
 def seeded_runs(corpus_name: str) -> list[dict]:
     """Runs of the corpus with a stored seed setup or a SeedWords regularizer, newest first."""
-    from engine.families.seeds import workflow as S
-
     out = []
     for m in resources.runs(corpus_name):
         regs = (m.get("config") or {}).get("regularizers") or []
@@ -95,8 +86,6 @@ def seeded_runs(corpus_name: str) -> list[dict]:
 
 
 def results(corpus, lexicon) -> None:
-    from engine.families.seeds import workflow as S
-
     runs = seeded_runs(corpus.name)
     all_runs = resources.runs(corpus.name)
     if not all_runs:

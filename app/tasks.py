@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.families.hierarchy.task import Task
+from engine.families.hierarchy import Task
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,7 +16,8 @@ __version__ = "0.1.0"
 
 from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from engine.errors import ConfigError, EngineError, InputError, WorkspaceError
-from engine.store.workspace import Workspace
+from engine.store.workspace import Workspace, validate_name
+from engine.store.budget import estimate_training_memory
 from engine.corpus.ingest import (
     ImportOptions, SourcePreview, build_corpus, import_corpus, preview_source, preview_vocabulary,
     vectorize_texts,
@@ -30,6 +31,7 @@ from engine.em.config import PRESETS, ModelConfig, preset
 from engine.em.model import IterationReport, ScoreContext, TopicModel
 from engine.em.family import EStep, Family, family_names, family_of, register_family
 from engine.em.trainer import Trainer
+from engine.em.health import size_warnings
 from engine.em.inference import holdout_perplexity, infer_theta, one_pass_theta, token_topics
 from engine.em.warmup import warmup
 from engine.em.scores import (
@@ -48,6 +50,7 @@ from engine.jobs import (
     run_job_blocking,
 )
 from engine import analysis
+from engine.analysis import html_report
 # the families register themselves (engine.em.family) when imported here
 from engine.families.context import ContextOptions, SequenceSmoothing, context_config, segment
 from engine.families.seeds import family as _seeds_family  # noqa: F401 - registers "seeds"
@@ -65,10 +68,11 @@ from engine.families import hierarchy
 from engine.analysis import stability, sweep
 from engine.families.starts import run_stability, sibling_runs
 from engine.families import context  # the context family's functions (token_topics, boundary_scores, load_options)
-from engine.store import csvsafe, uploads  # CSV cells made formula-safe; per-session upload folders
+from engine.store import csvsafe, sweeps, uploads  # CSV cells made formula-safe; saved sweeps; per-session upload folders
 
 __all__ = [
-    "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace",
+    "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace", "validate_name",
+    "estimate_training_memory",
     "EngineError", "InputError", "ConfigError", "WorkspaceError",
     # corpora
     "ImportOptions", "SourcePreview", "build_corpus", "import_corpus", "preview_source",
@@ -81,7 +85,7 @@ __all__ = [
     # training and inference
     "TopicModel", "IterationReport", "ScoreContext", "Trainer", "warmup", "infer_theta",
     "one_pass_theta", "token_topics", "holdout_perplexity", "SCORES", "SCORE_NAMES", "ScoreSet",
-    "default_scores", "score_from_dict", "score_set_for",
+    "default_scores", "score_from_dict", "score_set_for", "size_warnings",
     # model families
     "Family", "EStep", "register_family", "family_of", "family_names",
     # runs
@@ -89,7 +93,7 @@ __all__ = [
     "delete_run", "set_topic_labels", "export_run", "resolve_run_id", "STATUSES",
     # inspection
     "top_tokens", "top_documents", "doc_topics", "token_topic_table", "transform",
-    "search_documents", "topic_summary", "score_history", "analysis",
+    "search_documents", "topic_summary", "score_history", "analysis", "html_report",
     # background training
     "TrainingJob", "JobRegistry", "default_registry", "Snapshot", "JobStatus",
     "JobPermissionError", "run_job_blocking",
@@ -100,5 +104,5 @@ __all__ = [
     # topic hierarchies and "how many topics?"
     "hierarchy", "stability", "sweep", "run_stability", "sibling_runs",
     # modules the app uses as a whole
-    "context", "csvsafe", "uploads",
+    "context", "csvsafe", "sweeps", "uploads",
 ]

@@ -1,214 +1,38 @@
 """Seed words: type or upload a lexicon of word groups, see how each seed fares in the corpus,
 train a seeded model through the job registry, then read the diagnostics (which topics captured
 each group, seed drift, coverage, discovered words) and the results (relevant topics, their
-documents with seeds highlighted, trends, CSV export)."""
+documents with seeds highlighted, trends, CSV export). The halves: :mod:`app.seeds_form`
+(lexicon, setup, job) and :mod:`app.seeds_view` (results)."""
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import streamlit as st
 
-from app import resources, seeds_view, state, widgets
-from engine.errors import EngineError
-
-P = "seeds"
-
-
-def K(name: str) -> str:
-    return f"{P}_{name}"
-
-
-EXAMPLES = {
-    "ru": "японцы: японец, японский, япония\nкитайцы: китаец, китайский, китай\n"
-          "мигранты: мигрант, мигрантов, приезжий, иммигрант\nукраинцы: украинец, украинский",
-    "en": "immigration: immigration, immigrants, migrant, asylum, refugee, border\n"
-          "europe: europe, european, brussels, eu\n"
-          "health: nhs, hospital, patients, doctors, nurses, health",
-}
-PRESETS = {"per_group": "One topic per group", "shared": "k topics for the whole lexicon"}
-
-
-# ---------------------------------------------------------------- cached engine calls
-
-@st.cache_resource(show_spinner="Checking the seeds against the vocabulary…", max_entries=8)
-def _check(corpus_name: str, stamp: str, lexicon_json: str):
-    from engine.families.seeds.lexicon import Lexicon, check_lexicon
-
-    return check_lexicon(Lexicon.from_json(lexicon_json), resources.corpus(corpus_name))
-
-
-# ---------------------------------------------------------------- lexicon
-
-def lexicon_input(corpus):
-    """Typed or uploaded lexicon -> Lexicon (None while empty or invalid)."""
-    from engine.families.seeds.lexicon import Lexicon
-
-    lang = (corpus.manifest.get("preprocessing") or {}).get("lang", "en")
-    example = EXAMPLES.get(lang, EXAMPLES["en"])
-    left, right = st.columns([3, 2])
-    text = left.text_area("Lexicon — one group per line: `group: word, word, …`", example, height=180,
-                          key=K("text"), help="A word may stand in several groups. Seeds go through the corpus's "
-                                               "own preprocessing (lemmas/stems), so any word form works.")
-    up = right.file_uploader("…or upload CSV (group,word / group,words), TXT or JSON", type=["csv", "tsv", "txt", "json"],
-                             key=K("upload"))
-    try:
-        if up is not None:
-            lex = Lexicon.from_upload(up.getvalue().decode("utf-8-sig"), up.name)
-            right.caption(f"Using **{up.name}**: {len(lex)} groups, {lex.n_seeds} seeds.")
-        else:
-            lex = Lexicon.parse(text)
-    except (EngineError, UnicodeDecodeError) as e:
-        widgets.error_box(e)
-        return None
-    if not lex:
-        st.info("Type at least one group of seed words.")
-        return None
-    right.download_button("Download lexicon (CSV)", lex.to_csv(), file_name="lexicon.csv", mime="text/csv",
-                          key=K("dl_lex"))
-    return lex
-
-
-def seed_status(check) -> None:
-    s = check.summary()
-    c = st.columns(4)
-    c[0].metric("Groups with a found seed", f"{s['groups_found']} / {s['groups']}")
-    c[1].metric("Seeds found", f"{s['seeds_found']} / {s['seeds']}")
-    c[2].metric("Distinct terms", s["terms"])
-    c[3].metric("Seed occurrences in the corpus", f"{int(s['tokens']):,}")
-    t = check.table
-    view = pd.DataFrame({
-        "group": t["group"], "seed": t["seed"], "term": t["term"],
-        "status": ["✓ found" if f else "✗ missing" for f in t["found"]],
-        "tf": t["tf"].astype(int), "df": t["df"],
-        "near matches": [", ".join(x) for x in t["suggestions"]], "note": t["note"]})
-    st.dataframe(view, hide_index=True, width="stretch", height=min(420, 36 + 35 * len(view)),
-                 column_config={"tf": st.column_config.NumberColumn("tf", help="occurrences in the corpus"),
-                                "df": st.column_config.NumberColumn("df", help="documents containing it")})
-    if check.missing:
-        st.caption(f"{len(check.missing)} seed(s) are not in the vocabulary; near matches are vocabulary terms "
-                   "you may add instead.")
-
-
-# ---------------------------------------------------------------- setup + training
-
-def setup_form(corpus, check):
-    from engine.families.seeds import workflow as S
-
-    c = st.columns(3)
-    preset = c[0].radio("Setup", list(PRESETS), format_func=PRESETS.get, key=K("preset"),
-                        help="One seeded topic per group, or k topics sharing all seeds (decorrelation splits them).")
-    k = c[0].number_input("k (seeded topics)", 1, 500, min(20, max(1, len(check.terms()))), key=K("k"),
-                          disabled=preset != "shared")
-    extra = c[1].number_input("Ordinary subject topics", 0, 500, 10, key=K("extra"),
-                              help="Unseeded topics, so the rest of the corpus has somewhere to go.")
-    background = c[1].number_input("Background topics", 0, 20, 1, key=K("background"))
-    iterations = c[2].number_input("Iterations", 2, 1000, 30, key=K("iterations"))
-    from engine.families.seeds.defaults import recommended_settings
-
-    rec, reason = recommended_settings(corpus)
-    doc_tau = c[0].number_input("Pull documents to their group's topic (τ)", 0.0, 100.0, float(rec["doc_tau"]),
-                                0.5, key=K("doc_tau"), help="SeedDocuments: documents that mention a group get τ·(their "
-                                "length) pseudo-counts on its topic; fades like SeedWords. 0 = off.")
-    seedwords = c[2].checkbox("Also force the seeds into their topics (SeedWords)", rec["seed_strength"] > 0,
-                              key=K("seedwords"), help="Puts every seed in its topic's top words by construction; "
-                              "in the benchmark it did not improve the documents and lowered coherence.")
-    tau = c[2].number_input("SeedWords τ (0 = automatic)", 0.0, 1e7, 0.0, format="%g", key=K("tau"),
-                            disabled=not seedwords, help="Pseudo-counts per seed per pass; automatic = 5% of an "
-                            "average topic. τ stays for half the run, then fades to the kept fraction.")
-    keep = c[2].slider("SeedWords τ kept at the end", 0.0, 1.0, 0.2, 0.05, key=K("keep"), disabled=not seedwords)
-    st.caption(f"Defaults: {reason}")
-    try:
-        config, setup = S.seed_config(check, preset, seeded_topics=int(k), extra_topics=int(extra),
-                                      background=int(background), iterations=int(iterations),
-                                      seed_tau=(float(tau) or None) if seedwords else 0.0, seed_keep=float(keep),
-                                      doc_tau=float(doc_tau))
-    except EngineError as e:
-        widgets.error_box(e)
-        return
-    st.caption(f"{config.n_topics} subject topics ({len(setup.seeded_topics)} seeded) + {config.n_background} "
-               f"background · regularizers: {', '.join(r.name for r in config.regularizers)}")
-    c1, c2 = st.columns([2, 1])
-    name = c1.text_input("Run name", f"{corpus.name}-seeds", key=K("name"))
-    if c2.button("Train seeded model", type="primary", icon=":material/play_arrow:", key=K("start")):
-        try:
-            job_id = start(corpus, config, setup, name or None)
-        except EngineError as e:
-            widgets.error_box(e)
-            return
-        st.session_state[K("job")] = job_id
-        st.rerun()
-
-
-def start(corpus, config, setup, name) -> str:
-    """Queue a seeded job (family "seeds": seed ranks every iteration, seeded topics start from
-    their documents, the setup and the topic labels saved with the run)."""
-    config = config.with_changes(family="seeds", options={"setup": setup.to_dict()})
-    config.check_corpus(corpus)
-    return resources.job_registry().start(resources.workspace(), corpus, config, owner=resources.session_owner(),
-                                          name=name, labels=setup.labels)
-
-
-def job_progress(job) -> None:
-    snap = job.snapshot()
-
-    @st.fragment(run_every=None if snap.done else 1.0)
-    def live():
-        s = job.snapshot()
-        if s.status == "failed":
-            st.error(f"Training failed: {s.error}")
-        st.progress(s.progress, text=f"{s.name}: {s.status} · iteration {s.iteration} / {s.total_iterations}")
-        if s.done != snap.done or s.status != snap.status:
-            st.rerun()
-
-    live()
-    if snap.done and snap.saved:
-        from engine.families.seeds import workflow as S
-        from engine.store.runs import set_topic_labels
-
-        setup = S.load_setup(resources.workspace(), snap.run_id)
-        if setup is not None and st.session_state.get(K("labelled")) != snap.run_id:
-            try:
-                set_topic_labels(resources.workspace(), snap.run_id, setup.labels)
-            except EngineError as e:
-                widgets.error_box(e)
-            st.session_state[K("labelled")] = snap.run_id
-            resources.clear_run_caches()
-        if st.session_state.get(K("run")) != snap.run_id:  # show the new run (before its selectbox exists)
-            st.session_state[K("run")] = snap.run_id
-            st.session_state[K("run_pick")] = snap.run_id
-            state.set(state.RUN, snap.run_id)
-    elif not snap.done and st.button("Stop", key=K("stop"), icon=":material/stop:"):
-        try:
-            resources.job_registry().control(job.job_id, resources.session_owner(), "stop")
-        except EngineError as e:
-            widgets.error_box(e)
-
-
-# ---------------------------------------------------------------- page
+from app import resources, seeds_form, seeds_view, widgets
+from app.seeds_view import K
+from engine import EngineError
 
 st.title("Seed words")
 st.caption("Find the topics about a list of words — e.g. ethnonyms: seeded ARTM steers one topic per word group, "
            "then shows where the seeds ended up, which documents they cover and how the topics change over time.")
 corpus = widgets.require_corpus()
-lexicon = lexicon_input(corpus)
+lexicon = seeds_form.lexicon_input(corpus)
 check = None
 if lexicon is not None:
     try:
-        check = _check(corpus.name, resources.corpus_stamp(corpus.name), lexicon.to_json())
+        check = seeds_form.check_seeds(corpus.name, resources.corpus_stamp(corpus.name), lexicon.to_json())
     except EngineError as e:
         widgets.error_box(e)
 if check is not None:
-    seed_status(check)
+    seeds_form.seed_status(check)
 st.subheader("Train a seeded model")
 job = resources.job(st.session_state.get(K("job")))
 if job is not None:
-    job_progress(job)
+    seeds_form.job_progress(job)
     if job.snapshot().done and st.button("Set up another seeded run", key=K("new")):
         st.session_state[K("job")] = None
         st.rerun()
 elif check is not None and check.terms():
-    setup_form(corpus, check)
+    seeds_form.setup_form(corpus, check)
 else:
     st.caption("Enter a lexicon with at least one seed found in the corpus.")
 st.subheader("Results")

@@ -11,7 +11,7 @@ import engine
 from app import resources, state, tasks, widgets
 from engine import csvsafe
 from app.figures import sweep as sfig
-from engine.store import sweeps as store
+from engine import sweeps as store
 
 P = "sweep"
 
@@ -24,7 +24,7 @@ def start(corpus, topics: str, starts: int, iterations: int, holdout: float, sel
     try:
         ts = engine.hierarchy.parse_levels(topics)
         base = engine.ModelConfig(iterations=int(iterations)).validate()
-        engine.sweep._check(ts, int(starts), float(holdout))
+        engine.sweep.check_sweep(ts, int(starts), float(holdout))
     except engine.EngineError as e:
         widgets.error_box(e)
         return

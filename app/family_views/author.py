@@ -5,9 +5,8 @@ import numpy as np
 import streamlit as st
 
 from app.figures.families import author_map, author_profiles_heatmap
-from engine.families.author.model import author_map as mds
-from engine.families.author.family import AuthorOptions, author_config
-from engine.families.author.fit import fit_of, top_documents
+from engine.families.author import AuthorOptions, author_config, fit_of, top_documents
+from engine.families.author import author_map as mds
 
 config = author_config
 

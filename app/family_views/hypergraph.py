@@ -10,11 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from app.family_views import sentences
-from engine.analysis.tables import top_tokens
-from engine.errors import InputError
-from engine.families.hypergraph import transactions as X
-from engine.families.hypergraph.family import HypergraphOptions, edges_of, hypergraph_config
-from engine.families.hypergraph.reading import edge_table
+from engine import InputError, top_tokens
+from engine.families import hypergraph as X
+from engine.families.hypergraph import HypergraphOptions, edge_table, edges_of, hypergraph_config
 
 config = hypergraph_config
 

@@ -6,9 +6,10 @@ import streamlit as st
 
 from engine import csvsafe
 from app.figures.families import link_agreement_hist
-from engine.families.links.model import agreement, edges_from_frame, random_agreement
-from engine.families.links.family import LinksOptions, links_config, links_from_arrays
-from engine.store.workspace import validate_name
+from engine import validate_name
+from engine.families.links import (
+    LinksOptions, agreement, edges_from_frame, links_config, links_from_arrays, random_agreement,
+)
 
 
 def form(corpus, key, ws):

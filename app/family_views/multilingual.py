@@ -7,10 +7,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from engine.families.multilingual.corpus import languages_of
-from engine.families.multilingual.dictionary import dictionary_from_arrays, match_dictionary, store_dictionary
-from engine.families.multilingual.family import MultilingualOptions, multilingual_config
-from engine.families.multilingual.views import nearest_documents, side_by_side, translation_hits
+from engine.families.multilingual import (
+    MultilingualOptions, dictionary_from_arrays, languages_of, match_dictionary, multilingual_config,
+    nearest_documents, side_by_side, store_dictionary, translation_hits,
+)
 
 HELP = ("A multilingual corpus has one modality per language (@en, @ru…): import it with "
         "`artm-studio multilingual import FILE --name NAME --part @en=text_en:en --part @ru=text_ru:ru` "

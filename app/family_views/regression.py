@@ -6,9 +6,9 @@ import streamlit as st
 
 from app.figures.families import topic_effects_bar
 from engine import top_tokens, vectorize_texts
-from engine.families.regression.family import RegressionOptions, regression_config
-from engine.families.regression.fit import fit_of, predict, scores
-from engine.families.regression.model import targets, topic_effects
+from engine.families.regression import (
+    RegressionOptions, fit_of, predict, regression_config, scores, targets, topic_effects,
+)
 
 
 def _columns(corpus) -> list[str]:

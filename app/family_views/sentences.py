@@ -8,8 +8,7 @@ import streamlit as st
 
 from app import resources
 from app.figures.documents import highlighted_text, topic_legend
-from engine.families.hypergraph.family import edges_of
-from engine.families.hypergraph.reading import sentence_table
+from engine.families.hypergraph import edges_of, sentence_table
 
 
 @st.cache_resource(show_spinner="Cutting the corpus into sentences…", max_entries=4)

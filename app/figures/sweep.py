@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.analysis.views import html_report
+from engine import html_report
 
 from ._style import ACCENT, MUTED, empty, styled
 

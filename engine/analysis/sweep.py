@@ -49,7 +49,9 @@ def split_corpus(corpus: Corpus, holdout: float) -> tuple[Corpus, object]:
     return train, corpus.n_dw[test]
 
 
-def _check(topics, starts, holdout):
+def check_sweep(topics, starts, holdout) -> None:
+    """Refuse a sweep request before any training: topic counts in 1..MAX_TOPICS, 1..50 starts,
+    a holdout share in [0, 0.5] (ConfigError naming the bad value)."""
     if not topics:
         raise ConfigError("sweep: give at least one topic count (e.g. --topics 10,20,40,80)")
     for t in topics:
@@ -124,7 +126,7 @@ def run_sweep(corpus: Corpus, topics: list[int], starts: int = 3, base: ModelCon
     run (row = topics, start, seed, seconds, scores)."""
     topics = sorted({int(t) if isinstance(t, (int, np.integer)) and not isinstance(t, bool) else t
                      for t in topics}, key=lambda t: (not isinstance(t, int), t))
-    _check(topics, starts, holdout)
+    check_sweep(topics, starts, holdout)
     base = (base or ModelConfig()).validate()
     base.check_corpus(corpus)
     workers = max(1, int(workers))

@@ -147,6 +147,16 @@ def test_function_level_imports_are_few_and_give_their_reason():
     assert len(found) <= 15, [f"{p.name}:{n}" for p, n, _ in found]
 
 
+def test_function_level_imports_in_the_app_are_few_and_give_their_reason():
+    """The same rule for app/: imports at the top of a module, the rare exception says why."""
+    app = ENGINE.parent / "app"
+    found = _function_level_imports(app)
+    missing = [f"{p.relative_to(app.parent)}:{n}: {src.strip()}" for p, n, src in found if "#" not in src]
+    assert missing == [], "function-level imports without a reason comment"
+    # today 1: the home page loads the engine only when asked to train (first paint stays light)
+    assert len(found) <= 3, [f"{p.name}:{n}" for p, n, _ in found]
+
+
 def test_the_import_counter_sees_function_level_imports(tmp_path):
     (tmp_path / "m.py").write_text("import os\n\ndef f():\n    import json  # reason\n    return json\n")
     assert [(n, src.strip()) for _, n, src in _function_level_imports(tmp_path)] == [(4, "import json  # reason")]

@@ -11,6 +11,9 @@
 - :mod:`.quality` — parent–child coherence, children per parent, orphans, duplicates.
 - :mod:`.store` — save/load/export/labels (atomic).
 - :mod:`.tables` — DataFrames for the views (tree, drill-down, Ψ heatmap).
+- :mod:`.task` — :class:`Task`, a background thread for long workflows (a build, a sweep).
+
+Public API: the names in ``__all__`` plus the submodules ``store`` and ``tables``.
 """
 from engine.families.hierarchy import store, tables  # noqa: F401 - submodules used as H.store, H.tables
 from engine.families.hierarchy.model import Hierarchy, Level
@@ -25,11 +28,14 @@ from engine.families.hierarchy import family  # noqa: F401 - registers the famil
 from engine.families.hierarchy.regularizers import HierarchyLink
 from engine.families.hierarchy.trainer import Stopped, level_config, level_configs, level_trainer, train_levels
 from engine.families.hierarchy.build import HierarchyBuild, list_builds, load_build, plan_build
+from engine.families.hierarchy.tables import tree_table
+from engine.families.hierarchy.task import Task
 
 __all__ = [
     "Hierarchy", "Level", "HierarchyOptions", "check_levels", "parse_levels", "estimate_psi",
     "hierarchy_term", "parent_of", "hierarchy_quality", "save_hierarchy", "load_hierarchy",
     "list_hierarchies", "set_level_labels", "delete_hierarchy", "export_hierarchy",
     "HierarchyLink", "Stopped", "level_config", "level_configs", "level_trainer", "train_levels",
-    "HierarchyBuild", "plan_build", "load_build", "list_builds",
+    "HierarchyBuild", "plan_build", "load_build", "list_builds", "tree_table", "Task", "store",
+    "tables",
 ]
