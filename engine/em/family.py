@@ -33,10 +33,13 @@ Extra Φ / Θ / E-step terms are regularizers: a family registers its classes wi
 ``apply_estep(P, ptr, tau)`` and is handed to the family's E-step with its τ of the pass. Every
 regularizer's τ trajectory is recorded in ``tau.parquet`` and is editable while a job runs.
 
-Run data: what a family's regularizers read that is neither configuration nor derived from the
-corpus (a hierarchy level's parent counts) is given to the trainer, ``Trainer(corpus, config,
-run_data={key: value})`` or ``trainer.provide(key, value)``, and read as ``ctx.run_data[key]``
-(:class:`~engine.em.regularizers.RegContext`).
+Run data: what a regularizer reads that is neither configuration nor derived from the corpus is
+given to a trainer you build yourself, ``Trainer(corpus, config, run_data={key: value})`` or
+``trainer.provide(key, value)``, and read as ``ctx.run_data[key]``
+(:class:`~engine.em.regularizers.RegContext`). A job builds its trainer itself (again from a
+checkpoint after a restart), so a family trained as jobs names such data in the regularizer's
+parameters and loads it into ``ctx.cache`` on the first pass (the hierarchy's parent counts:
+``HierarchyLink(parent=run_id)`` and its loader registry).
 
 Extra arrays: an E-step's :meth:`EStep.state` (JSON values and NumPy arrays) is saved in every
 checkpoint and restored by :meth:`EStep.load_state`; its :meth:`EStep.arrays` are saved with the
