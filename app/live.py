@@ -8,8 +8,9 @@ the job trains:
   used by iteration N"), queue position and ETA, score curves with τ, top tokens; the only
   polling fragment (every ``POLL_SECONDS`` while the job lives). Streamlit runs one fragment at
   a time per session, so a click waits for the poll in progress: the poll is kept cheap — the
-  score history grows by the new passes only (:func:`history`), and the score figure is rebuilt
-  at most every ``CHART_SHARE``⁻¹ × its own build time (in between the last one is re-sent).
+  score history grows by the new passes only (:func:`history`), and the score figure and the top
+  words are rebuilt at most every ``CHART_SHARE``⁻¹ × their own build time (in between the last
+  ones are re-sent; the progress line stays live).
 
 The job's worker thread never calls Streamlit. A full-page rerun happens only when a job ends
 or comes back to life (finish, stop, "k more" on an ended job).
@@ -26,7 +27,7 @@ from app import figures, glossary, identity, resources, state
 
 K = lambda name: state.key("live", name)  # noqa: E731
 POLL_SECONDS = 1.5
-CHART_SHARE = 0.25  # at most this share of the session's script thread goes to rebuilding the score figure
+CHART_SHARE = 0.25  # at most this share of the session's script thread goes to rebuilding figures and tables
 EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
                 "segments_per_document")
 
@@ -222,22 +223,26 @@ def _score_options(job) -> list[str]:
     return list(figures.training.DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
 
 
-def _score_figure(snap, names: list[str]):
-    """The score curves of ``snap``; rebuilt when the chosen scores or the job's state changed,
-    but while it trains at most every (build time / ``CHART_SHARE``) seconds — between rebuilds
-    the previous figure is re-sent (the progress line above it stays live)."""
-    memo = st.session_state.setdefault(K("fig"), {})
-    sig = (snap.job_id, tuple(names), glossary.presenting(), snap.status)
+def _budgeted(name: str, sig: tuple, iteration: int, build):
+    """``build()``, or its last result while ``sig`` is unchanged and either the iteration is the
+    same or less than (its last build time / ``CHART_SHARE``) seconds have passed: the costly
+    parts of a poll take at most that share of the session's script thread."""
+    memo = st.session_state.setdefault(K(f"memo_{name}"), {})
     now = time.monotonic()
-    fresh = memo.get("sig") == sig and (memo.get("iteration") == snap.iteration
-                                         or now - memo["at"] < memo["cost"] / CHART_SHARE)
-    if fresh:
-        return memo["fig"]
-    scores, tau = history(snap, st.session_state.setdefault(K("history"), {}))
-    fig = figures.score_curves(scores, tau, current=snap.iteration or None, total=snap.total_iterations,
-                               names=names or None, label=glossary.score)
-    memo.update(sig=sig, iteration=snap.iteration, at=now, cost=time.monotonic() - now, fig=fig)
-    return fig
+    if memo.get("sig") == sig and (memo["iteration"] == iteration or now - memo["at"] < memo["cost"] / CHART_SHARE):
+        return memo["value"]
+    value = build()
+    memo.update(sig=sig, iteration=iteration, at=now, cost=time.monotonic() - now, value=value)
+    return value
+
+
+def _score_figure(snap, names: list[str]):
+    """The score curves of ``snap`` (rebuilt within the poll's budget, see :func:`_budgeted`)."""
+    def build():
+        scores, tau = history(snap, st.session_state.setdefault(K("history"), {}))
+        return figures.score_curves(scores, tau, current=snap.iteration or None, total=snap.total_iterations,
+                                    names=names or None, label=glossary.score)
+    return _budgeted("scores", (snap.job_id, tuple(names), glossary.presenting(), snap.status), snap.iteration, build)
 
 
 def charts(job_id: str, done0: bool) -> None:
@@ -265,7 +270,9 @@ def charts(job_id: str, done0: bool) -> None:
                      "each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration.")
         with right:
             st.markdown("**Top words now**")
-            table = top_tokens_table(snap)
+            # top words of every topic: one partial sort per topic over the vocabulary (seconds for
+            # 60 topics × 100k words on a loaded machine), so within the poll's budget too
+            table = _budgeted("top", (snap.job_id, snap.status), snap.iteration, lambda: top_tokens_table(snap))
             if table.empty:
                 st.caption("Shown after the first iteration.")
             else:

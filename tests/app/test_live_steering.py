@@ -67,3 +67,26 @@ def test_a_long_plan_is_drawn_from_a_few_hundred_iterations_keeping_its_breaks()
     fig = tau_trajectories({"planned τ": [step(int(i)) for i in its]}, x=its)
     x, y = np.asarray(fig.data[0].x), np.asarray(fig.data[0].y)
     assert y[x == 4_999][0] == 0 and y[x == 5_000][0] == -0.5 and y[x == 70_001][0] == 0  # the step is sharp
+
+
+def test_a_poll_rebuilds_costly_parts_within_its_budget(monkeypatch):
+    builds = []
+    clock = [100.0]
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock[0])
+
+    def build(cost):
+        def f():
+            builds.append(clock[0])
+            clock[0] += cost  # the build itself takes `cost` seconds
+            return len(builds)
+        return f
+
+    assert live._budgeted("t", ("job", "running"), 5, build(2.0)) == 1
+    clock[0] += 1.5  # next poll, a new pass: 3.5 s since the last build began < 2 s / CHART_SHARE
+    assert live._budgeted("t", ("job", "running"), 6, build(2.0)) == 1
+    clock[0] += 5.0  # 8.5 s since: ≥ 8 s, rebuilt
+    assert live._budgeted("t", ("job", "running"), 7, build(2.0)) == 2
+    assert live._budgeted("t", ("job", "paused"), 7, build(0.1)) == 3  # the state changed: at once
+    clock[0] += live.POLL_SECONDS
+    assert live._budgeted("t", ("job", "paused"), 8, build(0.1)) == 4  # cheap builds: every poll
+    assert live._budgeted("t", ("job", "paused"), 8, build(0.1)) == 4  # same pass: nothing rebuilt
