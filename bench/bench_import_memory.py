@@ -4,9 +4,13 @@ Each case runs `python -m engine import ...` as a fresh child process into a fre
 reads the child's peak RSS (``ru_maxrss`` from ``os.wait4``), its wall time and exit code. Cases:
 20 Newsgroups as JSON Lines (gzip), UCI bag of words (gzip) and Vowpal Wabbit (gzip); synthetic
 inputs of about 200 MB (JSON Lines, CSV, a folder zipped, one 200 MB line, a gzip bomb) written
-to ``--tmp`` from a Zipf vocabulary; `/dev/zero`.
+to ``--tmp`` from a Zipf vocabulary; `/dev/zero`; a JSON Lines file of ``--docs`` (10⁶) short
+documents imported in one piece and with ``--batches`` (issue 14). Each row records the load
+average (1 min) before and after the case: the machine is shared, wall times depend on it.
 
     PYTHONPATH=$PWD python bench/bench_import_memory.py [--tmp /tmp/artm-import-mem] [--mb 200]
+    PYTHONPATH=$PWD python bench/bench_import_memory.py --only "20NG jsonl.gz" "synthetic 200 MB jsonl"
+    PYTHONPATH=$PWD python bench/bench_import_memory.py --only "10^6 docs jsonl" "10^6 docs jsonl --batches"
 
 Prints one JSON object per case and a Markdown table at the end.
 """
@@ -52,6 +56,21 @@ def make_jsonl(d: Path, mb: int) -> Path:
     with open(p, "w", encoding="utf-8") as fh:
         for i, t in synth_docs(mb):
             fh.write(json.dumps({"id": i, "text": t}) + "\n")
+    return p
+
+
+def make_many_docs(d: Path, n_docs: int, doc_words: int = 40) -> Path:
+    """``n_docs`` JSON Lines documents of ``doc_words`` Zipf words each (drawn in blocks)."""
+    p = d / f"docs{n_docs}.jsonl"
+    if p.exists():
+        return p
+    rng, vocab, prob = words()
+    with open(p, "w", encoding="utf-8") as fh:
+        for lo in range(0, n_docs, 100_000):
+            n = min(100_000, n_docs - lo)
+            ids = rng.choice(len(vocab), (n, doc_words), p=prob)
+            for i in range(n):
+                fh.write(json.dumps({"id": f"doc{lo + i}", "text": " ".join(vocab[ids[i]])}) + "\n")
     return p
 
 
@@ -110,6 +129,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tmp", default="/tmp/artm-import-mem")
     ap.add_argument("--mb", type=int, default=200)
+    ap.add_argument("--docs", type=int, default=1_000_000, help="documents of the many-documents case")
     ap.add_argument("--only", nargs="*", help="case names to run")
     a = ap.parse_args()
     tmp = Path(a.tmp)
@@ -125,6 +145,8 @@ def main() -> int:
         (f"one {a.mb} MB line (.txt)", lambda: make_one_line(tmp, a.mb), []),
         ("gzip bomb 1 GiB expanded", lambda: make_gzip_bomb(tmp, 1024), []),
         ("/dev/zero", lambda: Path("/dev/zero"), []),
+        ("10^6 docs jsonl", lambda: make_many_docs(tmp, a.docs), []),
+        ("10^6 docs jsonl --batches", lambda: make_many_docs(tmp, a.docs), ["--batches"]),
     ]
     rows = []
     for name, build, extra in cases:
@@ -134,14 +156,17 @@ def main() -> int:
         ws = tmp / "ws"
         shutil.rmtree(ws, ignore_errors=True)
         size = path.stat().st_size if path.is_file() and not path.is_char_device() else 0
+        load0 = os.getloadavg()[0]
         r = {"case": name, "input_mib": round(size / 2 ** 20, 1),
-             **measured(["import", str(path), "--name", "bench", *extra], ws)}
+             **measured(["import", str(path), "--name", "bench", *extra], ws),
+             "load": f"{load0:.1f}–{os.getloadavg()[0]:.1f}"}
         print(json.dumps(r), flush=True)
         rows.append(r)
-    print("\n| input | size on disk (MiB) | exit | peak RSS (MiB) | wall (s) | message |\n|---|---|---|---|---|---|")
+    print("\n| input | size on disk (MiB) | exit | peak RSS (MiB) | wall (s) | load (1 min) | message |\n"
+          "|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['case']} | {r['input_mib']} | {r['code']} | {r['peak_rss_mib']} | {r['seconds']} | "
-              f"{r['message'] if r['code'] else ''} |")
+              f"{r['load']} | {r['message'] if r['code'] else ''} |")
     shutil.rmtree(tmp / "ws", ignore_errors=True)
     return 0
 

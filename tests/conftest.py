@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("ARTM_SHARED") or REPO.parent / "shared")  # ARTM_SHARED: from a worktree
 CORPORA = SHARED / "corpora"
 
 

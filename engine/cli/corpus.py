@@ -43,7 +43,8 @@ def _limits(args):
     base = default_limits()
     total = int(args.max_input_mb * MiB) if args.max_input_mb is not None else base.max_total_bytes
     doc = int(args.max_doc_mb * MiB) if args.max_doc_mb is not None else min(base.max_doc_bytes, total)
-    return ReadLimits(max_total_bytes=total, max_doc_bytes=min(doc, total), max_zip_ratio=base.max_zip_ratio)
+    return ReadLimits(max_total_bytes=total, max_doc_bytes=min(doc, total), max_zip_ratio=base.max_zip_ratio,
+                      max_whole_bytes=base.max_whole_bytes if args.max_input_mb is None else 0)
 
 
 def register(sub, common) -> None:
@@ -77,7 +78,8 @@ def register(sub, common) -> None:
                    help="join frequent collocations (NPMI ≥ 0.5, 10+ times) into one token: new_york")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus of the same name")
     p.add_argument("--max-input-mb", type=float, metavar="MB",
-                   help="largest input, uncompressed (default: sized from free memory, at most 1024)")
+                   help="largest input, uncompressed (default: free memory / 4; inputs read whole, "
+                        "e.g. a JSON array or 8-bit text: free memory / 24, at most 1024)")
     p.add_argument("--max-doc-mb", type=float, metavar="MB", help="largest single document (default 32)")
     batches_cli.add_import_flags(p)
     p.set_defaults(func=cmd_import)

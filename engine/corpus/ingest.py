@@ -1,14 +1,16 @@
 """From a user's file to a :class:`~engine.corpus.Corpus` stored in the workspace.
 
-``build_corpus`` reads the source (:mod:`engine.readers`), picks the text/id/date columns,
-runs the preprocessing pipeline of :mod:`engine.text` over all texts at once, applies the
-vocabulary filters, drops documents left empty, adds metadata modalities and returns the
-corpus. ``import_corpus`` stores it (atomically). The resolved preprocessing settings are kept
-in the manifest, so :func:`vectorize_texts` runs the same pipeline on new text.
+``import_corpus`` reads the source chunk by chunk (:mod:`engine.corpus.readers.chunks`) and runs
+the pipeline of :mod:`engine.corpus.stream_corpus` straight into the corpus's temporary folder,
+which is swapped in when the whole import succeeded: peak memory is one chunk plus the output
+(n_dw, the vocabulary, the non-text columns), not the corpus. ``build_corpus`` is the in-memory
+pipeline (whole file read, all texts preprocessed at once with :mod:`engine.text`, vocabulary
+filters, empty documents dropped, metadata modalities added), used for previews and as the
+reference the chunked import is tested against. The resolved preprocessing settings are kept in
+the manifest, so :func:`vectorize_texts` runs the same pipeline on new text.
 """
 from __future__ import annotations
 
-import math
 import re
 import time
 from pathlib import Path
@@ -20,83 +22,27 @@ import scipy.sparse as sp
 
 from engine.corpus import text as T
 from engine.corpus.columns import (
-    _documents_frame, _is_list, guess_date_column, guess_id_column, guess_text_column, string_columns,
+    _documents_frame, guess_date_column, guess_id_column, guess_text_column, string_columns,
 )
 from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from engine.corpus.limits import ReadLimits, default_limits
 from engine.corpus.options import ImportOptions, SourcePreview
 from engine.corpus.languages import segmentation_note
 from engine.corpus.phrases import merge_phrases
+from engine.corpus.prep import (  # noqa: F401 - _resolve_stopwords and AUTO_MIN_DF_DOCS are used via this module
+    AUTO_MIN_DF_DOCS, _pipeline, _resolve_stopwords, _terms_of_tokens, _vocab_frame, settings_of, with_modalities,
+)
 from engine.corpus.tokens import tokenize_bounded
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
+from engine.corpus.readers.chunks import first_rows, open_chunks
+from engine.corpus.stream_corpus import build_streamed
 from engine.errors import InputError, WorkspaceError
 from engine.store.locks import entry_lock
-from engine.store.workspace import Workspace, now_iso, validate_name
-
-AUTO_MIN_DF_DOCS = 20  # corpora with at least this many documents get min_df=2 by default
+from engine.store.workspace import (
+    Workspace, atomic_dir, corpus_manifest, now_iso, validate_name, write_corpus_files,
+)
 
 # --------------------------------------------------------------------------- the pipeline
-
-def _resolve_stopwords(options: ImportOptions, lang: str, notes: list) -> tuple[frozenset, list | None]:
-    mode = options.stopwords or "default"
-    if mode == "none":
-        return frozenset(), None
-    base = T.load_stopwords(lang)
-    if not base:
-        notes.append(f"no stop-word list shipped for language {lang!r} "
-                     f"(available: {', '.join(T.available_stopword_languages())})")
-    if mode == "default":
-        return base, None
-    user = T.read_stopwords_file(mode)
-    return base | frozenset(user), sorted(set(user))
-
-
-def _pipeline(settings: dict) -> T.Normalizer:
-    sw = frozenset()
-    if settings.get("stopwords") != "none":
-        sw = T.load_stopwords(settings["lang"])
-    sw = sw | frozenset(settings.get("user_stopwords") or [])
-    return T.Normalizer(lang=settings["lang"], stopwords=sw, lemmatize=settings["lemmatize"],
-                        stem=settings["stem"], keep_numbers=settings["keep_numbers"],
-                        min_length=settings["min_length"])
-
-
-def _terms_of_tokens(raw: T.RawTokens, normalizer: T.Normalizer) -> tuple[np.ndarray, list]:
-    """(term id per token or -1, term strings in order of first appearance)."""
-    per_form = normalizer.terms(raw.forms)
-    codes, uniques = pd.factorize(pd.Series(per_form, dtype=object), use_na_sentinel=True)
-    form_term = np.asarray(codes, dtype=np.int32)  # int32 ids: 4 bytes per token, not 8
-    term = form_term[raw.form] if raw.n_tokens else np.zeros(0, np.int32)
-    return term, list(uniques)
-
-
-def _modality_block(docs: pd.DataFrame, column: str, name: str):
-    """(n_dw block (D, V_m), tokens) of a metadata column as modality ``name``."""
-    rows, toks = [], []
-    for d, v in enumerate(docs[column].to_numpy()):
-        vals = list(v) if _is_list(v) else ([] if v is None or (isinstance(v, float) and math.isnan(v)) else [v])
-        for x in vals:
-            if x is None or (isinstance(x, float) and math.isnan(x)):
-                continue
-            if isinstance(x, (float, np.floating)) and float(x).is_integer():
-                x = int(x)  # a year stored as 2015.0 (ints with NaN become floats) is "2015"
-            x = str(x).strip()
-            if x:
-                rows.append(d)
-                toks.append(x)
-    codes, uniq = pd.factorize(pd.Series(toks, dtype=object)) if toks else (np.zeros(0, np.int64), [])
-    block = T.count_matrix(np.asarray(rows, np.int64), np.asarray(codes, np.int64), len(docs), len(uniq))
-    return block, [str(u) for u in uniq]
-
-
-def _vocab_frame(tokens, modality, n_dw: sp.csr_matrix) -> pd.DataFrame:
-    return pd.DataFrame({
-        "token": pd.Series(list(tokens), dtype=object),
-        "modality": pd.Series(list(modality), dtype=object),
-        "tf": np.asarray(n_dw.sum(axis=0)).ravel().astype(np.float64),
-        "df": T.document_frequency(n_dw),
-    })
-
 
 def _report(progress, frac, msg):
     if progress is not None:
@@ -163,24 +109,9 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     ptr = np.zeros(n_kept + 1, np.int64)
     np.cumsum(per_doc[kept_docs], out=ptr[1:])
     seq = TokenSequences(ptr=ptr, token=t2.astype(np.int32), start=start.astype(np.int32), end=end.astype(np.int32))
-    blocks, tokens, mods = [words], [t for t, k in zip(terms, vkeep) if k], [DEFAULT_MODALITY] * n_words
-    for col, name in options.modalities.items():
-        block, toks = _modality_block(docs, chosen["modality_columns"][col], name)
-        if not toks:
-            notes.append(f"modality {name} (column {col!r}) is empty")
-            continue
-        blocks.append(block)
-        tokens += toks
-        mods += [name] * len(toks)
-    full = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else words
-    full.indices = full.indices.astype(np.int32)
-    full.sort_indices()
-    vocab = _vocab_frame(tokens, mods, full)
-    settings = {"lang": lang, "stopwords": "none" if options.stopwords == "none" else "default",
-                "user_stopwords": user_words, "lemmatize": options.lemmatize, "stem": options.stem,
-                "keep_numbers": options.keep_numbers, "keep_urls": options.keep_urls,
-                "min_length": options.min_length, "min_df": min_df, "max_df": options.max_df,
-                "max_vocab": options.max_vocab, "phrases": options.phrases}
+    full, vocab = with_modalities(words, [t for t, k in zip(terms, vkeep) if k], docs, options,
+                                  chosen["modality_columns"], notes)
+    settings = settings_of(options, lang, user_words, min_df)
     manifest = {"preprocessing": settings, "columns": chosen, "dropped_empty": len(dropped_ids),
                 "dropped_ids_sample": dropped_ids[:20], "documents_in_source": n_docs,
                 "encoding": src.encoding}
@@ -258,22 +189,28 @@ def build_corpus(path, options: ImportOptions | None = None, progress=None, *, l
     path = Path(path).expanduser()
     _report(progress, 0.0, f"reading {path.name}")
     limits = limits or default_limits()
-    src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limit=limit,
-                      limits=limits)
+    if limit:  # a preview: the first documents, read chunk by chunk
+        src = first_rows(path, limits, limit, options.encoding, options.one_per_line)
+    else:
+        src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limits=limits.whole())
     notes = list(src.notes)
     if isinstance(src, BagOfWordsSource):
         corpus = _corpus_from_bow(src, options, path, notes)
     else:
         corpus = _corpus_from_table(src, options, path, progress, notes, limits)
     corpus = _as_stored(corpus)
+    _finish_manifest(corpus, path, src, options, notes, t0)
+    _report(progress, 0.9, "built")
+    return corpus
+
+
+def _finish_manifest(corpus: Corpus, path: Path, src, options: ImportOptions, notes: list, t0: float) -> None:
     corpus.manifest.update({
         "source": {"file": path.name, "sha256": src.sha256, "format": src.format},
         "options": options.to_dict(),
         "notes": notes,
         "import_seconds": round(time.perf_counter() - t0, 3),
     })
-    _report(progress, 0.9, "built")
-    return corpus
 
 
 def _as_stored(corpus: Corpus) -> Corpus:
@@ -329,15 +266,37 @@ def import_corpus(path, name: str | None = None, options: ImportOptions | None =
     t0 = time.perf_counter()
     workspace = workspace if workspace is not None else Workspace()
     name = validate_name(name if name is not None else default_name(path), "corpus name")
-    with entry_lock(workspace.corpus_path(name), f"corpus {name!r}"):
+    target = workspace.corpus_path(name)
+    with entry_lock(target, f"corpus {name!r}"):
         if workspace.has_corpus(name) and not replace:
             raise WorkspaceError(f"a corpus named {name!r} already exists in {workspace.root} "
                                  "(use --replace to overwrite it)")
-        corpus = build_corpus(path, options, progress, limits=limits)
-        _report(progress, 0.92, "saving")
-        workspace.save_corpus(corpus, name, replace=replace, extra_manifest={"created_at": now_iso()})
+        with atomic_dir(target, replace=replace) as tmp:
+            corpus = _import_into(tmp, name, path, options, progress, limits, t0)
     _report(progress, 1.0, "done")
     return summary_of(corpus, name, time.perf_counter() - t0)
+
+
+def _import_into(tmp: Path, name: str, path, options, progress, limits, t0: float) -> Corpus:
+    """Read ``path`` chunk by chunk (:mod:`engine.corpus.stream_corpus`) into the corpus folder
+    ``tmp``; bag-of-words inputs are built in memory (their counts are the output)."""
+    options = (options or ImportOptions()).validated()
+    path = Path(path).expanduser()
+    _report(progress, 0.0, f"reading {path.name}")
+    limits = limits or default_limits()
+    src = open_chunks(path, limits, encoding=options.encoding, one_per_line=options.one_per_line)
+    if isinstance(src, BagOfWordsSource):
+        notes = list(src.notes)
+        corpus = _as_stored(_corpus_from_bow(src, options, path, notes))
+    else:
+        corpus = build_streamed(src, path, tmp, options, limits, progress)
+        notes = corpus.manifest.pop("notes")
+    _finish_manifest(corpus, path, src, options, notes, t0)
+    _report(progress, 0.92, "saving")
+    manifest = corpus_manifest(corpus, name, {"created_at": now_iso()},
+                               has_sequences=not isinstance(src, BagOfWordsSource))
+    write_corpus_files(corpus, tmp, manifest, documents=isinstance(src, BagOfWordsSource))
+    return corpus
 
 
 # --------------------------------------------------------------------------- previews
@@ -346,8 +305,7 @@ def preview_source(path, n: int = 20, options: ImportOptions | None = None) -> S
     """The first ``n`` documents of ``path`` and the columns the importer would choose."""
     options = (options or ImportOptions()).validated()
     path = Path(path).expanduser()
-    src = read_source(path, encoding=options.encoding, one_per_line=options.one_per_line, limit=max(n, 200),
-                      limits=default_limits())
+    src = first_rows(path, default_limits(), max(n, 200), options.encoding, options.one_per_line)
     notes = list(src.notes)
     if isinstance(src, BagOfWordsSource):
         m = src.n_dw[:n].tocsr()

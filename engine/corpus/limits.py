@@ -3,18 +3,25 @@
 The limits are sized from the memory the machine (or the process's address-space limit) has
 free when the import starts, and can be set explicitly:
 
-- ``ARTM_STUDIO_MAX_INPUT_MB``: decompressed bytes of one import (default: available /
-  ``IMPORT_MEMORY_FACTOR``, between 64 MiB and 1 GiB);
+- ``ARTM_STUDIO_MAX_INPUT_MB``: decompressed bytes of one import (default: free RAM /
+  ``STREAM_MEMORY_FACTOR``, and at most the address-space headroom / ``AS_MEMORY_FACTOR``);
+  inputs that must be read whole (a JSON array, 8-bit text, bag of words) get free memory /
+  ``IMPORT_MEMORY_FACTOR`` (between 64 MiB and 1 GiB);
 - ``ARTM_STUDIO_MAX_DOC_MB``: bytes of one document (default: min(total, 32 MiB));
 - ``ARTM_STUDIO_MAX_ZIP_RATIO``: largest uncompressed / compressed ratio of a zip entry above
   1 MiB (default 200; text compresses 3-10×, a zip bomb ~1000×).
 
-Importing holds the decompressed text, its tokens and the count matrix: the peak RSS of importing
-is up to ~20× the size of the text (measured: bench/bench_import_memory.py, bench/README.md), so the
-default input budget is the free memory divided by ``IMPORT_MEMORY_FACTOR`` = 24.
+The ordinary import reads chunk by chunk (:mod:`engine.corpus.stream_corpus`): its peak RSS is
+one chunk plus the output (12 bytes per nonzero of n_dw, the vocabulary, the non-text columns),
+measured at up to ~2.5× the text above the process's baseline (bench/bench_import_memory.py,
+bench/README.md §15), hence ``STREAM_MEMORY_FACTOR`` = 4. The in-memory readers hold the text,
+its tokens and the count matrix at once, up to ~20× the text: ``IMPORT_MEMORY_FACTOR`` = 24.
+An address-space limit (``prlimit --as``) also counts what the allocators reserve but never
+touch, so its headroom is divided by ``AS_MEMORY_FACTOR`` = 16.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 from dataclasses import dataclass
@@ -26,8 +33,12 @@ GiB = 1 << 30
 _ENV_TOTAL = "ARTM_STUDIO_MAX_INPUT_MB"
 _ENV_DOC = "ARTM_STUDIO_MAX_DOC_MB"
 _ENV_RATIO = "ARTM_STUDIO_MAX_ZIP_RATIO"
-#: peak import memory per byte of input text, upper side (see the module docstring)
+#: peak memory of an import read whole, per byte of input text, upper side (module docstring)
 IMPORT_MEMORY_FACTOR = 24
+#: peak memory of the chunked import per byte of input text, upper side (module docstring)
+STREAM_MEMORY_FACTOR = 4
+#: address-space headroom per byte of input (virtual reservations count there)
+AS_MEMORY_FACTOR = 16
 
 
 def _meminfo_available() -> int | None:
@@ -49,19 +60,29 @@ def _own_vm_bytes() -> int:
         return 0
 
 
-def available_memory() -> int:
-    """Bytes this process can still allocate: free RAM (``MemAvailable``), lowered by an
-    address-space limit (``RLIMIT_AS``, e.g. ``prlimit --as``) minus what is mapped already."""
+def _free_ram() -> int:
     avail = _meminfo_available()
     if avail is None:
         try:
             avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError):
             avail = 4 * GiB
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY:
-        avail = min(avail, max(soft - _own_vm_bytes(), 0))
     return int(avail)
+
+
+def _address_space_left() -> int | None:
+    """Bytes left under ``RLIMIT_AS`` (None without one)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return max(soft - _own_vm_bytes(), 0)
+
+
+def available_memory() -> int:
+    """Bytes this process can still allocate: free RAM (``MemAvailable``), lowered by an
+    address-space limit (``RLIMIT_AS``, e.g. ``prlimit --as``) minus what is mapped already."""
+    left = _address_space_left()
+    return _free_ram() if left is None else min(_free_ram(), left)
 
 
 def _env_mb(name: str) -> int | None:
@@ -99,11 +120,23 @@ class ReadLimits:
         Bytes of one document (a line, a cell, a file of a folder or zip).
     max_zip_ratio : float
         Largest uncompressed/compressed size ratio of a zip entry larger than 1 MiB.
+    max_whole_bytes : int
+        Decompressed bytes of an input that has to be read whole (a JSON array, 8-bit text; see
+        :mod:`engine.corpus.readers.chunks`); 0 = ``max_total_bytes``.
     """
 
     max_total_bytes: int
     max_doc_bytes: int
     max_zip_ratio: float = 200.0
+    max_whole_bytes: int = 0
+
+    def whole(self) -> "ReadLimits":
+        """These limits for an input read whole into memory: ``max_total_bytes`` lowered to
+        ``max_whole_bytes`` (when set)."""
+        if not self.max_whole_bytes or self.max_whole_bytes >= self.max_total_bytes:
+            return self
+        return dataclasses.replace(self, max_total_bytes=self.max_whole_bytes,
+                                   max_doc_bytes=min(self.max_doc_bytes, self.max_whole_bytes))
 
     def too_big(self, what: str, size: float = 0, per_doc: bool = False) -> InputError:
         """The error for ``what`` of ``size`` bytes exceeding a limit (message says how to raise it)."""
@@ -118,8 +151,13 @@ class ReadLimits:
 def default_limits() -> ReadLimits:
     """Limits from the environment variables, else sized from :func:`available_memory`."""
     total = _env_mb(_ENV_TOTAL)
+    whole = 0
     if total is None:
-        total = int(min(max(available_memory() // IMPORT_MEMORY_FACTOR, 64 * MiB), GiB))
+        ram, left = _free_ram(), _address_space_left()
+        budget = ram // STREAM_MEMORY_FACTOR if left is None else min(ram // STREAM_MEMORY_FACTOR,
+                                                                         left // AS_MEMORY_FACTOR)
+        total = int(max(budget, 64 * MiB))
+        whole = int(min(max(available_memory() // IMPORT_MEMORY_FACTOR, 64 * MiB), GiB, total))
     doc = _env_mb(_ENV_DOC)
     if doc is None:
         doc = min(total, 32 * MiB)
@@ -128,7 +166,7 @@ def default_limits() -> ReadLimits:
         r = float(ratio) if ratio else 200.0
     except ValueError:
         raise InputError(f"{_ENV_RATIO}={ratio!r}: expected a number, e.g. 200") from None
-    return ReadLimits(max_total_bytes=total, max_doc_bytes=min(doc, total), max_zip_ratio=r)
+    return ReadLimits(max_total_bytes=total, max_doc_bytes=min(doc, total), max_zip_ratio=r, max_whole_bytes=whole)
 
 
 __all__ = ["ReadLimits", "default_limits", "available_memory", "fmt_bytes", "MiB", "GiB"]

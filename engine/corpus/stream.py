@@ -34,6 +34,7 @@ from engine.corpus import ingest as I
 from engine.corpus import text as T
 from engine.corpus.batches import BATCH_DOCS, BatchWriter
 from engine.corpus.corpus import DEFAULT_MODALITY
+from engine.corpus.tokens import TermIndex
 from engine.errors import InputError, WorkspaceError
 from engine.store.workspace import Workspace, now_iso, validate_name
 
@@ -122,31 +123,13 @@ def _choose_columns(frame: pd.DataFrame, options: I.ImportOptions, path: Path, n
     return _Columns(text, ident, date, others)
 
 
-class _Vocabulary:
+class _Vocabulary(TermIndex):
     """Running term counts of the counting pass: term → id, df, tf (grows with the vocabulary)."""
 
     def __init__(self, normalizer: T.Normalizer):
-        self.normalizer = normalizer
-        self.form_term: dict[str, int] = {}  # form → term id (−1: dropped)
-        self.term_id: dict[str, int] = {}
-        self.terms: list[str] = []
+        super().__init__(normalizer)
         self.df = np.zeros(1024, np.int64)
         self.tf = np.zeros(1024, np.float64)
-
-    def term_of_tokens(self, raw: T.RawTokens) -> np.ndarray:
-        """Term id per token (−1 = dropped), normalizing only forms never seen before."""
-        new = [f for f in raw.forms if f not in self.form_term]
-        if new:
-            for f, t in zip(new, self.normalizer.terms(new)):
-                if t is None:
-                    self.form_term[f] = -1
-                else:
-                    tid = self.term_id.setdefault(t, len(self.terms))
-                    if tid == len(self.terms):
-                        self.terms.append(t)
-                    self.form_term[f] = tid
-        per_form = np.fromiter((self.form_term[f] for f in raw.forms), np.int64, count=len(raw.forms))
-        return per_form[raw.form] if raw.n_tokens else np.zeros(0, np.int64)
 
     def count(self, doc: np.ndarray, term: np.ndarray) -> None:
         n = len(self.terms)

@@ -60,4 +60,31 @@ def tokenize_bounded(texts, keep_urls: bool = False, batch_chars: int = BATCH_CH
                        forms=list(index), n_docs=len(texts))
 
 
-__all__ = ["tokenize_bounded", "BATCH_CHARS"]
+class TermIndex:
+    """Term ids of tokens with a vocabulary that grows chunk by chunk: a form is normalized once
+    (form → term id, −1 when dropped) and terms get ids in order of first appearance, the order
+    the whole-corpus pipeline gives them (``pd.factorize`` over the forms in order)."""
+
+    def __init__(self, normalizer: T.Normalizer):
+        self.normalizer = normalizer
+        self.form_term: dict[str, int] = {}  # form → term id (−1: dropped)
+        self.term_id: dict[str, int] = {}
+        self.terms: list[str] = []
+
+    def term_of_tokens(self, raw: T.RawTokens, dtype=np.int64) -> np.ndarray:
+        """Term id per token of ``raw`` (−1 = dropped), normalizing only forms never seen before."""
+        new = [f for f in raw.forms if f not in self.form_term]
+        if new:
+            for f, t in zip(new, self.normalizer.terms(new)):
+                if t is None:
+                    self.form_term[f] = -1
+                else:
+                    tid = self.term_id.setdefault(t, len(self.terms))
+                    if tid == len(self.terms):
+                        self.terms.append(t)
+                    self.form_term[f] = tid
+        per_form = np.fromiter((self.form_term[f] for f in raw.forms), dtype, count=len(raw.forms))
+        return per_form[raw.form] if raw.n_tokens else np.zeros(0, dtype)
+
+
+__all__ = ["tokenize_bounded", "TermIndex", "BATCH_CHARS"]

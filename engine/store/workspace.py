@@ -340,28 +340,9 @@ class Workspace:
         target = self.corpus_path(name)
         if target.exists() and not replace:
             raise WorkspaceError(f"a corpus named {name!r} already exists in {self.root} (use --replace to overwrite it)")
-        manifest = dict(corpus.manifest)
-        manifest.update(extra_manifest or {})
-        manifest.update(corpus_counts(corpus))
-        manifest.update({
-            "schema_version": SCHEMA_VERSION,
-            "kind": "corpus",
-            "name": name,
-            "engine_version": engine_version(),
-            "created_at": manifest.get("created_at") or now_iso(),
-            "fingerprint": corpus.fingerprint(),
-            "has_sequences": corpus.sequences is not None,
-        })
+        manifest = corpus_manifest(corpus, name, extra_manifest, corpus.sequences is not None)
         with atomic_dir(target, replace=replace) as tmp:
-            write_table(corpus.documents, tmp / DOCUMENTS)
-            write_table(corpus.vocab, tmp / VOCAB)
-            pq.write_table(csr_to_table(corpus.n_dw), tmp / N_DW, compression="zstd")
-            if corpus.sequences is not None:
-                s = corpus.sequences
-                doc = np.repeat(np.arange(len(s.ptr) - 1, dtype=np.int32), np.diff(s.ptr))
-                pq.write_table(pa.table({"doc": doc, "token": s.token, "start": s.start, "end": s.end}),
-                               tmp / SEQUENCES, compression="zstd")
-            write_json_atomic(tmp / MANIFEST, manifest)
+            write_corpus_files(corpus, tmp, manifest)
         return manifest
 
     def load_corpus(self, name: str) -> Corpus:
@@ -402,6 +383,39 @@ class Workspace:
         from engine.store.recovery import recover  # recovery imports this module
 
         return recover(self)
+
+
+def corpus_manifest(corpus: Corpus, name: str, extra_manifest: dict | None, has_sequences: bool) -> dict:
+    """The ``manifest.json`` of ``corpus`` stored as ``name``: its own manifest, ``extra_manifest``,
+    the counts, schema version, engine version and fingerprint."""
+    manifest = dict(corpus.manifest)
+    manifest.update(extra_manifest or {})
+    manifest.update(corpus_counts(corpus))
+    manifest.update({
+        "schema_version": SCHEMA_VERSION,
+        "kind": "corpus",
+        "name": name,
+        "engine_version": engine_version(),
+        "created_at": manifest.get("created_at") or now_iso(),
+        "fingerprint": corpus.fingerprint(),
+        "has_sequences": has_sequences,
+    })
+    return manifest
+
+
+def write_corpus_files(corpus: Corpus, folder: Path, manifest: dict, documents: bool = True) -> None:
+    """The corpus's files in ``folder`` (documents only when ``documents``; sequences when the
+    corpus holds them), ``manifest.json`` last."""
+    if documents:
+        write_table(corpus.documents, folder / DOCUMENTS)
+    write_table(corpus.vocab, folder / VOCAB)
+    pq.write_table(csr_to_table(corpus.n_dw), folder / N_DW, compression="zstd")
+    if corpus.sequences is not None:
+        s = corpus.sequences
+        doc = np.repeat(np.arange(len(s.ptr) - 1, dtype=np.int32), np.diff(s.ptr))
+        pq.write_table(pa.table({"doc": doc, "token": s.token, "start": s.start, "end": s.end}),
+                       folder / SEQUENCES, compression="zstd")
+    write_json_atomic(folder / MANIFEST, manifest)
 
 
 def corpus_counts(corpus: Corpus) -> dict:

@@ -31,18 +31,30 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError
 
 
 def _text_entries_frame(entries, path: Path, encoding, notes) -> pd.DataFrame:
-    ids, texts = [], []
+    frames = list(text_entry_frames(entries, path, encoding, notes))
+    if not frames:
+        raise InputError(f"{path}: contains no .txt files (spreadsheets: save them as CSV)")
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def text_entry_frames(entries, path: Path, encoding, notes, chunk_chars: int | None = None):
+    """Frames (id, text) of decoded ``(name, bytes)`` entries, each of about ``chunk_chars``
+    characters (all in one frame when None); the per-file encoding notes are capped at the end."""
+    ids, texts, size = [], [], 0
     for name, raw in entries:
         if b"\x00" in raw[:65536] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
             raise InputError(f"{path}: {name} looks like a binary file, not text")
         t, _ = decode(raw, Path(path.name) / name, encoding, notes)
         ids.append(name[:-4] if name.lower().endswith(".txt") else name)
         texts.append(t)
-    if not ids:
-        raise InputError(f"{path}: contains no .txt files (spreadsheets: save them as CSV)")
+        size += len(t)
+        if chunk_chars and size >= chunk_chars:
+            yield pd.DataFrame({"id": ids, "text": texts})
+            ids, texts, size = [], [], 0
+    if ids:
+        yield pd.DataFrame({"id": ids, "text": texts})
     if len(notes) > 5:
         notes[:] = notes[:3] + [f"... and {len(notes) - 3} more files not in UTF-8"]
-    return pd.DataFrame({"id": ids, "text": texts})
 
 
 def _check_zip_entry(info: zipfile.ZipInfo, path: Path, limits: ReadLimits) -> None:
@@ -86,10 +98,9 @@ def _read_zip_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budg
     return bytes(out)
 
 
-def read_zip(path: Path, raw: bytes, digest: str, limits: ReadLimits, encoding=None, limit=None) -> TableSource:
-    """A .zip of .txt files (any folders inside); id = path inside the archive without .txt."""
+def zip_entries(zf: zipfile.ZipFile, path: Path, limits: ReadLimits, limit=None):
+    """(checked .txt infos of ``zf``, generator of their (name, bytes)), read within ``limits``."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
         all_infos = zf.infolist()
     except _ZIP_ERRORS as e:
         raise InputError(f"{path}: broken zip file ({e})") from None
@@ -110,8 +121,21 @@ def read_zip(path: Path, raw: bytes, digest: str, limits: ReadLimits, encoding=N
             budget -= len(data)
             yield info.filename, data
 
+    return infos, entries()
+
+
+def open_zip(source, path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(source)
+    except _ZIP_ERRORS as e:
+        raise InputError(f"{path}: broken zip file ({e})") from None
+
+
+def read_zip(path: Path, raw: bytes, digest: str, limits: ReadLimits, encoding=None, limit=None) -> TableSource:
+    """A .zip of .txt files (any folders inside); id = path inside the archive without .txt."""
+    _, entries = zip_entries(open_zip(io.BytesIO(raw), path), path, limits, limit)
     notes: list = []
-    frame = _text_entries_frame(entries(), path, encoding, notes)
+    frame = _text_entries_frame(entries, path, encoding, notes)
     return TableSource(frame, "zip", digest, encoding, notes)
 
 
@@ -152,12 +176,9 @@ def _inside(p: Path, root: Path) -> bool:
         return False
 
 
-def read_text_folder(path: Path, limits: ReadLimits, encoding=None, limit=None) -> TableSource:
-    files = folder_files(path)
-    if limit:
-        files = files[:limit]
-    h = hashlib.sha256()
-    entries, total = [], 0
+def folder_entries(path: Path, files: list, limits: ReadLimits, h):
+    """(relative name, bytes) of ``files`` under ``path``, within ``limits``; ``h`` is fed both."""
+    total = 0
     for p in files:
         rel = p.relative_to(path).as_posix()
         size = p.stat().st_size
@@ -172,7 +193,14 @@ def read_text_folder(path: Path, limits: ReadLimits, encoding=None, limit=None) 
             raise InputError(f"{path}: cannot read {rel} ({e.strerror or e}); fix its permissions or "
                              "move it out of the folder") from None
         h.update(rel.encode() + b"\x00" + raw)
-        entries.append((rel, raw))
+        yield rel, raw
+
+
+def read_text_folder(path: Path, limits: ReadLimits, encoding=None, limit=None) -> TableSource:
+    files = folder_files(path)
+    if limit:
+        files = files[:limit]
+    h = hashlib.sha256()
     notes: list = []
-    frame = _text_entries_frame(entries, path, encoding, notes)
+    frame = _text_entries_frame(folder_entries(path, files, limits, h), path, encoding, notes)
     return TableSource(frame, "text-folder", h.hexdigest(), encoding, notes)

@@ -85,6 +85,17 @@ def _gunzip_stream(fh, path: Path, limits: ReadLimits, h, out: memoryview | None
     """Decompress every gzip member of ``fh``: count the bytes (``out`` None) or write them into
     ``out``. Returns the decompressed size; InputError when broken or over the limit."""
     n = 0
+    for piece in gunzip_pieces(fh, path, limits, h):
+        if out is not None:
+            out[n:n + len(piece)] = piece
+        n += len(piece)
+    return n
+
+
+def gunzip_pieces(fh, path: Path, limits: ReadLimits, h=None):
+    """Yield the decompressed bytes of every gzip member of ``fh`` in pieces of at most
+    ``CHUNK`` bytes; InputError when broken or over ``limits.max_total_bytes``."""
+    n = 0
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     buf = b""
     in_member = True
@@ -109,16 +120,42 @@ def _gunzip_stream(fh, path: Path, limits: ReadLimits, h, out: memoryview | None
             raise InputError(f"{path}: broken gzip file ({e}); re-download or re-compress it") from None
         if n + len(piece) > limits.max_total_bytes:
             raise limits.too_big(f"{path} (gzip)")
-        if out is not None:
-            out[n:n + len(piece)] = piece
         n += len(piece)
+        if piece:
+            yield piece
         buf = d.unconsumed_tail
         if d.eof:
             buf = d.unused_data
             in_member = False
     if in_member:
         raise InputError(f"{path}: broken gzip file (truncated: the stream ends early); re-download it")
-    return n
+
+
+def iter_pieces(path: Path, limits: ReadLimits, h=None):
+    """Yield the bytes of ``path`` (gunzipped if gzip-compressed) in pieces of at most ``CHUNK``
+    bytes, refusing as :func:`read_input` does (non-regular files, over the limit, broken gzip);
+    ``h`` (a hashlib object) is fed the file's bytes as stored."""
+    path = Path(path)
+    st = check_regular(path)
+    with _open(path) as fh:
+        try:
+            head = fh.read(2)
+            fh.seek(0)
+            if head == GZIP_MAGIC:
+                yield from gunzip_pieces(fh, path, limits, h)
+                return
+            if st.st_size > limits.max_total_bytes:
+                raise limits.too_big(f"{path} ({fmt_bytes(st.st_size)})")
+            n = 0
+            while piece := fh.read(CHUNK):
+                n += len(piece)
+                if n > limits.max_total_bytes:  # grew while we read
+                    raise limits.too_big(str(path))
+                if h is not None:
+                    h.update(piece)
+                yield piece
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
 
 
 def longest_line(raw: bytes) -> tuple[int, int]:
