@@ -53,6 +53,8 @@ def synth_docs(mb: int, doc_words: int = 300):
 
 def make_jsonl(d: Path, mb: int) -> Path:
     p = d / f"synth{mb}.jsonl"
+    if p.exists():  # deterministic content (fixed seed): reuse
+        return p
     with open(p, "w", encoding="utf-8") as fh:
         for i, t in synth_docs(mb):
             fh.write(json.dumps({"id": i, "text": t}) + "\n")
@@ -76,6 +78,8 @@ def make_many_docs(d: Path, n_docs: int, doc_words: int = 40) -> Path:
 
 def make_csv(d: Path, mb: int) -> Path:
     p = d / f"synth{mb}.csv"
+    if p.exists():  # deterministic content (fixed seed): reuse
+        return p
     with open(p, "w", encoding="utf-8") as fh:
         fh.write("id,text\n")
         for i, t in synth_docs(mb):
@@ -85,6 +89,8 @@ def make_csv(d: Path, mb: int) -> Path:
 
 def make_zip(d: Path, mb: int) -> Path:
     p = d / f"synth{mb}.zip"
+    if p.exists():  # deterministic content (fixed seed): reuse
+        return p
     with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
         for i, t in synth_docs(mb, doc_words=2000):
             zf.writestr(f"{i}.txt", t)
@@ -93,6 +99,8 @@ def make_zip(d: Path, mb: int) -> Path:
 
 def make_one_line(d: Path, mb: int) -> Path:
     p = d / f"oneline{mb}.txt"
+    if p.exists():  # deterministic content (fixed seed): reuse
+        return p
     chunk = b"word " * (1 << 18)
     with open(p, "wb") as fh:
         for _ in range((mb << 20) // len(chunk)):
@@ -102,6 +110,8 @@ def make_one_line(d: Path, mb: int) -> Path:
 
 def make_gzip_bomb(d: Path, mb: int) -> Path:
     p = d / f"bomb{mb}x.jsonl.gz"
+    if p.exists():  # deterministic content (fixed seed): reuse
+        return p
     member = gzip.compress(b"a " * (8 << 20), compresslevel=9)  # 16 MiB of "a a a"
     with open(p, "wb") as fh:
         fh.write(gzip.compress(b'{"id": "x", "text": "'))

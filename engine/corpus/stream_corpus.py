@@ -49,6 +49,7 @@ from engine.errors import InputError
 DOCUMENTS = "documents.parquet"
 SEQUENCES = "sequences.parquet"
 _TEXTS, _TOKENS, _MERGED = ".texts.parquet", ".tokens.parquet", ".merged.parquet"
+_TOKENIZE_CHARS = 1_000_000  # characters tokenized at once inside a chunk (temporaries ~30 B/char)
 _LANG_SAMPLE = 800  # documents engine.corpus.languages.detect_language looks at (sample × 4)
 _TEXT_FORMATS = ("text", "text-lines", "text-folder", "zip")
 _SEQ_SCHEMA = pa.schema([("doc", pa.int32()), ("token", pa.int32()), ("start", pa.int32()), ("end", pa.int32())])
@@ -189,7 +190,7 @@ class _Pass:
             self._tokenize(offset, texts)
 
     def _tokenize(self, offset: int, texts: list) -> None:
-        raw = tokenize_bounded(texts, keep_urls=self.options.keep_urls)
+        raw = tokenize_bounded(texts, keep_urls=self.options.keep_urls, batch_chars=_TOKENIZE_CHARS)
         if self.seg_note is None:
             self.seg_note = segmentation_note(self.lang, raw.forms)
         term = self.index.term_of_tokens(raw, np.int32)

@@ -280,6 +280,24 @@ def csr_to_table(m: sp.csr_matrix, row: str = "doc", col: str = "token", val: st
     return pa.table({row: rows, col: m.indices.astype(np.int32), val: m.data})
 
 
+def write_csr(m: sp.csr_matrix, path: Path, block: int = 1 << 20) -> None:
+    """``m`` as the Parquet file of :func:`csr_to_table`, written about ``block`` nonzeros (a row
+    group) at a time: the temporaries are one block's, not the whole matrix's."""
+    m = m.tocsr()
+    schema = pa.schema([("doc", pa.int32()), ("token", pa.int32()), ("count", pa.from_numpy_dtype(m.data.dtype))])
+    with pq.ParquetWriter(path, schema, compression="zstd") as w:
+        n, lo = m.shape[0], 0
+        if m.nnz == 0:
+            w.write_table(schema.empty_table())
+        while lo < n and m.nnz:
+            hi = min(max(int(np.searchsorted(m.indptr, m.indptr[lo] + block, side="left")), lo + 1), n)
+            a, b = int(m.indptr[lo]), int(m.indptr[hi])
+            rows = np.repeat(np.arange(lo, hi, dtype=np.int32), np.diff(m.indptr[lo:hi + 1]))
+            w.write_table(pa.table({"doc": rows, "token": m.indices[a:b].astype(np.int32, copy=False),
+                                    "count": m.data[a:b]}, schema=schema))
+            lo = hi
+
+
 def table_to_csr(t: pa.Table, shape: tuple[int, int], row: str = "doc", col: str = "token",
                  val: str = "count", dtype=np.float32) -> sp.csr_matrix:
     rows = t.column(row).to_numpy()
@@ -409,7 +427,7 @@ def write_corpus_files(corpus: Corpus, folder: Path, manifest: dict, documents: 
     if documents:
         write_table(corpus.documents, folder / DOCUMENTS)
     write_table(corpus.vocab, folder / VOCAB)
-    pq.write_table(csr_to_table(corpus.n_dw), folder / N_DW, compression="zstd")
+    write_csr(corpus.n_dw, folder / N_DW)
     if corpus.sequences is not None:
         s = corpus.sequences
         doc = np.repeat(np.arange(len(s.ptr) - 1, dtype=np.int32), np.diff(s.ptr))
