@@ -12,7 +12,7 @@ free when the import starts, and can be set explicitly:
   1 MiB (default 200; text compresses 3-10×, a zip bomb ~1000×).
 
 The ordinary import reads chunk by chunk (:mod:`engine.corpus.stream_corpus`): its peak RSS is
-one chunk plus the output (12 bytes per nonzero of n_dw, the vocabulary, the non-text columns),
+one chunk plus the output (8 bytes per nonzero of n_dw, the vocabulary, the non-text columns),
 measured at up to ~2.5× the text above the process's baseline (bench/bench_import_memory.py,
 bench/README.md §15), hence ``STREAM_MEMORY_FACTOR`` = 4. The in-memory readers hold the text,
 its tokens and the count matrix at once, up to ~20× the text: ``IMPORT_MEMORY_FACTOR`` = 24.

@@ -102,6 +102,6 @@ def with_modalities(words: sp.csr_matrix, terms: list, docs: pd.DataFrame, optio
         tokens += toks
         mods += [name] * len(toks)
     full = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else words
-    full.indices = full.indices.astype(np.int32)
+    full.indices = full.indices.astype(np.int32, copy=False)
     full.sort_indices()
     return full, _vocab_frame(tokens, mods, full)

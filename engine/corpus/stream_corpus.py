@@ -5,20 +5,20 @@ One pass over the source (:func:`engine.corpus.readers.chunks.open_chunks`), a c
 and mapped to term ids by a vocabulary that grows in order of first appearance
 (:class:`~engine.corpus.tokens.TermIndex`); the kept tokens (doc, term, start, end) and the texts are
 appended to provisional Parquet files inside the corpus's temporary folder, the chunk's counts are
-kept as (doc, term, count) triples of int32/int32/float32, and the other columns (id, date,
+kept as CSR pieces (int32 term, float32 count per nonzero), and the other columns (id, date,
 metadata) are kept as they are. At the end:
 
 1. the documents table is built from the other columns by the in-memory code
    (:func:`engine.corpus.columns._documents_frame`: id choice, duplicate ids, dates, metadata);
 2. with ``phrases``, pair counts gathered over the provisional tokens choose the phrases and a
    second pass over them merges the pairs (:mod:`engine.corpus.phrases`; counts come from there);
-3. the vocabulary filters (min_df, max_df, max_vocab) remap term ids over the triples, documents
+3. the vocabulary filters (min_df, max_df, max_vocab) remap term ids over the counts, documents
    left empty are dropped, metadata modalities are added;
 4. ``documents.parquet`` and ``sequences.parquet`` are written from the provisional files one
    row group at a time (the caller writes vocab, n_dw and the manifest, then swaps the folder in).
 
 The language is detected on the first 800 documents (what the whole-corpus detector samples).
-Memory: one chunk (its texts, tokens and frame) + 12 bytes per nonzero of n_dw + the vocabulary
+Memory: one chunk (its texts, tokens and frame) + 8 bytes per nonzero of n_dw + the vocabulary
 and its form cache + the non-text columns. The corpus equals :func:`engine.corpus.ingest.build_corpus`'s
 value for value (tests/engine/test_stream_corpus.py).
 """
@@ -209,9 +209,10 @@ class _Pass:
         self.tokens.add(pa.table(cols))
 
     def _count(self, doc, term, offset: int, n_docs: int, n_terms: int) -> None:
+        """Counts of documents offset..offset+n_docs as (offset, indptr, term int32, count float32)."""
         m = T.count_matrix(doc, term, n_docs, n_terms)
-        rows = np.repeat(np.arange(offset, offset + n_docs, dtype=np.int32), np.diff(m.indptr))
-        self.triples.append((rows, m.indices.astype(np.int32), m.data.astype(np.float32)))
+        self.triples.append((offset, m.indptr, m.indices.astype(np.int32, copy=False),
+                             m.data.astype(np.float32, copy=False)))
 
     # ---- phrases
     def phrases(self, terms: list) -> tuple[list, list]:
@@ -284,7 +285,7 @@ def build_streamed(src: ChunkedSource, path: Path, tmp: Path, options: ImportOpt
         min_df = 2 if n_docs >= AUTO_MIN_DF_DOCS else 1
     n_terms = len(terms)
     df, tf = np.zeros(n_terms, np.int64), np.zeros(n_terms, np.float64)
-    for _, cols, vals in parts:  # df_w, tf_w summed part by part (tf exact in float64)
+    for _, _, cols, vals in parts:  # df_w, tf_w summed part by part (tf exact in float64)
         df += np.bincount(cols, minlength=n_terms)
         tf += np.bincount(cols, weights=vals, minlength=n_terms)
     vkeep = T.filter_vocabulary(df, tf, n_docs, min_df, options.max_df, options.max_vocab)
@@ -315,22 +316,23 @@ def build_streamed(src: ChunkedSource, path: Path, tmp: Path, options: ImportOpt
 
 def _filtered_counts(parts: list, new_id: np.ndarray, n_docs: int, n_words: int):
     """(n_dw of the kept documents over the kept terms, kept-document mask) from the per-chunk
-    (doc, term, count) triples, renumbered by ``new_id`` (−1 = filtered out). The triples are in
-    CSR order, so the kept ones are copied part by part into the final arrays (``parts`` is
-    emptied on the way): the peak is the triples plus one part."""
+    counts (offset, indptr, term, count), renumbered by ``new_id`` (−1 = filtered out). The
+    parts are in document order, so the kept nonzeros are copied part by part into the final
+    arrays (``parts`` is emptied on the way): the peak is the counts plus one part."""
     per_doc = np.zeros(n_docs, np.int64)
-    for i, (rows, cols, vals) in enumerate(parts):
+    for i, (offset, indptr, cols, vals) in enumerate(parts):
         t = new_id[cols]
         ok = t >= 0
-        parts[i] = (rows[ok], t[ok], vals[ok])
-        per_doc += np.bincount(parts[i][0], minlength=n_docs)
+        rows = np.repeat(np.arange(offset, offset + len(indptr) - 1), np.diff(indptr))[ok]
+        per_doc += np.bincount(rows, minlength=n_docs)
+        parts[i] = (t[ok], vals[ok])
     kept_docs = per_doc > 0
     ptr = np.zeros(int(kept_docs.sum()) + 1, np.int64)
     np.cumsum(per_doc[kept_docs], out=ptr[1:])
     indices, data = np.empty(ptr[-1], np.int32), np.empty(ptr[-1], np.float32)
     at = 0
     for i in range(len(parts)):
-        _, t, v = parts[i]
+        t, v = parts[i]
         parts[i] = None
         indices[at:at + len(t)] = t
         data[at:at + len(t)] = v

@@ -31,11 +31,11 @@ import pandas as pd
 
 from engine.corpus.limits import ReadLimits
 from engine.corpus.readers import archives as A
-from engine.corpus.readers import read_source
+from engine.corpus.readers import _refuse_big_single_document, read_source
 from engine.corpus.readers.bow import BagOfWordsSource
 from engine.corpus.readers.detect import detect_format, is_uci_name
 from engine.corpus.readers.encoding import check_not_binary
-from engine.corpus.readers.raw import GZIP_MAGIC, check_regular, iter_pieces
+from engine.corpus.readers.raw import GZIP_MAGIC, iter_pieces
 from engine.corpus.readers.tables import (
     TableSource, csv_errors, csv_separator, jsonl_rows, parquet_file, parquet_frame,
 )
@@ -84,7 +84,7 @@ def open_chunks(path, limits: ReadLimits, encoding: str | None = None, one_per_l
         return _folder(path, limits, encoding, chunk_chars)
     if is_uci_name(path):
         return read_source(path, limits=limits.whole(), limit=bow_limit)
-    check_regular(path)
+    _refuse_big_single_document(path, limits, one_per_line)  # before any byte is read, as read_source
     head = _head(path, limits)
     if not head:
         raise InputError(f"{path}: the file is empty")
