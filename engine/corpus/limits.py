@@ -13,8 +13,9 @@ free when the import starts, and can be set explicitly:
 
 The ordinary import reads chunk by chunk (:mod:`engine.corpus.stream_corpus`): its peak RSS is
 one chunk plus the output (8 bytes per nonzero of n_dw, the vocabulary, the non-text columns),
-measured at up to ~2.5× the text above the process's baseline (bench/bench_import_memory.py,
-bench/README.md §15), hence ``STREAM_MEMORY_FACTOR`` = 4. The in-memory readers hold the text,
+measured at 2.0-3.0× the text above the process's ~0.4 GiB baseline (200 MB of JSON Lines, CSV,
+10⁶ short documents: bench/bench_import_memory.py, bench/README.md §15), hence
+``STREAM_MEMORY_FACTOR`` = 4. The in-memory readers hold the text,
 its tokens and the count matrix at once, up to ~20× the text: ``IMPORT_MEMORY_FACTOR`` = 24.
 An address-space limit (``prlimit --as``) also counts what the allocators reserve but never
 touch, so its headroom is divided by ``AS_MEMORY_FACTOR`` = 16.
