@@ -178,8 +178,8 @@ class _Pass:
         o = self.options
         if self.lang == "auto":
             first = [t for _, texts in self.pending for t in texts][:_LANG_SAMPLE]
-            self.lang = T.detect_language(first)
-            self.lang_notes.append(f"language detected: {self.lang}")
+            self.lang, note = T.detect_language_note(first)
+            self.lang_notes.append(note)
         stopwords, self.user_words = _resolve_stopwords(o, self.lang, self.lang_notes)
         self.index = TermIndex(T.Normalizer(lang=self.lang, stopwords=stopwords, lemmatize=o.lemmatize,
                                             stem=o.stem, keep_numbers=o.keep_numbers, min_length=o.min_length))
