@@ -8,6 +8,7 @@ import streamlit as st
 
 import engine
 from app import context_view, figures, resources, state, widgets
+from app.family_views import sentences
 from engine import EngineError
 
 P = "docs"
@@ -114,6 +115,9 @@ d = int(st.number_input("Document number", 0, corpus.n_docs - 1, key=K("doc_numb
                         on_change=lambda: state.set(state.DOC, st.session_state[K("doc_number")])))
 st.subheader(f"Document {corpus.documents['id'].iloc[d]}")
 show_document(corpus, run, d)
+if sentences.is_sentence_run(run):  # the sentence model gives every sentence one topic
+    st.markdown("**Sentences, each coloured by its topic** (sentence model: argmax_t p(t|d,s))")
+    sentences.show(run, corpus, d, K("sentences"))
 extra = st.segmented_control("More", ["Topics inside the text (context-ARTM)", "Paste any text"], key=K("extra"),
                              help="Segments of this document by context-ARTM, or the topics of any text you paste.")
 if extra:

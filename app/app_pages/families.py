@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import resources, state, widgets
-from app.family_views import FAMILIES, TITLES
+from app.family_views import FAMILIES, TITLES, view_of
 from engine import Trainer, preset
 
 P = "families"
@@ -43,8 +43,8 @@ with train:
 with view:
     rid = state.run_id()
     run = resources.run(rid) if rid else None
-    family = (run.config or {}).get("family") if run is not None else None
-    if family not in FAMILIES:
+    family = view_of(run)
+    if family is None:
         st.info("The selected run is a plain topic model. Train a family model in the **Train** tab, "
                 "then pick its run in the sidebar.")
     else:

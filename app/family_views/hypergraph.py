@@ -4,8 +4,6 @@ Text corpora train the sentence model (every sentence one edge); corpora importe
 ``artm-studio transactions import`` train on their transactions."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -52,7 +50,7 @@ def form(corpus, key, ws):
 def render(run, corpus, ws, key):
     opts = HypergraphOptions.from_dict(run.config.get("options"))
     if opts.edges == "sentences":
-        sentences.render(run, corpus, ws, key, json.dumps(opts.to_dict(), sort_keys=True))
+        sentences.render(run, corpus, ws, key)
         return
     model = run.model
     top = top_tokens(model, corpus, n=5)

@@ -7,20 +7,23 @@ import io
 import pandas as pd
 import streamlit as st
 
+from app.family_views.multilingual_import import import_form
+from engine import InputError
 from engine.families.multilingual import (
     MultilingualOptions, dictionary_from_arrays, languages_of, match_dictionary, multilingual_config,
     nearest_documents, side_by_side, store_dictionary, translation_hits,
 )
 
-HELP = ("A multilingual corpus has one modality per language (@en, @ru…): import it with "
-        "`artm-studio multilingual import FILE --name NAME --part @en=text_en:en --part @ru=text_ru:ru` "
-        "(one table with a text column per language, or one file per language joined by `--id`).")
+HELP = ("In a terminal: `artm-studio multilingual import FILE --name NAME --part @en=text_en:en "
+        "--part @ru=text_ru:ru` (one table with a text column per language, or one file per language joined by "
+        "`--id`).")
 
 
 def form(corpus, key, ws):
     langs = [m for m in languages_of(corpus) if m != "@default_class"]
+    import_form(f"{key}_import", expanded=len(langs) < 2)
     if len(langs) < 2:
-        st.info("This corpus has fewer than two language modalities. " + HELP)
+        st.info("This corpus has fewer than two language modalities: import one above. " + HELP)
         return None
     chosen = st.multiselect("Languages (shown side by side in this order)", langs, langs[:2], key=f"{key}_langs")
     up = st.file_uploader("Bilingual dictionary (optional; CSV with a column per language, e.g. en,ru)",
@@ -34,7 +37,11 @@ def form(corpus, key, ws):
     out = {"options": MultilingualOptions(tuple(chosen)).to_dict(), "tau": float(tau), "dictionary": None}
     if up is not None:
         data = up.getvalue()
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, compression="gzip" if up.name.endswith(".gz") else None)
+        try:
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, compression="gzip" if up.name.endswith(".gz") else None)
+        except (OSError, ValueError, UnicodeDecodeError) as e:
+            raise InputError(f"{up.name}: cannot be read as CSV ({str(e).splitlines()[0][:160]}); "
+                             "give a CSV with one column per language, e.g. en,ru") from None
         d = match_dictionary(frame, corpus, chosen[:2], name=up.name)  # checked before it is kept
         st.caption(f"{len(d):,} of {len(frame):,} pairs match the corpus's words "
                    f"({d.stats['unknown_pairs']:,} name unknown words, {d.stats['not_single_words']:,} are phrases).")

@@ -63,3 +63,17 @@ def link_agreement_hist(linked, random) -> go.Figure:
     fig.update_xaxes(title="topic agreement Σ_t √(θ_td θ_tc)")
     fig.update_yaxes(title="share of pairs")
     return styled(fig, height=340)
+
+
+def time_topics_chart(profiles: pd.DataFrame, column: str, title: str) -> go.Figure:
+    """One line per topic over the time bins (in time order) of ``profiles`` (rows of
+    ``engine.families.timegeo.time_profiles``), the y value from ``column``."""
+    if profiles is None or profiles.empty:
+        return empty("No topic chosen.")
+    fig = go.Figure()
+    for label, g in profiles.groupby("label", sort=False):
+        fig.add_trace(go.Scatter(x=g["time"], y=g[column], mode="lines+markers", name=str(label),
+                                 hovertemplate="%{x}: %{y:.3f}<extra>" + str(label) + "</extra>"))
+    fig.update_xaxes(title="time bin", type="category")
+    fig.update_yaxes(title=title, rangemode="tozero")
+    return styled(fig, height=380)

@@ -11,6 +11,7 @@ S_ab = S_ba = s; the factor 2 of the derivative is absorbed into τ):
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -21,8 +22,9 @@ import scipy.sparse as sp
 
 from engine.em.regularizers import Param, Regularizer, register_regularizer, topic_mask
 from engine.errors import ConfigError, InputError
+from engine.families.tables import store_user_file
 
-__all__ = ["GeoSmoothing", "read_similarity"]
+__all__ = ["GeoSmoothing", "read_similarity", "similarity_from_bytes", "store_similarity"]
 
 
 def read_similarity(path, tokens: pd.Series, source_col="a", target_col="b", weight_col="weight") -> sp.csr_matrix:
@@ -32,31 +34,47 @@ def read_similarity(path, tokens: pd.Series, source_col="a", target_col="b", wei
     path = Path(path)
     if not path.is_file():
         raise InputError(f"similarity file {path} does not exist")
+    return similarity_from_bytes(path.read_bytes(), str(path), tokens, source_col, target_col, weight_col)
+
+
+def similarity_from_bytes(data: bytes, name: str, tokens: pd.Series, source_col="a", target_col="b",
+                          weight_col="weight") -> sp.csr_matrix:
+    """:func:`read_similarity` of a file's content ``data`` (``name`` in the messages)."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                            compression="gzip" if name.endswith(".gz") else None)
     except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot be read as CSV ({str(e).splitlines()[0][:200]})") from None
+        raise InputError(f"{name}: cannot be read as CSV ({str(e).splitlines()[0][:200]})") from None
     missing = [c for c in (source_col, target_col) if c not in frame.columns]
     if missing:
-        raise InputError(f"{path}: no column(s) {', '.join(missing)}; the columns are {', '.join(frame.columns)} "
+        raise InputError(f"{name}: no column(s) {', '.join(missing)}; the columns are {', '.join(frame.columns)} "
                          f"(expected: {source_col}, {target_col}[, {weight_col}])")
     w = np.ones(len(frame))
     if weight_col in frame.columns:
         w = pd.to_numeric(frame[weight_col], errors="coerce").to_numpy(np.float64)
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
-            raise InputError(f"{path}: {weight_col!r} in row {int(np.flatnonzero(bad)[0]) + 2} is not a number ≥ 0")
+            raise InputError(f"{name}: {weight_col!r} in row {int(np.flatnonzero(bad)[0]) + 2} is not a number ≥ 0")
     pos = pd.Series(np.arange(len(tokens)), index=pd.Index(tokens.astype(str)))
     a, b = frame[source_col].map(pos), frame[target_col].map(pos)
     ok = a.notna() & b.notna() & (a != b)
     if not ok.any():
-        raise InputError(f"{path}: no row names two different places of the location modality "
+        raise InputError(f"{name}: no row names two different places of the location modality "
                          f"(e.g. {', '.join(tokens.astype(str)[:3])})")
     a, b, w = a[ok].to_numpy(np.int64), b[ok].to_numpy(np.int64), w[ok.to_numpy()]
     K = len(tokens)
     s = sp.coo_matrix((np.r_[w, w], (np.r_[a, b], np.r_[b, a])), shape=(K, K)).tocsr()
     s.sum_duplicates()
     return s
+
+
+def store_similarity(workspace, data: bytes, name: str, tokens: pd.Series) -> tuple[Path, dict]:
+    """Check an uploaded similarity CSV against the place ``tokens`` (InputError naming the file
+    and what to fix; nothing is written then), then keep it in ``<workspace>/similarities/``
+    (content addressed). Returns (path, {pairs: rows used, places: places named})."""
+    S = similarity_from_bytes(data, name, tokens)
+    path = store_user_file(workspace, "similarities", data, name)
+    return path, {"pairs": int(sp.triu(S, k=1).nnz), "places": int((S.getnnz(axis=1) > 0).sum())}
 
 
 @register_regularizer
