@@ -33,6 +33,9 @@ def _derive(ws, corpus, build, suffix: str, key: str) -> None:
     switching to it."""
     name = st.text_input("New corpus name", f"{corpus.name}-{suffix}", key=f"{key}_name")
     if st.button(f"Store “{name}”", key=f"{key}_go", icon=":material/add:"):
+        if ws.has_corpus(name):
+            st.error(f"A corpus named “{name}” already exists: choose another name (or select it in the sidebar).")
+            return
         derived, info = build(corpus)
         ws.save_corpus(derived, name)  # refuses an existing name
         state.set(state.CORPUS, name)
@@ -112,7 +115,8 @@ def render(run, corpus, ws, key):
     regs = [r for r in run.config.get("regularizers") or [] if r.get("kind") in KINDS]
     model = run.model
     for r in regs:
-        tau = (r.get("tau") or {}).get("value", r.get("tau"))
+        tau = r.get("tau")
+        tau = tau.get("value", tau) if isinstance(tau, dict) else tau
         if r["kind"] == "TimeSmoothing":
             st.markdown(f"**Topics over {r['modality']}** (TimeSmoothing τ = {tau})")
             prof = time_profiles(model, corpus, r["modality"])

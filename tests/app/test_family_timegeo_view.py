@@ -76,6 +76,10 @@ def test_time_modality_trained_and_viewed(tg_home):
     assert len(view.get("plotly_chart")) >= 1
     view.segmented_control(key="families_view_timegeo_what").set_value("p(time|t)").run()
     assert not view.exception
+    again = _form("toy")                                     # the derived corpus exists: refused, nothing replaced
+    again.button(key=f"{KEY}_time_go").click().run()
+    assert any("“toy-time” already exists: choose another name" in e.value for e in again.error)
+    assert again.session_state["corpus_name"] == "toy"
 
 
 def test_place_similarity_bad_file_then_geo_smoothing(tg_home):
