@@ -49,9 +49,12 @@ def split_corpus(corpus: Corpus, holdout: float) -> tuple[Corpus, object]:
     return train, corpus.n_dw[test]
 
 
-def check_sweep(topics, starts, holdout) -> None:
-    """Refuse a sweep request before any training: topic counts in 1..MAX_TOPICS, 1..50 starts,
-    a holdout share in [0, 0.5] (ConfigError naming the bad value)."""
+def check_sweep(topics, starts, holdout) -> list[int]:
+    """The topic counts, sorted and unique, after checking every input (ConfigError naming the
+    problem otherwise)."""
+    if isinstance(topics, (str, bytes)) or not hasattr(topics, "__iter__"):
+        raise ConfigError(f"sweep: topic counts must be a list of integers such as [10, 20, 40, 80], got {topics!r}")
+    topics = list(topics)
     if not topics:
         raise ConfigError("sweep: give at least one topic count (e.g. --topics 10,20,40,80)")
     for t in topics:
@@ -59,8 +62,12 @@ def check_sweep(topics, starts, holdout) -> None:
             raise ConfigError(f"sweep: topic counts must be integers in 1..{MAX_TOPICS}, got {t!r}")
     if isinstance(starts, bool) or not isinstance(starts, (int, np.integer)) or not 1 <= starts <= 50:
         raise ConfigError(f"sweep: starts must be an integer in 1..50, got {starts!r}")
-    if not isinstance(holdout, (int, float)) or not 0 <= holdout <= 0.5:
+    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or not 0 <= holdout <= 0.5:
         raise ConfigError(f"sweep: holdout must be a fraction in [0, 0.5], got {holdout!r}")
+    return sorted({int(t) for t in topics})
+
+
+_check = check_sweep
 
 
 @dataclass(eq=False)
@@ -124,9 +131,7 @@ def run_sweep(corpus: Corpus, topics: list[int], starts: int = 3, base: ModelCon
               should_stop: Callable[[], bool] | None = None) -> SweepResult:
     """Train every (T, start) and return a :class:`SweepResult`; ``callback(row)`` per finished
     run (row = topics, start, seed, seconds, scores)."""
-    topics = sorted({int(t) if isinstance(t, (int, np.integer)) and not isinstance(t, bool) else t
-                     for t in topics}, key=lambda t: (not isinstance(t, int), t))
-    check_sweep(topics, starts, holdout)
+    topics = check_sweep(topics, starts, holdout)
     base = (base or ModelConfig()).validate()
     base.check_corpus(corpus)
     workers = max(1, int(workers))

@@ -4,8 +4,9 @@ iteration), ``hierarchies`` (list), ``hierarchy-show``, ``hierarchy-export``, ``
 Everything is checked before the first pass. Every level trains as an ordinary run (a job with
 checkpoints, :mod:`engine.families.hierarchy.build`); the hierarchy itself is written once,
 atomically, after the last level. Ctrl-C or a killed process keeps the finished levels and the
-current level's checkpoints: ``hierarchy --resume ID`` continues. ``--extend`` (levels below a
-saved hierarchy) trains in memory and writes nothing until the end.
+current level's checkpoints: ``hierarchy --resume ID`` continues. ``--extend ID`` (levels below a
+saved hierarchy) is planned and trained the same way; the hierarchy is replaced, under its id, only
+after the last new level.
 """
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import json
 import math
 
 
+from engine.cli.common import workspace_of
 from engine.cli.model import config_from_args
 from engine.errors import ConfigError
 from engine.families.hierarchy import (
     HierarchyOptions, export_hierarchy, level_configs, list_hierarchies, load_hierarchy,
-    parse_levels, save_hierarchy, set_level_labels, train_levels,
+    parse_levels, set_level_labels,
 )
 from engine.families.hierarchy.build import list_builds, load_build, plan_build
 from engine.families.hierarchy.tables import tree_table
@@ -38,7 +40,8 @@ def _report(level, rep):
 
 
 def _run_build(build, corpus) -> int:
-    _print({"hierarchy_id": build.build_id, "name": build.name, "runs": build.run_ids})
+    _print({"hierarchy_id": build.build_id, "name": build.name, "runs": build.run_ids,
+            **({"extends": build.record["extends"]["hierarchy_id"]} if build.record.get("extends") else {})})
     try:
         h = build.run(corpus, on_report=_report)
     except KeyboardInterrupt:
@@ -53,7 +56,7 @@ def _run_build(build, corpus) -> int:
 
 
 def cmd_hierarchy(args) -> int:
-    ws = Workspace(args.workspace)
+    ws = workspace_of(args)
     if args.resume:
         build = load_build(ws, args.resume)
         return _run_build(build, ws.load_corpus(build.record["corpus"]["name"]))
@@ -62,17 +65,10 @@ def cmd_hierarchy(args) -> int:
     corpus = ws.load_corpus(args.corpus)
     opts = HierarchyOptions(tau=args.tau, psi_passes=args.psi_passes, psi_sparsing=args.psi_sparsing,
                             one_parent=args.one_parent).validate()
-    parent = load_hierarchy(ws, args.extend) if args.extend else None
     args.topics = None
     base = config_from_args(args)
     configs = level_configs(parse_levels(args.levels), base)
-    if parent is None:
-        return _run_build(plan_build(ws, corpus, configs, opts, name=args.name), corpus)
-    h = train_levels(corpus, configs, opts, parent=parent, callback=_report, name=args.name)
-    save_hierarchy(ws, h)
-    _print({"hierarchy_id": h.hierarchy_id, "name": h.name, "levels": [lv.n_topics for lv in h.levels],
-            "seconds": round(h.seconds, 2), "quality": h.quality})
-    return 0
+    return _run_build(plan_build(ws, corpus, configs, opts, name=args.name, extend=args.extend), corpus)
 
 
 def cmd_list(args) -> int:

@@ -100,12 +100,12 @@ def stability_tables(result, tokens, threshold: float = THRESHOLD, n_words: int 
 
 def save_sweep(ws: Workspace, result, corpus, *, topics, starts: int, holdout: float, base=None,
                selection: pd.DataFrame | None = None, name: str | None = None,
-               threshold: float = THRESHOLD) -> SavedSweep:
-    """Write ``result`` (and the TopicSelection curve) atomically; returns what :func:`load_sweep`
-    would read back."""
+               threshold: float = THRESHOLD, sweep_id: str | None = None) -> SavedSweep:
+    """Write ``result`` (and the TopicSelection curve) atomically under ``sweep_id`` (default: a
+    new id; an existing sweep of that id is replaced); returns what :func:`load_sweep` reads back."""
     if result.runs is None or result.runs.empty:
         raise WorkspaceError("a sweep without finished runs cannot be saved")
-    sweep_id = uuid.uuid4().hex[:12]
+    sweep_id = validate_name(sweep_id, "sweep id") if sweep_id else uuid.uuid4().hex[:12]
     ts = [int(t) for t in topics]
     man = {"schema": SCHEMA, "kind": "sweep", "sweep_id": sweep_id,
            "name": name or f"{corpus.name or 'corpus'}-T" + "-".join(map(str, ts)) + f"x{int(starts)}",
@@ -116,7 +116,7 @@ def save_sweep(ws: Workspace, result, corpus, *, topics, starts: int, holdout: f
            "seconds": float(result.seconds), "has_selection": selection is not None,
            "created_at": now_iso(), "engine_version": engine_version()}
     stab = stability_tables(result, corpus.vocab["token"].to_numpy(), threshold)
-    with atomic_dir(_path(ws, sweep_id)) as tmp:
+    with atomic_dir(_path(ws, sweep_id), replace=True) as tmp:
         write_table(result.runs.reset_index(drop=True), tmp / "runs.parquet")
         write_table(result.summary.reset_index(drop=True), tmp / "summary.parquet")
         write_table(stab, tmp / "topic_stability.parquet")

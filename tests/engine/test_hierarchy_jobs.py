@@ -170,3 +170,63 @@ def test_killed_cli_hierarchy_resumes(tree, tmp_path):
     assert its[0] == (1, done + 1) and its[-1] == (1, 200) and all(k == 1 for k, _ in its)
     h = load_hierarchy(ws, plan["hierarchy_id"])
     assert [lv.n_topics for lv in h.levels] == [2, 6] and h.levels[1].psi.shape == (6, 2)
+
+
+def test_extend_is_a_resumable_build_and_equals_one_build(tree, tmp_path):
+    """--extend plans the new level as a job run with checkpoints: stopped mid-level it keeps the
+    saved hierarchy as it was; continued, it equals training both levels in one build."""
+    corpus, ref = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    configs = level_configs([2, 6], BASE)
+    top = plan_build(ws, corpus, configs[:1], HierarchyOptions(tau=1.0), name="top").run(corpus)
+    before = (tmp_path / "hierarchies" / top.hierarchy_id / "manifest.json").read_bytes()
+    ext = plan_build(ws, corpus, configs[1:], extend=top.hierarchy_id)
+    assert ext.record["extends"]["parent"] == top.levels[0].run_id     # the parent run's exact n_wt
+    stop = {"now": False}
+
+    def report(k, r):
+        assert k == 1
+        stop["now"] = stop["now"] or r.iteration >= 3
+
+    assert ext.run(corpus, on_report=report, should_stop=lambda: stop["now"], checkpoint_every=1) is None
+    assert ext.level_status(0) == "resumable"
+    assert (tmp_path / "hierarchies" / top.hierarchy_id / "manifest.json").read_bytes() == before
+    assert [h["hierarchy_id"] for h in list_hierarchies(ws)] == [top.hierarchy_id]
+    assert [b["build_id"] for b in list_builds(ws)] == [ext.build_id]
+    h = load_build(ws, ext.build_id).run(corpus)
+    assert h.hierarchy_id == top.hierarchy_id and [lv.n_topics for lv in h.levels] == [2, 6]
+    _same(h, ref)                                            # same as one [2, 6] build, bit for bit
+    back = load_hierarchy(ws, top.hierarchy_id)
+    _same(back, ref)
+    assert [lv.run_id for lv in back.levels] == [top.levels[0].run_id, ext.run_ids[0]]
+    assert set(back.scores["level"]) == {0, 1} and len(back.quality) == 1
+
+
+def test_extend_without_the_parent_run_uses_the_saved_hierarchy(tree, tmp_path):
+    """The parent level's run deleted: the link reads φ·n_t of the saved hierarchy, exactly as the
+    in-memory extension does."""
+    from engine.store.runs import delete_run  # only this test deletes a run
+
+    corpus, _ = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    configs = level_configs([2, 6], BASE)
+    top = plan_build(ws, corpus, configs[:1], HierarchyOptions(tau=1.0)).run(corpus)
+    delete_run(ws, top.levels[0].run_id)
+    h = plan_build(ws, corpus, configs[1:], extend=top.hierarchy_id).run(corpus)
+    mem = train_levels(corpus, configs[1:], parent=load_hierarchy(ws, top.hierarchy_id))
+    np.testing.assert_array_equal(h.levels[1].model.phi, mem.levels[1].model.phi)
+    np.testing.assert_array_equal(h.levels[1].psi, mem.levels[1].psi)
+
+
+def test_extend_bad_input_writes_nothing(tree, tmp_path):
+    corpus, _ = tree
+    ws, corpus = _ws(tmp_path, corpus)
+    top = plan_build(ws, corpus, level_configs([3], BASE)).run(corpus)
+    runs = {r["run_id"] for r in list_runs(ws)}
+    with pytest.raises(ConfigError, match="fewer than its parent"):
+        plan_build(ws, corpus, level_configs([2], BASE), extend=top.hierarchy_id)
+    other, _ = planted_hierarchy(n_parents=2, children=2, n_docs=60, seed=5)
+    ws.save_corpus(other, "other")
+    with pytest.raises(ConfigError, match="same corpus"):
+        plan_build(ws, ws.load_corpus("other"), level_configs([6], BASE), extend=top.hierarchy_id)
+    assert list_builds(ws) == [] and {r["run_id"] for r in list_runs(ws)} == runs

@@ -29,10 +29,11 @@ from engine.families.hierarchy.model import Hierarchy, Level
 from engine.families.hierarchy.options import HierarchyOptions, check_levels
 from engine.families.hierarchy.quality import hierarchy_quality
 from engine.families.hierarchy.regularizers import register_parent
-from engine.families.hierarchy.store import save_hierarchy
-from engine.families.hierarchy.trainer import level_config, level_psi, link_of
+from engine.families.hierarchy.store import load_hierarchy, save_hierarchy
+from engine.families.hierarchy.trainer import level_config, level_psi, parent_counts_of
 from engine.jobs.registry import JobRegistry
 from engine.store import checkpoints as ckpt
+from engine.store.locks import entry_lock
 from engine.store.runs import load_run, new_run_id, run_path
 from engine.store.workspace import Workspace, now_iso, read_json, validate_name, write_json_atomic
 
@@ -64,6 +65,20 @@ def parent_loader(ws: Workspace, run_id: str) -> Callable[[], np.ndarray]:
     return load
 
 
+def saved_level_loader(ws: Workspace, hierarchy_id: str, level: int) -> Callable[[], np.ndarray]:
+    """n_wt ≈ φ_wt n_t of level ``level`` of a saved hierarchy (when its run's exact counts are gone)."""
+    return lambda: parent_counts_of(load_hierarchy(ws, hierarchy_id).levels[level].model)
+
+
+def _extension_parent(ws: Workspace, parent: Hierarchy) -> tuple[str, Callable[[], np.ndarray]]:
+    """(key, loader) of the last level of a saved hierarchy: its run's exact n_wt when the run is
+    still saved, else φ·n_t from the hierarchy itself."""
+    k, rid = len(parent.levels) - 1, parent.levels[-1].run_id
+    if rid and (run_path(ws, rid) / "arrays" / "n_wt.npy").exists():
+        return rid, parent_loader(ws, rid)
+    return f"hierarchy-{parent.hierarchy_id}-level{k}", saved_level_loader(ws, parent.hierarchy_id, k)
+
+
 class HierarchyBuild:
     """The plan and state of one hierarchy trained level by level as jobs."""
 
@@ -76,12 +91,29 @@ class HierarchyBuild:
     run_ids = property(lambda self: [lv["run_id"] for lv in self.record["levels"]])
     status = property(lambda self: self.record["status"])
 
+    @property
+    def first_level(self) -> int:
+        """Index of the first level this build trains (> 0 when it extends a saved hierarchy)."""
+        return int((self.record.get("extends") or {}).get("levels", 0))
+
+    def register_parents(self) -> None:
+        """Make every level's parent counts available to its HierarchyLink (this process)."""
+        ext = self.record.get("extends")
+        if ext:
+            key = ext["parent"]
+            register_parent(key, parent_loader(self.ws, key) if key in ext.get("runs", ()) else
+                            saved_level_loader(self.ws, ext["hierarchy_id"], ext["levels"] - 1))
+        for rid in self.run_ids[:-1]:
+            register_parent(rid, parent_loader(self.ws, rid))
+
     def configs(self) -> list[ModelConfig]:
         return [ModelConfig.from_dict(lv["config"]) for lv in self.record["levels"]]
 
     def _save(self, **changes) -> None:
         self.record.update(changes, updated_at=now_iso())
-        write_json_atomic(_record_path(self.ws, self.build_id), self.record)
+        path = _record_path(self.ws, self.build_id)
+        with entry_lock(path, f"hierarchy training {self.build_id!r}", timeout=30):
+            write_json_atomic(path, self.record)
 
     def level_status(self, k: int) -> str:
         """"finished", "resumable" (has checkpoints), or "new"."""
@@ -129,23 +161,23 @@ class HierarchyBuild:
     def _run(self, corpus, registry, owner, on_report, on_job, should_stop, poll, job_options):
         self._save(status="running", error=None)
         configs = self.configs()
+        self.register_parents()
         for k, (cfg, rid) in enumerate(zip(configs, self.run_ids)):
-            if k > 0:
-                register_parent(self.run_ids[k - 1], parent_loader(self.ws, self.run_ids[k - 1]))
             state = self.level_status(k)
             if state == "finished":
                 continue
             job_options.setdefault("keep_checkpoints", KEEP_CHECKPOINTS)
-            name = f"{self.name} · level {k} ({cfg.n_topics} topics)"
+            name = f"{self.name} · level {self.first_level + k} ({cfg.n_topics} topics)"
             if state == "resumable":
                 job_id = registry.continue_run(self.ws, corpus, rid, owner=owner, name=name, **job_options)
             else:
                 job_id = registry.start(self.ws, corpus, cfg, owner=owner, name=name, run_id=rid, exist_ok=True,
                                         **job_options)
             if on_job is not None:
-                on_job(k, job_id)
-            snap = self._follow(registry.get(job_id), k, owner, on_report, should_stop, poll)
+                on_job(self.first_level + k, job_id)
+            snap = self._follow(registry.get(job_id), self.first_level + k, owner, on_report, should_stop, poll)
             if snap.status == "failed":
+                k += self.first_level
                 self._save(status="failed", error=f"level {k}: {snap.error}")
                 raise EngineError(f"level {k} of hierarchy {self.name!r} failed: {snap.error}")
             if snap.status != "finished":
@@ -173,14 +205,23 @@ class HierarchyBuild:
                 stop_sent = True
 
     def assemble(self, corpus) -> Hierarchy:
-        """The hierarchy from the finished level runs (Ψ from each child's final Φ)."""
-        levels, quality, frames, seconds = [], [], [], 0.0
+        """The hierarchy from the finished level runs (Ψ from each child's final Φ); an extension
+        puts its levels below the saved hierarchy's (same id, replaced when saved)."""
+        ext = self.record.get("extends")
+        base = load_hierarchy(self.ws, ext["hierarchy_id"]) if ext else None
+        if base is not None and len(base.levels) != ext["levels"]:
+            raise ConfigError(f"hierarchy {base.name!r} changed since this extension was planned "
+                              f"({len(base.levels)} levels, planned below level {ext['levels'] - 1}); plan it again")
+        levels = list(base.levels) if base is not None else []
+        quality = list(base.quality) if base is not None else []
+        frames = [base.scores] if base is not None and len(base.scores) else []
+        seconds = base.seconds if base is not None else 0.0
+        self.register_parents()
         for k, rid in enumerate(self.run_ids):
             run = load_run(self.ws, rid)
             cfg = ModelConfig.from_dict(run.config)
             psi = None
-            if k > 0:
-                register_parent(self.run_ids[k - 1], parent_loader(self.ws, self.run_ids[k - 1]))
+            if levels:
                 psi = level_psi(run.model.phi, cfg)
                 quality.append(hierarchy_quality(levels[-1].model.phi, run.model.phi, psi))
             levels.append(Level(model=run.model, config=cfg, psi=psi, run_id=rid))
@@ -188,14 +229,14 @@ class HierarchyBuild:
             if len(sc):
                 sc = sc[sc["branch"] == run.branch] if "branch" in sc else sc
                 wide = sc.pivot_table(index="iteration", columns="score", values="value", aggfunc="last")
-                frames.append(wide.reset_index().assign(level=k))
+                frames.append(wide.reset_index().assign(level=self.first_level + k))
                 if "seconds" in wide:
                     seconds += float(wide["seconds"].sum())
         scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if len(scores):
             scores = scores[["level", "iteration"] + [c for c in scores.columns if c not in ("level", "iteration")]]
-        return Hierarchy(hierarchy_id=self.build_id, name=self.name, corpus_name=corpus.name,
-                         corpus_fingerprint=corpus.fingerprint(),
+        return Hierarchy(hierarchy_id=self.record.get("hierarchy_id", self.build_id), name=self.name,
+                         corpus_name=corpus.name, corpus_fingerprint=corpus.fingerprint(),
                          options=HierarchyOptions.from_dict(self.record["options"]), levels=levels,
                          tokens=corpus.vocab[["token", "modality"]].astype(str).reset_index(drop=True),
                          doc_ids=corpus.documents["id"].astype(str).tolist(), scores=scores,
@@ -203,28 +244,44 @@ class HierarchyBuild:
 
 
 def plan_build(ws: Workspace, corpus, configs: list[ModelConfig], options: HierarchyOptions | dict | None = None,
-               name: str | None = None) -> HierarchyBuild:
+               name: str | None = None, extend: str | None = None) -> HierarchyBuild:
     """Check the levels and write the plan (nothing else); each level gets its run id and, for
-    k > 0, a HierarchyLink whose ``parent`` is level k−1's run id."""
+    k > 0, a HierarchyLink whose ``parent`` is level k−1's run id. ``extend``: the id of a saved
+    hierarchy to add the levels below (same corpus, its options; saved under its id)."""
     opts = options if isinstance(options, HierarchyOptions) else HierarchyOptions.from_dict(options)
     opts.validate()
-    configs = check_levels(list(configs), corpus, 0)
+    parent = load_hierarchy(ws, extend) if extend else None
+    ext, first_parent = None, "none"
+    if parent is not None:
+        if parent.corpus_fingerprint != corpus.fingerprint():
+            raise ConfigError(
+                f"the hierarchy {parent.name!r} was trained on corpus {parent.corpus_name!r}; a new level "
+                f"must use the same corpus (got {corpus.name or 'another corpus'!r} with different documents "
+                "or vocabulary)")
+        opts = parent.options
+        first_parent, _ = _extension_parent(ws, parent)
+        ext = {"hierarchy_id": parent.hierarchy_id, "levels": len(parent.levels), "parent": first_parent,
+               "runs": [lv.run_id for lv in parent.levels if lv.run_id]}
+    configs = check_levels(list(configs), corpus, parent.levels[-1].n_topics if parent is not None else 0)
+    first = len(parent.levels) if parent is not None else 0
     run_ids = [new_run_id() for _ in configs]
-    configs = [level_config(c, k, opts, parent=run_ids[k - 1] if k else "none") for k, c in enumerate(configs)]
-    for c in configs[1:]:
-        if link_of(c).parent == "none":  # pragma: no cover - level_config always sets it
-            raise ConfigError("a child level lost its parent link")
+    parents = [first_parent] + run_ids[:-1]
+    configs = [level_config(c, first + k, opts, parent=parents[k] if first + k else "none")
+               for k, c in enumerate(configs)]
     build_id = uuid.uuid4().hex[:12]
+    default = f"{corpus.name or 'corpus'}-" + "-".join(str(c.total_topics) for c in configs)
     record = {"schema": 1, "kind": "hierarchy_build", "build_id": build_id,
-              "name": name or f"{corpus.name or 'corpus'}-" + "-".join(str(c.total_topics) for c in configs),
+              "hierarchy_id": parent.hierarchy_id if parent is not None else build_id, "extends": ext,
+              "name": name or (parent.name if parent is not None else default),
               "corpus": {"name": corpus.name, "fingerprint": corpus.fingerprint()},
               "options": opts.to_dict(), "status": "planned", "error": None,
               "levels": [{"run_id": r, "n_topics": c.total_topics, "config": c.to_dict()}
                          for r, c in zip(run_ids, configs)],
               "created_at": now_iso(), "updated_at": now_iso()}
     builds_dir(ws).mkdir(parents=True, exist_ok=True)
-    write_json_atomic(_record_path(ws, build_id), record)
-    return HierarchyBuild(ws, record)
+    build = HierarchyBuild(ws, record)
+    build._save()
+    return build
 
 
 def load_build(ws: Workspace, build_id: str) -> HierarchyBuild:
