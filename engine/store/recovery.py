@@ -134,11 +134,14 @@ _TMP_FILE = re.compile(r"^\.(.+)\.[0-9a-f]{8}\.tmp$")
 
 def _stray_files(folder: Path) -> list[Path]:
     """Temporary files of :func:`engine.store.workspace.atomic_file` a killed writer left in the
-    entries of ``folder`` (``.manifest.json.<hex>.tmp``), for entries nobody is writing."""
+    entries of ``folder`` (``.manifest.json.<hex>.tmp``) or directly in it (a record file such as
+    ``hierarchy_builds/<id>.json``, written under its own lock), for entries nobody is writing."""
     out = []
     if not folder.is_dir():
         return out
     for entry in folder.iterdir():
+        if entry.is_file() and (m := _TMP_FILE.match(entry.name)) and not _writing(folder / m.group(1)):
+            out.append(entry)  # a record file kept directly in the folder (hierarchy_builds/<id>.json)
         if not entry.is_dir() or entry.name.startswith(".") or _writing(entry):
             continue
         out += [f for f in entry.iterdir() if f.is_file() and _TMP_FILE.match(f.name)]
