@@ -44,6 +44,30 @@ def start_training(corpus, levels: str, iterations: int, tau: float, one_parent:
     _launch(build, corpus, sum(c.iterations for c in configs))
 
 
+def start_extension(corpus, hierarchy_id: str, levels: str, iterations: int, preset: str = "plsa") -> None:
+    """Levels below a saved hierarchy, planned and trained like a new one (resumable jobs)."""
+    try:
+        configs = H.level_configs(H.parse_levels(levels), engine.preset(preset, iterations=int(iterations)))
+        build = B.plan_build(resources.workspace(), corpus, configs, extend=hierarchy_id)
+    except engine.EngineError as e:
+        widgets.error_box(e)
+        return
+    _launch(build, corpus, sum(c.iterations for c in configs))
+
+
+def extension_form(corpus, h) -> None:
+    """"Add levels below": topics per new level (each ≥ the last level's), iterations, preset."""
+    with st.expander("Add levels below this hierarchy", icon=":material/add:"):
+        c1, c2, c3 = st.columns(3)
+        levels = c1.text_input(f"Topics per new level (≥ {h.levels[-1].n_topics})",
+                               str(h.levels[-1].n_topics * 2), key=K("ext_levels"))
+        iterations = c2.number_input("Iterations per level", 1, 500, 20, key=K("ext_iterations"))
+        preset = c3.selectbox("Every new level", engine.PRESETS, key=K("ext_preset"))
+        if st.button("Add levels", key=K("extend"), icon=":material/play_arrow:",
+                     disabled=tasks.get(state.get(K("task"))) is not None):
+            start_extension(corpus, h.hierarchy_id, levels, iterations, preset)
+
+
 def unfinished(corpus) -> None:
     """Interrupted, stopped or failed trainings of this corpus, each with a Continue button."""
     running = tasks.get(state.get(K("task"))) is not None

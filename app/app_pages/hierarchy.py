@@ -9,7 +9,7 @@ import streamlit as st
 
 import engine
 from app import figures, resources, state, tasks, widgets
-from app.hierarchy_view import start_training, training_status, unfinished
+from app.hierarchy_view import extension_form, start_training, training_status, unfinished
 from app.figures import hierarchy as hfig
 
 P = "hier"
@@ -131,6 +131,7 @@ if state.get(K("selected")) in ids:
 names = {m["hierarchy_id"]: f"{m['name']} {m['levels']} — {m['created_at']}" for m in saved}
 hid = st.selectbox("Hierarchy", ids, key=K("pick"), format_func=names.get)
 h = load(hid)
+extension_form(corpus, h)
 tree = H.tables.tree_table(h)
 tabs = st.tabs(["Tree", "Drill down", "Ψ", "Quality"])
 with tabs[0]:

@@ -1,5 +1,5 @@
 """How many topics? Train the same configuration at several T with several random starts in the
-background; curves of perplexity (train, held-out), coherence, sparsity, distinctness and
+background, every run an ordinary job with checkpoints (a stopped or interrupted sweep continues); curves of perplexity (train, held-out), coherence, sparsity, distinctness and
 stability against T with the bends marked; TopicSelection's surviving count; per-topic stability.
 Every finished sweep is saved in the workspace (engine.store.sweeps) and listed here,
 also after a restart, with its tables and report for download."""
@@ -12,6 +12,7 @@ from app import resources, state, tasks, widgets
 from engine import csvsafe
 from app.figures import sweep as sfig
 from engine import sweeps as store
+from engine.families import starts as S
 
 P = "sweep"
 
@@ -20,29 +21,48 @@ def K(name: str) -> str:
     return f"{P}_{name}"
 
 
-def start(corpus, topics: str, starts: int, iterations: int, holdout: float, selection: int, sel_tau: float) -> None:
+def _launch(build, corpus) -> None:
+    reg, owner = resources.job_registry(), resources.session_owner()
+
+    def work(progress, should_stop):
+        saved = build.run(corpus, registry=reg, owner=owner, on_run=progress, should_stop=should_stop,
+                          on_job=lambda e, job_id: progress({"job": job_id, "name": e["name"]}))
+        return None if saved is None else saved.sweep_id
+
+    state.set(K("task"), tasks.start(work, "sweep"))
+    state.set(K("total"), build.progress())
+
+
+def start(corpus, topics: str, starts: int, iterations: int, holdout: float, selection: int, sel_tau: float) -> bool:
+    """Check everything, write the plan, train the runs as jobs in the background; False (and
+    the message shown) when the input is refused."""
     try:
         ts = engine.hierarchy.parse_levels(topics)
         base = engine.ModelConfig(iterations=int(iterations)).validate()
-        engine.sweep.check_sweep(ts, int(starts), float(holdout))
+        build = S.plan_sweep(resources.workspace(), corpus, ts, int(starts), base, holdout=float(holdout),
+                             selection=int(selection), selection_tau=float(sel_tau))
     except engine.EngineError as e:
         widgets.error_box(e)
-        return
-    ws = resources.workspace()
+        return False
+    _launch(build, corpus)
+    return True
 
-    def work(progress, should_stop):
-        res = engine.sweep.run_sweep(corpus, ts, int(starts), base, holdout=float(holdout),
-                                     callback=progress, should_stop=should_stop)
-        sel = None
-        if selection:
-            sel = engine.sweep.topic_selection_curve(
-                corpus, int(selection), tau=float(sel_tau), base=base,
-                callback=lambda it, alive: progress({"selection_iteration": it, "surviving": alive}))
-        return store.save_sweep(ws, res, corpus, topics=ts, starts=int(starts), holdout=float(holdout),
-                                base=base, selection=sel).sweep_id
 
-    state.set(K("task"), tasks.start(work, "sweep"))
-    state.set(K("total"), len(ts) * int(starts) + (int(iterations) if selection else 0))
+def unfinished(corpus) -> None:
+    """Stopped, interrupted or failed sweeps of this corpus, each with a Continue button."""
+    running = tasks.get(state.get(K("task"))) is not None
+    for b in S.list_sweep_builds(resources.workspace(), corpus.name):
+        if b["status"] == "running":
+            continue
+        c1, c2 = st.columns([4, 1])
+        c1.warning(f"Sweep **{b['name']}** is {b['status']} after {b['done']} of {b['total']} runs"
+                   + (f": {b['error']}" if b.get("error") else "") + " — finished runs are kept.")
+        if c2.button("Continue", key=K(f"resume_{b['sweep_id']}"), icon=":material/play_arrow:", disabled=running):
+            try:
+                _launch(S.load_sweep_build(resources.workspace(), b["sweep_id"]), corpus)
+            except engine.EngineError as e:
+                state.flash(f"Not continued: {e}")
+            st.rerun()
 
 
 @st.fragment(run_every=1.0)
@@ -52,16 +72,22 @@ def status() -> None:
         return
     if task.done:
         state.set(K("task"), None)
-        if task.status == "finished":
+        if task.status == "finished" and task.result:
             state.set(K("pick"), task.result)  # the selector opens the new sweep
             state.flash("Sweep finished and saved.")
+        elif task.status in ("finished", "stopped"):
+            state.flash("Sweep stopped; finished runs are kept — continue it below.")
         else:
-            state.flash(f"The sweep {task.status}: {task.error} (nothing was saved)")
+            state.flash(f"The sweep failed: {task.error} (finished runs are kept — continue it below)")
         st.rerun(scope="app")
     ev = task.events
-    st.progress(min(len(ev) / max(state.get(K("total"), 1), 1), 1.0),
-                text=f"{sum('topics' in e for e in ev)} runs finished" if ev else "Starting…")
-    if st.button("Stop", key=K("stop")):
+    done0, total = state.get(K("total"), (0, 1))
+    done = done0 + sum("topics" in e for e in ev)
+    jobs = [e for e in ev if "job" in e]
+    snap = resources.job(jobs[-1]["job"]).snapshot() if jobs and resources.job(jobs[-1]["job"]) else None
+    now = f" · {jobs[-1]['name']}: iteration {snap.iteration}/{snap.total_iterations}" if snap is not None else ""
+    st.progress(min(done / max(total, 1), 1.0), text=f"{done} of {total} runs finished{now}")
+    if st.button("Stop (finished runs are kept)", key=K("stop"), icon=":material/stop:"):
         task.stop()
 
 
@@ -113,17 +139,19 @@ with st.expander("Sweep settings", expanded=not store.list_sweeps(resources.work
     selection = c2.number_input("TopicSelection from T (0 = off)", 0, 2000, 0, key=K("selection"),
                                 help="Also train this many topics with TopicSelection and watch how many survive.")
     sel_tau = c3.number_input("TopicSelection τ", 0.0, 100.0, 0.5, key=K("sel_tau"))
-    running = (t := tasks.get(state.get(K("task")))) is not None and not t.done
+    running = tasks.get(state.get(K("task"))) is not None
     if st.button("Run sweep", key=K("run"), type="primary", icon=":material/play_arrow:", disabled=running):
-        start(corpus, topics, starts, iterations, holdout, selection, sel_tau)
-        st.rerun()
+        if start(corpus, topics, starts, iterations, holdout, selection, sel_tau):
+            st.rerun()
 if tasks.get(state.get(K("task"))) is not None:  # poll only while a task runs
     status()
+unfinished(corpus)
 
 saved = store.list_sweeps(resources.workspace(), corpus.name)
 if not saved:
-    st.info("Set the numbers of topics and starts, then run the sweep. Runs train side by side in "
-            "the background; the curves appear when all are done, and the sweep is kept in the workspace.")
+    st.info("Set the numbers of topics and starts, then run the sweep. Every run trains as a job in "
+            "the background (checkpointed, listed with the jobs); the curves appear when all are done, and "
+            "the sweep is kept in the workspace. A stopped sweep keeps its finished runs and continues.")
     st.stop()
 ids = [m["sweep_id"] for m in saved]
 names = {m["sweep_id"]: f"{m['name']} · T={','.join(map(str, m['topics']))} × {m['starts']} · {m['created_at']}"

@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.em.regularizers import Param, Regularizer, register_regularizer
 from engine.errors import ConfigError
+from engine.families.hierarchy.options import MAX_TAU
 from engine.families.hierarchy.psi import estimate_psi, hierarchy_term
 
 PARENT_COUNTS = "hierarchy.parent_counts"   # cache key prefix: (rows (W',) int64, counts (W', T) float64)
@@ -82,6 +83,14 @@ class HierarchyLink(Regularizer):
         Param("parent", "str", NO_PARENT, "the parent level (its run id); set by the hierarchy trainer"),
     )
 
+    def __post_init__(self):
+        super().__post_init__()
+        d = self.tau.to_dict()
+        for v in [d[k] for k in ("value", "a", "b") if k in d] + [pt[1] for pt in d.get("points", ())]:
+            if not 0 <= float(v) <= MAX_TAU:  # a trajectory's extremes are its end and point values
+                raise ConfigError(f"{self.name}.tau: the hierarchy link's τ must be between 0 and {MAX_TAU:g} "
+                                  f"(0 = independent levels, 1 = parents weigh as much as the corpus), got {v!r}")
+
     def check(self, ctx) -> None:
         super().check(ctx)
         if self.psi_sparsing < 0:
@@ -99,8 +108,8 @@ class HierarchyLink(Regularizer):
         return ctx.cache[key]
 
     def phi_term(self, phi, n_wt, ctx) -> np.ndarray:
-        """r_ws (W, S) float64; τ = ``ctx.tau`` (τ < 0 would push children away from their parents;
-        :class:`~engine.families.hierarchy.options.HierarchyOptions` only allows τ ≥ 0)."""
+        """r_ws (W, S) float64; τ = ``ctx.tau`` ∈ [0, 1e6] (checked on construction, live edits
+        included: τ < 0 would push children away from their parents)."""
         out = np.zeros(phi.shape, np.float64)
         rows, counts = self.parent_data(ctx)
         if len(rows) and ctx.tau != 0:

@@ -1,5 +1,6 @@
 """Random starts among saved runs: which runs are other starts of a run's configuration, and
-the per-topic stability of a run against them (for the Topics page).
+the per-topic stability of a run against them (for the Topics page); the topic-count sweep as
+job runs (:mod:`.sweep`: ``plan_sweep``, ``load_sweep_build``, ``list_sweep_builds``).
 
 Workspace-aware, so it sits above the store; the maths is :mod:`engine.analysis.stability`.
 """
@@ -10,7 +11,8 @@ import pandas as pd
 from engine.analysis.stability import THRESHOLD, topic_stability
 from engine.store.runs import list_runs, load_run, read_run_manifest
 
-__all__ = ["START_FIELDS", "sibling_runs", "run_stability"]
+__all__ = ["START_FIELDS", "sibling_runs", "run_stability", "SweepBuild", "plan_sweep", "load_sweep_build",
+           "list_sweep_builds"]
 
 
 #: config fields that may differ between random starts of "the same" configuration
@@ -62,3 +64,6 @@ def run_stability(ws, run_id: str, threshold: float = THRESHOLD) -> pd.DataFrame
     table.attrs["starts"] = len(runs)
     table.attrs["runs"] = [run_id] + others
     return table
+
+
+from engine.families.starts.sweep import SweepBuild, list_sweep_builds, load_sweep_build, plan_sweep  # noqa: E402 - after the helpers it does not need
