@@ -68,19 +68,32 @@ def extension_form(corpus, h) -> None:
             start_extension(corpus, h.hierarchy_id, levels, iterations, preset)
 
 
-def unfinished(corpus) -> None:
-    """Interrupted, stopped or failed trainings of this corpus, each with a Continue button."""
-    running = tasks.get(state.get(K("task"))) is not None
-    for b in B.list_builds(resources.workspace(), corpus.name):
+def continue_rows(items: list[dict], id_key: str, prefix: str, running: bool, text, on_continue) -> None:
+    """One warning per stopped/interrupted/failed training (``text(item)``, its error) with a
+    Continue button (key ``<prefix>_resume_<id>``) that calls ``on_continue(id)``."""
+    for b in items:
         if b["status"] == "running":
             continue
         c1, c2 = st.columns([4, 1])
-        c1.warning(f"Hierarchy **{b['name']}** {b['levels']} is {b['status']}"
-                   + (f": {b['error']}" if b.get("error") else "") + " — finished levels are kept.")
-        if c2.button("Continue", key=K(f"resume_{b['build_id']}"), icon=":material/play_arrow:", disabled=running):
-            build = B.load_build(resources.workspace(), b["build_id"])
-            _launch(build, corpus, sum(c.iterations for c in build.configs()))
+        c1.warning(text(b) + (f": {b['error']}" if b.get("error") else "") + " — finished runs are kept.")
+        if c2.button("Continue", key=f"{prefix}_resume_{b[id_key]}", icon=":material/play_arrow:",
+                     disabled=running):
+            try:
+                on_continue(b[id_key])
+            except engine.EngineError as e:
+                state.flash(f"Not continued: {e}")
             st.rerun()
+
+
+def unfinished(corpus) -> None:
+    """Interrupted, stopped or failed trainings of this corpus, each with a Continue button."""
+    def go(build_id):
+        build = B.load_build(resources.workspace(), build_id)
+        _launch(build, corpus, sum(c.iterations for c in build.configs()))
+
+    continue_rows(B.list_builds(resources.workspace(), corpus.name), "build_id", P,
+                  tasks.get(state.get(K("task"))) is not None,
+                  lambda b: f"Hierarchy **{b['name']}** {b['levels']} is {b['status']}", go)
 
 
 def _set_tau(job_id: str, name: str, value: float) -> None:

@@ -11,6 +11,7 @@ import engine
 from app import resources, state, tasks, widgets
 from engine import csvsafe
 from app.figures import sweep as sfig
+from app.hierarchy_view import continue_rows
 from engine import sweeps as store
 from engine.families import starts as S
 
@@ -50,19 +51,10 @@ def start(corpus, topics: str, starts: int, iterations: int, holdout: float, sel
 
 def unfinished(corpus) -> None:
     """Stopped, interrupted or failed sweeps of this corpus, each with a Continue button."""
-    running = tasks.get(state.get(K("task"))) is not None
-    for b in S.list_sweep_builds(resources.workspace(), corpus.name):
-        if b["status"] == "running":
-            continue
-        c1, c2 = st.columns([4, 1])
-        c1.warning(f"Sweep **{b['name']}** is {b['status']} after {b['done']} of {b['total']} runs"
-                   + (f": {b['error']}" if b.get("error") else "") + " — finished runs are kept.")
-        if c2.button("Continue", key=K(f"resume_{b['sweep_id']}"), icon=":material/play_arrow:", disabled=running):
-            try:
-                _launch(S.load_sweep_build(resources.workspace(), b["sweep_id"]), corpus)
-            except engine.EngineError as e:
-                state.flash(f"Not continued: {e}")
-            st.rerun()
+    continue_rows(S.list_sweep_builds(resources.workspace(), corpus.name), "sweep_id", P,
+                  tasks.get(state.get(K("task"))) is not None,
+                  lambda b: f"Sweep **{b['name']}** is {b['status']} after {b['done']} of {b['total']} runs",
+                  lambda sid: _launch(S.load_sweep_build(resources.workspace(), sid), corpus))
 
 
 @st.fragment(run_every=1.0)

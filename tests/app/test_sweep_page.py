@@ -4,12 +4,13 @@ The Hierarchy page adds levels below a saved hierarchy the same way (resumable j
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from test_hierarchy_pages import _wait
 
 ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 TIMEOUT = 120
@@ -47,13 +48,6 @@ def _app(home, monkeypatch, page):
     return at
 
 
-def _wait(cond, timeout=300.0):
-    deadline = time.time() + timeout
-    while not cond() and time.time() < deadline:
-        time.sleep(0.1)  # polling the background task's state, not a fixed wait
-    return cond()
-
-
 def test_stop_keeps_finished_runs_and_continue_equals_an_uninterrupted_sweep(home, monkeypatch):
     from engine import ModelConfig, Workspace
     from engine.analysis.sweep import run_sweep
@@ -68,16 +62,16 @@ def test_stop_keeps_finished_runs_and_continue_equals_an_uninterrupted_sweep(hom
     at.number_input(key="sweep_iterations").set_value(200).run()
     at.button(key="sweep_run").click().run()
     task = tasks.get(at.session_state["sweep_task"])
-    assert _wait(lambda: any("topics" in e for e in task.events) or task.done), task.error
+    assert _wait(lambda: any("topics" in e for e in task.events) or task.done, timeout=300), task.error
     at.button(key="sweep_stop").click().run()
-    assert _wait(lambda: task.done) and task.result is None
+    assert _wait(lambda: task.done, timeout=300) and task.result is None
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     b = list_sweep_builds(ws, "toy")[0]
     assert b["status"] == "stopped" and 1 <= b["done"] < 4 and list_sweeps(ws) == []
     at.button(key=f"sweep_resume_{b['sweep_id']}").click().run()
     task = tasks.get(at.session_state["sweep_task"])
-    assert _wait(lambda: task.done) and task.status == "finished" and task.result == b["sweep_id"], task.error
+    assert _wait(lambda: task.done, timeout=300) and task.status == "finished" and task.result == b["sweep_id"], task.error
     saved = load_sweep(ws, b["sweep_id"])
     ref = run_sweep(ws.load_corpus("toy"), [2, 3], starts=2, base=ModelConfig(iterations=200), workers=2)
     cols = [c for c in ref.runs.columns if c != "seconds"]
@@ -120,7 +114,7 @@ def test_extension_from_the_hierarchy_page(home, monkeypatch):
     at.number_input(key="hier_ext_iterations").set_value(4).run()
     at.button(key="hier_extend").click().run()
     task = tasks.get(at.session_state["hier_task"])
-    assert _wait(lambda: task.done) and task.status == "finished", task.error
+    assert _wait(lambda: task.done, timeout=300) and task.status == "finished", task.error
     h = load_hierarchy(ws, hid)
     assert [lv.n_topics for lv in h.levels] == [3, 5] and h.levels[1].psi.shape == (5, 3)
     assert h.levels[1].run_id is not None                        # the new level is an ordinary run

@@ -7,10 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,6 +21,7 @@ from engine.store import checkpoints as ckpt
 from engine.store.runs import list_runs, run_path
 from engine.store.sweeps import list_sweeps, load_sweep
 from planted import planted_corpus
+from test_hierarchy_jobs import _wait
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ModelConfig(iterations=30)
@@ -112,17 +111,6 @@ def test_a_run_stopped_mid_training_continues_from_its_checkpoint(planted, tmp_p
     done = ckpt.list_checkpoints(run_path(ws, jobs[0]))[-1]
     assert 5 <= done < 30 and len(jobs) == 1      # paused at 5 (later only if the pause came late)
     _same_result(load_sweep_build(ws, build.sweep_id).run(corpus), ref)
-
-
-def _wait(predicate, timeout=300.0, proc=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        if proc is not None and proc.poll() is not None:
-            return predicate()
-        time.sleep(0.1)  # polling the file system for a condition, not a fixed wait
-    return False
 
 
 def test_killed_cli_sweep_resumes(planted, tmp_path):

@@ -4,11 +4,7 @@ sweep (replaced under its id) — after the workspace recovery nothing is half-w
 listed entry loads, no orphan (folder or hidden ``.tmp`` file) is left anywhere."""
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import random
-import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +16,9 @@ from engine.families.starts.sweep import list_sweep_builds, load_sweep_build, pl
 from engine.store.recovery import orphans, recover
 from engine.store.sweeps import list_sweeps, load_sweep
 from planted import planted_corpus
+from test_crash_writers import _kill_at_random
 
 TRIALS = 10
-CTX = mp.get_context("fork")  # the child inherits the prepared workspace objects: a trial costs milliseconds
 
 
 @pytest.fixture(scope="module")
@@ -36,29 +32,6 @@ def prepared(tmp_path_factory):
     saved = build.run(corpus)
     hb = plan_build(ws, corpus, level_configs([2, 4], ModelConfig(iterations=3)))
     return root, corpus, build.sweep_id, saved, hb.build_id
-
-
-def _loop(fn):
-    def target(ready):
-        i = 0
-        while True:
-            fn(i)
-            if i == 0:
-                ready.set()
-            i += 1
-    return target
-
-
-def _kill_at_random(fn, rng, max_delay=0.2):
-    ready = CTX.Event()
-    proc = CTX.Process(target=_loop(fn), args=(ready,), daemon=True)
-    proc.start()
-    assert ready.wait(120), "the writer never completed a first write"
-    # a random moment inside the write loop (the point of the test, not a wait for a condition)
-    time.sleep(rng.uniform(0, max_delay))
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.join()
-    assert proc.exitcode == -signal.SIGKILL, f"the writer died on its own: {proc.exitcode}"
 
 
 def _hidden(root: Path) -> list[str]:

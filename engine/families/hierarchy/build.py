@@ -30,12 +30,11 @@ from engine.families.hierarchy.options import HierarchyOptions, check_levels
 from engine.families.hierarchy.quality import hierarchy_quality
 from engine.families.hierarchy.regularizers import register_parent
 from engine.families.hierarchy.store import load_hierarchy, save_hierarchy
-from engine.families.hierarchy.trainer import level_config, level_psi, parent_counts_of
+from engine.families.hierarchy.trainer import check_same_corpus, level_config, level_psi, parent_counts_of
 from engine.jobs.registry import JobRegistry
-from engine.store import checkpoints as ckpt
-from engine.store.locks import entry_lock
+from engine.store.plans import PlanRecord
 from engine.store.runs import load_run, new_run_id, run_path
-from engine.store.workspace import Workspace, now_iso, read_json, validate_name, write_json_atomic
+from engine.store.workspace import Workspace, now_iso, read_json, validate_name
 
 __all__ = ["HierarchyBuild", "plan_build", "load_build", "list_builds", "builds_dir"]
 
@@ -79,17 +78,14 @@ def _extension_parent(ws: Workspace, parent: Hierarchy) -> tuple[str, Callable[[
     return f"hierarchy-{parent.hierarchy_id}-level{k}", saved_level_loader(ws, parent.hierarchy_id, k)
 
 
-class HierarchyBuild:
+class HierarchyBuild(PlanRecord):
     """The plan and state of one hierarchy trained level by level as jobs."""
 
-    def __init__(self, ws: Workspace, record: dict):
-        self.ws = ws
-        self.record = record
-
     build_id = property(lambda self: self.record["build_id"])
-    name = property(lambda self: self.record["name"])
     run_ids = property(lambda self: [lv["run_id"] for lv in self.record["levels"]])
-    status = property(lambda self: self.record["status"])
+
+    def path(self) -> Path:
+        return _record_path(self.ws, self.build_id)
 
     @property
     def first_level(self) -> int:
@@ -109,21 +105,9 @@ class HierarchyBuild:
     def configs(self) -> list[ModelConfig]:
         return [ModelConfig.from_dict(lv["config"]) for lv in self.record["levels"]]
 
-    def _save(self, **changes) -> None:
-        self.record.update(changes, updated_at=now_iso())
-        path = _record_path(self.ws, self.build_id)
-        with entry_lock(path, f"hierarchy training {self.build_id!r}", timeout=30):
-            write_json_atomic(path, self.record)
-
     def level_status(self, k: int) -> str:
         """"finished", "resumable" (has checkpoints), or "new"."""
-        try:
-            man = read_json(run_path(self.ws, self.run_ids[k]) / "manifest.json")
-        except (WorkspaceError, OSError):
-            man = {}
-        if man.get("status") == "finished" and (run_path(self.ws, self.run_ids[k]) / "arrays" / "n_wt.npy").exists():
-            return "finished"
-        return "resumable" if ckpt.list_checkpoints(run_path(self.ws, self.run_ids[k])) else "new"
+        return self.run_state(self.run_ids[k], needs=("arrays/n_wt.npy",))
 
     @property
     def active(self) -> bool:
@@ -253,11 +237,7 @@ def plan_build(ws: Workspace, corpus, configs: list[ModelConfig], options: Hiera
     parent = load_hierarchy(ws, extend) if extend else None
     ext, first_parent = None, "none"
     if parent is not None:
-        if parent.corpus_fingerprint != corpus.fingerprint():
-            raise ConfigError(
-                f"the hierarchy {parent.name!r} was trained on corpus {parent.corpus_name!r}; a new level "
-                f"must use the same corpus (got {corpus.name or 'another corpus'!r} with different documents "
-                "or vocabulary)")
+        check_same_corpus(parent, corpus)
         opts = parent.options
         first_parent, _ = _extension_parent(ws, parent)
         ext = {"hierarchy_id": parent.hierarchy_id, "levels": len(parent.levels), "parent": first_parent,
@@ -285,10 +265,7 @@ def plan_build(ws: Workspace, corpus, configs: list[ModelConfig], options: Hiera
 
 
 def load_build(ws: Workspace, build_id: str) -> HierarchyBuild:
-    path = _record_path(ws, build_id)
-    if not path.exists():
-        raise WorkspaceError(f"no hierarchy training {build_id!r} in {ws.root}")
-    return HierarchyBuild(ws, read_json(path))
+    return HierarchyBuild.open(ws, _record_path(ws, build_id), f"hierarchy training {build_id!r}")
 
 
 def list_builds(ws: Workspace, corpus: str | None = None, unfinished: bool = True) -> list[dict]:

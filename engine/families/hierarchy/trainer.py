@@ -39,6 +39,15 @@ class Stopped(Exception):
     """Raised inside :func:`train_hierarchy` when ``should_stop()`` says so (nothing is kept)."""
 
 
+def check_same_corpus(parent: Hierarchy, corpus) -> None:
+    """ConfigError unless ``corpus`` is the one ``parent`` was trained on (new levels below it)."""
+    if parent.corpus_fingerprint != corpus.fingerprint():
+        raise ConfigError(
+            f"the hierarchy {parent.name!r} was trained on corpus {parent.corpus_name!r}; "
+            f"a new level must use the same corpus (got {corpus.name or 'another corpus'!r} "
+            "with different documents or vocabulary)")
+
+
 def link_of(cfg: ModelConfig) -> HierarchyLink | None:
     """The config's HierarchyLink regularizer, if any."""
     return next((r for r in cfg.regularizers if isinstance(r, HierarchyLink)), None)
@@ -117,11 +126,7 @@ def train_levels(corpus, configs: list[ModelConfig], options: HierarchyOptions |
     opts = options if isinstance(options, HierarchyOptions) else HierarchyOptions.from_dict(options)
     opts.validate()
     if parent is not None:
-        if parent.corpus_fingerprint != corpus.fingerprint():
-            raise ConfigError(
-                f"the hierarchy {parent.name!r} was trained on corpus {parent.corpus_name!r}; "
-                f"a new level must use the same corpus (got {corpus.name or 'another corpus'!r} "
-                "with different documents or vocabulary)")
+        check_same_corpus(parent, corpus)
         opts = parent.options
     top = parent.levels[-1].n_topics if parent is not None else 0
     configs = check_levels(list(configs), corpus, top)

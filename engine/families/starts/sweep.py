@@ -33,9 +33,8 @@ from engine.em.config import MAX_ITERATIONS, ModelConfig
 from engine.em.regularizers import TopicSelection
 from engine.errors import ConfigError, EngineError, WorkspaceError
 from engine.jobs.registry import JobRegistry
-from engine.store import checkpoints as ckpt
-from engine.store.locks import entry_lock
-from engine.store.runs import load_run, new_run_id, run_path
+from engine.store.plans import PlanRecord
+from engine.store.runs import load_run, new_run_id
 from engine.store.sweeps import save_sweep, sweeps_dir
 from engine.store.workspace import Workspace, atomic_dir, now_iso, read_json, validate_name, write_json_atomic
 
@@ -64,16 +63,10 @@ def train_name(corpus_name: str) -> str:
     return f"{corpus_name or 'corpus'} · sweep train"
 
 
-class SweepBuild:
+class SweepBuild(PlanRecord):
     """The plan and state of one sweep trained as jobs."""
 
-    def __init__(self, ws: Workspace, record: dict):
-        self.ws = ws
-        self.record = record
-
     sweep_id = property(lambda self: self.record["sweep_id"])
-    name = property(lambda self: self.record["name"])
-    status = property(lambda self: self.record["status"])
     entries = property(lambda self: list(self.record["runs"]))
     run_ids = property(lambda self: [e["run_id"] for e in self.record["runs"]])
 
@@ -82,22 +75,15 @@ class SweepBuild:
         with _ACTIVE_LOCK:
             return self.sweep_id in _ACTIVE
 
-    def _save(self, **changes) -> None:
-        self.record.update(changes, updated_at=now_iso())
-        path = _record_path(self.ws, self.sweep_id)
-        with entry_lock(path.parent, f"sweep {self.sweep_id!r}", timeout=30):
-            write_json_atomic(path, self.record)
+    def path(self) -> Path:
+        return _record_path(self.ws, self.sweep_id)
+
+    def lock_target(self) -> Path:
+        return self.path().parent  # the entry's folder: recovery skips it while it is written
 
     def run_status(self, run_id: str) -> str:
         """"finished", "resumable" (has checkpoints), or "new"."""
-        folder = run_path(self.ws, run_id)
-        try:
-            man = read_json(folder / "manifest.json")
-        except (WorkspaceError, OSError):
-            man = {}
-        if man.get("status") == "finished":
-            return "finished"
-        return "resumable" if ckpt.list_checkpoints(folder) else "new"
+        return self.run_state(run_id)
 
     def progress(self) -> tuple[int, int]:
         """(runs finished, runs planned)."""
@@ -303,10 +289,7 @@ def plan_sweep(ws: Workspace, corpus: Corpus, topics, starts: int = 3, base: Mod
 
 
 def load_sweep_build(ws: Workspace, sweep_id: str) -> SweepBuild:
-    path = _record_path(ws, sweep_id)
-    if not path.exists():
-        raise WorkspaceError(f"no sweep training {sweep_id!r} in {ws.root}")
-    return SweepBuild(ws, read_json(path))
+    return SweepBuild.open(ws, _record_path(ws, sweep_id), f"sweep training {sweep_id!r}")
 
 
 def list_sweep_builds(ws: Workspace, corpus: str | None = None, unfinished: bool = True) -> list[dict]:
