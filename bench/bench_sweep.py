@@ -2,9 +2,11 @@
 (issue 12 target: under 10 minutes on this machine), then stability of the newsgroup-like topics
 against topics that are random splits.
 
-1. ``run_sweep`` exactly as ``artm-studio sweep`` runs it (PLSA, 20 passes, 10% held out, two
-   runs side by side with one E-step thread each); wall time, per-T table and bends; the CLI's
-   JSON/CSV/HTML outputs are written to ``--out``.
+1. The sweep exactly as ``artm-studio sweep`` runs it (``--system jobs``, the default: every
+   (T, start) a TrainingJob with checkpoints in a fresh workspace, ``plan_sweep`` + ``SweepBuild.run``;
+   ``--system memory``: the in-memory ``run_sweep``, no checkpoints) — PLSA, 20 passes, 10% held
+   out, two runs side by side with one E-step thread each; wall time and CPU time of this process,
+   per-T table and bends; the CLI's JSON/CSV/HTML outputs are written to ``--out``.
 2. At T = 20, every topic of start 0 gets its dominant newsgroup (share of its θ-mass
    Σ_d n_d θ_td falling in one newsgroup); "newsgroup-like" = share ≥ ``--purity``. Their
    per-topic stability is compared with (a) the other topics, (b) the topics of the same model
@@ -13,6 +15,7 @@ against topics that are random splits.
    topics (forced splits of the newsgroups).
 
     PYTHONPATH=$PWD python bench/bench_sweep.py --out bench/results/sweep20ng
+    PYTHONPATH=$PWD python bench/bench_sweep.py --system memory --out bench/results/sweep20ng_mem
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +37,7 @@ from engine import Corpus, ModelConfig, Trainer, Workspace  # noqa: E402
 from engine.analysis.stability import topic_stability  # noqa: E402
 from engine.analysis.sweep import run_sweep, split_corpus  # noqa: E402
 from engine.cli.sweep import write_outputs  # noqa: E402
+from engine.families.starts import plan_sweep  # noqa: E402
 
 
 def shuffled(corpus: Corpus, seed: int = 0) -> Corpus:
@@ -66,20 +71,33 @@ def main() -> int:
     ap.add_argument("--iterations", type=int, default=20)
     ap.add_argument("--purity", type=float, default=0.5)
     ap.add_argument("--out", default=str(HERE / "results" / "sweep20ng"))
+    ap.add_argument("--system", choices=("jobs", "memory"), default="jobs",
+                    help="jobs: runs as TrainingJobs with checkpoints (the CLI and app path); memory: run_sweep")
     args = ap.parse_args()
     corpus = Workspace(args.workspace).load_corpus(args.corpus)
     topics = [int(x) for x in args.topics.split(",")]
     base = ModelConfig(iterations=args.iterations)
-    load0 = os.getloadavg()
-    t0 = time.perf_counter()
-    res = run_sweep(corpus, topics, args.starts, base, holdout=0.1, workers=2,
-                    callback=lambda r: print(json.dumps({k: r[k] for k in ("topics", "start", "seconds")}), flush=True))
-    wall = time.perf_counter() - t0
-    write_outputs(args.out, res)
+    report = lambda r: print(json.dumps({k: r[k] for k in ("topics", "start", "seconds")}), flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(dir=HERE / "data") as tmp:
+        if args.system == "jobs":                     # a fresh workspace holds the 12 runs and their checkpoints
+            ws = Workspace(tmp)
+            ws.save_corpus(corpus, args.corpus)
+            corpus = ws.load_corpus(args.corpus)
+        load0, cpu0 = os.getloadavg(), time.process_time()
+        t0 = time.perf_counter()
+        if args.system == "jobs":
+            build = plan_sweep(ws, corpus, topics, args.starts, base, holdout=0.1, workers=2)
+            saved = build.run(corpus, on_run=report)
+            res, _ = build.result()
+        else:
+            res = saved = run_sweep(corpus, topics, args.starts, base, holdout=0.1, workers=2, callback=report)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        write_outputs(args.out, saved)
     cols = ["topics", "perplexity", "holdout_perplexity", "coherence", "sparsity_phi", "sparsity_theta",
             "topic_distance", "stability", "matched_distance", "stable_topics"]
     print(res.summary[cols].to_string(index=False))
-    print(json.dumps({"sweep_seconds": round(wall, 1), "runs": len(res.runs), "bends": res.bends,
+    print(json.dumps({"system": args.system, "sweep_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+                      "runs": len(res.runs), "bends": res.bends,
                       "load_before": [round(x, 2) for x in load0],
                       "load_after": [round(x, 2) for x in os.getloadavg()]}))
 

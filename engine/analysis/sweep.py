@@ -6,8 +6,10 @@ seed=base.seed + start)`` on the training part of the corpus (every k-th documen
 k = round(1 / holdout)). Final scores: ``perplexity`` (train), ``holdout_perplexity``,
 ``coherence`` (NPMI of top-10 tokens), ``sparsity_phi``, ``sparsity_theta`` and
 ``topic_distance`` (mean pairwise Hellinger distance = distinctness); per T the starts are
-matched for :func:`engine.analysis.stability.stability_score`. Runs execute as ``workers``
-background threads side by side (nogil kernels), each with one E-step thread.
+matched for :func:`engine.analysis.stability.stability_score`. :func:`run_sweep` trains in memory
+(``workers`` threads side by side, nogil kernels, one E-step thread each; nothing saved, nothing
+resumable): the library's quick path and the tests' reference. The CLI and the app train every
+run as a job with checkpoints (:mod:`engine.families.starts.sweep`), with the same results.
 
 The ARTM answer (:func:`topic_selection_curve`): start with many topics and let TopicSelection
 switch off the redundant ones; the surviving count per iteration is where it settles.
@@ -66,8 +68,6 @@ def check_sweep(topics, starts, holdout) -> list[int]:
         raise ConfigError(f"sweep: holdout must be a fraction in [0, 0.5], got {holdout!r}")
     return sorted({int(t) for t in topics})
 
-
-_check = check_sweep
 
 
 @dataclass(eq=False)
