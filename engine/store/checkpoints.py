@@ -91,8 +91,8 @@ def _test_sleep(iteration: int) -> None:
         return
     at, _, seconds = spec.partition(":")
     if int(at) == int(iteration):
-        print(f"checkpoint-sleep {iteration}", flush=True)
-        sys.stdout.flush()
+        sys.stdout.write(f"checkpoint-sleep {iteration}\n")  # one write: the CLI's score lines come
+        sys.stdout.flush()                                     # from another thread
         time.sleep(float(seconds or 60))
 
 

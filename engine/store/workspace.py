@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 import uuid
 from datetime import datetime, timezone
@@ -145,7 +146,8 @@ def _test_swap_sleep(name: str) -> None:
     if spec:
         at, _, seconds = spec.rpartition(":")
         if at == name or (at.endswith("*") and name.startswith(at[:-1])):
-            print(f"swap-sleep {name}", flush=True)
+            sys.stdout.write(f"swap-sleep {name}\n")  # one write: another thread's line cannot split it
+            sys.stdout.flush()
             time.sleep(float(seconds or 60))
 
 
