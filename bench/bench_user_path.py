@@ -14,6 +14,9 @@
   batches), PerplexityScore on, run by bench/.venv/bin/python in a subprocess.
 
 Median and min over passes 2..20 (the first pass compiles/allocates), load average at start and end.
+CPU seconds per pass (all threads of the process; robust to other processes' load): ``bare``
+``time.process_time()`` around ``step()``; ``job`` process CPU between two published passes;
+``cli`` the child's utime+stime from /proc between two JSON lines (10 ms ticks).
 
     python bench/bench_user_path.py                       # all four, product Python + bench venv
     python bench/bench_user_path.py --systems bare cli    # some of them
@@ -84,13 +87,20 @@ def run_bare(args) -> dict:
 
     corpus = Workspace(WS).load_corpus(NAME)
     tr = Trainer(corpus, config(args))
-    secs = []
+    secs, cpu = [], []
     for _ in range(args.passes):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         tr.step()
         secs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     tr.close()
-    return {**stats(secs), "D": corpus.n_docs, "W": corpus.n_tokens, "nnz": int(corpus.n_dw.nnz)}
+    return {**stats(secs), "cpu": stats(cpu), "D": corpus.n_docs, "W": corpus.n_tokens, "nnz": int(corpus.n_dw.nnz)}
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of process ``pid`` in seconds (Linux /proc; clock-tick resolution)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_cli(args) -> dict:
@@ -99,17 +109,20 @@ def run_cli(args) -> dict:
            "--seed", "1", "--jsonl", *args.cli_extra]
     t_start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    arrivals, reports = [], []
+    arrivals, reports, cpu_at = [], [], []
     for line in proc.stdout:
         if line.startswith("{"):
             arrivals.append(time.perf_counter())
+            cpu_at.append(_proc_cpu(proc.pid))
             reports.append(json.loads(line))
     proc.wait()
     total = time.perf_counter() - t_start
     if proc.returncode != 0 or len(arrivals) != args.passes:
         raise SystemExit(f"train failed ({proc.returncode}, {len(arrivals)} passes)")
     cycles = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    cpu = [b - a for a, b in zip(cpu_at, cpu_at[1:])]
     return {**stats([reports[0]["seconds"]] + cycles), "step_seconds": stats([r["seconds"] for r in reports]),
+            "cpu": stats([cpu_at[0]] + cpu),
             "process_wall": total, "scores": sorted(k for k in reports[-1] if not k.startswith("topic_mass:"))}
 
 
@@ -122,13 +135,21 @@ def run_job(args) -> dict:
     reg = JobRegistry()
     job_id = reg.start(ws, corpus, config(args), name="bench-user-path")
     job = reg.get(job_id)
-    while not job.snapshot().done:  # a bench waits for the job; the app polls the same snapshot
-        time.sleep(0.05)
+    cpu_at, seen = [], 0  # process CPU (all threads) when each pass is published
+    while True:  # a bench waits for the job on its condition; the app polls the same snapshot
+        snap = job.wait_for(lambda s: s.iteration != seen or s.done)
+        if snap.iteration != seen:
+            cpu_at.append(time.process_time())
+            seen = snap.iteration
+        if snap.done:
+            break
     timeline = list(job._timeline)  # (iteration, version, started, ended) per pass
     starts = [t0 for _, _, t0, _ in timeline]
     steps = [t1 - t0 for _, _, t0, t1 in timeline]
     cycles = [b - a for a, b in zip(starts, starts[1:])]
-    return {**stats([steps[0]] + cycles), "step_seconds": stats(steps), "status": job.snapshot().status}
+    cpu = [b - a for a, b in zip(cpu_at, cpu_at[1:])]
+    return {**stats([steps[0]] + cycles), "step_seconds": stats(steps), "cpu": stats([0.0] + cpu),
+            "status": job.snapshot().status}
 
 
 def run_bigartm(args) -> dict:
@@ -187,7 +208,8 @@ def main(argv=None) -> int:
         res["load"] = [round(load0, 1), round(os.getloadavg()[0], 1)]
         results[name] = res
         if not args.child:
-            print(f"{name:8s} median {res['median']:.3f} s/pass  min {res['min']:.3f}  load {res['load']}",
+            cpu = f"  CPU median {res['cpu']['median']:.3f} s/pass" if "cpu" in res else ""
+            print(f"{name:8s} median {res['median']:.3f} s/pass  min {res['min']:.3f}{cpu}  load {res['load']}",
                   file=sys.stderr, flush=True)
     if "bigartm" in results and not args.child:
         ref = results["bigartm"]["median"]
@@ -196,6 +218,10 @@ def main(argv=None) -> int:
     if "bare" in results and not args.child:
         for name, res in results.items():
             res["ratio_to_bare"] = res["median"] / results["bare"]["median"]
+            if "cpu" in res:
+                res["cpu_over_bare"] = res["cpu"]["median"] - results["bare"]["cpu"]["median"]
+                print(f"{name:8s} wall/bare {res['ratio_to_bare']:.2f}  CPU over bare "
+                      f"{1000 * res['cpu_over_bare']:+.1f} ms/pass (median)", file=sys.stderr, flush=True)
     print(json.dumps(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from engine.em._kernels import scores as KS
 from engine.errors import ConfigError
 
 __all__ = ["Cooccurrence", "cooccurrence", "frequent_tokens", "npmi_matrix", "npmi_coherence",
@@ -30,16 +31,46 @@ class Cooccurrence:
         self.binary = b
         self.n_docs = b.shape[0]
         self.df = np.asarray(b.sum(axis=0)).ravel().astype(np.float64)
+        self._lists: dict[bytes, np.ndarray] = {}  # id list -> its pair counts (memo, bounded)
+        self._lists_lock = threading.Lock()
 
     def pair_counts(self, ids: np.ndarray) -> np.ndarray:
         sub = self.binary[:, np.asarray(ids, dtype=np.int64)]
         return np.asarray((sub.T @ sub).todense(), dtype=np.float64)
+
+    def list_pair_counts(self, lists: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`pair_counts` of each id list (each ≤ 64 ids), by one compiled pass over the
+        lists' columns (:func:`engine.em._kernels.scores.pair_counts_marked`). Lists seen before
+        are answered from a memo (top-token lists change little from one pass to the next)."""
+        keys = [np.asarray(ids, np.int64).tobytes() for ids in lists]
+        with self._lists_lock:
+            out = [self._lists.get(k) for k in keys]
+        todo = [j for j, c in enumerate(out) if c is None]
+        if todo:
+            k = max(len(lists[j]) for j in todo)
+            tops = np.zeros((len(todo), k), np.int64)
+            lens = np.zeros(len(todo), np.int64)
+            for r, j in enumerate(todo):
+                tops[r, :len(lists[j])] = lists[j]
+                lens[r] = len(lists[j])
+            counts = np.zeros((len(todo), k, k))
+            mark = np.zeros(self.n_docs, np.uint64)
+            KS.pair_counts_marked(self.binary.indptr, self.binary.indices, tops, lens, mark, counts)
+            with self._lists_lock:
+                if len(self._lists) + len(todo) > _LISTS_MAX:
+                    self._lists.clear()
+                for r, j in enumerate(todo):
+                    n = int(lens[r])
+                    out[j] = counts[r, :n, :n].copy()
+                    self._lists[keys[j]] = out[j]
+        return out
 
 
 _COOC_BY_CORPUS: "weakref.WeakKeyDictionary[Any, Cooccurrence]" = weakref.WeakKeyDictionary()
 _COOC_BY_FP: dict[str, Cooccurrence] = {}
 _COOC_LOCK = threading.Lock()
 _COOC_MAX = 4
+_LISTS_MAX = 8192  # memoized id lists per Cooccurrence (≤ 8192 · 64² · 8 B; in practice k = 10: 6.5 MB)
 
 
 def cooccurrence(corpus) -> Cooccurrence:
@@ -78,13 +109,13 @@ def frequent_tokens(corpus, modality: str, max_tokens: int) -> np.ndarray:
 
 def npmi_matrix(df: np.ndarray, co: np.ndarray, n_docs: int) -> np.ndarray:
     """NPMI(u, v) = ln(p_uv / (p_u p_v)) / (−ln p_uv) with p_u = D_u / D, p_uv = D_uv / D from
-    document counts (``df`` (K,), ``co`` (K, K)); −1 where p_uv = 0 (never together), 1 where
+    document counts (``df`` (..., K), ``co`` (..., K, K): one matrix or a stack); −1 where p_uv = 0 (never together), 1 where
     p_uv = 1 (together in every document)."""
     D = max(int(n_docs), 1)
     p = df / D
     puv = co / D
     with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(puv) - np.log(p)[:, None] - np.log(p)[None, :]
+        pmi = np.log(puv) - np.log(p)[..., :, None] - np.log(p)[..., None, :]
         out = pmi / (-np.log(puv))
     out[puv <= 0] = -1.0
     out[puv >= 1] = 1.0
@@ -115,6 +146,8 @@ def coherence_per_topic(co: Cooccurrence, tops: list[np.ndarray]) -> list[float]
     the union of the ids (instead of one per topic)."""
     if not tops:
         return []
+    if max(len(ids) for ids in tops) <= 64:  # the usual top-k lists: one compiled pass, memoized
+        return _npmi_means(co, tops, co.list_pair_counts(tops))
     union = np.unique(np.concatenate(tops)).astype(np.int64)
     counts = co.pair_counts(union) if len(union) else np.zeros((0, 0))
     loc_of = np.searchsorted(union, np.concatenate(tops)) if len(union) else np.zeros(0, np.int64)
@@ -123,4 +156,24 @@ def coherence_per_topic(co: Cooccurrence, tops: list[np.ndarray]) -> list[float]
         loc = loc_of[a:a + len(ids)]
         a += len(ids)
         out.append(npmi_coherence(co, ids, counts[np.ix_(loc, loc)]))
+    return out
+
+
+def _npmi_means(co: Cooccurrence, tops: list[np.ndarray], counts: list[np.ndarray]) -> list[float]:
+    """:func:`npmi_coherence` of each list from its pair counts, lists of one length at a time
+    (one stacked :func:`npmi_matrix` instead of one call per topic; the same values)."""
+    out = [float("nan")] * len(tops)
+    if co.n_docs == 0:
+        return out
+    by_len: dict[int, list[int]] = {}
+    for j, ids in enumerate(tops):
+        if len(ids) >= 2:
+            by_len.setdefault(len(ids), []).append(j)
+    for k, js in by_len.items():
+        df = co.df[np.stack([np.asarray(tops[j], np.int64) for j in js])]
+        vals = npmi_matrix(df, np.stack([counts[j] for j in js]), co.n_docs)
+        iu = np.triu_indices(k, 1)
+        means = np.ascontiguousarray(vals[:, iu[0], iu[1]]).mean(axis=1)
+        for j, m in zip(js, means):
+            out[j] = float(m)
     return out

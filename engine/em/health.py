@@ -58,15 +58,23 @@ class ModelHealth:
                 EMPTY: float(self.empty_documents)}
 
 
-def model_health(model, theta_summary=None) -> ModelHealth:
+def model_health(model, theta_summary=None, stats=None) -> ModelHealth:
     """:class:`ModelHealth` of a :class:`~engine.em.model.TopicModel` (Φ (W, T), Θ (T, D)).
 
     ``theta_summary`` (documents, empty documents, Σ Θ) replaces reading Θ when the E-step
-    computed it (:meth:`engine.em.family.EStep.theta_summary`: Θ on disk or on Dask workers)."""
-    phi = np.asarray(model.phi)
-    col = phi.sum(axis=0, dtype=np.float64)
-    rows = phi.sum(axis=1, dtype=np.float64)
-    per_mod = np.bincount(np.asarray(model.token_modality), weights=rows, minlength=len(model.modalities))
+    computed it (:meth:`engine.em.family.EStep.theta_summary`: Θ on disk or on Dask workers);
+    ``stats`` (the pass's :class:`~engine.em.pass_stats.PassStats` of this model) replaces
+    reading Φ (its per-modality column sums) and, without ``theta_summary``, Θ."""
+    if stats is not None:
+        col = stats.phi_col.sum(axis=0)
+        per_mod = stats.phi_col.sum(axis=1)
+        if theta_summary is None:
+            theta_summary = stats.theta_summary()
+    else:
+        phi = np.asarray(model.phi)
+        col = phi.sum(axis=0, dtype=np.float64)
+        rows = phi.sum(axis=1, dtype=np.float64)
+        per_mod = np.bincount(np.asarray(model.token_modality), weights=rows, minlength=len(model.modalities))
     if theta_summary is None:
         theta = np.asarray(model.theta)
         doc = theta.sum(axis=0, dtype=np.float64) if theta.size else np.zeros(0)
@@ -82,10 +90,11 @@ def model_health(model, theta_summary=None) -> ModelHealth:
     )
 
 
-def check_report(report, model, theta_summary=None):
+def check_report(report, model, theta_summary=None, stats=None):
     """``report`` with the health scores added and perplexities of zeroed modalities dropped;
-    :class:`NoMassError` when the model has no mass (``theta_summary``: see :func:`model_health`)."""
-    h = model_health(model, theta_summary)
+    :class:`NoMassError` when the model has no mass (``theta_summary``, ``stats``: see
+    :func:`model_health`)."""
+    h = model_health(model, theta_summary, stats)
     if h.no_mass:
         what = "Φ" if not (h.phi_mass > 0 and np.isfinite(h.phi_mass)) else "Θ"
         raise NoMassError(f"the model has no mass after pass {report.iteration}: every entry of {what} is zero "

@@ -109,6 +109,10 @@ class ScoreContext:
     token_topics : callable or None
         ``docs -> [(T, n_d) p(t|d,w_i) for d in docs]`` in the trainer's reading (the family's
         E-step; default norm_t(φ_{w_i t} θ_td)); None outside a trainer.
+    stats : engine.em.pass_stats.PassStats or None
+        The pass's shared sums (n_t per modality, Φ column sums, small entries, topic kernels)
+        from one compiled pass after the M-step; None outside a trainer (scores then compute
+        them from Φ and n_wt).
     """
 
     corpus: Any
@@ -119,3 +123,4 @@ class ScoreContext:
     iteration: int
     last: bool = False
     token_topics: Any = None
+    stats: Any = None

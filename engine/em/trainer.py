@@ -35,6 +35,7 @@ from engine.em.estep import BagEStep
 from engine.em.family import family_of
 from engine.em.inference import token_topics
 from engine.em.model import IterationReport, ScoreContext, TopicModel
+from engine.em.pass_stats import PassStats, pass_stats
 from engine.em.perplexity import perplexity_of
 from engine.em.phi_table import load_phi
 from engine.em.regularizers import RegContext
@@ -95,6 +96,7 @@ class Trainer:
         self._theta = np.zeros((D, T), np.float32)
         self._theta_valid = False
         self._n_t: np.ndarray | None = None
+        self._stats: PassStats | None = None
         self.iteration = 0
         self.last_context: ScoreContext | None = None
         self.last_report: IterationReport | None = None
@@ -189,15 +191,17 @@ class Trainer:
         phi = self._mstep(n_wt, [(r, t) for r, t in active if r.acts_on_phi], ctx)
         self.config, self.iteration = cfg, it
         self._phi, self._theta, self._theta_valid = phi, theta, True
-        self._n_t = n_wt.sum(axis=0, dtype=np.float64)
+        stats = self._stats = pass_stats(n_wt, phi, self._tok_mod, len(self._modalities), theta)
+        self._n_t = stats.n_t  # = n_wt.sum(axis=0, dtype=float64), from the same pass
         mods = self._modalities
         lls = {m: float(loglik[j]) for j, m in enumerate(mods)}
         ntok = {m: float(n_tok[j]) for j, m in enumerate(mods)}
         scores = perplexity_of(lls, ntok, mods, {m: cfg.weight_of(m) for m in mods})
-        scores["dead_topics"] = float(len(self.dead_topics()))
+        scores["dead_topics"] = float(len(stats.dead_topics()))
         self.last_context = ScoreContext(
             corpus=self.corpus, model=self.model, n_wt=n_wt, loglik=lls, n_tokens=ntok,
-            iteration=it, last=it >= cfg.iterations, token_topics=self._token_topics_fn())
+            iteration=it, last=it >= cfg.iterations, token_topics=self._token_topics_fn(),
+            stats=stats)
         if score_fn is not None:
             scores.update(score_fn(self.last_context))
         self.last_report = IterationReport(iteration=it, seconds=time.perf_counter() - t0,
@@ -230,6 +234,11 @@ class Trainer:
         off = iteration > cfg.iterations - cfg.regularizers_off_last
         return {r.name: (0.0 if off or not r.enabled else float(r.tau(iteration)))
                 for r in cfg.regularizers}
+
+    @property
+    def last_stats(self) -> PassStats | None:
+        """The sums of the last pass shared by the scores and the health check (None before it)."""
+        return self._stats
 
     def dead_topics(self) -> np.ndarray:
         """Indices of topics whose Φ column is all zero."""

@@ -297,15 +297,16 @@ class TrainingJob(JobControls, JobPersistence):
             started = time.monotonic()
             report = self._trainer.step(config, score_fn=self._scores_for(config).compute)
             report = check_report(report, self._trainer.model,  # health scores; no mass → fails
-                                  self._trainer.estep.theta_summary())
+                                  self._trainer.estep.theta_summary(), self._trainer.last_stats)
             self._timeline.append((int(report.iteration), version, started, time.monotonic()))
             self._set_model(self._trainer.model)
             self._record(report, version)
             if self._checkpoint_due():
-                self._checkpoint()
+                self._checkpoint(background=True)  # written while the next passes run
 
     def _make_trainer(self, config) -> None:
         if self._iteration > 0:  # revived after finish/stop: continue from its last checkpoint
+            self._flush_writes()
             state, _ = ckpt.read_checkpoint(self.run_dir, self._iteration)
             trainer = Trainer.from_state(self.corpus, config, state)
         else:

@@ -2,9 +2,13 @@
 the saved run, a failure kept with its traceback)."""
 from __future__ import annotations
 
+import copy
+import threading
 import time
 import traceback
 from dataclasses import replace
+
+import numpy as np
 
 from engine.em.model import IterationReport
 from engine.em.trainer import Trainer
@@ -33,8 +37,17 @@ class JobPersistence:
                 "branches": [b.to_dict() for b in self._branches],
                 "branch": self._run.branch if self._run is not None else 0}
 
-    def _checkpoint(self) -> None:
-        """Checkpoint the current iteration (no-op before the first pass or if it exists)."""
+    def _checkpoint(self, background: bool = False) -> None:
+        """Checkpoint the current iteration (no-op before the first pass or if it exists).
+
+        ``background``: the state is copied here (the trainer's arrays at this pass) and written
+        by a writer thread while the next passes run; at most one write is in flight (a second
+        checkpoint first waits for the first). The run's first checkpoint, which also saves the run
+        so it is listed and resumable, is always written before the next pass. The folder appears atomically either way
+        (:func:`engine.store.checkpoints.write_checkpoint`), and only then is it listed in the
+        snapshot (a roll-back target) and are older ones pruned. A failed write fails the job at
+        its next checkpoint or end (:meth:`_flush_writes`)."""
+        self._flush_writes()
         if self._trainer is None or self._iteration == 0:
             return
         if self._iteration in self._checkpoints:
@@ -43,10 +56,41 @@ class JobPersistence:
         if self._deleted():
             return
         self._hold_run_lock()
-        ckpt.write_checkpoint(self.run_dir, self._iteration, self._trainer.get_state(), self._meta())
+        iteration, state, meta = self._iteration, self._trainer.get_state(), self._meta()
+        first = None  # listed (and resumable) from its first checkpoint on
+        if self.save and not getattr(self, "_saved_once", False) and not (self.run_dir / "manifest.json").exists():
+            first = self._run_to_save(JobStatus.RUNNING)
         self._last_ckpt_time = time.monotonic()
-        if self.save and not (self.run_dir / "manifest.json").exists():
-            self._save_run(JobStatus.RUNNING)  # listed (and resumable) from its first checkpoint on
+        if not background or first is not None:  # the first one lists the run: written before the next pass
+            self._write_checkpoint(iteration, state, meta, first)
+            return
+        self._writer = threading.Thread(target=self._write_checkpoint, args=(iteration, state, meta, first),
+                                        name=f"artm-checkpoint-{self.job_id}", daemon=False)
+        self._writer.start()
+
+    def _flush_writes(self) -> None:
+        """Wait for the checkpoint being written in the background; re-raise its error here."""
+        writer = getattr(self, "_writer", None)
+        if writer is not None:
+            writer.join()
+            self._writer = None
+        error, self._write_error = getattr(self, "_write_error", None), None
+        if error is not None:
+            raise error
+
+    def _write_checkpoint(self, iteration: int, state: dict, meta: dict, first) -> None:
+        """Write one checkpoint (and the run's first save), then prune and publish the list."""
+        try:
+            ckpt.write_checkpoint(self.run_dir, iteration, state, meta)
+            if first is not None:
+                self._write_run(first)
+            self._prune_checkpoints()
+        except BaseException as e:  # noqa: BLE001 - re-raised on the training thread
+            if threading.current_thread() is not getattr(self, "_writer", None):
+                raise
+            self._write_error = e
+
+    def _prune_checkpoints(self) -> None:
         with self._cv:  # rollback() checks targets under this lock: never prune a pending one
             have = ckpt.list_checkpoints(self.run_dir)
             old = [i for i in have[:-self.keep_checkpoints] if i != self._rollback_to]
@@ -55,6 +99,7 @@ class JobPersistence:
             self._publish(checkpoints=self._checkpoints)
 
     def _do_rollback(self, iteration: int) -> None:
+        self._flush_writes()
         try:
             state, _ = ckpt.read_checkpoint(self.run_dir, iteration)
         except WorkspaceError as e:  # removed since it was requested: keep going, say so
@@ -90,6 +135,7 @@ class JobPersistence:
         ``more(k)``, ``rollback(i)``, or ``resume`` after a ``stop``; the thread then goes on.
         """
         saved = self._snapshot.saved
+        self._flush_writes()
         if self._trainer is not None and self._iteration > 0:
             if status == JobStatus.STOPPED:
                 self._final_scores()
@@ -112,6 +158,10 @@ class JobPersistence:
         tb = traceback.format_exc()
         msg = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         saved = self._snapshot.saved
+        try:
+            self._flush_writes()  # a checkpoint still being written lands (or its error is noted)
+        except Exception as e2:  # noqa: BLE001 - keep the first error
+            tb += f"\nwhile writing a checkpoint: {type(e2).__name__}: {e2}"
         if self.save and self._run is not None and self._model is not None and self._iteration > 0:
             try:  # keep the model of the last completed pass, marked failed
                 self._save_run(JobStatus.FAILED, error=msg)
@@ -168,6 +218,11 @@ class JobPersistence:
         """Save the run (model, latest config, history with branches) in the workspace."""
         if self._deleted():
             return
+        self._write_run(self._run_to_save(status, error))
+
+    def _run_to_save(self, status: str, error: str | None = None):
+        """The run as it is now, detached from later passes: a shallow copy whose history frames,
+        model arrays and lineage are never modified afterwards (a writer thread may save it)."""
         self._saved_once = True
         run = self._run
         run.model = replace(self._model, labels={**self._model.labels, **self.labels})
@@ -175,8 +230,18 @@ class JobPersistence:
         run.status = status
         run.error = error
         if self._trainer is not None:
-            run.arrays = self._trainer.extra_arrays()
+            run.arrays = {k: np.array(v, copy=True) for k, v in self._trainer.extra_arrays().items()}
+        return _detached(run)
+
+    def _write_run(self, run) -> None:
         save_run(self.workspace, run, replace=True)
+
+
+def _detached(run):
+    """A shallow copy of ``run`` with its own lineage list (Run.record replaces its frames)."""
+    out = copy.copy(run)
+    out.lineage = [dict(e) for e in run.lineage]
+    return out
 
 
 def _checkpoint_config(workspace, run_id: str, meta: dict, state: dict) -> dict:

@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from engine.em.model import ScoreContext, TopicModel
+from engine.em.pass_stats import EPS  # noqa: F401 - BigARTM's eps for "zero" in sparsity scores
 from engine.errors import ConfigError
 from engine.options import refuse_unknown
 
-EPS = 1e-37  # BigARTM's eps for "zero" in sparsity scores
 
 
 def modality_key(name: str, modality: str, modalities: list[str]) -> str:
@@ -38,11 +38,12 @@ def _rows(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return a if mask.all() else a[mask]
 
 
-def _live_subject(model: TopicModel, topics: Any = "subject") -> np.ndarray:
-    """Indices of the selected topics whose Φ column is not all zero."""
+def _live_subject(model: TopicModel, topics: Any = "subject", stats=None) -> np.ndarray:
+    """Indices of the selected topics whose Φ column is not all zero (from the pass's
+    :class:`~engine.em.pass_stats.PassStats` when given: no pass over Φ)."""
     idx = model.topic_indices(topics)
-    alive = model.phi[:, idx].sum(axis=0) > 0
-    return idx[alive]
+    col = stats.phi_col.sum(axis=0) if stats is not None else np.asarray(model.phi).sum(axis=0, dtype=np.float64)
+    return idx[col[idx] > 0]
 
 
 # --------------------------------------------------------------------------- base + registry
@@ -105,7 +106,7 @@ class PerModalityScore(Score):
         if picked is None:
             return {}
         topics = getattr(self, "topics", None)
-        idx = None if topics is None else _live_subject(ctx.model, topics)
+        idx = None if topics is None else _live_subject(ctx.model, topics, ctx.stats)
         if idx is not None and len(idx) < self.LEAST_TOPICS:
             return {}
         return self.measure(ctx, picked[0], picked[1], idx)

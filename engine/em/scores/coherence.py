@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.em._kernels import scores as KS
 from engine.em.cooccurrence import coherence_per_topic, cooccurrence
 from engine.em.model import ScoreContext
 from engine.em.scores.base import PerModalityScore, _register, modality_key
@@ -13,20 +14,20 @@ from engine.em.scores.base import PerModalityScore, _register, modality_key
 
 def top_token_ids(phi: np.ndarray, mask: np.ndarray, topics: np.ndarray, k: int) -> list[np.ndarray]:
     """For each topic in ``topics`` the ids (global rows of Φ) of its k largest φ_wt within
-    ``mask``, by decreasing φ (ties by token id); zero-probability tokens are left out."""
-    rows = np.flatnonzero(mask)
+    ``mask``, by decreasing φ (ties by token id); zero-probability tokens are left out. One
+    compiled pass over Φ's rows (:func:`engine.em._kernels.scores.top_k_rows`), no copy of Φ."""
+    rows = np.flatnonzero(mask).astype(np.int64)
     topics = np.asarray(topics, dtype=np.int64)
-    kk = min(k, len(rows))
-    if kk == 0 or len(topics) == 0:
+    kk = min(int(k), len(rows))
+    if kk <= 0 or len(topics) == 0:
         return [np.zeros(0, dtype=np.int64) for _ in topics]
-    sub = np.ascontiguousarray(np.asarray(phi)[rows][:, topics].T)  # (T', W_m), rows contiguous
-    cand = np.argpartition(-sub, kk - 1, axis=1)[:, :kk] if kk < len(rows) else \
-        np.tile(np.arange(len(rows)), (len(topics), 1))
-    val = np.take_along_axis(sub, cand, axis=1)
-    order = np.lexsort((cand, -val), axis=-1)
-    cand = np.take_along_axis(cand, order, axis=1)
-    val = np.take_along_axis(val, order, axis=1)
-    return [rows[c[v > 0]] for c, v in zip(cand, val)]
+    phi = np.asarray(phi)
+    phi = np.ascontiguousarray(phi, phi.dtype if phi.dtype in (np.float32, np.float64) else np.float64)
+    ids = np.zeros((len(topics), kk), np.int64)
+    vals = np.zeros((len(topics), kk), phi.dtype)
+    counts = np.zeros(len(topics), np.int64)
+    KS.top_k_rows(phi, rows, topics, kk, ids, vals, counts)
+    return [ids[j, :counts[j]].copy() for j in range(len(topics))]
 
 
 @_register

@@ -19,18 +19,13 @@ def pairwise_topic_distance(phi: np.ndarray, metric: str = "hellinger") -> np.nd
     * ``jensen_shannon``: :math:`JS(p,q) = \\tfrac12 KL(p\\|m) + \\tfrac12 KL(q\\|m)`,
       m = (p+q)/2, in bits (in [0, 1]).
     """
+    phi = np.asarray(phi)
+    if metric == "hellinger":
+        return hellinger_distances(phi, np.arange(phi.shape[0]), np.arange(phi.shape[1]))
     p = np.asarray(phi, dtype=np.float64)
     s = p.sum(axis=0, keepdims=True)
     p = np.divide(p, s, out=np.zeros_like(p), where=s > 0)
     T = p.shape[1]
-    if metric == "hellinger":
-        r = np.ascontiguousarray(np.sqrt(p))
-        # one compiled pass over the rows' nonzeros (not BLAS: OpenBLAS threads spin when the
-        # E-step threads or other processes hold the cores; einsum's loop took 1–3 s at W = 28k, T = 100)
-        bc = np.zeros((T, T))
-        KS.sqrt_gram(r, bc)
-        bc = np.clip(bc, 0.0, 1.0)
-        return np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
     if metric == "jensen_shannon":
         out = np.zeros((T, T))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -46,6 +41,28 @@ def pairwise_topic_distance(phi: np.ndarray, metric: str = "hellinger") -> np.nd
                     out[i, j] = out[j, i] = 0.5 * (kl_a + kl_b)
         return np.clip(out, 0.0, 1.0)
     raise ConfigError(f"TopicDistance.metric must be 'hellinger' or 'jensen_shannon', got {metric!r}")
+
+
+def hellinger_distances(phi: np.ndarray, rows: np.ndarray, topics: np.ndarray,
+                        col_sum: np.ndarray | None = None) -> np.ndarray:
+    """(T', T') Hellinger distances between the columns ``topics`` of Φ restricted to ``rows``,
+    each column normalized to sum 1 over those rows (``col_sum``: those sums, float64, if known).
+
+    H(p, q) = √(1 − Σ_w √(p_w q_w)); the Bhattacharyya sums are one compiled pass over the rows
+    (:func:`engine.em._kernels.scores.hellinger_gram`: blocks of 256 rows, vectorized dots; not
+    BLAS, whose threads spin when the E-step threads or other processes hold the cores)."""
+    phi = np.asarray(phi)
+    phi = np.ascontiguousarray(phi, phi.dtype if phi.dtype in (np.float32, np.float64) else np.float64)
+    rows = np.asarray(rows, np.int64)
+    topics = np.asarray(topics, np.int64)
+    if col_sum is None:
+        sub = phi if len(rows) == phi.shape[0] else phi[rows]
+        col_sum = sub.sum(axis=0, dtype=np.float64)[topics]
+    bc = np.zeros((len(topics), len(topics)))
+    KS.hellinger_gram(phi, rows, topics,
+                      np.ascontiguousarray(col_sum, np.float64), bc)
+    bc = np.clip(bc, 0.0, 1.0)
+    return np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
 
 
 @_register
@@ -70,6 +87,11 @@ class TopicDistance(PerModalityScore):
 
     def measure(self, ctx: ScoreContext, m, mask, idx) -> dict[str, float]:
         model = ctx.model
-        d = pairwise_topic_distance(_rows(np.asarray(model.phi), mask)[:, idx], self.metric)
+        if self.metric == "hellinger":  # no copy of Φ; column sums from the pass's shared sums
+            st = ctx.stats
+            col = st.phi_col[model.modalities.index(m)][idx] if st is not None else None
+            d = hellinger_distances(model.phi, np.flatnonzero(mask), idx, col)
+        else:
+            d = pairwise_topic_distance(_rows(np.asarray(model.phi), mask)[:, idx], self.metric)
         iu = np.triu_indices(len(idx), 1)
         return {modality_key("topic_distance", m, model.modalities): float(d[iu].mean())}

@@ -38,14 +38,19 @@ class TopicKernel(PerModalityScore):
         model = ctx.model
         if not mask.any():
             return {}
-        phi = np.ascontiguousarray(model.phi, np.float32)
-        n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
-        T = phi.shape[1]
-        size, purity, csum = np.zeros(T, np.int64), np.zeros(T), np.zeros(T)
-        if np.any(n_t > 0):  # kernel_stats(no_mass="zero") in one pass over the rows, no W × T temporaries
-            KS.kernel_sums(phi, np.flatnonzero(mask).astype(np.int64), n_t, float(self.threshold),
-                           size, purity, csum)
-        contrast = np.divide(csum, size, out=np.zeros(T), where=size > 0)
+        st = ctx.stats
+        if st is not None and st.threshold == self.threshold:  # summed in the pass's shared sums
+            code = model.modalities.index(m)
+            size, purity, csum = st.kernel_size[code], st.kernel_purity[code], st.kernel_contrast_sum[code]
+        else:
+            phi = np.ascontiguousarray(model.phi, np.float32)
+            n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
+            T = phi.shape[1]
+            size, purity, csum = np.zeros(T, np.int64), np.zeros(T), np.zeros(T)
+            if np.any(n_t > 0):  # kernel_stats(no_mass="zero") in one pass over the rows, no W × T temporaries
+                KS.kernel_sums(phi, np.flatnonzero(mask).astype(np.int64), n_t, float(self.threshold),
+                               size, purity, csum)
+        contrast = np.divide(csum, size, out=np.zeros(len(size)), where=size > 0)
         size, purity, contrast = size[idx], purity[idx], contrast[idx]
         nonempty = size > 0
         contrast = contrast[nonempty]

@@ -25,7 +25,10 @@ class BackgroundTokensRatio(PerModalityScore):
 
     def measure(self, ctx: ScoreContext, m, mask, topics) -> dict[str, float]:
         model = ctx.model
-        n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
+        if ctx.stats is not None:
+            n_t = ctx.stats.n_t_mod[model.modalities.index(m)]
+        else:
+            n_t = _rows(np.asarray(ctx.n_wt), mask).sum(axis=0, dtype=np.float64)
         total = n_t.sum()
         if total <= 0:
             return {}
@@ -47,9 +50,10 @@ class TopicMass(Score):
 
     def compute(self, ctx: ScoreContext) -> dict[str, float]:
         model = ctx.model
-        n_t = np.asarray(ctx.n_wt).sum(axis=0, dtype=np.float64)
+        st = ctx.stats
+        n_t = st.n_t if st is not None else np.asarray(ctx.n_wt).sum(axis=0, dtype=np.float64)
         total = n_t.sum()
         share = n_t / total if total > 0 else np.zeros_like(n_t)
         out = {f"topic_mass:{name}": float(s) for name, s in zip(model.topic_names, share)}
-        out["dead_topics"] = float(len(model.dead_topics()))
+        out["dead_topics"] = float(len(st.dead_topics() if st is not None else model.dead_topics()))
         return out

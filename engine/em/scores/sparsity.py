@@ -28,12 +28,16 @@ class SparsityPhi(Score):
         idx = model.topic_indices(self.topics)
         if len(idx) == 0:
             return {}
-        phi = np.ascontiguousarray(model.phi, np.float32)
-        codes = np.ascontiguousarray(model.token_modality, np.int32)
-        M = len(model.modalities)
-        small = np.zeros((M, phi.shape[1]), np.int64)
-        KS.count_small(phi, codes, np.float32(self.eps), small)  # one pass over Φ, no W × T mask
-        rows = np.bincount(codes, minlength=M)
+        st = ctx.stats
+        if st is not None and st.eps == self.eps:  # counted in the pass's shared sums
+            small, rows = st.phi_small, st.rows
+        else:
+            phi = np.ascontiguousarray(model.phi, np.float32)
+            codes = np.ascontiguousarray(model.token_modality, np.int32)
+            M = len(model.modalities)
+            small = np.zeros((M, phi.shape[1]), np.int64)
+            KS.count_small(phi, codes, np.float32(self.eps), small)  # one pass over Φ, no W × T mask
+            rows = np.bincount(codes, minlength=M)
         out = {}
         for c, m in enumerate(model.modalities):
             if rows[c]:
@@ -60,7 +64,12 @@ class SparsityTheta(Score):
         th = ctx.model.theta
         if len(idx) == 0 or th.shape[1] == 0:
             return {}
-        rows = np.ascontiguousarray(th.T, np.float32)  # Θ as the engine keeps it, (D, T): no copy
-        small = np.zeros((1, rows.shape[1]), np.int64)
-        KS.count_small(rows, np.zeros(rows.shape[0], np.int32), np.float32(self.eps), small)
-        return {"sparsity_theta": float(small[0, idx].sum() / (len(idx) * rows.shape[0]))}
+        st = ctx.stats
+        if st is not None and st.theta is not None and st.eps == self.eps:
+            small = st.theta_small  # one pass over Θ shared with the health check
+        else:
+            rows = np.ascontiguousarray(th.T, np.float32)  # Θ as the engine keeps it, (D, T): no copy
+            small = np.zeros((1, rows.shape[1]), np.int64)
+            KS.count_small(rows, np.zeros(rows.shape[0], np.int32), np.float32(self.eps), small)
+            small = small[0]
+        return {"sparsity_theta": float(small[idx].sum() / (len(idx) * th.shape[1]))}
