@@ -10,7 +10,11 @@ import numpy as np
 from engine.em import _kernels as K
 from engine.em.arrays import as_csr, normalize_phi
 from engine.em.estep import transposed
+from engine.em.cooccurrence import Cooccurrence
 from engine.em.family import FAMILIES
+from engine.em.pass_stats import pass_stats
+from engine.em.scores.coherence import top_token_ids
+from engine.em.scores.distance import hellinger_distances
 
 __all__ = ["warmup", "compile_em_kernels"]
 
@@ -53,3 +57,8 @@ def compile_em_kernels() -> None:
     K.p_t_given_w(phi, np.ones(T), p_tw)
     K.one_pass_theta(n_dw.indptr, n_dw.indices, n_dw.data, tok_w, p_tw, out)
     K.token_topics(phi, theta[0], np.array([0, 2], np.int64), np.empty((T, 2), np.float32))
+    # the default scores' kernels (engine/em/_kernels/scores.py), through their callers
+    pass_stats(n_wt, phi, tok_mod, 2, theta).theta_summary()
+    hellinger_distances(phi, np.arange(W), np.arange(T))
+    top_token_ids(phi, np.ones(W, bool), np.arange(T), 2)
+    Cooccurrence(n_dw).list_pair_counts([np.array([0, 2], np.int64)])
