@@ -162,13 +162,16 @@ def run_bigartm(args) -> dict:
     target = DATA / "bigartm_batches"
     if target.exists() and any(target.glob("*.batch")):
         bv = artm.BatchVectorizer(data_path=str(target), data_format="batches")
+        dictionary = artm.Dictionary()  # a batches folder has none: gather it
+        dictionary.gather(data_path=str(target))
     else:
         bv = artm.BatchVectorizer(data_path=str(folder), data_format="bow_uci", collection_name="20news",
                                   target_folder=str(target), batch_size=1000)
+        dictionary = bv.dictionary
     model = artm.ARTM(num_topics=args.topics, num_processors=args.threads, num_document_passes=1,
                       reuse_theta=True, cache_theta=False, show_progress_bars=False, seed=1)
     model.scores.add(artm.PerplexityScore(name="perplexity"))
-    model.initialize(bv.dictionary)
+    model.initialize(dictionary)
     secs = []
     for _ in range(args.passes):
         t0 = time.perf_counter()

@@ -23,12 +23,45 @@ def _dot(phi, w, th, T):
     return s
 
 
+#: a document with up to this many entries has its Φ rows copied into a contiguous per-thread
+#: buffer for its inner passes (short documents: the rows are then read from one block ``inner``
+#: times; same arithmetic, same results)
+GATHER_ROWS = 256
+
+
 @njit(cache=True, nogil=True)
 def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
-                 theta_add, theta_mult, theta_add_doc):
-    """Run ``inner_passes`` θ_d updates in place on ``th`` (T,) for document d = rows a..b."""
+                 theta_add, theta_mult, theta_add_doc, rows, nws):
+    """Run ``inner_passes`` θ_d updates in place on ``th`` (T,) for document d = rows a..b.
+
+    With more than one inner pass and at most ``rows.shape[0]`` entries, the document's Φ rows
+    and weighted counts are first gathered into ``rows`` (GATHER_ROWS, T) float32 and ``nws``
+    (GATHER_ROWS,) float32 (per-thread scratch), and the passes read them from there."""
     T = th.shape[0]
     has_doc = theta_add_doc.shape[0] > 0
+    if inner_passes > 1 and b - a <= rows.shape[0]:
+        n = 0
+        for i in range(a, b):
+            w = indices[i]
+            nw = data[i] * tok_weight[w]
+            if nw == 0.0:
+                continue
+            for k in range(T):
+                rows[n, k] = phi[w, k]
+            nws[n] = nw
+            n += 1
+        for _ in range(inner_passes):
+            for k in range(T):
+                ntd[k] = 0.0
+            for j in range(n):
+                p = _dot(rows, j, th, T)
+                if p < EPS:
+                    continue
+                alpha = nws[j] / p
+                for k in range(T):
+                    ntd[k] += alpha * rows[j, k]
+            theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
+        return
     for _ in range(inner_passes):
         for k in range(T):
             ntd[k] = 0.0
@@ -167,6 +200,8 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
     th = np.empty(T, dtype=np.float32)
     ntd = np.empty(T, dtype=np.float32)
     n_dm = np.empty(M, dtype=np.float64)
+    rows = np.empty((GATHER_ROWS if inner_passes > 1 else 0, T), dtype=np.float32)
+    nws = np.empty(GATHER_ROWS if inner_passes > 1 else 0, dtype=np.float32)
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
@@ -178,7 +213,7 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
                 ratio[i] = 0.0
             continue
         _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
-                     theta_add, theta_mult, theta_add_doc)
+                     theta_add, theta_mult, theta_add_doc, rows, nws)
         for i in range(a, b):  # p_dw with the final θ_d (stored in ratio for now)
             w = indices[i]
             if data[i] * tok_weight[w] == 0.0:
@@ -256,6 +291,8 @@ def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_o
     th = np.empty(T, dtype=np.float32)
     ntd = np.empty(T, dtype=np.float32)
     n_dm = np.empty(M, dtype=np.float64)
+    rows = np.empty((GATHER_ROWS if inner_passes > 1 else 0, T), dtype=np.float32)
+    nws = np.empty(GATHER_ROWS if inner_passes > 1 else 0, dtype=np.float32)
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
@@ -265,7 +302,7 @@ def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_o
                 theta_out[d, k] = 0.0
             continue
         _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
-                     theta_add, theta_mult, theta_add_doc)
+                     theta_add, theta_mult, theta_add_doc, rows, nws)
         _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik, n_tok,
                     n_zero)
         for k in range(T):
