@@ -93,8 +93,14 @@ class EStep:
         workers); None: read them from the model's Θ."""
         return None
 
+    def frozen_theta(self, theta: np.ndarray) -> np.ndarray:
+        """Θ of the last pass for a checkpoint: an array no later pass modifies (default: a copy
+        in RAM; a strategy keeping Θ on disk gives a read-only copy on disk instead)."""
+        return np.array(theta, copy=True)
+
     def close(self) -> None:
-        """Release buffers; the trainer calls it when it is closed."""
+        """Release buffers; the trainer calls it when it is closed. A closed strategy still runs
+        (the trainer may step again after :meth:`Trainer.close`)."""
 
 
 @dataclass(frozen=True)

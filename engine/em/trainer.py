@@ -253,7 +253,7 @@ class Trainer:
         return {
             "iteration": self.iteration,
             "phi": self._phi.copy(),
-            "theta": self._theta.copy(),
+            "theta": self.estep.frozen_theta(self._theta),  # batched: a file copy, not D × T in RAM
             "theta_valid": self._theta_valid,
             "n_t": None if self._n_t is None else self._n_t.copy(),
             "config": self.config.to_dict(),

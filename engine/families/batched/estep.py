@@ -30,8 +30,11 @@ and viewed with Θ. Either way Θ costs disk (2 · D · T · 4 bytes), not RAM.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,8 +174,9 @@ class BatchedEStep(EStep):
         D, T = trainer.corpus.n_docs, trainer.config.total_topics
         tdir = opts.get("theta_dir")
         self._own_dir = None
-        if tdir is None:
+        if tdir is None:  # removed with this strategy (memory maps handed out stay readable)
             tdir = self._own_dir = tempfile.mkdtemp(prefix="artm-theta-")
+            weakref.finalize(self, shutil.rmtree, tdir, True)
         Path(tdir).mkdir(parents=True, exist_ok=True)
         self.theta_dir = Path(tdir)
         self._paths = [self.theta_dir / f"theta{k}.npy" for k in (0, 1)]
@@ -277,14 +281,28 @@ class BatchedEStep(EStep):
         n_wt = state.get("online_n_wt")
         self._n_wt = None if n_wt is None else np.asarray(n_wt, np.float32)
 
-    def close(self) -> None:
-        """Remove a temporary Θ folder (memory maps already handed out stay readable)."""
-        if self._own_dir is not None:
-            shutil.rmtree(self._own_dir, ignore_errors=True)
-            self._own_dir = None
+    def frozen_theta(self, theta: np.ndarray) -> np.ndarray:
+        """Θ of the last pass for a checkpoint without reading it into RAM: the Θ file is copied
+        (by the kernel, :func:`shutil.copyfile`) to a file of its own and mapped read-only — the
+        two Θ files alternate, so the pass after next would overwrite the original. The copy is
+        unlinked when the returned array is garbage-collected (the mapping stays valid until then)."""
+        k = next((i for i, f in enumerate(self._files) if theta is f), None)
+        if k is None:  # Θ in RAM (restored from a checkpoint and not stepped yet)
+            return np.array(theta, copy=True)
+        path = self.theta_dir / f"frozen-{uuid.uuid4().hex}.npy"
+        shutil.copyfile(self._paths[k], path)
+        out = np.load(path, mmap_mode="r")
+        weakref.finalize(out, _unlink, path)
+        return out
 
-    def __del__(self):  # the temporary Θ folder of a trainer nobody closed
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
+    def close(self) -> None:
+        """Nothing to release in RAM: Θ lives in its files, and the trainer may step again after
+        close (the temporary Θ folder is removed when this strategy is garbage-collected)."""
+
+
+def _unlink(path) -> None:
+    """Remove a frozen Θ copy (already gone with its temporary folder: fine)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
