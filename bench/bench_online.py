@@ -60,15 +60,7 @@ def run_bigartm(args) -> dict:
     import run_bigartm as rb
 
     artm = rb._artm()
-    target = up.DATA / "bigartm_batches"
-    if target.exists() and any(target.glob("*.batch")):
-        bv = artm.BatchVectorizer(data_path=str(target), data_format="batches")
-        dictionary = artm.Dictionary()  # a batches folder has none: gather it
-        dictionary.gather(data_path=str(target))
-    else:
-        bv = artm.BatchVectorizer(data_path=str(up.prepare_uci()), data_format="bow_uci", collection_name="20news",
-                                  target_folder=str(target), batch_size=1000)
-        dictionary = bv.dictionary
+    bv, dictionary = up.bigartm_batches(artm, up.DATA / "bigartm_batches", up.prepare_uci(), "20news")
     model = artm.ARTM(num_topics=args.topics, num_processors=args.threads, num_document_passes=1,
                       cache_theta=False, show_progress_bars=False, seed=1)
     model.scores.add(artm.PerplexityScore(name="perplexity"))
@@ -119,10 +111,7 @@ def main(argv=None) -> int:
         results["ratio_per_pass"] = [x / y for x, y in zip(e, b)]
         print("engine/BigARTM time per pass: " + ", ".join(f"{r:.3f}" for r in results["ratio_per_pass"]),
               file=sys.stderr, flush=True)
-    print(json.dumps(results))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
-    return 0
+    return up.emit(results, args.json)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,8 @@ The engine's E-step CPU seconds per pass are reported too (``time.process_time``
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -30,38 +27,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+import bench_user_path as up  # noqa: E402 - import, UCI copies, BigARTM batches, stats, output
 
 BOW = Path("/work/shared/corpora/telegram_news_ru/bow")
 DATA = HERE / "data" / "short_docs"
 WS = DATA / "ws"
-UCI = DATA / "uci"
 NAME = "telegram"
-VENV = next((p for p in (HERE / ".venv" / "bin" / "python", Path("/work/main/bench/.venv/bin/python")) if p.exists()),
-            HERE / ".venv" / "bin" / "python")  # a worktree uses main's bench venv
-
-
-def stats(seconds: list[float]) -> dict:
-    tail = seconds[1:] if len(seconds) > 1 else seconds
-    return {"median": statistics.median(tail), "min": min(tail), "passes": [round(s, 4) for s in seconds]}
-
-
-def prepare_workspace() -> None:
-    if (WS / "corpora" / NAME).exists():
-        return
-    WS.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "engine", "import", "--workspace", str(WS), "--name", NAME,
-                    str(BOW / "docword.telegram_ru.txt.gz")], check=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
-
-
-def prepare_uci() -> Path:
-    UCI.mkdir(parents=True, exist_ok=True)
-    doc = UCI / "docword.telegram_ru.txt"
-    if not doc.exists():
-        with gzip.open(BOW / "docword.telegram_ru.txt.gz", "rb") as src, open(doc, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        shutil.copy(BOW / "vocab.telegram_ru.txt", UCI / "vocab.telegram_ru.txt")
-    return UCI
+stats = up.stats
 
 
 def run_bare(args, inner: int) -> dict:
@@ -72,46 +45,12 @@ def run_bare(args, inner: int) -> dict:
     corpus = Workspace(WS).load_corpus(NAME)
     cfg = ModelConfig(n_topics=args.topics, iterations=args.passes, threads=args.threads, seed=1,
                       inner_passes=inner, reuse_theta=True)
-    tr = Trainer(corpus, cfg)
-    secs, cpu = [], []
-    for _ in range(args.passes):
-        t0, c0 = time.perf_counter(), time.process_time()
-        tr.step()
-        secs.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    out = {**stats(secs), "cpu": stats(cpu), "perplexity_last": tr.last_report.scores["perplexity"],
-           "D": corpus.n_docs, "W": corpus.n_tokens, "nnz": int(corpus.n_dw.nnz)}
-    tr.close()
-    return out
+    return up.bare_passes(Trainer(corpus, cfg), args.passes)
 
 
 def run_bigartm(args, inner: int) -> dict:
-    import numpy as np  # noqa: F401 - BigARTM's wrapper needs numpy loaded first
-    sys.path.insert(0, str(HERE))
-    import run_bigartm as rb  # noqa: E402 - glog into bench/data/logs
-
-    artm = rb._artm()
-    target = DATA / "bigartm_batches"
-    if target.exists() and any(target.glob("*.batch")):
-        bv = artm.BatchVectorizer(data_path=str(target), data_format="batches")
-        dictionary = artm.Dictionary()  # a batches folder has none: gather it
-        dictionary.gather(data_path=str(target))
-    else:
-        bv = artm.BatchVectorizer(data_path=str(prepare_uci()), data_format="bow_uci",
-                                  collection_name="telegram_ru", target_folder=str(target), batch_size=1000)
-        dictionary = bv.dictionary
-    model = artm.ARTM(num_topics=args.topics, num_processors=args.threads, num_document_passes=inner,
-                      reuse_theta=True, cache_theta=False, show_progress_bars=False, seed=1)
-    model.scores.add(artm.PerplexityScore(name="perplexity"))
-    model.initialize(dictionary)
-    secs = []
-    for _ in range(args.passes):
-        t0 = time.perf_counter()
-        model.fit_offline(bv, num_collection_passes=1)
-        secs.append(time.perf_counter() - t0)
-    out = {**stats(secs), "perplexity_last": float(model.score_tracker["perplexity"].last_value)}
-    model.dispose()
-    return out
+    return up.bigartm_offline(args, inner, DATA / "bigartm_batches",
+                              up.prepare_uci(DATA / "uci", BOW, "telegram_ru"), "telegram_ru")
 
 
 def main(argv=None) -> int:
@@ -127,14 +66,14 @@ def main(argv=None) -> int:
     if args.child:  # BigARTM in the bench venv
         print(json.dumps({str(i): run_bigartm(args, i) for i in args.inner}))
         return 0
-    prepare_workspace()
+    up.prepare_workspace(WS, NAME, BOW / "docword.telegram_ru.txt.gz")
     results: dict = {}
     for inner in args.inner:
         row = results.setdefault(f"inner={inner}", {})
         for name in args.systems:
             load0 = os.getloadavg()[0]
             if name == "bigartm":
-                out = subprocess.run([str(VENV), __file__, "--child", "--inner", str(inner), "--topics",
+                out = subprocess.run([str(up.VENV), __file__, "--child", "--inner", str(inner), "--topics",
                                       str(args.topics), "--threads", str(args.threads), "--passes", str(args.passes)],
                                      check=True, capture_output=True, text=True).stdout
                 res = json.loads(out.strip().splitlines()[-1])[str(inner)]
@@ -149,10 +88,7 @@ def main(argv=None) -> int:
             row["ratio_min"] = row["bare"]["min"] / row["bigartm"]["min"]
             print(f"inner {inner:2d} bare/BigARTM {row['ratio']:.3f} (medians), {row['ratio_min']:.3f} (mins)",
                   file=sys.stderr, flush=True)
-    print(json.dumps(results))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
-    return 0
+    return up.emit(results, args.json)
 
 
 if __name__ == "__main__":

@@ -54,25 +54,45 @@ def stats(seconds: list[float]) -> dict:
             "passes": [round(s, 4) for s in seconds]}
 
 
-def prepare_workspace() -> None:
-    """Import the UCI corpus with the CLI as a user would (once)."""
-    if (WS / "corpora" / NAME).exists():
+def prepare_workspace(ws: Path = WS, name: str = NAME, docword: Path = BOW / "docword.20news.txt.gz") -> None:
+    """Import a UCI corpus with the CLI as a user would (once)."""
+    if (ws / "corpora" / name).exists():
         return
-    WS.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "engine", "import", "--workspace", str(WS), "--name", NAME,
-           str(BOW / "docword.20news.txt.gz")]
+    ws.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "engine", "import", "--workspace", str(ws), "--name", name, str(docword)]
     subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def prepare_uci() -> Path:
+def prepare_uci(folder: Path = UCI, bow: Path = BOW, collection: str = "20news") -> Path:
     """Uncompressed copies for BigARTM's bow_uci reader (it cannot read .gz)."""
-    UCI.mkdir(parents=True, exist_ok=True)
-    doc = UCI / "docword.20news.txt"
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = folder / f"docword.{collection}.txt"
     if not doc.exists():
-        with gzip.open(BOW / "docword.20news.txt.gz", "rb") as src, open(doc, "wb") as dst:
+        with gzip.open(bow / f"docword.{collection}.txt.gz", "rb") as src, open(doc, "wb") as dst:
             shutil.copyfileobj(src, dst)
-        shutil.copy(BOW / "vocab.20news.txt", UCI / "vocab.20news.txt")
-    return UCI
+        shutil.copy(bow / f"vocab.{collection}.txt", folder / f"vocab.{collection}.txt")
+    return folder
+
+
+def bigartm_batches(artm, target: Path, uci: Path, collection: str):
+    """(BatchVectorizer, Dictionary) of BigARTM's 1,000-document batches of a UCI corpus, made once
+    in ``target`` (a batches folder has no dictionary: it is gathered)."""
+    if target.exists() and any(target.glob("*.batch")):
+        bv = artm.BatchVectorizer(data_path=str(target), data_format="batches")
+        dictionary = artm.Dictionary()
+        dictionary.gather(data_path=str(target))
+        return bv, dictionary
+    bv = artm.BatchVectorizer(data_path=str(uci), data_format="bow_uci", collection_name=collection,
+                              target_folder=str(target), batch_size=1000)
+    return bv, bv.dictionary
+
+
+def emit(results: dict, path) -> int:
+    """Print the results as one JSON line (and write them to ``path`` if given)."""
+    print(json.dumps(results))
+    if path:
+        Path(path).write_text(json.dumps(results, indent=1))
+    return 0
 
 
 def config(args):
@@ -86,15 +106,21 @@ def run_bare(args) -> dict:
     from engine.store.workspace import Workspace
 
     corpus = Workspace(WS).load_corpus(NAME)
-    tr = Trainer(corpus, config(args))
+    return bare_passes(Trainer(corpus, config(args)), args.passes)
+
+
+def bare_passes(tr, passes: int) -> dict:
+    """``passes`` calls of ``tr.step()``: wall and process-CPU seconds per pass, the last perplexity."""
     secs, cpu = [], []
-    for _ in range(args.passes):
+    for _ in range(passes):
         t0, c0 = time.perf_counter(), time.process_time()
         tr.step()
         secs.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     tr.close()
-    return {**stats(secs), "cpu": stats(cpu), "D": corpus.n_docs, "W": corpus.n_tokens, "nnz": int(corpus.n_dw.nnz)}
+    c = tr.corpus
+    return {**stats(secs), "cpu": stats(cpu), "perplexity_last": tr.last_report.scores["perplexity"],
+            "D": c.n_docs, "W": c.n_tokens, "nnz": int(c.n_dw.nnz)}
 
 
 def _proc_cpu(pid: int) -> float:
@@ -152,23 +178,16 @@ def run_job(args) -> dict:
             "status": job.snapshot().status}
 
 
-def run_bigartm(args) -> dict:
+def bigartm_offline(args, inner: int, target: Path, uci: Path, collection: str) -> dict:
+    """BigARTM 0.9.2 ``fit_offline`` one pass at a time (``args.passes``, T = ``args.topics``,
+    ``args.threads`` processors, ``inner`` document passes, PerplexityScore): wall seconds per pass."""
     import numpy as np  # noqa: F401 - BigARTM's wrapper needs numpy loaded first
     sys.path.insert(0, str(HERE))
     import run_bigartm as rb  # noqa: E402 - glog into bench/data/logs
 
     artm = rb._artm()
-    folder = prepare_uci()
-    target = DATA / "bigartm_batches"
-    if target.exists() and any(target.glob("*.batch")):
-        bv = artm.BatchVectorizer(data_path=str(target), data_format="batches")
-        dictionary = artm.Dictionary()  # a batches folder has none: gather it
-        dictionary.gather(data_path=str(target))
-    else:
-        bv = artm.BatchVectorizer(data_path=str(folder), data_format="bow_uci", collection_name="20news",
-                                  target_folder=str(target), batch_size=1000)
-        dictionary = bv.dictionary
-    model = artm.ARTM(num_topics=args.topics, num_processors=args.threads, num_document_passes=1,
+    bv, dictionary = bigartm_batches(artm, target, uci, collection)
+    model = artm.ARTM(num_topics=args.topics, num_processors=args.threads, num_document_passes=inner,
                       reuse_theta=True, cache_theta=False, show_progress_bars=False, seed=1)
     model.scores.add(artm.PerplexityScore(name="perplexity"))
     model.initialize(dictionary)
@@ -180,6 +199,10 @@ def run_bigartm(args) -> dict:
     out = {**stats(secs), "perplexity_last": float(model.score_tracker["perplexity"].last_value)}
     model.dispose()
     return out
+
+
+def run_bigartm(args) -> dict:
+    return bigartm_offline(args, 1, DATA / "bigartm_batches", prepare_uci(), "20news")
 
 
 RUNNERS = {"bare": run_bare, "cli": run_cli, "job": run_job, "bigartm": run_bigartm}
@@ -225,10 +248,7 @@ def main(argv=None) -> int:
                 res["cpu_over_bare"] = res["cpu"]["median"] - results["bare"]["cpu"]["median"]
                 print(f"{name:8s} wall/bare {res['ratio_to_bare']:.2f}  CPU over bare "
                       f"{1000 * res['cpu_over_bare']:+.1f} ms/pass (median)", file=sys.stderr, flush=True)
-    print(json.dumps(results))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
-    return 0
+    return emit(results, args.json)
 
 
 if __name__ == "__main__":
