@@ -27,13 +27,15 @@ import atexit
 import os
 import time
 import uuid
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import numpy as np
 from distributed import Client, LocalCluster
+from distributed.scheduler import KilledWorker
 
 from engine.corpus.batches import Batch, read_batch
-from engine.errors import ConfigError
+from engine.errors import ConfigError, EngineError
 from engine.families.batched.estep import BatchedEStep, estep_batch, prepare_batch, theta_summary
 
 
@@ -127,10 +129,26 @@ class DaskEStep(BatchedEStep):
         Path(self._theta_base).mkdir(exist_ok=True)
         self.overhead: dict = {}
 
+    #: whole-pass reruns after the cluster lost the pass's data (a worker killed while it held the
+    #: only copy of a result: Dask cancels the dependent futures instead of retrying them)
+    pass_retries = 2
+
     def sweep(self, tr, cfg, tok_weight, reset, add, mult, add_doc, src, dst, phi_regs, ctx):
-        """The pass on the workers (module docstring); returns (n_wt, loglik, n_tok)."""
+        """The pass on the workers (module docstring); returns (n_wt, loglik, n_tok). Every task
+        reads its inputs and writes its own outputs only, so a pass the cluster lost (cancelled
+        futures, a killed worker) is run again from the start and gives the same result."""
         if add_doc.shape[0]:
             raise ConfigError("regularizers with per-document Θ terms do not run on Dask yet")
+        for attempt in range(self.pass_retries + 1):
+            try:
+                return self._pass(tr, cfg, tok_weight, reset, add, mult, dst)
+            except (CancelledError, KilledWorker) as exc:
+                if attempt == self.pass_retries:
+                    raise EngineError(f"the Dask cluster lost pass {tr.iteration + 1} {attempt + 1} times "
+                                      f"({type(exc).__name__}); check its workers and continue the run "
+                                      "from its last checkpoint") from None
+
+    def _pass(self, tr, cfg, tok_weight, reset, add, mult, dst):
         W, T = tr.phi.shape
         c = self.client
         it = tr.iteration + 1
