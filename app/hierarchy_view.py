@@ -8,7 +8,7 @@ import streamlit as st
 
 import engine
 from app import resources, state, tasks, widgets
-from engine.families import hierarchy as B
+from engine import hierarchy as B
 
 H = engine.hierarchy
 P = "hier"

@@ -9,8 +9,8 @@ import streamlit as st
 from app import resources, state, widgets
 from app.seeds_view import K
 from engine import EngineError, Lexicon, check_lexicon
-from engine.families import seeds as S
-from engine.families.seeds import recommended_settings
+from engine import seeds as S
+from engine import seeds as Seeds
 
 EXAMPLES = {
     "ru": "японцы: японец, японский, япония\nкитайцы: китаец, китайский, китай\n"
@@ -94,7 +94,7 @@ def setup_form(corpus, check):
                               help="Unseeded topics, so the rest of the corpus has somewhere to go.")
     background = c[1].number_input("Background topics", 0, 20, 1, key=K("background"))
     iterations = c[2].number_input("Iterations", 2, 1000, 30, key=K("iterations"))
-    rec, reason = recommended_settings(corpus)
+    rec, reason = Seeds.recommended_settings(corpus)
     doc_tau = c[0].number_input("Pull documents to their group's topic (τ)", 0.0, 100.0, float(rec["doc_tau"]),
                                 0.5, key=K("doc_tau"), help="SeedDocuments: documents that mention a group get τ·(their "
                                 "length) pseudo-counts on its topic; fades like SeedWords. 0 = off.")

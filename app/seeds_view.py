@@ -12,8 +12,8 @@ from app import resources, widgets
 from app.figures import seeds as SF
 from app.figures import topic_trends
 from engine import EngineError, csvsafe
-from engine.families import seeds as S
-from engine.families.seeds import best_per_group, precision_table, seed_tables
+from engine import seeds as S
+from engine import seeds as Seeds
 
 P = "seeds"
 
@@ -28,7 +28,7 @@ def _diagnostics(run_id: str, stamp: str, setup_json: str):
     corpus = resources.corpus(run.corpus_name)
     setup = S.SeedSetup.from_dict(json.loads(setup_json))
     model = run.model
-    tables = seed_tables(model, corpus, setup, top=20)
+    tables = Seeds.seed_tables(model, corpus, setup, top=20)
     return {
         **tables,
         "capture": S.seed_capture(model, corpus, setup),
@@ -43,7 +43,7 @@ def _diagnostics(run_id: str, stamp: str, setup_json: str):
 def _precision_at(run_id: str, stamp: str, setup_json: str, k: int):
     run = resources.run(run_id)
     setup = S.SeedSetup.from_dict(json.loads(setup_json))
-    return precision_table(run.model, resources.corpus(run.corpus_name), setup, k=k)
+    return Seeds.precision_table(run.model, resources.corpus(run.corpus_name), setup, k=k)
 
 
 def precision_tab(d: dict, rid: str, setup_json: str) -> None:
@@ -51,7 +51,7 @@ def precision_tab(d: dict, rid: str, setup_json: str) -> None:
     st.markdown("**Do the seeded topics gather the group's documents?** Each group's best seeded topic: of its "
                 "top-k documents by θ (k = min(50, documents mentioning the group)), the share that mention "
                 "the group. The rest are *candidates beyond the keywords* — read them in the Documents tab.")
-    st.plotly_chart(SF.group_precision(best_per_group(d["precision"])), key=K("precision_fig"))
+    st.plotly_chart(SF.group_precision(Seeds.best_per_group(d["precision"])), key=K("precision_fig"))
     k = st.number_input("Your k (top documents per topic)", 5, 5000, 100, 5, key=K("user_k"))
     tab = _precision_at(rid, resources.run_stamp(rid), setup_json, int(k))
     sup = d["support"].set_index("group")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.families.hierarchy import Task
+from engine import hierarchy as Hierarchy
 
 
 @st.cache_resource(show_spinner=False)
@@ -13,10 +13,10 @@ def _tasks() -> dict:
 
 
 def start(fn, kind: str) -> str:
-    task = Task(fn, kind).start()
+    task = Hierarchy.Task(fn, kind).start()
     _tasks()[task.task_id] = task
     return task.task_id
 
 
-def get(task_id: str | None) -> Task | None:
+def get(task_id: str | None) -> Hierarchy.Task | None:
     return _tasks().get(task_id) if task_id else None

@@ -65,6 +65,8 @@ from engine.families.batched import family as _batched_family  # noqa: F401 - re
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import seed_config, seeds_report
 from engine.families import hierarchy
+# the other family packages, for callers that use a family's own API (the app: engine.author.fit_of, …)
+from engine.families import author, biterm, hypergraph, links, multilingual, regression, seeds, starts, timegeo
 from engine.analysis import stability, sweep
 from engine.families.starts import run_stability, sibling_runs
 from engine.families import context  # the context family's functions (token_topics, boundary_scores, load_options)
@@ -102,7 +104,8 @@ __all__ = [
     # seed-word search
     "Lexicon", "check_lexicon", "seed_config", "seeds_report",
     # topic hierarchies and "how many topics?"
-    "hierarchy", "stability", "sweep", "run_stability", "sibling_runs",
+    "hierarchy", "author", "biterm", "hypergraph", "links", "multilingual", "regression", "seeds", "starts",
+    "timegeo", "stability", "sweep", "run_stability", "sibling_runs",
     # modules the app uses as a whole
     "context", "csvsafe", "sweeps", "uploads",
 ]

@@ -13,7 +13,7 @@ from engine import csvsafe
 from app.figures import sweep as sfig
 from app.hierarchy_view import continue_rows
 from engine import sweeps as store
-from engine.families import starts as S
+from engine import starts as S
 
 P = "sweep"
 

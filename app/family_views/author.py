@@ -5,10 +5,9 @@ import numpy as np
 import streamlit as st
 
 from app.figures.families import author_map, author_profiles_heatmap
-from engine.families.author import AuthorOptions, author_config, fit_of, top_documents
-from engine.families.author import author_map as mds
+from engine import author as Author
 
-config = author_config
+config = Author.author_config
 
 
 def form(corpus, key, ws):
@@ -21,11 +20,11 @@ def form(corpus, key, ws):
     sep = c2.text_input("Separator of several authors", "", key=f"{key}_sep", help="e.g. ; — empty: one per value")
     mode = c3.selectbox("θ_cd", ["fixed", "learned"], key=f"{key}_mode",
                         help="fixed: 1/|authors of d| (classic author–topic); learned: EM over the listed authors")
-    return AuthorOptions(column=column, sep=sep, mode=mode).to_dict()
+    return Author.AuthorOptions(column=column, sep=sep, mode=mode).to_dict()
 
 
 def render(run, corpus, ws, key):
-    fit = fit_of(run, corpus)
+    fit = Author.fit_of(run, corpus)
     model = run.model
     labels = [model.label(t) for t in range(model.n_topics)]
     counts = fit.documents_per_author
@@ -36,7 +35,7 @@ def render(run, corpus, ws, key):
     st.caption(f"{len(fit.authors)} authors from column “{fit.options.column}”, θ_cd {fit.options.mode}.")
     left, right = st.columns(2)
     left.plotly_chart(author_profiles_heatmap(fit.psi[:, top], names, labels), key=f"{key}_heat")
-    xy = mds(fit.psi[:, top])
+    xy = Author.author_map(fit.psi[:, top])
     right.plotly_chart(author_map(xy, names, [labels[int(t)] for t in fit.psi[:, top].argmax(0)], counts[top]),
                        key=f"{key}_map")
     c1, c2 = st.columns(2)
@@ -45,5 +44,5 @@ def render(run, corpus, ws, key):
     t = c2.selectbox("Topic", range(len(labels)), index=int(np.argmax(fit.psi[:, c])),
                      format_func=lambda i: labels[i], key=f"{key}_topic")
     docs = corpus.documents
-    for d, p in top_documents(fit, who, int(t), n=5):
+    for d, p in Author.top_documents(fit, who, int(t), n=5):
         st.markdown(f"**{docs['id'].iloc[d]}** · p(t, c | d) = {p:.2f}  \n{str(docs['text'].iloc[d] or '')[:400]}")

@@ -7,9 +7,7 @@ import streamlit as st
 from engine import csvsafe
 from app.figures.families import link_agreement_hist
 from engine import validate_name
-from engine.families.links import (
-    LinksOptions, agreement, edges_from_frame, links_config, links_from_arrays, random_agreement,
-)
+from engine import links as Links
 
 
 def form(corpus, key, ws):
@@ -19,24 +17,24 @@ def form(corpus, key, ws):
         st.caption("One row per link (reply-to, citation, same thread); ids must match the corpus's id column.")
         return None
     frame = pd.read_csv(up, dtype=str)
-    links = edges_from_frame(frame, corpus.documents, up.name)  # checked before it is kept
+    links = Links.edges_from_frame(frame, corpus.documents, up.name)  # checked before it is kept
     st.caption(f"{links.nnz // 2} links between {int((links.getnnz(axis=1) > 0).sum())} documents.")
     folder = ws.root / "edges"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / validate_name(up.name, "edge list name")
     csvsafe.to_csv(frame, path)  # the run copies the edges; this file only feeds the start
-    return LinksOptions(edges=str(path), tau=float(tau)).to_dict()
+    return Links.LinksOptions(edges=str(path), tau=float(tau)).to_dict()
 
 
-config = links_config
+config = Links.links_config
 
 
 def render(run, corpus, ws, key):
-    opts = LinksOptions.from_dict(run.config.get("options"))
-    links = links_from_arrays(run.arrays, corpus.n_docs)
+    opts = Links.LinksOptions.from_dict(run.config.get("options"))
+    links = Links.links_from_arrays(run.arrays, corpus.n_docs)
     theta = run.model.theta.T
-    agr, rows, cols = agreement(theta, links)
-    rnd = random_agreement(theta, max(2000, len(agr)))
+    agr, rows, cols = Links.agreement(theta, links)
+    rnd = Links.random_agreement(theta, max(2000, len(agr)))
     st.caption(f"{len(agr)} links, τ = {opts.tau:g}: mean agreement {agr.mean():.3f} for linked documents "
                f"vs {rnd.mean():.3f} for random pairs (1 = identical topic mixtures).")
     st.plotly_chart(link_agreement_hist(agr, rnd), key=f"{key}_hist")

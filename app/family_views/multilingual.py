@@ -9,10 +9,7 @@ import streamlit as st
 
 from app.family_views.multilingual_import import import_form
 from engine import InputError
-from engine.families.multilingual import (
-    MultilingualOptions, dictionary_from_arrays, languages_of, match_dictionary, multilingual_config,
-    nearest_documents, side_by_side, store_dictionary, translation_hits,
-)
+from engine import multilingual as Multilingual
 
 HELP = ("In a terminal: `artm-studio multilingual import FILE --name NAME --part @en=text_en:en "
         "--part @ru=text_ru:ru` (one table with a text column per language, or one file per language joined by "
@@ -20,7 +17,7 @@ HELP = ("In a terminal: `artm-studio multilingual import FILE --name NAME --part
 
 
 def form(corpus, key, ws):
-    langs = [m for m in languages_of(corpus) if m != "@default_class"]
+    langs = [m for m in Multilingual.languages_of(corpus) if m != "@default_class"]
     import_form(f"{key}_import", expanded=len(langs) < 2)
     if len(langs) < 2:
         st.info("This corpus has fewer than two language modalities: import one above. " + HELP)
@@ -34,7 +31,7 @@ def form(corpus, key, ws):
     if len(chosen) < 2:
         st.caption("Choose at least two languages.")
         return None
-    out = {"options": MultilingualOptions(tuple(chosen)).to_dict(), "tau": float(tau), "dictionary": None}
+    out = {"options": Multilingual.MultilingualOptions(tuple(chosen)).to_dict(), "tau": float(tau), "dictionary": None}
     if up is not None:
         data = up.getvalue()
         try:
@@ -42,25 +39,25 @@ def form(corpus, key, ws):
         except (OSError, ValueError, UnicodeDecodeError) as e:
             raise InputError(f"{up.name}: cannot be read as CSV ({str(e).splitlines()[0][:160]}); "
                              "give a CSV with one column per language, e.g. en,ru") from None
-        d = match_dictionary(frame, corpus, chosen[:2], name=up.name)  # checked before it is kept
+        d = Multilingual.match_dictionary(frame, corpus, chosen[:2], name=up.name)  # checked before it is kept
         st.caption(f"{len(d):,} of {len(frame):,} pairs match the corpus's words "
                    f"({d.stats['unknown_pairs']:,} name unknown words, {d.stats['not_single_words']:,} are phrases).")
-        out["dictionary"] = str(store_dictionary(ws, data=data, name=up.name))
+        out["dictionary"] = str(Multilingual.store_dictionary(ws, data=data, name=up.name))
     return out
 
 
 def config(cfg, options):
-    return multilingual_config(cfg, options["options"], options.get("dictionary"), tau=options.get("tau", 1.0))
+    return Multilingual.multilingual_config(cfg, options["options"], options.get("dictionary"), tau=options.get("tau", 1.0))
 
 
 def render(run, corpus, ws, key):
     model = run.model
-    langs = MultilingualOptions.from_dict(run.config.get("options")).languages
-    d = dictionary_from_arrays(run.arrays, langs[:2])
+    langs = Multilingual.MultilingualOptions.from_dict(run.config.get("options")).languages
+    d = Multilingual.dictionary_from_arrays(run.arrays, langs[:2])
     n = st.slider("Top words", 5, 20, 10, key=f"{key}_n")
     labels = {model.topic_names[t]: model.label(t) for t in range(len(model.topic_names))}
     if d is not None:
-        hits = translation_hits(model, d, n)
+        hits = Multilingual.translation_hits(model, d, n)
         st.caption(f"Translation hits (share of a topic's top-{n} words with a dictionary translation among its "
                    f"top-{n} of the other language, {len(d):,} dictionary pairs): mean {hits['hits'].mean():.2f}.")
     else:
@@ -68,7 +65,7 @@ def render(run, corpus, ws, key):
         st.caption("Trained without a dictionary: the languages are tied only by documents that have both.")
     topic = st.selectbox("Topic", list(labels), format_func=labels.get, key=f"{key}_topic")
     t = model.topic_names.index(topic)
-    sbs = side_by_side(model, corpus.vocab, langs, n, [t])
+    sbs = Multilingual.side_by_side(model, corpus.vocab, langs, n, [t])
     cols = st.columns(len(langs))
     h = hits.set_index("topic") if hits is not None else None
     for c, m in zip(cols, langs):
@@ -83,6 +80,6 @@ def render(run, corpus, ws, key):
     doc = c3.selectbox("Document", ids.tolist()[:5000], key=f"{key}_doc")
     text = st.text_input(f"…or new text in {src}", "", key=f"{key}_text")
     d_idx = int(ids.index[ids == doc][0]) if doc is not None else 0
-    near = nearest_documents(model, corpus, src, dst, doc=None if text.strip() else d_idx,
+    near = Multilingual.nearest_documents(model, corpus, src, dst, doc=None if text.strip() else d_idx,
                              text=text if text.strip() else None, n=10)
     st.dataframe(near, hide_index=True, key=f"{key}_near")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import resources, state
 from engine import ImportOptions, preview_source, uploads
-from engine.families.multilingual import LanguagePart, import_multilingual
+from engine import multilingual as Multilingual
 
 TYPES = ["csv", "tsv", "jsonl", "json", "gz", "parquet"]
 LAYOUTS = ("One table, a text column per language", "One file per language, joined by an id column")
@@ -33,14 +33,14 @@ def _shown(e: Exception, saved: list) -> None:
     st.error(text, icon=":material/error:")
 
 
-def _language(i: int, columns: list, key: str, file=None) -> LanguagePart:
+def _language(i: int, columns: list, key: str, file=None) -> Multilingual.LanguagePart:
     c1, c2, c3 = st.columns([1, 2, 1])
     code = DEFAULT_LANGS[i] if i < len(DEFAULT_LANGS) else "en"
     mod = c1.text_input("Modality", f"@{code}", key=f"{key}_mod{i}")
     guess = next((c for c in columns if c.lower().endswith(code)), columns[min(i, len(columns) - 1)])
     col = c2.selectbox("Text column", columns, columns.index(guess), key=f"{key}_col{i}")
     lang = c3.text_input("Language code", code, key=f"{key}_lang{i}", help="two letters: stop words and lemmas")
-    return LanguagePart(mod, col, lang, str(file or ""))
+    return Multilingual.LanguagePart(mod, col, lang, str(file or ""))
 
 
 def import_form(key: str, expanded: bool) -> None:
@@ -80,7 +80,7 @@ def import_form(key: str, expanded: bool) -> None:
         if st.button("Import", type="primary", key=f"{key}_go", icon=":material/upload:"):
             try:
                 with st.spinner("Importing…"):
-                    c = import_multilingual(resources.workspace(), name, parts, path, id_col, min_df=min_df)
+                    c = Multilingual.import_multilingual(resources.workspace(), name, parts, path, id_col, min_df=min_df)
             except Exception as e:  # noqa: BLE001 - nothing was stored; the message names file and column
                 _shown(e, saved)
                 return

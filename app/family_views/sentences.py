@@ -9,13 +9,13 @@ import streamlit as st
 
 from app import resources
 from app.figures.documents import highlighted_text, topic_legend
-from engine.families.hypergraph import HypergraphOptions, edges_of, sentence_table
+from engine import hypergraph as Hypergraph
 
 
 @st.cache_resource(show_spinner="Cutting the corpus into sentences…", max_entries=4)
 def _edges(name: str, fingerprint: str, options: str, _corpus):
     """Sentence edges of a corpus (cached per corpus version and options)."""
-    return edges_of(_corpus, json.loads(options))
+    return Hypergraph.edges_of(_corpus, json.loads(options))
 
 
 def is_sentence_run(run) -> bool:
@@ -25,7 +25,7 @@ def is_sentence_run(run) -> bool:
 
 
 def _sentence_edges(run, corpus):
-    opts = HypergraphOptions.from_dict(run.config.get("options")).to_dict()
+    opts = Hypergraph.HypergraphOptions.from_dict(run.config.get("options")).to_dict()
     return _edges(corpus.name, corpus.fingerprint(), json.dumps(opts, sort_keys=True), corpus)
 
 
@@ -34,7 +34,7 @@ def show(run, corpus, d: int, key: str) -> None:
     of its sentences with p(t|d,s)."""
     model = run.model
     labels = resources.short_labels(run.run_id, resources.run_stamp(run.run_id), 3)
-    table, _ = sentence_table(model, corpus, _sentence_edges(run, corpus), d)
+    table, _ = Hypergraph.sentence_table(model, corpus, _sentence_edges(run, corpus), d)
     if table.empty:
         st.info("This document has no sentence with in-vocabulary tokens.")
         return

@@ -14,10 +14,7 @@ import streamlit as st
 from app import state
 from app.figures.families import time_topics_chart
 from engine import parse_regularizer
-from engine.families.timegeo import (
-    BINS, add_place_modality, add_time_modality, place_topics, read_similarity, smoothing_effect, store_similarity,
-    time_profiles,
-)
+from engine import timegeo as TimeGeo
 
 KINDS = ("TimeSmoothing", "GeoSmoothing")
 SKIP = ("id", "text", "date")
@@ -57,9 +54,9 @@ def _time_form(corpus, key, ws) -> dict | None:
         return None
     st.caption("This corpus has dates but no @time modality: store a copy with one (a token per document, "
                "its day, month or year), then train on it.")
-    unit = st.selectbox("Time bin", ("auto",) + BINS, key=f"{key}_bin",
+    unit = st.selectbox("Time bin", ("auto",) + TimeGeo.BINS, key=f"{key}_bin",
                         help="auto: the finest of day/month/year with at most 180 bins over the date range")
-    _derive(ws, corpus, lambda c: add_time_modality(c, unit), "time", f"{key}_time")
+    _derive(ws, corpus, lambda c: TimeGeo.add_time_modality(c, unit), "time", f"{key}_time")
     return None
 
 
@@ -73,7 +70,7 @@ def _place_form(corpus, key, ws) -> dict | None:
             st.caption("This corpus has no metadata column.")
         else:
             column = st.selectbox("Column holding each document's place", cols, key=f"{key}_col")
-            _derive(ws, corpus, lambda c: add_place_modality(c, column), "place", f"{key}_place")
+            _derive(ws, corpus, lambda c: TimeGeo.add_place_modality(c, column), "place", f"{key}_place")
     if mod == "(none)":
         return None
     up = st.file_uploader("Similarity of places (CSV: a, b[, weight] — names of the modality's tokens)",
@@ -85,7 +82,7 @@ def _place_form(corpus, key, ws) -> dict | None:
         st.caption("Upload the similarity: one row per pair of similar places.")
         return None
     tokens = corpus.vocab["token"][corpus.vocab["modality"] == mod].reset_index(drop=True)
-    path, info = store_similarity(ws, up.getvalue(), up.name, tokens)  # checked before it is kept
+    path, info = TimeGeo.store_similarity(ws, up.getvalue(), up.name, tokens)  # checked before it is kept
     st.caption(f"{info['pairs']:,} pairs between {info['places']:,} of the {len(tokens):,} places.")
     return {"tau": float(tau), "modality": mod, "similarity": str(path)}
 
@@ -119,7 +116,7 @@ def render(run, corpus, ws, key):
         tau = tau.get("value", tau) if isinstance(tau, dict) else tau
         if r["kind"] == "TimeSmoothing":
             st.markdown(f"**Topics over {r['modality']}** (TimeSmoothing τ = {tau})")
-            prof = time_profiles(model, corpus, r["modality"])
+            prof = TimeGeo.time_profiles(model, corpus, r["modality"])
             labels = list(dict.fromkeys(prof["label"]))
             spread = prof.groupby("label", sort=False)["p_topic_given_time"].std().sort_values(ascending=False)
             shown = st.multiselect("Topics", labels, spread.index[:5].tolist(), key=f"{key}_topics")
@@ -129,8 +126,8 @@ def render(run, corpus, ws, key):
                             key=f"{key}_chart")
         else:
             st.markdown(f"**Places of {r['modality']}** (GeoSmoothing τ = {tau})")
-            places, P = place_topics(model, corpus, r["modality"])
-            eff = smoothing_effect(P, read_similarity(r["similarity"], places))
+            places, P = TimeGeo.place_topics(model, corpus, r["modality"])
+            eff = TimeGeo.smoothing_effect(P, TimeGeo.read_similarity(r["similarity"], places))
             c1, c2, c3 = st.columns(3)
             c1.metric("similar places, mean L1 of p(t|g)", f"{eff['similar']:.3f}",
                       help=f"over the {eff['similar_pairs']:,} pairs of the similarity file")

@@ -1,15 +1,14 @@
-"""The app uses only the engine's public API (issue 11): the facade ``engine`` and each family's
-package ``engine.families.<name>``, names declared in their ``__all__``.
+"""The app goes through the engine's facade only (issue 11): ``engine`` and the names in its
+``__all__`` — functions, classes and namespaces such as a family package (``engine.author``),
+whose own public names are those in its ``__all__``.
 
 Every ``app/**/*.py`` is parsed with ast (not imported). Allowed:
 
-- ``import engine``, ``import engine.families.<name> [as x]``,
-- ``from engine import a, b`` with each name in ``engine.__all__``,
-- ``from engine.families import <name> [as x]`` (a family package),
-- ``from engine.families.<name> import a`` with ``a`` in that package's ``__all__``.
+- ``import engine``,
+- ``from engine import a, b [as x]`` with each name in ``engine.__all__``.
 
 And an attribute read through such a name (``engine.x``, ``S.seed_config`` after
-``from engine.families import seeds as S``, ``engine.sweep.y``) must be public: in the module's
+``from engine import seeds as S``, ``engine.sweep.y``) must be public: in the module's
 ``__all__`` when it declares one, else a name without a leading underscore.
 """
 from __future__ import annotations
@@ -33,11 +32,6 @@ def _public(module: ModuleType, name: str) -> bool:
     return not name.startswith("_")
 
 
-def _family(dotted: str) -> bool:
-    parts = dotted.split(".")
-    return len(parts) == 3 and parts[:2] == ["engine", "families"] and parts[2] in FAMILIES
-
-
 def _violations(path: Path, root: Path = ROOT) -> list[str]:
     """What in one app module reaches past the public API (file:line: reason)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -48,9 +42,8 @@ def _violations(path: Path, root: Path = ROOT) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
-                if a.name == "engine" or _family(a.name):
-                    if a.name == "engine" or a.asname:
-                        bound[a.asname or "engine"] = importlib.import_module(a.name)
+                if a.name == "engine":
+                    bound[a.asname or "engine"] = engine
                 elif a.name.split(".")[0] == "engine":
                     bad.append(f"{where(node)}: import {a.name} (an engine submodule)")
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
@@ -63,15 +56,6 @@ def _violations(path: Path, root: Path = ROOT) -> list[str]:
                         bad.append(f"{where(node)}: from engine import {a.name} (not in engine.__all__)")
                     elif isinstance(getattr(engine, a.name), ModuleType):
                         bound[local] = getattr(engine, a.name)
-                elif mod == "engine.families":
-                    if a.name not in FAMILIES:
-                        bad.append(f"{where(node)}: from engine.families import {a.name} (not a family)")
-                    else:
-                        bound[local] = importlib.import_module(f"engine.families.{a.name}")
-                elif _family(mod):
-                    package = importlib.import_module(mod)
-                    if a.name not in getattr(package, "__all__", ()):
-                        bad.append(f"{where(node)}: from {mod} import {a.name} (not in {mod}.__all__)")
                 else:
                     bad.append(f"{where(node)}: from {mod} import {a.name} (an engine submodule)")
 
@@ -115,9 +99,9 @@ def test_the_checker_sees_each_kind_of_violation(tmp_path):
         "import engine.store.runs\n"
         "from engine import Workspace, store\n"
         "from engine.store.budget import estimate_training_memory\n"
-        "from engine.families import seeds as S, nothing\n"
-        "from engine.families.seeds import workflow, Lexicon\n"
-        "from engine.families.hierarchy import Task\n"
+        "from engine import seeds as S\n"
+        "from engine.families import seeds\n"
+        "from engine.families.seeds import Lexicon\n"
         "\n"
         "def f():\n"
         "    from engine.errors import InputError  # a function-level import is checked too\n"
@@ -128,8 +112,8 @@ def test_the_checker_sees_each_kind_of_violation(tmp_path):
         "import engine.store.runs (an engine submodule)",
         "from engine import store (not in engine.__all__)",
         "from engine.store.budget import estimate_training_memory (an engine submodule)",
-        "from engine.families import nothing (not a family)",
-        "from engine.families.seeds import workflow (not in engine.families.seeds.__all__)",
+        "from engine.families import seeds (an engine submodule)",
+        "from engine.families.seeds import Lexicon (an engine submodule)",
         "from engine.errors import InputError (an engine submodule)",
         "S._regularizer (not public in engine.families.seeds)",
         "engine.em (not public in engine)",
