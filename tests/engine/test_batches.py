@@ -137,8 +137,8 @@ def test_online_em_recovers_planted_topics(tmp_path, make_corpus):
     assert purity == 1.0 and distinct == 5
     assert tr.estep._updates == 2 * 10  # 20 batches / 2 per update, twice
     assert reports[-1].scores["perplexity"] < reports[0].scores["perplexity"] * 1.01
-    # ρ follows (τ₀ + i)^(−κ)
-    assert online.rho(3) == pytest.approx(7.0 ** -0.6)
+    # the 4th update (3 before it) has ρ = (τ₀ + 4)^(−κ), BigARTM's update_count from 1
+    assert online.rho(3) == pytest.approx(8.0 ** -0.6)
     with pytest.raises(ConfigError):
         OnlineOptions(kappa=0.3)
 

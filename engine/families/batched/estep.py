@@ -14,7 +14,8 @@ The trainer then runs its regularized M-step on the n_wt returned.
 - **Offline** (``OnlineOptions`` None): n_wt = Σ_b n̂_wt^b, then the regularized M-step once per
   pass. With Θ kept, the result equals :class:`engine.em.trainer.Trainer` on the same corpus to
   float tolerance (only the summation order of n_wt differs).
-- **Online**: after every ``update_every`` batches, with i the number of updates so far,
+- **Online**: after every ``update_every`` batches (and after the last batch of a pass), with
+  i = 1, 2, … the number of this update counted across passes (BigARTM 0.9.2's ``update_count``),
   ρ_i = (τ₀ + i)^(−κ),  n_wt ← (1 − ρ_i) n_wt + ρ_i Σ_{last batches} n̂_wt^b,  Φ ← M-step(n_wt).
   n_wt starts as the initial Φ. BigARTM's defaults: τ₀ = 1024, κ = 0.7, update_every = 1.
   The intermediate M-steps take the Φ regularizers with the Φ of the pass's start; the blended
@@ -68,7 +69,8 @@ class OnlineOptions:
             raise ConfigError(f"online tau0 must be ≥ 0, got {self.tau0}")
 
     def rho(self, i: int) -> float:
-        return float((self.tau0 + i) ** (-self.kappa))
+        """ρ of the update after ``i`` earlier ones: (τ₀ + i + 1)^(−κ), as BigARTM's fit_online."""
+        return float((self.tau0 + i + 1) ** (-self.kappa))
 
     def to_dict(self) -> dict:
         return {"update_every": int(self.update_every), "tau0": float(self.tau0), "kappa": float(self.kappa)}
