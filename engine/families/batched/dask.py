@@ -16,6 +16,9 @@ Per pass (:meth:`DaskEStep.sweep`):
    from the second level on), so the client receives one W × T array.
 4. The M-step with the Φ regularizers runs on the client (the one Trainer's M-step).
 
+Timings of the last pass: :attr:`DaskEStep.overhead` (client seconds of the broadcast, of submitting
+the graph, of the tasks, of the root's transfer; worker seconds summed over the tasks, :data:`TIMERS`).
+
 Nothing is applied to Φ before every task of the pass has succeeded: a worker lost mid-pass
 only makes Dask rerun its tasks elsewhere (``retries``); the pass then gives the same Φ.
 Summation order is fixed by the batch order and the tree shape, so Φ equals the single-process
@@ -31,7 +34,7 @@ from concurrent.futures import CancelledError
 from pathlib import Path
 
 import numpy as np
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, wait
 from distributed.scheduler import KilledWorker
 
 from engine.corpus.batches import Batch, read_batch
@@ -70,37 +73,51 @@ def _read(url: str, b: int, doc0: int, n_tokens: int) -> Batch:
     return Batch(index=b, doc0=doc0, n_dw=read_batch(Path(url.removeprefix("file://")), n_tokens))
 
 
+#: worker seconds summed over a pass's tasks, in this order (:attr:`DaskEStep.overhead` ``worker_s``)
+TIMERS = ("read_s", "estep_s", "theta_io_s", "add_s", "adds")
+
+
 def _estep_task(url, b, doc0, phi, static, theta_files, reset, inner_passes, add, mult):
-    """One batch on a worker: returns (words, n̂_wt (W_b, T), loglik, n_tok, [empty documents, Σ θ])."""
+    """One batch on a worker: returns (words, n̂_wt (W_b, T), loglik, n_tok, [empty documents, Σ θ],
+    seconds (5,) in the order of :data:`TIMERS`)."""
+    t0 = time.perf_counter()
     tok_weight, tok_mod, n_mod, n_topics = static
     pb = prepare_batch(_read(url, b, doc0, len(tok_mod)), len(tok_mod))
     T = phi.shape[1]
     src, dst = theta_files
     th_in = None if reset or src is None or not os.path.exists(src) else np.load(src)
+    t1 = time.perf_counter()
     nb, theta, ll, nt = estep_batch(pb, phi, tok_weight, tok_mod, n_mod, th_in, reset, inner_passes,
                                     add, mult, np.zeros((0, T), np.float32))
+    t2 = time.perf_counter()
     if dst is not None:
         tmp = f"{dst}.{uuid.uuid4().hex[:8]}.npy"
         np.save(tmp, theta)
         os.replace(tmp, dst)  # atomic: a retried task overwrites with the same values
-    return pb.words, nb, ll, nt, theta_summary(theta)
+    secs = np.array([t1 - t0, t2 - t1, time.perf_counter() - t2, 0.0, 0.0])
+    return pb.words, nb, ll, nt, theta_summary(theta), secs
 
 
 def _add(a, b, shape):
     """Sum of two partial results (``b`` may be None). Leaves are ``(words, rows, loglik, n_tok,
-    small)`` tuples from :func:`_estep_task`; sums are dicts with a dense (W, T) ``n_wt``.
+    small, seconds)`` tuples from :func:`_estep_task`; sums are dicts with a dense (W, T) ``n_wt``
+    and the summed worker seconds (:data:`TIMERS`, this add counted in ``add_s``/``adds``).
     Inputs are never modified (Dask may hold them for a retry)."""
-    out = {"n_wt": np.zeros(shape, np.float32), "ll": 0.0, "nt": 0.0, "small": np.zeros(2)}
+    t0 = time.perf_counter()
+    out = {"n_wt": np.zeros(shape, np.float32), "ll": 0.0, "nt": 0.0, "small": np.zeros(2),
+           "secs": np.zeros(len(TIMERS))}
     for part in (a, b):
         if part is None:
             continue
         if isinstance(part, dict):
             out["n_wt"] += part["n_wt"]
-            ll, nt, small = part["ll"], part["nt"], part["small"]
+            ll, nt, small, secs = part["ll"], part["nt"], part["small"], part["secs"]
         else:
-            words, nb, ll, nt, small = part
+            words, nb, ll, nt, small, secs = part
             out["n_wt"][words] += nb
         out["ll"], out["nt"], out["small"] = out["ll"] + ll, out["nt"] + nt, out["small"] + small
+        out["secs"] = out["secs"] + secs
+    out["secs"][3:] += (time.perf_counter() - t0, 1.0)
     return out
 
 
@@ -153,29 +170,39 @@ class DaskEStep(BatchedEStep):
         c = self.client
         it = tr.iteration + 1
         last = it >= cfg.iterations
-        tb = time.perf_counter()
+        t0 = time.perf_counter()
         # hash=False: fresh keys every pass. With content-hashed keys an unchanged array gets the key
         # of the previous pass, whose release (sent when that pass's futures were dropped) can
         # reach the scheduler after this scatter and delete the data ("lost dependencies").
         static_f = c.scatter((tok_weight, tr.token_modality, len(tr.modalities), cfg.n_topics),
                              broadcast=True, hash=False)
         phi_f = c.scatter(tr.phi, broadcast=True, hash=False)
-        broadcast = time.perf_counter() - tb
+        t1 = time.perf_counter()
         leaves = [c.submit(_estep_task, url, b, tr.corpus.doc_range(b)[0], phi_f, static_f,
                            self._theta_paths(b, it, reset), reset, cfg.inner_passes, add, mult,
                            key=f"artm-estep-{it}-{b}-{uuid.uuid4().hex[:6]}", retries=self.retries, pure=False)
                   for b, url in enumerate(self._urls)]
         level = leaves
         while len(level) > 1:  # binary tree: the summation order depends only on the batch order
-            nxt = [c.submit(_add, level[i], level[i + 1], (W, T), retries=self.retries, pure=False)
+            nxt = [c.submit(_add, level[i], level[i + 1], (W, T), retries=self.retries, pure=False,
+                            key=f"artm-add-{it}-{uuid.uuid4().hex[:8]}")
                    for i in range(0, len(level) - 1, 2)]
             level = nxt + ([level[-1]] if len(level) % 2 else [])
-        tr0 = time.perf_counter()
-        total = _add(level[0].result(), None, (W, T))
-        self.overhead = {"broadcast_s": broadcast, "wait_s": time.perf_counter() - tr0}
+        t2 = time.perf_counter()
+        wait(level[0])  # the tree is done: what follows is the root's transfer to the client
+        t3 = time.perf_counter()
+        root = level[0].result()
+        t4 = time.perf_counter()
+        total = _add(root, None, (W, T))
+        t5 = time.perf_counter()
         del leaves, level, phi_f, static_f
         if last:
             self._gather_theta(tr.corpus, it, dst)
+        secs = root["secs"] if isinstance(root, dict) else root[5]
+        self.overhead = {"broadcast_s": t1 - t0, "submit_s": t2 - t1, "tasks_s": t3 - t2, "gather_s": t4 - t3,
+                         "client_sum_s": t5 - t4, "theta_gather_s": time.perf_counter() - t5,
+                         "phi_bytes": int(tr.phi.nbytes), "batches": len(self._urls),
+                         "worker_s": dict(zip(TIMERS, (float(x) for x in secs)))}
         small = total["small"]
         self._summary = (tr.corpus.n_docs, int(small[0]), float(small[1]))
         return total["n_wt"], np.asarray(total["ll"], float), np.asarray(total["nt"], float)
