@@ -49,8 +49,8 @@ def _cpu() -> float:
 
 def run_bigartm(args) -> dict:
     """(child, in the bench venv) BigARTM fit_online passes; Φ of every pass to OUT/bigartm_phi_<k>.npy."""
-    import run_bigartm as rb
-    from artm.wrapper import messages_pb2 as messages
+    import run_bigartm as rb  # noqa: PLC0415 - BigARTM only in the bench venv's child process
+    from artm.wrapper import messages_pb2 as messages  # noqa: PLC0415 - likewise
 
     artm = rb._artm()
     bv = rb.batch_vectorizer()
@@ -99,7 +99,7 @@ def run_bigartm(args) -> dict:
 
 def engine_batches():
     """The engine's batched copy of the corpus: 1,000 documents per batch in document order."""
-    from engine.corpus.batches import BatchedCorpus, write_batches
+    from engine.corpus.batches import BatchedCorpus, write_batches  # noqa: PLC0415 - not in the BigARTM child
 
     target = OUT / "engine_batches"
     if not (target / "manifest.json").exists():
@@ -109,11 +109,11 @@ def engine_batches():
 
 
 def run_engine(args, big: dict | None) -> dict:
-    from engine.em.config import ModelConfig
-    from engine.em.trainer import Trainer
-    from engine.families.batched.family import batched_config
+    from engine.em.config import ModelConfig  # noqa: PLC0415 - the engine is not imported in the BigARTM child
+    from engine.em.trainer import Trainer  # noqa: PLC0415 - likewise
+    from engine.families.batched.family import batched_config  # noqa: PLC0415 - likewise
 
-    import run_bigartm as rb
+    import run_bigartm as rb  # noqa: PLC0415 - its initial_phi (BigARTM itself is not imported)
 
     bc = engine_batches()
     if big is not None:  # the same documents in the same batches, in the same order

@@ -146,3 +146,36 @@ def test_cli_train_dask_local(tmp_path, make_corpus):
     lines = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
     assert [r["iteration"] for r in lines] == [1, 2] and lines[-1]["perplexity"] > 0
     assert len(list(ws.runs_dir.iterdir())) == 1
+
+
+@pytest.mark.parametrize("fan_in", [2, 3, 8])
+def test_reduce_tree_sums_in_batch_order_without_touching_inputs(fan_in):
+    from engine.families.batched.dask import TIMERS, _add, reduce_tree
+
+    rng = np.random.default_rng(fan_in)
+    W, T, leaves = 30, 4, []
+    for b in range(11):  # 11 leaves: every fan-in leaves a short last group somewhere
+        words = np.sort(rng.choice(W, size=7, replace=False))
+        secs = np.zeros(len(TIMERS))
+        secs[1] = 1.0
+        leaves.append((words, rng.random((7, T), dtype=np.float32), np.array([-2.0]), np.array([3.0]),
+                       np.array([0.0, 5.0]), secs))
+    copies = [tuple(np.copy(x) for x in leaf) for leaf in leaves]
+    calls = []
+
+    def submit(fn, *args, key):
+        calls.append(key)
+        return fn(*args)
+
+    root = reduce_tree(submit, leaves, (W, T), fan_in)
+    dense = np.zeros((W, T), np.float32)
+    for words, rows, *_ in copies:
+        dense[words] += rows
+    np.testing.assert_allclose(root["n_wt"], dense, rtol=1e-6)
+    assert root["ll"] == -22.0 and root["nt"] == 33.0 and root["small"][1] == 55.0
+    assert root["secs"][TIMERS.index("estep_s")] == 11.0 and root["secs"][TIMERS.index("adds")] == len(calls)
+    assert len(calls) == {2: 10, 3: 6, 8: 3}[fan_in]  # fewer dense partial sums with a wider node
+    for leaf, copy in zip(leaves, copies):
+        for x, y in zip(leaf, copy):
+            np.testing.assert_array_equal(x, y)
+    assert _add((W, T), leaves[0])["n_wt"][leaves[0][0]].tolist() == leaves[0][1].tolist()

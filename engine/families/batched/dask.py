@@ -12,8 +12,9 @@ Per pass (:meth:`DaskEStep.sweep`):
    LocalCluster) and, with Θ kept (``theta="disk"``), reads the previous pass's file, so a task
    run twice (a retry) reads the same input and writes the same output. The client gathers Θ
    into its memory map on the last pass only.
-3. The per-batch n̂_wt are summed by a binary tree of ``add`` tasks on the workers (dense W × T
-   from the second level on), so the client receives one W × T array.
+3. The per-batch n̂_wt are summed by a tree of ``add`` tasks on the workers, ``fan_in`` (8)
+   consecutive children per node (:func:`reduce_tree`; dense W × T from the second level on), so
+   the client receives one W × T array.
 4. The M-step with the Φ regularizers runs on the client (the one Trainer's M-step).
 
 Timings of the last pass: :attr:`DaskEStep.overhead` (client seconds of the broadcast, of submitting
@@ -31,6 +32,7 @@ import os
 import time
 import uuid
 from concurrent.futures import CancelledError
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -74,51 +76,64 @@ def _read(url: str, b: int, doc0: int, n_tokens: int) -> Batch:
 
 
 #: worker seconds summed over a pass's tasks, in this order (:attr:`DaskEStep.overhead` ``worker_s``)
-TIMERS = ("read_s", "estep_s", "theta_io_s", "add_s", "adds")
+TIMERS = ("read_s", "estep_s", "estep_cpu_s", "theta_io_s", "add_s", "adds")
 
 
 def _estep_task(url, b, doc0, phi, static, theta_files, reset, inner_passes, add, mult):
     """One batch on a worker: returns (words, n̂_wt (W_b, T), loglik, n_tok, [empty documents, Σ θ],
-    seconds (5,) in the order of :data:`TIMERS`)."""
+    seconds (6,) in the order of :data:`TIMERS`; ``estep_cpu_s`` is the worker thread's CPU time)."""
     t0 = time.perf_counter()
     tok_weight, tok_mod, n_mod, n_topics = static
     pb = prepare_batch(_read(url, b, doc0, len(tok_mod)), len(tok_mod))
     T = phi.shape[1]
     src, dst = theta_files
     th_in = None if reset or src is None or not os.path.exists(src) else np.load(src)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.thread_time()
     nb, theta, ll, nt = estep_batch(pb, phi, tok_weight, tok_mod, n_mod, th_in, reset, inner_passes,
                                     add, mult, np.zeros((0, T), np.float32))
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.thread_time()
     if dst is not None:
         tmp = f"{dst}.{uuid.uuid4().hex[:8]}.npy"
         np.save(tmp, theta)
         os.replace(tmp, dst)  # atomic: a retried task overwrites with the same values
-    secs = np.array([t1 - t0, t2 - t1, time.perf_counter() - t2, 0.0, 0.0])
+    secs = np.array([t1 - t0, t2 - t1, c2 - c1, time.perf_counter() - t2, 0.0, 0.0])
     return pb.words, nb, ll, nt, theta_summary(theta), secs
 
 
-def _add(a, b, shape):
-    """Sum of two partial results (``b`` may be None). Leaves are ``(words, rows, loglik, n_tok,
-    small, seconds)`` tuples from :func:`_estep_task`; sums are dicts with a dense (W, T) ``n_wt``
-    and the summed worker seconds (:data:`TIMERS`, this add counted in ``add_s``/``adds``).
-    Inputs are never modified (Dask may hold them for a retry)."""
+def _add(shape, *parts):
+    """Sum of partial results. Leaves are ``(words, rows, loglik, n_tok, small, seconds)`` tuples
+    from :func:`_estep_task`; sums are dicts with a dense (W, T) ``n_wt`` and the summed worker
+    seconds (:data:`TIMERS`, this add counted in ``add_s``/``adds``). Parts are added in the order
+    given; inputs are never modified (Dask may hold them for a retry)."""
     t0 = time.perf_counter()
-    out = {"n_wt": np.zeros(shape, np.float32), "ll": 0.0, "nt": 0.0, "small": np.zeros(2),
-           "secs": np.zeros(len(TIMERS))}
-    for part in (a, b):
-        if part is None:
-            continue
+    dense = next((p for p in parts if isinstance(p, dict)), None)
+    out = {"n_wt": np.zeros(shape, np.float32) if dense is None else dense["n_wt"].copy(), "ll": 0.0,
+           "nt": 0.0, "small": np.zeros(2), "secs": np.zeros(len(TIMERS))}
+    for part in parts:
         if isinstance(part, dict):
-            out["n_wt"] += part["n_wt"]
+            if part is not dense:
+                out["n_wt"] += part["n_wt"]
             ll, nt, small, secs = part["ll"], part["nt"], part["small"], part["secs"]
         else:
             words, nb, ll, nt, small, secs = part
             out["n_wt"][words] += nb
         out["ll"], out["nt"], out["small"] = out["ll"] + ll, out["nt"] + nt, out["small"] + small
         out["secs"] = out["secs"] + secs
-    out["secs"][3:] += (time.perf_counter() - t0, 1.0)
+    out["secs"][-2:] += (time.perf_counter() - t0, 1.0)
     return out
+
+
+def reduce_tree(submit, leaves: list, shape, fan_in: int, key: str = "artm-add"):
+    """The root of a tree of :func:`_add` tasks over ``leaves`` (futures, in batch order): each node
+    sums ``fan_in`` consecutive children, so the summation order depends only on the batch order.
+    ``submit(fn, *args, key=…)`` is ``Client.submit`` with the retry options bound. A wider node
+    makes fewer dense W × T partial sums (about n / (fan_in − 1) instead of n − 1)."""
+    level = list(leaves)
+    while len(level) > 1:
+        level = [level[i] if len(level[i:i + fan_in]) == 1 else
+                 submit(_add, shape, *level[i:i + fan_in], key=f"{key}-{uuid.uuid4().hex[:10]}")
+                 for i in range(0, len(level), fan_in)]
+    return level[0]
 
 
 _CLIENTS: dict[str, Client] = {}
@@ -136,6 +151,8 @@ class DaskEStep(BatchedEStep):
     """:class:`BatchedEStep` whose batches run on Dask workers (offline EM; options ``dask``)."""
 
     retries = 2
+    #: children per node of the reduce tree (:func:`reduce_tree`)
+    fan_in = 8
 
     def __init__(self, trainer):
         super().__init__(trainer)
@@ -182,23 +199,19 @@ class DaskEStep(BatchedEStep):
                            self._theta_paths(b, it, reset), reset, cfg.inner_passes, add, mult,
                            key=f"artm-estep-{it}-{b}-{uuid.uuid4().hex[:6]}", retries=self.retries, pure=False)
                   for b, url in enumerate(self._urls)]
-        level = leaves
-        while len(level) > 1:  # binary tree: the summation order depends only on the batch order
-            nxt = [c.submit(_add, level[i], level[i + 1], (W, T), retries=self.retries, pure=False,
-                            key=f"artm-add-{it}-{uuid.uuid4().hex[:8]}")
-                   for i in range(0, len(level) - 1, 2)]
-            level = nxt + ([level[-1]] if len(level) % 2 else [])
+        root = reduce_tree(partial(c.submit, retries=self.retries, pure=False), leaves, (W, T), self.fan_in,
+                           key=f"artm-add-{it}")
         t2 = time.perf_counter()
-        wait(level[0])  # the tree is done: what follows is the root's transfer to the client
+        wait(root)  # the tree is done: what follows is the root's transfer to the client
         t3 = time.perf_counter()
-        root = level[0].result()
+        part = root.result()
         t4 = time.perf_counter()
-        total = _add(root, None, (W, T))
+        total = _add((W, T), part)
         t5 = time.perf_counter()
-        del leaves, level, phi_f, static_f
+        del leaves, root, phi_f, static_f
         if last:
             self._gather_theta(tr.corpus, it, dst)
-        secs = root["secs"] if isinstance(root, dict) else root[5]
+        secs = part["secs"] if isinstance(part, dict) else part[5]
         self.overhead = {"broadcast_s": t1 - t0, "submit_s": t2 - t1, "tasks_s": t3 - t2, "gather_s": t4 - t3,
                          "client_sum_s": t5 - t4, "theta_gather_s": time.perf_counter() - t5,
                          "phi_bytes": int(tr.phi.nbytes), "batches": len(self._urls),
