@@ -231,7 +231,7 @@ def summarize(name, bc, T, single, runs) -> list[dict]:
             "estep_s": estep, "ns_per_nnzT_worker": 1e9 * estep / nnzT, "docs_per_s_worker": bc.n_docs / estep,
             "estep_cpu_s": med(lambda p: p["worker_s"]["estep_cpu_s"]),
             "ns_per_nnzT_worker_cpu": 1e9 * med(lambda p: p["worker_s"]["estep_cpu_s"]) / nnzT,
-            "read_s": med(lambda p: p["worker_s"]["read_s"]), "theta_io_s": med(lambda p: p["worker_s"]["theta_io_s"]),
+            "read_s": med(lambda p: p["worker_s"]["read_s"]), "read_cpu_s": med(lambda p: p["worker_s"]["read_cpu_s"]), "theta_io_s": med(lambda p: p["worker_s"]["theta_io_s"]),
             "broadcast_s": med(lambda p: p["broadcast_s"]), "phi_MB": later[0]["phi_bytes"] / 2**20,
             "submit_s": med(lambda p: p["submit_s"]), "tasks_s": tasks,
             "add_compute_s": med(lambda p: p["stream"]["add_compute"]),
@@ -305,7 +305,7 @@ def inputs(blob: dict) -> dict:
     m2 = two["micro"]
     return {
         "c_E_ns": min(r["ns_per_nnzT_worker_cpu"] for r in syn if "broadcast_s" in r),  # CPU, per worker
-        "c_read_ns": 1e9 * one["read_s"] / nnz,  # reading + preparing a batch, per nonzero
+        "c_read_ns": 1e9 * one.get("read_cpu_s", one["read_s"]) / nnz,  # reading + preparing a batch (CPU)
         # Dask's path on loopback, bytes/s per hop: a broadcast to 1 worker crosses 2 hops (client →
         # scheduler → worker), to 2 workers 3 (then worker → worker); median over the four measures
         "B_sw": statistics.median(b["bytes"] * (1 + r["workers"]) / b["seconds"]

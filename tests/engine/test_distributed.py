@@ -157,7 +157,7 @@ def test_reduce_tree_sums_in_batch_order_without_touching_inputs(fan_in):
     for b in range(11):  # 11 leaves: every fan-in leaves a short last group somewhere
         words = np.sort(rng.choice(W, size=7, replace=False))
         secs = np.zeros(len(TIMERS))
-        secs[1] = 1.0
+        secs[TIMERS.index("estep_s")] = 1.0
         leaves.append((words, rng.random((7, T), dtype=np.float32), np.array([-2.0]), np.array([3.0]),
                        np.array([0.0, 5.0]), secs))
     copies = [tuple(np.copy(x) for x in leaf) for leaf in leaves]

@@ -76,13 +76,13 @@ def _read(url: str, b: int, doc0: int, n_tokens: int) -> Batch:
 
 
 #: worker seconds summed over a pass's tasks, in this order (:attr:`DaskEStep.overhead` ``worker_s``)
-TIMERS = ("read_s", "estep_s", "estep_cpu_s", "theta_io_s", "add_s", "adds")
+TIMERS = ("read_s", "read_cpu_s", "estep_s", "estep_cpu_s", "theta_io_s", "add_s", "adds")
 
 
 def _estep_task(url, b, doc0, phi, static, theta_files, reset, inner_passes, add, mult):
     """One batch on a worker: returns (words, n̂_wt (W_b, T), loglik, n_tok, [empty documents, Σ θ],
-    seconds (6,) in the order of :data:`TIMERS`; ``estep_cpu_s`` is the worker thread's CPU time)."""
-    t0 = time.perf_counter()
+    seconds (7,) in the order of :data:`TIMERS`; ``*_cpu_s`` are the worker thread's CPU seconds)."""
+    t0, c0 = time.perf_counter(), time.thread_time()
     tok_weight, tok_mod, n_mod, n_topics = static
     pb = prepare_batch(_read(url, b, doc0, len(tok_mod)), len(tok_mod))
     T = phi.shape[1]
@@ -96,7 +96,7 @@ def _estep_task(url, b, doc0, phi, static, theta_files, reset, inner_passes, add
         tmp = f"{dst}.{uuid.uuid4().hex[:8]}.npy"
         np.save(tmp, theta)
         os.replace(tmp, dst)  # atomic: a retried task overwrites with the same values
-    secs = np.array([t1 - t0, t2 - t1, c2 - c1, time.perf_counter() - t2, 0.0, 0.0])
+    secs = np.array([t1 - t0, c1 - c0, t2 - t1, c2 - c1, time.perf_counter() - t2, 0.0, 0.0])
     return pb.words, nb, ll, nt, theta_summary(theta), secs
 
 
