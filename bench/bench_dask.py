@@ -383,13 +383,13 @@ def print_model(blob: dict, args) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", default=None, help="write the results here")
     ap.add_argument("--corpora", nargs="+", default=["ng20", "synth"], choices=["ng20", "synth"])
     ap.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--topics", type=int, default=100)
     ap.add_argument("--passes", type=int, default=4)
     ap.add_argument("--synth-batches", type=int, default=10)
     ap.add_argument("--synth-source", type=Path, default=SYNTH_SOURCE)
-    ap.add_argument("--json", default=None)
     ap.add_argument("--model", type=Path, default=None, metavar="RESULTS.json",
                     help="print the §13.2 prediction from a run's --json results (no training)")
     ap.add_argument("--net-gbps", type=float, default=10.0, help="model: network bandwidth per node (assumed)")
