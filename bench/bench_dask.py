@@ -239,7 +239,7 @@ def summarize(name, bc, T, single, runs) -> list[dict]:
             "root_gather_s": med(lambda p: p["gather_s"] + p["client_sum_s"]),
             "idle_s": tasks - busy / n, "busy_s": busy,
             "client_rest_s": wall - client_parts, "adds": later[0]["worker_s"]["adds"],
-            "batches": later[0]["batches"], "micro": r["micro"],
+            "batches": later[0]["batches"], "tasks": later[0].get("tasks"), "micro": r["micro"],
         })
     return rows
 
@@ -312,43 +312,40 @@ def inputs(blob: dict) -> dict:
                                   for r in syn for b in r["micro"]["broadcast"]),
         "B_ww": m2["bytes"] / m2["transfer_s"] if m2.get("transfer_s") else None,
         "c_add_ns": 1e9 * m2["add_s"] / (m2["bytes"] / 4) if m2.get("add_s") else None,
-        "sigma_s": max(one["idle_s"], 0.0) / (one["batches"] + one["adds"]),  # per task, 1 worker
+        "sigma_s": max(one["idle_s"], 0.0) / ((one.get("tasks") or one["batches"]) + one["adds"]),  # per task
         "c_M_ns": 1e9 * max(one["client_rest_s"], 0.0) / (W * T),
         "source": f"synth {one['corpus']} W={W:.0f} T={T} nnz={nnz:.0f}",
     }
 
 
-def predict(m: dict, N: int, W: float, T: int, nnz: float, n_b: int, k: int, net_Bps: float, lat: float) -> dict:
-    """Seconds per pass on N workers (assumptions in bench/README.md §13.2). Leaves (per-batch n̂_wt)
-    are counted as dense W × T: an upper bound when a batch holds far fewer than W distinct words."""
+def predict(m: dict, N: int, W: float, T: int, nnz: float, n_b: int, k: int, net_Bps: float, lat: float,
+            per_worker: int | None = 2) -> dict:
+    """Seconds per pass on N workers (assumptions in bench/README.md §13.2). ``per_worker``: E-step
+    tasks per worker (consecutive batches summed into one dense W × T inside a task, as built), or
+    None: one task per batch. A batch's n̂_wt is counted as dense W × T when it is added: an upper
+    bound when a batch holds far fewer than W distinct words."""
     S = 4.0 * W * T
     B = min(net_Bps, m["B_sw"])                             # the slower of the wire and Dask's own path
     hop = S / B + lat
-    levels = tree_nodes(n_b, k)
+    tasks = n_b if per_worker is None else min(n_b, per_worker * N)
+    levels = tree_nodes(tasks, k)
     adds = sum(levels)
     add_node = k * W * T * m["c_add_ns"] * 1e-9           # copy + (k − 1) dense adds of W × T
     node_in = (k - 1) * hop                                 # its children reach it through one NIC
-    top = [lv for lv in levels if lv < N] or levels[-1:]    # levels narrower than the cluster: serial
+    top = [lv for lv in levels if lv < N] or levels[-1:]    # levels narrower than the cluster: one node time each
     spread = [lv for lv in levels if lv >= N]
     t = {
         "compute": nnz * (T * m["c_E_ns"] + m["c_read_ns"]) * 1e-9 / N,
+        "in_task_sum": 0.0 if per_worker is None else (n_b / N) * W * T * m["c_add_ns"] * 1e-9,
         "reduce_spread": sum(spread) * (add_node + node_in * (N - 1) / N) / N,
         "reduce_tail": len(top) * (add_node + node_in),
         "broadcast": 2 * hop + math.ceil(math.log(N, 3) - 1e-12) * (2 * S / B + lat),
         "root": hop,
         "mstep": W * T * m["c_M_ns"] * 1e-9,
-        "sched": m["sigma_s"] * (n_b + adds) / N,
+        "sched": m["sigma_s"] * (tasks + adds) / N,
     }
     t["total"] = sum(t.values())
-    t["comm"] = (t["broadcast"] + t["root"] + len(top) * node_in
-                 + sum(spread) * node_in * (N - 1) / N / N)
-    # not built: each worker first sums its own n_b / N leaves into one dense n_wt, then the tree runs
-    # over the N workers' sums only (N − 1 transfers instead of one per batch group)
-    pre_tree = math.ceil(math.log(N, k) - 1e-12) * (add_node + node_in)
-    pre_local = (n_b / N) * W * T * m["c_add_ns"] * 1e-9
-    t["total_pre"] = t["total"] - t["reduce_spread"] - t["reduce_tail"] - t["sched"] + pre_tree + pre_local \
-        + m["sigma_s"] * (n_b + N) / N
-    t["comm_pre"] = t["broadcast"] + t["root"] + math.ceil(math.log(N, k) - 1e-12) * node_in
+    t["comm"] = t["broadcast"] + t["root"] + len(top) * node_in + sum(spread) * node_in * (N - 1) / N / N
     return t
 
 
@@ -363,22 +360,24 @@ def print_model(blob: dict, args) -> None:
         n_b, T = int(r["batches"]), blob["settings"]["topics"]
         W = r["phi_MB"] * 2**20 / 4 / T
         nnz = r["estep_s"] / r["ns_per_nnzT_worker"] * 1e9 / T
-        t = predict(m, r["workers"], W, T, nnz, n_b, args.fan_in, m["B_sw"], 0.0)
+        t = predict(m, r["workers"], W, T, nnz, n_b, args.fan_in, m["B_sw"], 0.0,
+                    per_worker=None if r.get("tasks", 0) == n_b else 2)
         print(f"check on this machine (synth, local:{r['workers']}, loopback): model {t['total']:.2f} s/pass "
               f"(CPU-based compute), measured {r['wall']:.2f} s/pass wall at load {blob['load'].get('synth')}")
-    print("| W | T | Φ MiB | workers | E-step s | reduce s (spread + tail) | broadcast s | root → client s | "
-          "M-step s | scheduling s | **total s/pass** | communication share | pre-aggregated per worker "
-          "(not built): s/pass, communication share |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| W | T | Φ MiB | workers | E-step s | sums in tasks s | reduce tree s (spread + tail) | broadcast s | "
+          "root → client s | M-step s | scheduling s | **total s/pass** | communication share | "
+          "one task per batch: s/pass, communication share |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for W in (1e5, 1e6):
         for T in (100, 1000):
             for N in (8, 32, 128):
-                t = predict(m, N, W, T, args.nnz, int(args.nnz // args.batch_nnz), args.fan_in,
-                            args.net_gbps * 1.25e8, args.latency_ms * 1e-3)
-                print(f"| {W:.0e} | {T} | {4 * W * T / 2**20:,.0f} | {N} | {t['compute']:.2f} | "
+                par = (m, N, W, T, args.nnz, int(args.nnz // args.batch_nnz), args.fan_in, args.net_gbps * 1.25e8,
+                       args.latency_ms * 1e-3)
+                t, u = predict(*par), predict(*par, per_worker=None)
+                print(f"| {W:.0e} | {T} | {4 * W * T / 2**20:,.0f} | {N} | {t['compute']:.2f} | {t['in_task_sum']:.2f} | "
                       f"{t['reduce_spread']:.2f} + {t['reduce_tail']:.2f} | {t['broadcast']:.2f} | {t['root']:.2f} | "
                       f"{t['mstep']:.2f} | {t['sched']:.3f} | **{t['total']:.1f}** | {t['comm'] / t['total']:.0%} | "
-                      f"{t['total_pre']:.1f}, {t['comm_pre'] / t['total_pre']:.0%} |")
+                      f"{u['total']:.1f}, {u['comm'] / u['total']:.0%} |")
 
 
 def main(argv=None) -> int:

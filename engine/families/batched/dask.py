@@ -4,17 +4,20 @@ the strategy of family ``batched`` with option ``dask`` (``local``, ``local:N``,
 Per pass (:meth:`DaskEStep.sweep`):
 
 1. Φ (W × T float32) is broadcast once to every worker (``Client.scatter(broadcast=True)``).
-2. One task per batch, in batch order: the worker reads the batch from storage all workers
-   share (the corpus folder, or ``batches_url`` — any fsspec URL), runs
-   :func:`engine.em.batched.estep_batch` and returns its n̂_wt over the batch's own words.
-   Θ stays with the workers: each task writes θ of its batch to ``<theta_dir>/batches/
+2. E-step tasks over consecutive batches, in batch order: ``tasks_per_worker`` (2) tasks per
+   worker thread, each reading its batches from storage all workers share (the corpus folder, or
+   any fsspec URL) — the next one read while the current one computes — running
+   :func:`~engine.families.batched.estep.estep_batch` on each and summing their n̂_wt into one
+   dense W × T array (a task of one batch returns n̂_wt over the batch's own words).
+   Θ stays with the workers: each task writes θ of its batches to ``<theta_dir>/batches/
    b<batch>-<iteration % 2>.npy`` (the folder must be shared by the workers: right for a
    LocalCluster) and, with Θ kept (``theta="disk"``), reads the previous pass's file, so a task
    run twice (a retry) reads the same input and writes the same output. The client gathers Θ
    into its memory map on the last pass only.
-3. The per-batch n̂_wt are summed by a tree of ``add`` tasks on the workers, ``fan_in`` (8)
-   consecutive children per node (:func:`reduce_tree`; dense W × T from the second level on), so
-   the client receives one W × T array.
+3. The tasks' sums are added by a tree of ``add`` tasks on the workers, ``fan_in`` (8)
+   consecutive children per node (:func:`reduce_tree`), so the client receives one W × T array.
+   Dense partial sums are made per task, not per batch: their number (and the bytes the reduce
+   moves) grows with the workers, not with the corpus.
 4. The M-step with the Φ regularizers runs on the client (the one Trainer's M-step).
 
 Timings of the last pass: :attr:`DaskEStep.overhead` (client seconds of the broadcast, of submitting
@@ -22,8 +25,8 @@ the graph, of the tasks, of the root's transfer; worker seconds summed over the 
 
 Nothing is applied to Φ before every task of the pass has succeeded: a worker lost mid-pass
 only makes Dask rerun its tasks elsewhere (``retries``); the pass then gives the same Φ.
-Summation order is fixed by the batch order and the tree shape, so Φ equals the single-process
-batched trainer's to float tolerance.
+Summation order is fixed by the batch order, the grouping and the tree shape, so Φ equals the
+single-process batched trainer's to float tolerance.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ import atexit
 import os
 import time
 import uuid
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -79,25 +82,49 @@ def _read(url: str, b: int, doc0: int, n_tokens: int) -> Batch:
 TIMERS = ("read_s", "read_cpu_s", "estep_s", "estep_cpu_s", "theta_io_s", "add_s", "adds")
 
 
-def _estep_task(url, b, doc0, phi, static, theta_files, reset, inner_passes, add, mult):
-    """One batch on a worker: returns (words, n̂_wt (W_b, T), loglik, n_tok, [empty documents, Σ θ],
-    seconds (7,) in the order of :data:`TIMERS`; ``*_cpu_s`` are the worker thread's CPU seconds)."""
+def _load(item, n_tokens: int):
+    """(prepared batch, θ of the previous pass or None, read seconds, read CPU seconds) of one
+    ``(url, b, doc0, (θ in, θ out), reset)`` item."""
     t0, c0 = time.perf_counter(), time.thread_time()
-    tok_weight, tok_mod, n_mod, n_topics = static
-    pb = prepare_batch(_read(url, b, doc0, len(tok_mod)), len(tok_mod))
-    T = phi.shape[1]
-    src, dst = theta_files
+    url, b, doc0, (src, _dst), reset = item
+    pb = prepare_batch(_read(url, b, doc0, n_tokens), n_tokens)
     th_in = None if reset or src is None or not os.path.exists(src) else np.load(src)
-    t1, c1 = time.perf_counter(), time.thread_time()
-    nb, theta, ll, nt = estep_batch(pb, phi, tok_weight, tok_mod, n_mod, th_in, reset, inner_passes,
-                                    add, mult, np.zeros((0, T), np.float32))
-    t2, c2 = time.perf_counter(), time.thread_time()
-    if dst is not None:
-        tmp = f"{dst}.{uuid.uuid4().hex[:8]}.npy"
-        np.save(tmp, theta)
-        os.replace(tmp, dst)  # atomic: a retried task overwrites with the same values
-    secs = np.array([t1 - t0, c1 - c0, t2 - t1, c2 - c1, time.perf_counter() - t2, 0.0, 0.0])
-    return pb.words, nb, ll, nt, theta_summary(theta), secs
+    return pb, th_in, time.perf_counter() - t0, time.thread_time() - c0
+
+
+def _estep_task(items, phi, static, inner_passes, add, mult):
+    """The batches ``items`` (consecutive, see :func:`_load`) on a worker, the next one read while
+    the current one computes. One batch: returns a leaf ``(words, n̂_wt (W_b, T), loglik, n_tok,
+    [empty documents, Σ θ], seconds)``; several: their sum as a dense (W, T) ``n_wt`` dict (the form
+    of :func:`_add`). Seconds (7,) in the order of :data:`TIMERS` (``*_cpu_s``: this thread's CPU)."""
+    tok_weight, tok_mod, n_mod, n_topics = static
+    W, T = phi.shape
+    secs = np.zeros(len(TIMERS))
+    out = None if len(items) == 1 else {"n_wt": np.zeros((W, T), np.float32), "ll": 0.0, "nt": 0.0,
+                                         "small": np.zeros(2)}
+    with ThreadPoolExecutor(1) as pool:
+        nxt = pool.submit(_load, items[0], W)
+        for k, item in enumerate(items):
+            pb, th_in, read_s, read_cpu = nxt.result()
+            if k + 1 < len(items):
+                nxt = pool.submit(_load, items[k + 1], W)
+            t1, c1 = time.perf_counter(), time.thread_time()
+            reset, dst = item[4], item[3][1]
+            nb, theta, ll, nt = estep_batch(pb, phi, tok_weight, tok_mod, n_mod, th_in, reset, inner_passes,
+                                            add, mult, np.zeros((0, T), np.float32))
+            t2, c2 = time.perf_counter(), time.thread_time()
+            if dst is not None:
+                tmp = f"{dst}.{uuid.uuid4().hex[:8]}.npy"
+                np.save(tmp, theta)
+                os.replace(tmp, dst)  # atomic: a retried task overwrites with the same values
+            secs += (read_s, read_cpu, t2 - t1, c2 - c1, time.perf_counter() - t2, 0.0, 0.0)
+            if out is None:
+                return pb.words, nb, ll, nt, theta_summary(theta), secs
+            out["n_wt"][pb.words] += nb
+            out["ll"], out["nt"] = out["ll"] + ll, out["nt"] + nt
+            out["small"] = out["small"] + theta_summary(theta)
+    out["secs"] = secs
+    return out
 
 
 def _add(shape, *parts):
@@ -153,6 +180,9 @@ class DaskEStep(BatchedEStep):
     retries = 2
     #: children per node of the reduce tree (:func:`reduce_tree`)
     fan_in = 8
+    #: E-step tasks per worker thread and pass (consecutive batches summed inside a task); None: one
+    #: task per batch (finer retries and balance, one dense partial sum per batch group of the tree)
+    tasks_per_worker: int | None = 2
 
     def __init__(self, trainer):
         super().__init__(trainer)
@@ -195,10 +225,12 @@ class DaskEStep(BatchedEStep):
                              broadcast=True, hash=False)
         phi_f = c.scatter(tr.phi, broadcast=True, hash=False)
         t1 = time.perf_counter()
-        leaves = [c.submit(_estep_task, url, b, tr.corpus.doc_range(b)[0], phi_f, static_f,
-                           self._theta_paths(b, it, reset), reset, cfg.inner_passes, add, mult,
-                           key=f"artm-estep-{it}-{b}-{uuid.uuid4().hex[:6]}", retries=self.retries, pure=False)
-                  for b, url in enumerate(self._urls)]
+        items = [(url, b, tr.corpus.doc_range(b)[0], self._theta_paths(b, it, reset), reset)
+                 for b, url in enumerate(self._urls)]
+        groups = self._groups(len(items))
+        leaves = [c.submit(_estep_task, [items[b] for b in g], phi_f, static_f, cfg.inner_passes, add, mult,
+                           key=f"artm-estep-{it}-{g[0]}-{uuid.uuid4().hex[:6]}", retries=self.retries, pure=False)
+                  for g in groups]
         root = reduce_tree(partial(c.submit, retries=self.retries, pure=False), leaves, (W, T), self.fan_in,
                            key=f"artm-add-{it}")
         t2 = time.perf_counter()
@@ -214,11 +246,19 @@ class DaskEStep(BatchedEStep):
         secs = part["secs"] if isinstance(part, dict) else part[5]
         self.overhead = {"broadcast_s": t1 - t0, "submit_s": t2 - t1, "tasks_s": t3 - t2, "gather_s": t4 - t3,
                          "client_sum_s": t5 - t4, "theta_gather_s": time.perf_counter() - t5,
-                         "phi_bytes": int(tr.phi.nbytes), "batches": len(self._urls),
+                         "phi_bytes": int(tr.phi.nbytes), "batches": len(self._urls), "tasks": len(groups),
                          "worker_s": dict(zip(TIMERS, (float(x) for x in secs)))}
         small = total["small"]
         self._summary = (tr.corpus.n_docs, int(small[0]), float(small[1]))
         return total["n_wt"], np.asarray(total["ll"], float), np.asarray(total["nt"], float)
+
+    def _groups(self, n: int) -> list:
+        """Consecutive batch indices per E-step task: ``tasks_per_worker`` × the cluster's threads
+        tasks (None: one per batch). Fewer tasks mean fewer dense W × T partial sums to move and add."""
+        if self.tasks_per_worker is None:
+            return [[b] for b in range(n)]
+        slots = max(1, sum(self.client.nthreads().values()))
+        return [list(g) for g in np.array_split(np.arange(n), min(n, self.tasks_per_worker * slots))]
 
     def _theta_paths(self, b: int, it: int, reset: bool):
         """(θ file of the previous pass or None, θ file of this pass): parity by iteration, so a
