@@ -179,3 +179,34 @@ def test_reduce_tree_sums_in_batch_order_without_touching_inputs(fan_in):
         for x, y in zip(leaf, copy):
             np.testing.assert_array_equal(x, y)
     assert _add((W, T), leaves[0])["n_wt"][leaves[0][0]].tolist() == leaves[0][1].tolist()
+
+
+def test_estep_task_of_one_or_several_batches_equals_the_batches_one_by_one(tmp_path, make_corpus):
+    from engine.families.batched.dask import TIMERS, _estep_task
+    from engine.families.batched.estep import estep_batch, prepare_batch
+
+    c = make_corpus(n_topics=3, words_per_topic=6, n_docs=90, doc_len=20, noise=2, seed=4)
+    bc = write_batches(c, tmp_path / "b", batch_docs=30)  # 3 batches
+    W, T = bc.n_tokens, 3
+    phi = np.random.default_rng(1).random((W, T)).astype(np.float32)
+    phi /= phi.sum(axis=0)
+    static = (np.ones(W, np.float32), np.zeros(W, np.int32), 1, T)
+    add, mult = np.zeros(T, np.float32), np.ones(T, np.float32)
+    items = [(str(bc.batch_path(b)), b, bc.doc_range(b)[0], (None, str(tmp_path / f"t{b}.npy")), True)
+             for b in range(3)]
+    dense, thetas = np.zeros((W, T), np.float32), []
+    for b in range(3):
+        pb = prepare_batch(bc.read(b), W)
+        nb, theta, _, _ = estep_batch(pb, phi, *static[:3], None, True, 2, add, mult, np.zeros((0, T), np.float32))
+        dense[pb.words] += nb
+        thetas.append(theta)
+    words, nb, *_ = _estep_task(items[:1], phi, static, 2, add, mult)  # one batch: its own words only
+    pb0 = prepare_batch(bc.read(0), W)
+    ref0, *_ = estep_batch(pb0, phi, *static[:3], None, True, 2, add, mult, np.zeros((0, T), np.float32))
+    np.testing.assert_array_equal(words, pb0.words)
+    np.testing.assert_allclose(nb, ref0, rtol=1e-6)
+    several = _estep_task(items, phi, static, 2, add, mult)
+    np.testing.assert_allclose(several["n_wt"], dense, rtol=1e-5, atol=1e-7)
+    assert several["secs"][TIMERS.index("estep_cpu_s")] > 0 and several["small"][0] == 0
+    for b in range(3):  # every batch's θ went to its own file
+        np.testing.assert_allclose(np.load(tmp_path / f"t{b}.npy"), thetas[b], rtol=1e-6)
