@@ -15,8 +15,8 @@ from engine.families.batched.family import batched_config as batched_config_of
 
 def add_import_flags(p) -> None:
     p.add_argument("--batches", action="store_true",
-                   help="stream the file (JSON Lines, CSV/TSV, Parquet; .gz allowed) chunk by chunk "
-                        "into a corpus stored as batches on disk: memory bounded by a chunk and the vocabulary")
+                   help="stream the input (any format import reads) chunk by chunk into a corpus stored "
+                        "as batches on disk: memory bounded by a chunk and the vocabulary")
     p.add_argument("--batch-size", type=int, default=10_000, metavar="N", help="documents per batch (10000)")
 
 
@@ -35,7 +35,7 @@ def add_train_flags(p) -> None:
                         "pip install artm-studio[distributed]")
 
 
-def run_import(args, options) -> int:
+def run_import(args, options, limits=None) -> int:
     """``import --batches``: stream the file into a batched corpus; prints one JSON line."""
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be ≥ 1, got {args.batch_size}")
@@ -43,7 +43,7 @@ def run_import(args, options) -> int:
     try:
         summary = stream_import(args.path, args.name, options, workspace_of(args), replace=args.replace,
                                 progress=lambda frac, msg: bar.update(int(1000 * frac)),
-                                batch_docs=args.batch_size)
+                                batch_docs=args.batch_size, limits=limits)
     finally:
         bar.clear()
     print(json.dumps(summary, ensure_ascii=False))

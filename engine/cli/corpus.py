@@ -106,7 +106,7 @@ def cmd_import(args) -> int:
         keep_numbers=args.keep_numbers, keep_urls=args.keep_urls, phrases=args.phrases,
     )
     if args.batches:
-        return batches_cli.run_import(args, options)
+        return batches_cli.run_import(args, options, _limits(args))
     summary = import_corpus(args.path, args.name, options, workspace_of(args), replace=args.replace,
                             limits=_limits(args))
     print(json.dumps(summary, ensure_ascii=False))

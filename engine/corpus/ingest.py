@@ -34,6 +34,7 @@ from engine.corpus.prep import (  # noqa: F401 - _resolve_stopwords and AUTO_MIN
 )
 from engine.corpus.tokens import tokenize_bounded
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
+from engine.corpus.readers.bow_chunks import BowChunks
 from engine.corpus.readers.chunks import first_rows, open_chunks
 from engine.corpus.stream_corpus import build_streamed
 from engine.errors import InputError, WorkspaceError
@@ -118,43 +119,67 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     return Corpus(name="", documents=docs, vocab=vocab, n_dw=full, sequences=seq, manifest=manifest)
 
 
-def _corpus_from_bow(src: BagOfWordsSource, options: ImportOptions, path, notes) -> Corpus:
-    if options.modalities:
-        notes.append("--modality ignored: bag-of-words files carry their own modalities")
-    if options.lemmatize or options.stem or options.stopwords not in ("default", "none"):
-        notes.append("lemmatization, stemming and stop words are not applied to bag-of-words input")
-    n_dw = src.n_dw
-    vocab = src.vocab
-    n_docs = n_dw.shape[0]
-    if n_docs == 0:
-        raise InputError(f"{path}: has no documents")
-    # vocabulary filters apply to the default modality only, and only when asked for
+def bow_plan(vocab: pd.DataFrame, df: np.ndarray, tf: np.ndarray, n_docs: int, options: ImportOptions,
+             path) -> tuple[np.ndarray, int, bool]:
+    """Which bag-of-words terms a corpus keeps, from their document frequencies ``df`` and totals
+    ``tf``: (column order — the kept ``@default_class`` terms, then the kept others in order of
+    appearance —, number of default terms kept, whether the input has default terms). The
+    vocabulary filters apply to the default modality only, and only when asked for; terms that
+    occur nowhere are dropped."""
     is_default = (vocab["modality"] == DEFAULT_MODALITY).to_numpy()
     keep = np.ones(len(vocab), bool)
     if options.min_df is not None or options.max_df is not None or options.max_vocab is not None:
-        df = T.document_frequency(n_dw)
-        tf = np.asarray(n_dw.sum(axis=0)).ravel()
         sub = T.filter_vocabulary(df[is_default], tf[is_default], n_docs, options.min_df, options.max_df,
                                   options.max_vocab)
         if is_default.any() and not sub.any():
             raise InputError(f"{path}: the vocabulary filters removed every term (min_df={options.min_df}, "
                              f"max_df={options.max_df}, max_vocab={options.max_vocab}); loosen them")
         keep[is_default] = sub
-    keep &= T.document_frequency(n_dw) > 0
-    # default modality first, then the others in order of appearance
+    keep &= df > 0
     order = np.concatenate([np.flatnonzero(keep & is_default), np.flatnonzero(keep & ~is_default)])
-    n_dw = n_dw[:, order].tocsr()
-    vocab = vocab.iloc[order].reset_index(drop=True)
-    words = n_dw[:, : int((keep & is_default).sum())] if is_default.any() else n_dw
-    non_empty = np.diff(words.indptr) > 0 if is_default.any() else np.diff(n_dw.indptr) > 0
+    return order, int((keep & is_default).sum()), bool(is_default.any())
+
+
+def bow_rows(n_dw: sp.csr_matrix, order: np.ndarray, n_default: int, has_default: bool):
+    """(``n_dw`` over the columns ``order`` without the documents left empty — no default term
+    when the input has default terms —, mask of the documents kept); float32, sorted int32 indices."""
+    if len(order) != n_dw.shape[1] or np.any(order != np.arange(len(order))):
+        n_dw = n_dw[:, order].tocsr()
+    n_dw.sort_indices()
+    non_empty = np.diff(n_dw.indptr) > 0
+    if has_default and n_dw.nnz:
+        first = n_dw.indices[np.minimum(n_dw.indptr[:-1], n_dw.nnz - 1)]
+        non_empty &= first < n_default
+    if not non_empty.all():
+        n_dw = n_dw[non_empty].tocsr()
+    n_dw.indices = n_dw.indices.astype(np.int32, copy=False)
+    n_dw.data = n_dw.data.astype(np.float32, copy=False)
+    return n_dw, non_empty
+
+
+def bow_notes(options: ImportOptions, notes: list) -> None:
+    """Notes on the options a bag-of-words import ignores."""
+    if options.modalities:
+        notes.append("--modality ignored: bag-of-words files carry their own modalities")
+    if options.lemmatize or options.stem or options.stopwords not in ("default", "none"):
+        notes.append("lemmatization, stemming and stop words are not applied to bag-of-words input")
+
+
+def _corpus_from_bow(src: BagOfWordsSource, options: ImportOptions, path, notes) -> Corpus:
+    bow_notes(options, notes)
+    n_dw = src.n_dw
+    n_docs = n_dw.shape[0]
+    if n_docs == 0:
+        raise InputError(f"{path}: has no documents")
+    df = T.document_frequency(n_dw)
+    tf = np.bincount(n_dw.indices, weights=n_dw.data, minlength=n_dw.shape[1])
+    order, n_default, has_default = bow_plan(src.vocab, df, tf, n_docs, options, path)
+    vocab = src.vocab.iloc[order].reset_index(drop=True)
+    n_dw, non_empty = bow_rows(n_dw, order, n_default, has_default)
     if not non_empty.any():
         raise InputError(f"{path}: all {n_docs} documents are empty after filtering")
     ids = np.asarray(src.ids, dtype=object)
     dropped = ids[~non_empty].tolist()
-    n_dw = n_dw[non_empty].tocsr()
-    n_dw.sort_indices()
-    n_dw.indices = n_dw.indices.astype(np.int32)
-    n_dw.data = n_dw.data.astype(np.float32)
     docs = pd.DataFrame({"id": pd.Series(ids[non_empty].tolist(), dtype=object).astype(str),
                          "text": pd.Series([""] * int(non_empty.sum()), dtype=object).astype(str)})
     vocab = _vocab_frame(vocab["token"].astype(str).tolist(), vocab["modality"].astype(str).tolist(), n_dw)
@@ -279,13 +304,14 @@ def import_corpus(path, name: str | None = None, options: ImportOptions | None =
 
 def _import_into(tmp: Path, name: str, path, options, progress, limits, t0: float) -> Corpus:
     """Read ``path`` chunk by chunk (:mod:`engine.corpus.stream_corpus`) into the corpus folder
-    ``tmp``; bag-of-words inputs are built in memory (their counts are the output)."""
+    ``tmp``; bag-of-words inputs are read piece by piece and stacked (their counts are the output)."""
     options = (options or ImportOptions()).validated()
     path = Path(path).expanduser()
     _report(progress, 0.0, f"reading {path.name}")
     limits = limits or default_limits()
     src = open_chunks(path, limits, encoding=options.encoding, one_per_line=options.one_per_line)
-    if isinstance(src, BagOfWordsSource):
+    if isinstance(src, BowChunks):  # the counts are the output: stacked piece by piece
+        src = src.to_source()
         notes = list(src.notes)
         corpus = _as_stored(_corpus_from_bow(src, options, path, notes))
     else:

@@ -92,6 +92,46 @@ def _as_text(x) -> str:
     return x if isinstance(x, str) else "" if x is None or x != x else str(x)
 
 
+def choose_text_column(frame: pd.DataFrame, o: ImportOptions, path: Path, fmt: str) -> tuple[str, str | None]:
+    """The text column of the first chunk (``o.text_column``, else the longest text) and the
+    note saying it was guessed (None for text formats or when given)."""
+    cols = list(frame.columns)
+    if o.text_column:
+        if o.text_column not in cols:
+            raise InputError(f"{path}: text column {o.text_column!r} does not exist (columns: {', '.join(cols)})")
+        if _string_share(frame[o.text_column]) < 0.5:
+            raise InputError(f"{path}: text column {o.text_column!r} does not hold text")
+        return o.text_column, None
+    text_col = guess_text_column(frame)
+    if text_col is None:
+        raise InputError(f"{path}: no usable text column (no column holds text; columns: "
+                         f"{', '.join(cols)}); pass --text-column")
+    if fmt in _TEXT_FORMATS:
+        return text_col, None
+    return text_col, f"text column guessed: {text_col!r} (longest text); pass --text-column to choose another"
+
+
+def check_lengths(texts: list, frame: pd.DataFrame, id_col, n_before: int, limits: ReadLimits, path: Path) -> None:
+    """InputError naming the first document of the chunk longer than the per-document limit."""
+    lengths = np.fromiter(map(len, texts), np.int64, count=len(texts))
+    if len(lengths) and lengths.max() > limits.max_doc_bytes:
+        k = int(lengths.argmax())
+        ident = _as_text(frame[id_col].iat[k]) if id_col in frame.columns else str(n_before + k + 1)
+        raise limits.too_big(f"{path}: document {ident!r}", int(lengths[k]), per_doc=True)
+
+
+def term_index(o: ImportOptions, lang: str, first_texts: list, notes: list) -> tuple[str, list, TermIndex]:
+    """(language — detected on ``first_texts`` when ``"auto"`` —, user stop words, an empty
+    :class:`TermIndex` with the options' normalizer); notes appended to ``notes``."""
+    if lang == "auto":
+        lang, note = T.detect_language_note(first_texts)
+        notes.append(note)
+    stopwords, user_words = _resolve_stopwords(o, lang, notes)
+    return lang, user_words, TermIndex(T.Normalizer(lang=lang, stopwords=stopwords, lemmatize=o.lemmatize,
+                                                    stem=o.stem, keep_numbers=o.keep_numbers,
+                                                    min_length=o.min_length))
+
+
 class _Pass:
     """State of the pass over the source."""
 
@@ -114,32 +154,14 @@ class _Pass:
 
     # ---- columns of the first chunk
     def _choose(self, frame: pd.DataFrame) -> None:
+        self.text_col, self.guess_note = choose_text_column(frame, self.options, self.path, self.src.format)
         cols = list(frame.columns)
         o = self.options
-        if o.text_column:
-            if o.text_column not in cols:
-                raise InputError(f"{self.path}: text column {o.text_column!r} does not exist "
-                                 f"(columns: {', '.join(cols)})")
-            if _string_share(frame[o.text_column]) < 0.5:
-                raise InputError(f"{self.path}: text column {o.text_column!r} does not hold text")
-            self.text_col = o.text_column
-        else:
-            self.text_col = guess_text_column(frame)
-            if self.text_col is None:
-                raise InputError(f"{self.path}: no usable text column (no column holds text; columns: "
-                                 f"{', '.join(cols)}); pass --text-column")
-            if self.src.format not in _TEXT_FORMATS:
-                self.guess_note = (f"text column guessed: {self.text_col!r} (longest text); pass "
-                                   "--text-column to choose another")
         self.text_pos = cols.index(self.text_col)
         self.id_col = o.id_column if o.id_column in cols else ("id" if "id" in cols and self.text_col != "id" else None)
 
     def _check_lengths(self, texts: list, frame: pd.DataFrame) -> None:
-        lengths = np.fromiter(map(len, texts), np.int64, count=len(texts))
-        if len(lengths) and lengths.max() > self.limits.max_doc_bytes:
-            k = int(lengths.argmax())
-            ident = _as_text(frame[self.id_col].iat[k]) if self.id_col in frame.columns else str(self.n_docs + k + 1)
-            raise self.limits.too_big(f"{self.path}: document {ident!r}", int(lengths[k]), per_doc=True)
+        check_lengths(texts, frame, self.id_col, self.n_docs, self.limits, self.path)
 
     # ---- the pass
     def run(self) -> None:
@@ -175,14 +197,8 @@ class _Pass:
 
     def _start(self) -> None:
         """Language (detected on the first documents), stop words and the term index."""
-        o = self.options
-        if self.lang == "auto":
-            first = [t for _, texts in self.pending for t in texts][:_LANG_SAMPLE]
-            self.lang, note = T.detect_language_note(first)
-            self.lang_notes.append(note)
-        stopwords, self.user_words = _resolve_stopwords(o, self.lang, self.lang_notes)
-        self.index = TermIndex(T.Normalizer(lang=self.lang, stopwords=stopwords, lemmatize=o.lemmatize,
-                                            stem=o.stem, keep_numbers=o.keep_numbers, min_length=o.min_length))
+        first = [t for _, texts in self.pending for t in texts][:_LANG_SAMPLE]
+        self.lang, self.user_words, self.index = term_index(self.options, self.lang, first, self.lang_notes)
 
     def _drain(self) -> None:
         while self.pending:

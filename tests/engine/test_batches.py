@@ -180,7 +180,7 @@ def test_stream_import_equals_in_memory_import(tmp_path, fname, kernels_ready):
     ref = build_corpus(src, opts)
     ws = Workspace(tmp_path / "ws")
     seen = []
-    summary = stream_import(src, "s", opts, ws, batch_docs=500, chunk_bytes=1 << 15, chunk_rows=400,
+    summary = stream_import(src, "s", opts, ws, batch_docs=500, chunk_chars=1 << 13,
                             progress=lambda f, m: seen.append(f))
     assert len(seen) > 10 and seen[-1] == 1.0 and seen == sorted(seen)  # many chunks, in order
     bc = open_corpus(ws, "s")
@@ -210,12 +210,12 @@ def test_stream_import_refuses_bad_input_and_writes_nothing(tmp_path):
         stream_import(tmp_path / "c.jsonl", "f", ImportOptions(text_column="body", min_df=10_000), ws)
     with pytest.raises(InputError, match="text column 'nope'"):
         stream_import(tmp_path / "c.csv", "g", ImportOptions(text_column="nope"), ws)
-    with pytest.raises(InputError, match="JSON Lines"):
-        (tmp_path / "c.txt").write_text("hello")
+    with pytest.raises(InputError, match="the file is empty"):
+        (tmp_path / "c.txt").write_text("  \n")
         stream_import(tmp_path / "c.txt", "h", None, ws)
     with pytest.raises(InputError, match="no parseable dates"):  # fails in the writing pass
         stream_import(tmp_path / "c.parquet", "k", ImportOptions(text_column="body", date_column="src"), ws,
-                      batch_docs=50, chunk_rows=100)
+                      batch_docs=50, chunk_chars=1000)
     assert ws.list_corpora() == [] and not any(p.name.startswith(".tmp") for p in ws.corpora_dir.iterdir())
 
 

@@ -19,7 +19,6 @@ problem is read.
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import io
 import os
@@ -29,13 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.corpus.limits import ReadLimits
+from engine.corpus.limits import ReadLimits, fmt_bytes
 from engine.corpus.readers import archives as A
 from engine.corpus.readers import _refuse_big_single_document, read_source
-from engine.corpus.readers.bow import BagOfWordsSource
+from engine.corpus.readers.bow import BagOfWordsSource, uci_paths
+from engine.corpus.readers.bow_chunks import BowChunks, open_uci_chunks, open_vw_chunks
 from engine.corpus.readers.detect import detect_format, is_uci_name
 from engine.corpus.readers.encoding import check_not_binary
-from engine.corpus.readers.raw import GZIP_MAGIC, iter_pieces
+from engine.corpus.readers.raw import GZIP_MAGIC, LineScan, iter_pieces, iter_text_lines, scan_lines
 from engine.corpus.readers.tables import (
     TableSource, csv_errors, csv_separator, jsonl_rows, parquet_file, parquet_frame,
 )
@@ -69,21 +69,21 @@ class ChunkedSource:
 
 
 def open_chunks(path, limits: ReadLimits, encoding: str | None = None, one_per_line: bool = False,
-                chunk_chars: int | None = None, bow_limit: int | None = None) -> ChunkedSource | BagOfWordsSource:
+                chunk_chars: int | None = None, bow_limit: int | None = None) -> ChunkedSource | BowChunks:
     """``path`` (a file or folder in any supported format) as a :class:`ChunkedSource`, or a
-    :class:`BagOfWordsSource` for VW/UCI; InputError as :func:`read_source` raises it.
-    ``chunk_chars`` defaults to :data:`CHUNK_CHARS`; ``bow_limit`` keeps the first documents of an
-    input read whole (previews)."""
+    :class:`~engine.corpus.readers.bow_chunks.BowChunks` for VW/UCI; InputError as
+    :func:`read_source` raises it. ``chunk_chars`` defaults to :data:`CHUNK_CHARS`; ``bow_limit``
+    keeps the first documents of a bag of words (previews)."""
     path = Path(path)
     chunk_chars = chunk_chars or CHUNK_CHARS
     if not os.path.lexists(path):
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir():
         if detect_format(path) == "uci":
-            return read_source(path, limits=limits.whole(), limit=bow_limit)
+            return _uci(path, limits, bow_limit)
         return _folder(path, limits, encoding, chunk_chars)
     if is_uci_name(path):
-        return read_source(path, limits=limits.whole(), limit=bow_limit)
+        return _uci(path, limits, bow_limit)
     _refuse_big_single_document(path, limits, one_per_line)  # before any byte is read, as read_source
     head = _head(path, limits)
     if not head:
@@ -96,13 +96,65 @@ def open_chunks(path, limits: ReadLimits, encoding: str | None = None, one_per_l
         return _parquet(path, limits, chunk_chars)
     if fmt == "zip" and not gz:
         return _zip(path, limits, encoding, chunk_chars)
-    if fmt in _STREAMED and (encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8"):
+    size = None
+    why = {"json": "a JSON array", "parquet": "a gzipped Parquet file", "zip": "a gzipped zip archive",
+           "text": "one text document"}.get(fmt)
+    if fmt in _STREAMED + ("vw",):
         check_not_binary(head, path)
-        if head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-            scan = _scan(path, limits)
+        if (encoding or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8"):
+            why = f"text in {encoding}"
+        elif head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            why = "UTF-16 text"
+        else:
+            scan = scan_lines(path, limits)
             if scan.utf8:
+                if fmt == "vw":
+                    return open_vw_chunks(path, scan, limits, limit=bow_limit)
                 return _lines_source(path, fmt, scan, head, limits, chunk_chars)
+            why, size = "8-bit text (not UTF-8; its code page is detected on the whole file)", scan.size
+    _check_whole_size(path, limits, why, size)
     return _whole(path, limits, encoding, one_per_line, chunk_chars, bow_limit)
+
+
+_CONVERT = {"a JSON array": "convert it to JSON Lines (one object per line)",
+            "a gzipped Parquet file": "decompress it (gunzip: Parquet is compressed inside already)",
+            "a gzipped zip archive": "decompress it (gunzip)",
+            "one text document": "split it (--one-per-line, or a folder of .txt files)",
+            "a UCI docword file not sorted by document": "sort its count lines by document"}
+
+
+def _check_whole_size(path: Path, limits: ReadLimits, why: str | None, size: int | None = None) -> None:
+    """Refuse an input that has to be read whole (``why``: what it is) when it is over the
+    budget of such inputs, naming the format and what to convert it to."""
+    whole = limits.whole()
+    if why is None or whole.max_total_bytes >= limits.max_total_bytes:
+        return
+    if size is None:
+        size = 0
+        for piece in iter_pieces(path, limits):  # counts the decompressed bytes, keeps none
+            size += len(piece)
+            if size > whole.max_total_bytes:
+                break
+    if size > whole.max_total_bytes:
+        convert = _CONVERT.get(why, "convert it to UTF-8 (e.g. iconv -f CP1251 -t UTF-8)")
+        raise InputError(f"{path}: {why} is read whole into memory, and it is more than "
+                         f"{fmt_bytes(whole.max_total_bytes)} uncompressed, the limit for inputs read whole "
+                         f"(free memory / 24); {convert} to import it in chunks, or raise the limit with "
+                         "--max-input-mb")
+
+
+def _uci(path: Path, limits: ReadLimits, limit: int | None) -> BowChunks:
+    """UCI in chunks; one not sorted by document is read whole (same budget check)."""
+    def whole():
+        docword = uci_paths(path)[0]
+        _check_whole_size(docword, limits, "a UCI docword file not sorted by document")
+        bag = read_source(path, limits=limits.whole(), limit=limit)
+        bag.notes.append(f"{docword.name} is not sorted by document: read whole")
+        return bag
+
+    src = open_uci_chunks(path, limits, limit=limit)
+    src.whole = whole
+    return src
 
 
 def _is_gzip(path: Path) -> bool:
@@ -123,71 +175,6 @@ def _head(path: Path, limits: ReadLimits) -> bytes:
 
 
 # --------------------------------------------------------------------------- line formats
-
-@dataclass
-class _Scan:
-    sha256: str
-    size: int
-    lines: int
-    utf8: bool
-
-
-def _scan(path: Path, limits: ReadLimits) -> _Scan:
-    """One pass over the bytes: SHA-256, size (within the limit), every line within the
-    per-document limit (InputError naming the first line over it and its length), UTF-8
-    validity, emptiness. Nothing is kept but counters."""
-    h = hashlib.sha256()
-    dec = codecs.getincrementaldecoder("utf-8")()
-    utf8, blank = True, True
-    size, line, carry = 0, 1, 0
-    cap = limits.max_doc_bytes
-    for piece in iter_pieces(path, limits, h):
-        size += len(piece)
-        if utf8:
-            try:
-                dec.decode(piece)
-            except UnicodeDecodeError:
-                utf8 = False
-        if blank and not piece.isspace():
-            blank = False
-        nl = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10)
-        if not len(nl):
-            carry += len(piece)  # a line over the limit is measured to its end for the message
-            continue
-        lengths = np.diff(nl, prepend=-1) - 1
-        lengths[0] += carry
-        over = np.flatnonzero(lengths > cap)
-        if len(over):
-            k = int(over[0])
-            raise limits.too_big(f"{path}: line {line + k}", int(lengths[k]), per_doc=True)
-        line += len(nl)
-        carry = len(piece) - int(nl[-1]) - 1
-    if carry > cap:
-        raise limits.too_big(f"{path}: line {line}", carry, per_doc=True)
-    if blank:
-        raise InputError(f"{path}: the file is empty")
-    if utf8:
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return _Scan(h.hexdigest(), size, line, utf8)
-
-
-def iter_text_lines(path: Path, limits: ReadLimits):
-    """Lines of a UTF-8 file (BOM dropped), split at ``\\n`` only with one trailing ``\\r``
-    dropped, as :func:`engine.corpus.readers.raw.iter_lines` splits a decoded text."""
-    dec = codecs.getincrementaldecoder("utf-8-sig")()
-    rest = ""
-    for piece in iter_pieces(path, limits):
-        parts = (rest + dec.decode(piece)).split("\n")
-        rest = parts.pop()
-        for ln in parts:
-            yield ln[:-1] if ln.endswith("\r") else ln
-    rest += dec.decode(b"", final=True)
-    if rest:
-        yield rest[:-1] if rest.endswith("\r") else rest
-
 
 class _PieceStream(io.RawIOBase):
     """A readable binary stream over an iterator of byte pieces (for pandas' CSV reader)."""
@@ -210,7 +197,7 @@ class _PieceStream(io.RawIOBase):
         return n
 
 
-def _lines_source(path: Path, fmt: str, scan: _Scan, head: bytes, limits: ReadLimits,
+def _lines_source(path: Path, fmt: str, scan: LineScan, head: bytes, limits: ReadLimits,
                   chunk_chars: int) -> ChunkedSource:
     if fmt in ("csv", "tsv"):
         sep = "\t" if fmt == "tsv" else csv_separator(head.decode("utf-8", errors="replace"))
@@ -275,9 +262,12 @@ def _zip(path: Path, limits: ReadLimits, encoding, chunk_chars: int) -> ChunkedS
     if not infos:
         raise InputError(f"{path}: contains no .txt files (spreadsheets: save them as CSV)")
 
-    def reader(src):
-        with zf:
-            yield from A.text_entry_frames(entries, path, encoding, src.notes, chunk_chars)
+    opened = [(zf, entries)]
+
+    def reader(src):  # every pass after the first (import --batches) opens the archive again
+        z, ents = opened.pop() if opened else (lambda z: (z, A.zip_entries(z, path, limits)[1]))(A.open_zip(str(path), path))
+        with z:
+            yield from A.text_entry_frames(ents, path, encoding, src.notes, chunk_chars)
 
     return ChunkedSource("zip", reader, digest, encoding)
 
@@ -286,9 +276,8 @@ def _folder(path: Path, limits: ReadLimits, encoding, chunk_chars: int) -> Chunk
     files = A.folder_files(path)
     if not files:
         raise InputError(f"{path}: contains no .txt files (spreadsheets: save them as CSV)")
-    h = hashlib.sha256()
-
     def reader(src):
+        h = hashlib.sha256()
         yield from A.text_entry_frames(A.folder_entries(path, files, limits, h), path, encoding, src.notes,
                                        chunk_chars)
         src.sha256 = h.hexdigest()
@@ -299,14 +288,18 @@ def _folder(path: Path, limits: ReadLimits, encoding, chunk_chars: int) -> Chunk
 # --------------------------------------------------------------------------- read whole
 
 def _whole(path: Path, limits: ReadLimits, encoding, one_per_line: bool, chunk_chars: int, limit=None):
-    src = read_source(path, encoding=encoding, one_per_line=one_per_line, limits=limits.whole(), limit=limit)
+    def read():
+        return read_source(path, encoding=encoding, one_per_line=one_per_line, limits=limits.whole(), limit=limit)
+
+    src = read()
     if not isinstance(src, TableSource):
         return src
+    first = [src.frame]
+    src.frame = None
 
     def reader(chunked):
-        frame = src.frame
-        src.frame = None  # the chunks below are the only references left
-        yield from split_frame(frame, chunk_chars)
+        frame = first.pop() if first else read().frame  # a second pass (import --batches) reads again
+        yield from split_frame(frame, chunk_chars)  # the chunks are the only references left
 
     return ChunkedSource(src.format, reader, src.sha256, src.encoding, list(src.notes))
 
@@ -316,8 +309,8 @@ def first_rows(path, limits: ReadLimits, n: int, encoding: str | None = None,
     """The first ``n`` documents of ``path`` (previews) read chunk by chunk: a file of any size
     within ``limits`` is previewed holding about one chunk."""
     src = open_chunks(path, limits, encoding, one_per_line, bow_limit=n)
-    if isinstance(src, BagOfWordsSource):
-        return src
+    if isinstance(src, BowChunks):
+        return src.to_source()
     frames, rows = [], 0
     for frame in src.chunks():
         frames.append(frame)
@@ -335,7 +328,7 @@ def split_frame(frame: pd.DataFrame, chunk_chars: int):
         return
     sizes = np.zeros(len(frame), np.int64)
     for c in frame.columns:
-        if frame[c].dtype == object:
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype):  # pandas 3: "str"
             sizes += frame[c].map(lambda x: len(x) if isinstance(x, str) else 8).to_numpy(np.int64)
     ends = np.cumsum(sizes)
     lo = 0

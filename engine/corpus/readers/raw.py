@@ -7,10 +7,12 @@ counting, so a 4.5 GB expansion is refused holding one chunk, then into a buffer
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import stat
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +202,70 @@ def iter_lines(text: str):
 
 def sha256_of(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+# --------------------------------------------------------------------------- line files read twice
+
+@dataclass
+class LineScan:
+    sha256: str
+    size: int
+    lines: int
+    utf8: bool
+
+
+def scan_lines(path: Path, limits: ReadLimits) -> LineScan:
+    """One pass over the bytes: SHA-256, size (within the limit), every line within the
+    per-document limit (InputError naming the first line over it and its length), UTF-8
+    validity, emptiness. Nothing is kept but counters."""
+    h = hashlib.sha256()
+    dec = codecs.getincrementaldecoder("utf-8")()
+    utf8, blank = True, True
+    size, line, carry = 0, 1, 0
+    cap = limits.max_doc_bytes
+    for piece in iter_pieces(path, limits, h):
+        size += len(piece)
+        if utf8:
+            try:
+                dec.decode(piece)
+            except UnicodeDecodeError:
+                utf8 = False
+        if blank and not piece.isspace():
+            blank = False
+        nl = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10)
+        if not len(nl):
+            carry += len(piece)  # a line over the limit is measured to its end for the message
+            continue
+        lengths = np.diff(nl, prepend=-1) - 1
+        lengths[0] += carry
+        over = np.flatnonzero(lengths > cap)
+        if len(over):
+            k = int(over[0])
+            raise limits.too_big(f"{path}: line {line + k}", int(lengths[k]), per_doc=True)
+        line += len(nl)
+        carry = len(piece) - int(nl[-1]) - 1
+    if carry > cap:
+        raise limits.too_big(f"{path}: line {line}", carry, per_doc=True)
+    if blank:
+        raise InputError(f"{path}: the file is empty")
+    if utf8:
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return LineScan(h.hexdigest(), size, line, utf8)
+
+
+def iter_text_lines(path: Path, limits: ReadLimits):
+    """Lines of a UTF-8 file (BOM dropped), split at ``\\n`` only with one trailing ``\\r``
+    dropped, as :func:`iter_lines` splits a decoded text."""
+    dec = codecs.getincrementaldecoder("utf-8-sig")()
+    rest = ""
+    for piece in iter_pieces(path, limits):
+        parts = (rest + dec.decode(piece)).split("\n")
+        rest = parts.pop()
+        for ln in parts:
+            yield ln[:-1] if ln.endswith("\r") else ln
+    rest += dec.decode(b"", final=True)
+    if rest:
+        yield rest[:-1] if rest.endswith("\r") else rest
