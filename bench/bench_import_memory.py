@@ -5,12 +5,16 @@ reads the child's peak RSS (``ru_maxrss`` from ``os.wait4``), its wall time and 
 20 Newsgroups as JSON Lines (gzip), UCI bag of words (gzip) and Vowpal Wabbit (gzip); synthetic
 inputs of about 200 MB (JSON Lines, CSV, a folder zipped, one 200 MB line, a gzip bomb) written
 to ``--tmp`` from a Zipf vocabulary; `/dev/zero`; a JSON Lines file of ``--docs`` (10⁶) short
-documents imported in one piece and with ``--batches`` (issue 14). Each row records the load
-average (1 min) before and after the case: the machine is shared, wall times depend on it.
+documents imported in one piece and with ``--batches`` (issue 14); a UCI ``docword`` of ``--docs``
+(10⁶) documents (~30 nonzeros each over a 50,000-word Zipf vocabulary), ordinary and ``--batches``.
+Each row records the load average (1 min) before and after the case: the machine is shared, wall
+times depend on it. ``--engine DIR`` imports the engine from another checkout (e.g. an extracted
+older commit, for before/after rows).
 
     PYTHONPATH=$PWD python bench/bench_import_memory.py [--tmp /tmp/artm-import-mem] [--mb 200]
     PYTHONPATH=$PWD python bench/bench_import_memory.py --only "20NG jsonl.gz" "synthetic 200 MB jsonl"
     PYTHONPATH=$PWD python bench/bench_import_memory.py --only "10^6 docs jsonl" "10^6 docs jsonl --batches"
+    PYTHONPATH=$PWD python bench/bench_import_memory.py --only "10^6 docs UCI" "10^6 docs UCI --batches"
 
 Prints one JSON object per case and a Markdown table at the end.
 """
@@ -28,6 +32,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 CORPORA = Path(os.environ.get("ARTM_CORPORA", "/work/shared/corpora"))
 
@@ -76,6 +82,27 @@ def make_many_docs(d: Path, n_docs: int, doc_words: int = 40) -> Path:
     return p
 
 
+def make_uci(d: Path, n_docs: int, mean_nnz: int = 30, n_vocab: int = 50_000) -> Path:
+    """UCI ``docword.docsN.txt`` + ``vocab.docsN.txt``: ``n_docs`` documents (sorted, as UCI files
+    are) of 1 + Poisson(``mean_nnz`` − 1) Zipf word ids with counts 1-5, written in blocks."""
+    p = d / f"docword.docs{n_docs}.txt"
+    if p.exists():
+        return p
+    rng, vocab, prob = words(n_vocab, seed=3)
+    (d / f"vocab.docs{n_docs}.txt").write_text("".join(w + "\n" for w in vocab))
+    k = 1 + rng.poisson(mean_nnz - 1, n_docs)
+    with open(p, "wb") as fh:
+        fh.write(f"{n_docs}\n{n_vocab}\n{int(k.sum())}\n".encode())
+        opts = pacsv.WriteOptions(include_header=False, delimiter=" ", quoting_style="none")
+        for lo in range(0, n_docs, 100_000):
+            kk = k[lo:lo + 100_000]
+            doc = np.repeat(np.arange(lo + 1, lo + len(kk) + 1), kk)
+            word = rng.choice(n_vocab, len(doc), p=prob) + 1
+            count = rng.integers(1, 6, len(doc))
+            pacsv.write_csv(pa.table({"d": doc, "w": word, "c": count}), fh, write_options=opts)
+    return p
+
+
 def make_csv(d: Path, mb: int) -> Path:
     p = d / f"synth{mb}.csv"
     if p.exists():  # deterministic content (fixed seed): reuse
@@ -121,14 +148,15 @@ def make_gzip_bomb(d: Path, mb: int) -> Path:
     return p
 
 
-def measured(argv: list[str], ws: Path) -> dict:
+def measured(argv: list[str], ws: Path, engine: Path | None = None) -> dict:
     """Run ``python -m engine ARGV --workspace WS``; exit code, wall time, the child's own peak RSS (os.wait4)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    root = engine or Path(__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
     t0 = time.perf_counter()
     with open(ws.parent / "stderr.txt", "wb") as errf, open(os.devnull, "wb") as outf:
         proc = subprocess.Popen([sys.executable, "-m", "engine", *argv, "--workspace", str(ws)],
-                                stdout=outf, stderr=errf, env=env)
+                                stdout=outf, stderr=errf, env=env, cwd=root)  # `-m` puts the cwd first
         _, status, usage = os.wait4(proc.pid, 0)
     err = (ws.parent / "stderr.txt").read_text(errors="replace").strip().splitlines()
     return {"code": os.waitstatus_to_exitcode(status), "seconds": round(time.perf_counter() - t0, 1),
@@ -141,6 +169,7 @@ def main() -> int:
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--docs", type=int, default=1_000_000, help="documents of the many-documents case")
     ap.add_argument("--only", nargs="*", help="case names to run")
+    ap.add_argument("--engine", type=Path, help="checkout whose engine/ the children import (default: this one)")
     a = ap.parse_args()
     tmp = Path(a.tmp)
     tmp.mkdir(parents=True, exist_ok=True)
@@ -157,6 +186,8 @@ def main() -> int:
         ("/dev/zero", lambda: Path("/dev/zero"), []),
         ("10^6 docs jsonl", lambda: make_many_docs(tmp, a.docs), []),
         ("10^6 docs jsonl --batches", lambda: make_many_docs(tmp, a.docs), ["--batches"]),
+        ("10^6 docs UCI", lambda: make_uci(tmp, a.docs), []),
+        ("10^6 docs UCI --batches", lambda: make_uci(tmp, a.docs), ["--batches"]),
     ]
     rows = []
     for name, build, extra in cases:
@@ -168,7 +199,7 @@ def main() -> int:
         size = path.stat().st_size if path.is_file() and not path.is_char_device() else 0
         load0 = os.getloadavg()[0]
         r = {"case": name, "input_mib": round(size / 2 ** 20, 1),
-             **measured(["import", str(path), "--name", "bench", *extra], ws),
+             **measured(["import", str(path), "--name", "bench", *extra], ws, a.engine),
              "load": f"{load0:.1f}–{os.getloadavg()[0]:.1f}"}
         print(json.dumps(r), flush=True)
         rows.append(r)

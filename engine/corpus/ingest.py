@@ -30,7 +30,7 @@ from engine.corpus.options import ImportOptions, SourcePreview
 from engine.corpus.languages import segmentation_note
 from engine.corpus.phrases import merge_phrases
 from engine.corpus.prep import (  # noqa: F401 - _resolve_stopwords and AUTO_MIN_DF_DOCS are used via this module
-    AUTO_MIN_DF_DOCS, _pipeline, _resolve_stopwords, _terms_of_tokens, _vocab_frame, settings_of, with_modalities,
+    AUTO_MIN_DF_DOCS, _pipeline, _resolve_stopwords, _terms_of_tokens, settings_of, with_modalities,
 )
 from engine.corpus.tokens import tokenize_bounded
 from engine.corpus.readers import BagOfWordsSource, TableSource, detect_format, read_source
@@ -119,6 +119,18 @@ def _corpus_from_table(src: TableSource, options: ImportOptions, path, progress,
     return Corpus(name="", documents=docs, vocab=vocab, n_dw=full, sequences=seq, manifest=manifest)
 
 
+def column_sums(n_dw: sp.csr_matrix, block: int = 1 << 22) -> tuple[np.ndarray, np.ndarray]:
+    """(df_w int64, tf_w float64) of a CSR matrix, a block of nonzeros at a time (``np.bincount``
+    of all indices at once would make an 8-byte copy of each)."""
+    W = n_dw.shape[1]
+    df, tf = np.zeros(W, np.int64), np.zeros(W)
+    for lo in range(0, n_dw.nnz, block):
+        idx = n_dw.indices[lo:lo + block]
+        df += np.bincount(idx, minlength=W)
+        tf += np.bincount(idx, weights=n_dw.data[lo:lo + block], minlength=W)
+    return df, tf
+
+
 def bow_plan(vocab: pd.DataFrame, df: np.ndarray, tf: np.ndarray, n_docs: int, options: ImportOptions,
              path) -> tuple[np.ndarray, int, bool]:
     """Which bag-of-words terms a corpus keeps, from their document frequencies ``df`` and totals
@@ -171,8 +183,7 @@ def _corpus_from_bow(src: BagOfWordsSource, options: ImportOptions, path, notes)
     n_docs = n_dw.shape[0]
     if n_docs == 0:
         raise InputError(f"{path}: has no documents")
-    df = T.document_frequency(n_dw)
-    tf = np.bincount(n_dw.indices, weights=n_dw.data, minlength=n_dw.shape[1])
+    df, tf = column_sums(n_dw)
     order, n_default, has_default = bow_plan(src.vocab, df, tf, n_docs, options, path)
     vocab = src.vocab.iloc[order].reset_index(drop=True)
     n_dw, non_empty = bow_rows(n_dw, order, n_default, has_default)
@@ -182,7 +193,10 @@ def _corpus_from_bow(src: BagOfWordsSource, options: ImportOptions, path, notes)
     dropped = ids[~non_empty].tolist()
     docs = pd.DataFrame({"id": pd.Series(ids[non_empty].tolist(), dtype=object).astype(str),
                          "text": pd.Series([""] * int(non_empty.sum()), dtype=object).astype(str)})
-    vocab = _vocab_frame(vocab["token"].astype(str).tolist(), vocab["modality"].astype(str).tolist(), n_dw)
+    vocab = pd.DataFrame({"token": pd.Series(vocab["token"].astype(str).tolist(), dtype=object),  # as _vocab_frame
+                          "modality": pd.Series(vocab["modality"].astype(str).tolist(), dtype=object),
+                          "tf": np.asarray(n_dw.sum(axis=0)).ravel().astype(np.float64),
+                          "df": column_sums(n_dw)[0]})
     manifest = {"preprocessing": None, "columns": None, "dropped_empty": len(dropped),
                 "dropped_ids_sample": dropped[:20], "documents_in_source": n_docs, "encoding": None}
     return Corpus(name="", documents=docs, vocab=vocab, n_dw=n_dw, sequences=None, manifest=manifest)

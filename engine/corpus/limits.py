@@ -5,8 +5,9 @@ free when the import starts, and can be set explicitly:
 
 - ``ARTM_STUDIO_MAX_INPUT_MB``: decompressed bytes of one import (default: free RAM /
   ``STREAM_MEMORY_FACTOR``, and at most the address-space headroom / ``AS_MEMORY_FACTOR``);
-  inputs that must be read whole (a JSON array, 8-bit text, bag of words) get free memory /
-  ``IMPORT_MEMORY_FACTOR`` (between 64 MiB and 1 GiB);
+  inputs that must be read whole (a JSON array, 8-bit or UTF-16 text, a gzipped Parquet or zip,
+  a UCI file not sorted by document) get free memory / ``IMPORT_MEMORY_FACTOR`` (between 64 MiB
+  and 1 GiB);
 - ``ARTM_STUDIO_MAX_DOC_MB``: bytes of one document (default: min(total, 32 MiB));
 - ``ARTM_STUDIO_MAX_ZIP_RATIO``: largest uncompressed / compressed ratio of a zip entry above
   1 MiB (default 200; text compresses 3-10×, a zip bomb ~1000×).

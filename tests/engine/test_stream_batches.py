@@ -67,7 +67,7 @@ def _uci(d: Path, n_docs: int = 2000, seed: int = 1, unsorted: bool = False, gz:
     return p
 
 
-def _vw(d: Path, gz: bool = False) -> Path:
+def _vw(d: Path, gz: bool = False, encoding: str = "utf-8") -> Path:
     rng = np.random.default_rng(2)
     lines = []
     for i in range(1500):
@@ -75,9 +75,9 @@ def _vw(d: Path, gz: bool = False) -> Path:
                         for j in rng.integers(0, len(WORDS), int(rng.integers(0, 9))))
         toks += f" late{i // 100}" if i > 1000 else ""  # terms first seen in late pieces
         lines.append(f"doc{i} {toks} |labels {'xyz'[i % 3]}" + ("\n" if i % 100 == 0 else ""))
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n" + ("doc_ru москва:2 парк\n" if encoding != "utf-8" else "")
     p = d / ("c.vw.gz" if gz else "c.vw")
-    p.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
+    p.write_bytes(gzip.compress(text.encode(encoding)) if gz else text.encode(encoding))
     return p
 
 
@@ -133,7 +133,8 @@ TABLES = ["jsonl", "jsonl.gz", "csv", "csv.gz", "tsv", "parquet", "json array", 
           "utf-16 csv"]
 BUILDERS = {**{k: (lambda d, k=k: _table(d, k)) for k in TABLES}, "zip of .txt": _zip, "folder of .txt": _folder,
             "UCI": _uci, "UCI .gz": lambda d: _uci(d, gz=True), "UCI folder": lambda d: _uci(d).parent,
-            "UCI not sorted": lambda d: _uci(d, unsorted=True), "VW": _vw, "VW .gz": lambda d: _vw(d, gz=True)}
+            "UCI not sorted": lambda d: _uci(d, unsorted=True), "VW": _vw, "VW .gz": lambda d: _vw(d, gz=True),
+            "VW cp1251 (read whole)": lambda d: _vw(d, encoding="cp1251")}
 
 
 def _options(case: str) -> ImportOptions:
@@ -152,7 +153,7 @@ def test_batched_import_equals_the_ordinary_import(tmp_path, small_chunks, case)
     seen = []
     batched = stream_import(src, "b", opts, ws, batch_docs=128, progress=lambda f, m: seen.append(f))
     assert seen == sorted(seen) and seen[-1] == 1.0  # in order
-    assert len(seen) > (2 if case == "UCI not sorted" else 4)  # many chunks (the unsorted UCI: one, read whole)
+    assert len(seen) > (2 if "UCI not sorted" in case or "read whole" in case else 4)  # many chunks (or one, read whole)
     a, b = ws.load_corpus("o"), open_corpus(ws, "b")
     assert b.n_batches > 2
     assert batched["documents"] == ordinary["documents"] == a.n_docs
@@ -169,7 +170,8 @@ def test_batched_import_equals_the_ordinary_import(tmp_path, small_chunks, case)
         assert (b.documents["date"].to_numpy() == a.documents["date"].to_numpy()).all()
 
 
-@pytest.mark.parametrize("case", ["UCI", "UCI .gz", "UCI folder", "UCI not sorted", "VW", "VW .gz"])
+@pytest.mark.parametrize("case", ["UCI", "UCI .gz", "UCI folder", "UCI not sorted", "VW", "VW .gz",
+                                  "VW cp1251 (read whole)"])
 def test_bag_of_words_in_pieces_equals_the_whole_file_reader(tmp_path, small_chunks, case):
     src = BUILDERS[case](tmp_path)
     ws = Workspace(tmp_path / "ws")

@@ -10,8 +10,10 @@ bounded stream, zip entries are checked before they are inflated.
 - tables: CSV/TSV, JSON Lines (or a JSON array of objects), Parquet; gzip-compressed too — :mod:`.tables`;
 - bag of words: Vowpal Wabbit as BigARTM reads it and UCI ``docword.X.txt`` + ``vocab.X.txt`` — :mod:`.bow`.
 
-:func:`read_source` reads a whole input; the ordinary import reads it chunk by chunk with
-:func:`.chunks.open_chunks` (same checks and messages, one chunk of documents held at a time).
+:func:`read_source` reads a whole input (previews of the in-memory pipeline, the reference of the
+tests); both imports (ordinary and ``--batches``) read it chunk by chunk with
+:func:`.chunks.open_chunks` (same checks and messages, one chunk of documents held at a time;
+UCI and VW as pieces of counts, :mod:`.bow_chunks`).
 
 Encodings (:mod:`.encoding`): UTF-8, UTF-16 with BOM, or a detected 8-bit code page; mixed files
 are refused with the line where the encoding changes.

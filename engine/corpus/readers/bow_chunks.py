@@ -67,6 +67,7 @@ class BowChunks:
     mods: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     whole: object = None  # callable() -> BagOfWordsSource, the whole-file reader (a UCI file not sorted)
+    nnz_hint: int = 0  # nonzeros expected (UCI header), for preallocation
 
     def pieces(self):
         """(ids, n_dw piece) in document order; :class:`NotSorted` for a UCI file that is not
@@ -75,9 +76,7 @@ class BowChunks:
 
     def read_whole(self) -> "BowChunks":
         """The input read whole by ``whole``, as one piece."""
-        bag = self.whole()
-        return BowChunks(bag.format, bag.sha256, lambda src: iter([(bag.ids, bag.n_dw)]),
-                         bag.vocab["token"].tolist(), bag.vocab["modality"].tolist(), list(bag.notes))
+        return one_piece(self.whole())
 
     def vocab(self) -> pd.DataFrame:
         return pd.DataFrame({"token": self.toks, "modality": self.mods})
@@ -92,21 +91,37 @@ class BowChunks:
             return self.whole()
 
     def _stacked(self) -> BagOfWordsSource:
-        ids, ptrs, indices, data = [], [np.zeros(1, np.int64)], [], []
+        """Pieces copied into the final arrays as they come: with ``nnz_hint`` (UCI's NNZ) the
+        arrays are allocated once and the peak is the output plus one piece; else (VW) the pieces
+        are concatenated at the end."""
+        ids, ptrs, parts = [], [np.zeros(1, np.int64)], []
+        cap = self.nnz_hint or 0
+        indices, data = np.empty(cap, np.int32), np.empty(cap, np.float32)
         nnz = 0
         for piece_ids, m in self.pieces():
             ids.extend(piece_ids)
             ptrs.append(m.indptr[1:].astype(np.int64) + nnz)
-            indices.append(m.indices)
-            data.append(m.data)
+            if nnz + m.nnz <= cap:
+                indices[nnz:nnz + m.nnz], data[nnz:nnz + m.nnz] = m.indices, m.data
+            else:
+                parts.append((m.indices, m.data))
             nnz += m.nnz
+        if parts:  # no hint, or more counts than it said (then the NNZ check has refused the file)
+            indices = np.concatenate([indices[:min(cap, nnz)]] + [p[0] for p in parts])
+            data = np.concatenate([data[:min(cap, nnz)]] + [p[1] for p in parts])
         ptr = np.concatenate(ptrs)
-        del ptrs
+        del ptrs, parts
         ptr = ptr.astype(np.int32) if nnz < 2 ** 31 - 1 else ptr
-        n_dw = sp.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
-                              np.concatenate(indices) if indices else np.zeros(0, np.int32), ptr),
-                             shape=(len(ids), len(self.toks)))
+        n_dw = sp.csr_matrix((data[:nnz], indices[:nnz], ptr), shape=(len(ids), len(self.toks)))
         return BagOfWordsSource(ids, self.vocab(), n_dw, self.format, self.sha256, list(self.notes))
+
+
+def one_piece(bag: BagOfWordsSource) -> BowChunks:
+    """A bag of words read whole (8-bit or UTF-16 VW, a UCI file not sorted) as one piece."""
+    src = BowChunks(bag.format, bag.sha256, lambda src: iter([(bag.ids, bag.n_dw)]),
+                    bag.vocab["token"].tolist(), bag.vocab["modality"].tolist(), list(bag.notes))
+    src.whole = lambda: bag
+    return src
 
 
 # --------------------------------------------------------------------------- UCI
@@ -207,7 +222,8 @@ def open_uci_chunks(path, limits: ReadLimits, chunk_bytes: int | None = None, li
             keep = d < end
             yield piece(done, end, d[keep], w[keep], c[keep])
 
-    return BowChunks("uci", f"{h1}:{meta.vocab_sha256}", reader, meta.toks, meta.mods, list(meta.notes))
+    return BowChunks("uci", f"{h1}:{meta.vocab_sha256}", reader, meta.toks, meta.mods, list(meta.notes),
+                     nnz_hint=meta.nnz)
 
 
 # --------------------------------------------------------------------------- Vowpal Wabbit
@@ -244,4 +260,4 @@ def open_vw_chunks(path: Path, scan: LineScan, limits: ReadLimits, chunk_bytes: 
     return BowChunks("vw", scan.sha256, reader)
 
 
-__all__ = ["BowChunks", "NotSorted", "open_uci_chunks", "open_vw_chunks", "CHUNK_BYTES"]
+__all__ = ["BowChunks", "NotSorted", "one_piece", "open_uci_chunks", "open_vw_chunks", "CHUNK_BYTES"]

@@ -32,7 +32,7 @@ from engine.corpus.limits import ReadLimits, fmt_bytes
 from engine.corpus.readers import archives as A
 from engine.corpus.readers import _refuse_big_single_document, read_source
 from engine.corpus.readers.bow import BagOfWordsSource, uci_paths
-from engine.corpus.readers.bow_chunks import BowChunks, open_uci_chunks, open_vw_chunks
+from engine.corpus.readers.bow_chunks import BowChunks, one_piece, open_uci_chunks, open_vw_chunks
 from engine.corpus.readers.detect import detect_format, is_uci_name
 from engine.corpus.readers.encoding import check_not_binary
 from engine.corpus.readers.raw import GZIP_MAGIC, LineScan, iter_pieces, iter_text_lines, scan_lines
@@ -293,7 +293,7 @@ def _whole(path: Path, limits: ReadLimits, encoding, one_per_line: bool, chunk_c
 
     src = read()
     if not isinstance(src, TableSource):
-        return src
+        return one_piece(src)
     first = [src.frame]
     src.frame = None
 
