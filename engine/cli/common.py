@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.cli.pass_progress import PassTicker
 from engine.em.health import size_warnings, warnings_of
 from engine.em.model import IterationReport
 from engine.errors import EngineError, InputError
@@ -169,11 +170,14 @@ def run_foreground(ws, job: TrainingJob, args):
         bar.update(report.iteration)
 
     bar.update(job.snapshot().iteration)
+    ticker = PassTicker(job, total).start() if getattr(job.corpus, "is_batched", False) else None
     try:
         snap = run_job_blocking(
             job, on_report=on_report,
             on_interrupt=lambda: print("\nstopping after this iteration…", file=sys.stderr, flush=True))
     finally:
+        if ticker is not None:
+            ticker.stop()
         bar.clear()
     if snap.status == "failed":
         raise EngineError(f"training failed at iteration {snap.iteration + 1}: {snap.error}")

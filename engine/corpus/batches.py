@@ -1,22 +1,32 @@
-"""A corpus stored as batches on disk: Parquet files of ~10⁴ documents, CSR per batch.
+"""A corpus stored as batches on disk: files of ~10⁴ documents, CSR per batch.
 
 Layout of a batched corpus folder (in the workspace: ``corpora/<name>/``)::
 
-    manifest.json      kind="corpus", storage="batches", batches=[{file, docs, nnz}], counts...
+    manifest.json      kind="corpus", storage="batches", batch_format, batches=[{file, docs, nnz}], counts...
     vocab.parquet      token, modality, tf, df (row w = token id w), as for an in-memory corpus
     documents.parquet  id (+ date and metadata columns); no texts
-    batches/NNNNN.parquet   one row per document: tokens list<int32>, counts list<float32>
+    batches/NNNNN.arrow     one row per document: tokens list<int32>, counts list<float32>
 
 A batch file *is* a CSR matrix: the Arrow list offsets are ``indptr`` and the flattened lists
 are ``indices`` / ``data`` (sorted token ids within a document). Document ``d`` of batch ``b``
 is document ``doc0_b + d`` of the corpus. Only the vocabulary and the batch being read sit in
 memory; :meth:`BatchedCorpus.iter_batches` reads the next batch in a background thread while
 the caller computes on the current one.
+
+Batch formats (``manifest["batch_format"]``; the reader tells them apart by the file's magic bytes):
+
+- ``"arrow"`` (written now): an Arrow IPC file, LZ4-compressed buffers. Reading is a buffer
+  decompression (~1 ms per 10⁶ nonzeros) and the CSR arrays are the Arrow buffers themselves —
+  no Parquet decoding, no pandas, no copies.
+- ``"parquet"`` (corpora written before): the same two list columns in a zstd Parquet file;
+  still read (about 10× the CPU per batch). :func:`upgrade_batches` rewrites such a corpus in
+  the current format (same counts, same fingerprint).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
@@ -38,6 +49,10 @@ from engine.store.workspace import (DOCUMENTS, MANIFEST, SCHEMA_VERSION, VOCAB, 
 BATCH_DOCS = 10_000
 BATCH_DIR = "batches"
 STORAGE = "batches"
+#: the format new batch files are written in (see the module docstring)
+BATCH_FORMAT = "arrow"
+_SUFFIX = {"arrow": ".arrow", "parquet": ".parquet"}
+_IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
 
 
 # --------------------------------------------------------------------------- one batch
@@ -78,25 +93,58 @@ def batch_table(n_dw: sp.csr_matrix) -> pa.Table:
 
 
 def write_batch(n_dw: sp.csr_matrix, path: Path) -> None:
-    """Store a CSR block as one batch file (zstd, one row group)."""
-    pq.write_table(batch_table(n_dw), path, compression="zstd", row_group_size=1 << 30)
+    """Store a CSR block as one batch file: Arrow IPC with LZ4 buffers (``.arrow``), or zstd
+    Parquet for a ``.parquet`` path (the earlier format)."""
+    table = batch_table(n_dw)
+    if Path(path).suffix == ".parquet":
+        pq.write_table(table, path, compression="zstd", row_group_size=1 << 30)
+        return
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema, options=_IPC_OPTIONS) as w:
+        w.write_table(table)
 
 
-def read_batch(path: Path, n_tokens: int) -> sp.csr_matrix:
-    """The CSR block of a batch file: shape (D_b, ``n_tokens``)."""
+def _read_table(source) -> pa.Table:
+    """The table of a batch file (a path or an open binary file), Arrow IPC or Parquet by magic."""
+    if isinstance(source, (str, Path)):
+        with open(source, "rb") as f:
+            magic = f.read(6)
+        if magic == b"ARROW1":
+            with pa.OSFile(str(source), "rb") as f:
+                return ipc.open_file(f).read_all()
+        return pq.read_table(source, columns=["tokens", "counts"])
+    data = source.read()
+    if data[:6] == b"ARROW1":
+        return ipc.open_file(pa.BufferReader(data)).read_all()
+    return pq.read_table(pa.BufferReader(data), columns=["tokens", "counts"])
+
+
+def _flat(column, what: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets int64 from 0, values of ``dtype``) of a list column, zero-copy when possible."""
+    arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if arr.null_count:
+        raise ValueError(f"null {what} lists")
+    off = arr.offsets.to_numpy()
+    vals = arr.values.to_numpy(zero_copy_only=False)[off[0]:off[-1]]
+    return (off - off[0]).astype(np.int64), np.ascontiguousarray(vals, dtype)
+
+
+def read_batch(source, n_tokens: int) -> sp.csr_matrix:
+    """The CSR block of a batch file (a path or an open binary file): shape (D_b, ``n_tokens``),
+    float32 data, int32 sorted indices, int64 indptr — built from the Arrow buffers without
+    scipy's format checks or index conversions."""
     try:
-        t = pq.read_table(path, columns=["tokens", "counts"])
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise WorkspaceError(f"cannot read batch {path}: {exc}") from None
-    tok = t.column("tokens").combine_chunks()
-    cnt = t.column("counts").combine_chunks()
-    off = tok.offsets.to_numpy().astype(np.int64)
-    indices = np.ascontiguousarray(tok.values.to_numpy()[off[0]:off[-1]], np.int32)
-    data = np.ascontiguousarray(cnt.values.to_numpy()[off[0]:off[-1]], np.float32)
-    indptr = off - off[0]
+        t = _read_table(source)
+        indptr, indices = _flat(t.column("tokens"), "token", np.int32)
+        off2, data = _flat(t.column("counts"), "count", np.float32)
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+        raise WorkspaceError(f"cannot read batch {source}: {exc}") from None
+    if not np.array_equal(indptr, off2):
+        raise WorkspaceError(f"batch {source}: tokens and counts lists differ in length")
     if len(indices) and (indices.max() >= n_tokens or indices.min() < 0):
-        raise WorkspaceError(f"batch {path} holds token ids outside the vocabulary of {n_tokens}")
-    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_tokens))
+        raise WorkspaceError(f"batch {source} holds token ids outside the vocabulary of {n_tokens}")
+    m = sp.csr_matrix((len(indptr) - 1, n_tokens), dtype=np.float32)
+    m.data, m.indices, m.indptr = data, indices, indptr  # no check_format / index upcasting
+    return m
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -278,7 +326,7 @@ class BatchWriter:
     def _flush(self, n: int) -> None:
         block = sp.vstack(self._pending, format="csr") if len(self._pending) > 1 else self._pending[0]
         head, rest = block[:n], block[n:]
-        name = f"{len(self.batches):05d}.parquet"
+        name = f"{len(self.batches):05d}{_SUFFIX[BATCH_FORMAT]}"
         write_batch(head, self.tmp / BATCH_DIR / name)
         for arr in (head.indptr.astype(np.int64), head.indices.astype(np.int32), head.data.astype(np.float32)):
             self._hash.update(arr.tobytes())
@@ -312,7 +360,7 @@ class BatchWriter:
                 "engine_version": engine_version(), "created_at": out.get("created_at") or now_iso(),
                 "documents": int(self.n_docs), "tokens": float(self.tf.sum()),
                 "vocabulary": int(self.n_tokens), "modalities": per_mod, "has_sequences": False,
-                "batch_docs": self.batch_docs, "batches": self.batches,
+                "batch_docs": self.batch_docs, "batch_format": BATCH_FORMAT, "batches": self.batches,
                 "fingerprint": self._hash.hexdigest()[:16],
             })
             out.setdefault("date_range", None)
@@ -354,6 +402,35 @@ def write_batches(corpus: Corpus, target, name: str | None = None, batch_docs: i
     return BatchedCorpus(target, name)
 
 
+def batch_format(manifest: dict) -> str:
+    """The batch file format of a batched corpus's manifest (corpora written before the
+    ``batch_format`` key hold Parquet batches)."""
+    return str(manifest.get("batch_format", "parquet"))
+
+
+def upgrade_batches(path, target=None) -> BatchedCorpus:
+    """Rewrite a batched corpus whose batches are Parquet files in the current format
+    (:data:`BATCH_FORMAT`): into ``target``, or in place when ``target`` is None (the new folder
+    replaces the old one only once complete). Counts, vocabulary, documents and fingerprint stay
+    the same; an up-to-date corpus is returned as it is."""
+    src = BatchedCorpus(path)
+    if batch_format(src.manifest) == BATCH_FORMAT:
+        return src
+    out = Path(target) if target is not None else src.path
+    with atomic_dir(out, replace=target is None) as tmp:
+        tmp = Path(tmp)
+        (tmp / BATCH_DIR).mkdir()
+        batches = []
+        for b in range(src.n_batches):
+            name = f"{b:05d}{_SUFFIX[BATCH_FORMAT]}"
+            write_batch(src.read(b).n_dw, tmp / BATCH_DIR / name)
+            batches.append({**src.batches[b], "file": name})
+        for f in (VOCAB, DOCUMENTS):
+            shutil.copyfile(src.path / f, tmp / f)
+        write_json_atomic(tmp / MANIFEST, {**src.manifest, "batch_format": BATCH_FORMAT, "batches": batches})
+    return BatchedCorpus(out, src.name)
+
+
 def is_batched(ws, name: str) -> bool:
     """True when the workspace corpus ``name`` is stored as batches."""
     path = ws.corpus_path(name) / MANIFEST
@@ -368,5 +445,5 @@ def open_corpus(ws, name: str):
     return ws.load_corpus(name)
 
 
-__all__ = ["BATCH_DOCS", "Batch", "BatchWriter", "BatchedCorpus", "DEFAULT_MODALITY", "batch_table",
+__all__ = ["BATCH_DOCS", "BATCH_FORMAT", "Batch", "batch_format", "upgrade_batches", "BatchWriter", "BatchedCorpus", "DEFAULT_MODALITY", "batch_table",
            "is_batched", "open_corpus", "read_batch", "write_batch", "write_batches"]

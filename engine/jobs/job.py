@@ -304,6 +304,12 @@ class TrainingJob(JobControls, JobPersistence):
             if self._checkpoint_due():
                 self._checkpoint(background=True)  # written while the next passes run
 
+    def pass_progress(self) -> tuple[int, int] | None:
+        """(units done, units) of the pass in progress when the E-step reports them (the batches
+        of a corpus stored as batches: ``BatchedEStep.progress``), else None."""
+        trainer = self._trainer
+        return None if trainer is None else getattr(trainer.estep, "progress", None)
+
     def _make_trainer(self, config) -> None:
         if self._iteration > 0:  # revived after finish/stop: continue from its last checkpoint
             self._flush_writes()

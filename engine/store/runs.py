@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from engine.analysis.tables import top_tokens
 from engine.em.model import TopicModel
@@ -41,7 +43,7 @@ from engine.store.run import (
 )
 from engine.store.manifests import reading
 from engine.store.workspace import (
-    MANIFEST, Workspace, atomic_dir, delete_entry, now_iso, read_json, read_table, validate_name,
+    MANIFEST, Workspace, atomic_dir, atomic_file, delete_entry, now_iso, read_json, read_table, validate_name,
     write_json_atomic, write_table,
 )
 
@@ -150,8 +152,7 @@ def _write_run_files(run: Run, target: Path, tmp: Path) -> dict:
     write_table(_topic_frame({"token": run.tokens["token"].astype(str).to_numpy(),
                               "modality": run.tokens["modality"].astype(str).to_numpy()},
                              m.phi, m.topic_names), tmp / PHI)
-    write_table(_topic_frame({"id": np.asarray(run.doc_ids, dtype=object).astype(str)},
-                             np.asarray(m.theta).T, m.topic_names), tmp / THETA)
+    _write_theta(run.doc_ids, np.asarray(m.theta).T, m.topic_names, tmp / THETA)
     write_table(run.scores.reset_index(drop=True), tmp / SCORES)
     write_table(run.tau.reset_index(drop=True), tmp / TAU)
     if run.arrays:
@@ -161,6 +162,20 @@ def _write_run_files(run: Run, target: Path, tmp: Path) -> dict:
                     allow_pickle=False)
     write_json_atomic(tmp / MANIFEST, manifest)
     return manifest
+
+
+def _write_theta(doc_ids, theta: np.ndarray, names: list[str], path: Path, rows: int = 1 << 17) -> None:
+    """The Θ table (id, one column per topic) in row groups of ``rows`` documents: a Θ kept on disk
+    (a batched run's memory map, D × T) is read block by block, never whole into RAM."""
+    with atomic_file(path, "wb") as fh:
+        writer = None
+        for lo in range(0, max(len(doc_ids), 1), rows):
+            frame = _topic_frame({"id": np.asarray(doc_ids[lo:lo + rows], dtype=object).astype(str)},
+                                 theta[lo:lo + rows], names)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            writer = writer or pq.ParquetWriter(fh, table.schema, compression="zstd")
+            writer.write_table(table)
+        writer.close()
 
 
 def _run_dir(target: Path, replace: bool):

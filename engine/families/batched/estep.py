@@ -48,6 +48,7 @@ from engine.em.estep import chunks as _chunks
 from engine.em.estep import transposed
 from engine.em.family import EStep
 from engine.errors import ConfigError
+from engine.families.batched import pipeline
 
 THETA_MODES = ("disk", "none")
 
@@ -191,6 +192,8 @@ class BatchedEStep(EStep):
         self._n_wt: np.ndarray | None = None  # online: n_wt carried between passes
         self._updates = 0  # online: Φ updates so far (i in ρ_i)
         self._summary: tuple | None = None  # (documents, empty documents, Σ Θ) of the last pass
+        #: (batches done, batches) of the pass in progress, for progress bars (read from any thread)
+        self.progress: tuple[int, int] = (0, trainer.corpus.n_batches)
 
     def _buffers(self, src):
         """(Θ to read, index of the Θ file to write): the file not holding the previous pass."""
@@ -239,17 +242,19 @@ class BatchedEStep(EStep):
             acc = np.zeros((W, T), np.float32)
         loglik, n_tok, since = np.zeros(M), np.zeros(M), 0
         summary = np.zeros(2)  # documents with no mass, Σ Θ (for the health check)
-        for pb in tr.corpus.iter_batches(prefetch=self.prefetch, load=lambda b: prepare_batch(b, W)):
-            d0, d1 = pb.doc0, pb.doc0 + pb.n_dw.shape[0]
+        n_batches = tr.corpus.n_batches
+        self.progress = (0, n_batches)
+        for done, sb in enumerate(tr.corpus.iter_batches(prefetch=self.prefetch, load=lambda b: pipeline.prepare(b, W)), 1):
+            d0, d1 = sb.doc0, sb.doc0 + sb.n_docs
             th_in = None if reset else self._read_rows(src, d0, d1)
             ad = add_doc[d0:d1] if add_doc.shape[0] else add_doc
-            nb, theta, ll, nt = estep_batch(pb, phi, tok_weight, tr.token_modality, M, th_in, reset,
-                                            cfg.inner_passes, add, mult, ad, cfg.threads, pool)
-            acc[pb.words] += nb
+            theta, ll, nt = pipeline.estep_add(sb, phi, tok_weight, tr.token_modality, M, th_in, reset,
+                                               cfg.inner_passes, add, mult, ad, acc, cfg.threads, pool)
             loglik += ll
             n_tok += nt
             summary += theta_summary(theta)
             self.write_rows(dst, d0, theta)
+            self.progress = (done, n_batches)
             since += 1
             if self.online is not None and since == self.online.update_every:
                 phi, updates, since = self._update(tr, n_wt, acc, updates, phi_regs, ctx), updates + 1, 0
