@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.em._kernels import nwt_tokens
+
 
 @njit(cache=True, nogil=True)
 def csc_of(indptr, indices, n_cols):
@@ -36,13 +38,19 @@ def csc_of(indptr, indices, n_cols):
     return colptr, rows, pos
 
 
+#: columns per call of ``nwt_tokens`` in :func:`nwt_add` (a (BLOCK, T) scratch block stays in cache)
+BLOCK = 64
+
+
 @njit(cache=True, nogil=True)
 def nwt_add(w0, w1, colptr, rows, pos, ratio, theta, phi, n_wt):
     """n_wt[w] += φ_w· ⊙ Σ_{d ∈ batch} r_dw θ_d·  for the tokens w ∈ [w0, w1) of the batch.
 
-    The inner sum runs over the batch's documents of w in increasing d (CSC order) in float32,
-    then one multiply by φ_wt and one add into n_wt: the same operations, in the same order, as
-    :func:`engine.em._kernels.nwt_tokens` on the batch followed by adding its rows into n_wt.
+    Rows come from :func:`engine.em._kernels.nwt_tokens` on ``BLOCK`` columns at a time (the sum
+    over the batch's documents of w in increasing d, float32, then one multiply by φ_wt) and are
+    added into n_wt (tokens absent from the batch are left untouched):
+    the same operations, in the same order, as the in-memory E-step on the batch followed by
+    adding its rows into n_wt.
 
     Parameters
     ----------
@@ -55,19 +63,13 @@ def nwt_add(w0, w1, colptr, rows, pos, ratio, theta, phi, n_wt):
         Rows w0..w1 updated in place.
     """
     T = phi.shape[1]
-    acc = np.empty(T, dtype=np.float32)
-    for w in range(w0, w1):
-        a = colptr[w]
-        b = colptr[w + 1]
-        if a == b:
+    block = np.empty((BLOCK, T), dtype=np.float32)
+    for a in range(w0, w1, BLOCK):
+        n = min(BLOCK, w1 - a)
+        if colptr[a] == colptr[a + n]:
             continue
-        for k in range(T):
-            acc[k] = 0.0
-        for j in range(a, b):
-            x = ratio[pos[j]]
-            if x != 0.0:
-                d = rows[j]
+        nwt_tokens(0, n, colptr[a:a + n + 1], rows, pos, ratio, theta, phi[a:a + n], block)
+        for i in range(n):
+            if colptr[a + i] != colptr[a + i + 1]:
                 for k in range(T):
-                    acc[k] += x * theta[d, k]
-        for k in range(T):
-            n_wt[w, k] += phi[w, k] * acc[k]
+                    n_wt[a + i, k] += block[i, k]

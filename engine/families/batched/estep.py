@@ -2,14 +2,17 @@
 offline passes or online EM (BigARTM ``fit_online``).
 
 The one :class:`engine.em.trainer.Trainer` runs it like any family's E-step. One pass streams
-the batches of a :class:`~engine.corpus.batches.BatchedCorpus` (the next one read and prepared by a background thread while the current one computes) and runs, per batch b,
-the same two E-step kernels as the in-memory trainer on the batch's own vocabulary W_b:
+the batches of a :class:`~engine.corpus.batches.BatchedCorpus` (the next one read and its
+transposed structure built by a background thread while the current one computes) and runs, per
+batch b, the same two E-step kernels as the in-memory trainer (:mod:`.pipeline`):
 
     θ_d  for d ∈ b  (``estep_chunk``; θ from disk when Θ is kept, else from 1/T),
-    n̂_wt^b = φ_wt Σ_{d∈b} (n_dw / p(w|d)) θ_td   for w ∈ W_b  (``nwt_tokens``),
+    n_wt += φ_wt Σ_{d∈b} (n_dw / p(w|d)) θ_td   for the tokens w of b  (``nwt_add``),
 
-so a batch costs O(nnz_b·T + W_b·T) and memory holds Φ, n_wt and one or two batches.
-The trainer then runs its regularized M-step on the n_wt returned.
+in corpus-wide token ids, so a batch costs O(nnz_b·T + W) and memory holds Φ, n_wt and one or two
+batches. The trainer then runs its regularized M-step on the n_wt returned. (:func:`estep_batch`
+is the same E-step over a batch's own vocabulary W_b, returning n̂_wt^b (W_b, T): what a Dask
+worker sends back.)
 
 - **Offline** (``OnlineOptions`` None): n_wt = Σ_b n̂_wt^b, then the regularized M-step once per
   pass. With Θ kept, the result equals :class:`engine.em.trainer.Trainer` on the same corpus to
@@ -42,9 +45,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from engine.em import _kernels as K
 from engine.em.arrays import as_csr
-from engine.em.estep import chunks as _chunks
 from engine.em.estep import transposed
 from engine.em.family import EStep
 from engine.errors import ConfigError
@@ -109,7 +110,7 @@ def prepare_batch(batch, n_tokens: int) -> PreparedBatch:
 
 def estep_batch(pb: PreparedBatch, phi, tok_weight, tok_mod, n_mod: int, theta_in, reset: bool,
                 inner_passes: int, add, mult, add_doc, threads: int = 1, pool=None):
-    """The E-step of one prepared batch with Φ fixed.
+    """The E-step of one prepared batch with Φ fixed, over the batch's own vocabulary (Dask workers).
 
     Parameters
     ----------
@@ -124,37 +125,14 @@ def estep_batch(pb: PreparedBatch, phi, tok_weight, tok_mod, n_mod: int, theta_i
     loglik, n_tok : ndarray (M,) float64
     """
     m = pb.n_dw
-    phi_b = np.ascontiguousarray(phi[pb.words])
-    w_b = np.ascontiguousarray(tok_weight[pb.words])
-    mod_b = np.ascontiguousarray(tok_mod[pb.words])
-    D, T = m.shape[0], phi.shape[1]
-    colptr, rows, pos = pb.csc
-    chunks = _chunks(m.indptr, threads)
-    spans = _chunks(colptr, threads)
-    theta = np.empty((D, T), np.float32)
-    ratio = np.empty(m.nnz, np.float32)
-    n_wt = np.empty((len(pb.words), T), np.float32)
-    logs = np.zeros((3, len(chunks), n_mod))
-    th_in = theta if reset or theta_in is None else theta_in
-
-    def docs(c):
-        d0, d1 = chunks[c]
-        K.estep_chunk(d0, d1, m.indptr, m.indices, m.data, w_b, mod_b, phi_b, th_in, theta,
-                      reset or theta_in is None, inner_passes, add, mult, add_doc, ratio,
-                      logs[0, c], logs[1, c], logs[2, c])
-
-    def tokens(c):
-        K.nwt_tokens(spans[c][0], spans[c][1], colptr, rows, pos, ratio, theta, phi_b, n_wt)
-
-    if pool is None or len(chunks) == 1:
-        for c in range(len(chunks)):
-            docs(c)
-        for c in range(len(spans)):
-            tokens(c)
-    else:
-        list(pool.map(docs, range(len(chunks))))
-        list(pool.map(tokens, range(len(spans))))
-    return n_wt, theta, logs[0].sum(axis=0), logs[1].sum(axis=0)
+    sb = pipeline.StreamBatch(index=pb.index, doc0=pb.doc0, indptr=m.indptr, indices=m.indices, data=m.data,
+                              csc=pb.csc)
+    n_wt = np.zeros((len(pb.words), phi.shape[1]), np.float32)  # 0 + n̂_wt^b: the batch's rows exactly
+    theta, loglik, n_tok = pipeline.estep_add(
+        sb, np.ascontiguousarray(phi[pb.words]), np.ascontiguousarray(tok_weight[pb.words]),
+        np.ascontiguousarray(tok_mod[pb.words]), n_mod, theta_in, reset, inner_passes, add, mult, add_doc,
+        n_wt, threads, pool)
+    return n_wt, theta, loglik, n_tok
 
 
 def theta_summary(theta: np.ndarray) -> np.ndarray:
