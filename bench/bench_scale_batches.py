@@ -1,18 +1,23 @@
 """Out-of-core scale: the synthetic LDA corpus of bench/scale.py trained from batches on disk.
 
-The corpus (same generator and seed as bench/scale.py, so the same counts as its 10⁶ row) is
-written block by block as a batched corpus of 10⁴-document Parquet batches under
-``bench/data/synth/batches-D{docs}`` (not timed; the generator process is not measured). Each
-training run is a fresh subprocess: :class:`engine.em.batched.BatchedTrainer`, PLSA, 1 inner
-pass, 2 threads, perplexity every pass, Θ kept on disk (``--theta disk``, reuse_theta) or not
-(``--theta none``). Prints seconds per pass (median of passes 2..P, min) and peak RSS
-(ru_maxrss of the training process, which reads the corpus itself).
+The corpus (same generator and seed as bench/scale.py, so the same counts as its 10⁶ row; or, with
+``--generator quick``, scale.py's numba generator for 10⁷ documents) is written as a batched corpus of
+10⁴-document batch files under ``bench/data/synth/batches-D{docs}[-quick]`` (not timed; a corpus in the
+earlier Parquet batch format is rewritten first). Each training run is a fresh subprocess: the Trainer
+with family ``batched``, PLSA, 1 inner pass, 2 threads, perplexity every pass, Θ kept on disk
+(``--theta disk``, reuse_theta) or not (``--theta none``). Prints seconds per pass (median of passes
+2..P, min), CPU seconds per pass (process_time of the training process, the load-robust measure), peak
+RSS (ru_maxrss of the training process, which reads the corpus itself) and the load average.
 
     PYTHONPATH=$PWD bench/.venv/bin/python bench/bench_scale_batches.py --docs 1000000 --topics 100 --passes 3
-    PYTHONPATH=$PWD bench/.venv/bin/python bench/bench_scale_batches.py --docs 1000000 --topics 100 --passes 3 --theta none
+    PYTHONPATH=$PWD bench/.venv/bin/python bench/bench_scale_batches.py --docs 1000000 --passes 3 --in-memory
+    PYTHONPATH=$PWD bench/.venv/bin/python bench/bench_scale_batches.py --docs 1000000 --profile
+    PYTHONPATH=$PWD python bench/bench_scale_batches.py --docs 10000000 --generator quick --passes 1 --cli --memory-limit 2G
 
-Under a memory limit (the whole process tree): prefix with ``prlimit --as=BYTES`` or run in
-``systemd-run --scope -p MemoryMax=2G``.
+``--in-memory``: the same corpus loaded into RAM, standard family (reference). ``--profile``: CPU per
+stage of a pass on one thread. ``--cli``: ``python -m engine train`` instead of the bare Trainer (job,
+scores, checkpoint, run saved; the batch progress bar in a terminal). ``--memory-limit SIZE``: the
+training process runs in a cgroup of its own (bench/memlimit.py) and its peak memory is reported.
 """
 from __future__ import annotations
 
