@@ -1,7 +1,8 @@
-"""A table source read in chunks of documents: what the ordinary import holds of the input is one chunk.
+"""An input read in chunks of documents: what an import (ordinary or ``--batches``) holds of it is one chunk.
 
 :func:`open_chunks` gives a :class:`ChunkedSource` whose :meth:`~ChunkedSource.chunks` yields
-DataFrames of about ``chunk_chars`` characters of text each, in document order:
+DataFrames of about ``chunk_chars`` characters of text each, in document order (every call reads
+the input again: ``import --batches`` makes two passes):
 
 - JSON Lines, CSV/TSV and text with one document per line (plain or ``.gz``) in UTF-8 are read
   twice as byte streams: a scan (SHA-256, the input limit, every line against the per-document
@@ -9,13 +10,13 @@ DataFrames of about ``chunk_chars`` characters of text each, in document order:
 - Parquet: row batches (``ParquetFile.iter_batches``), after the declared size is checked;
 - a ``.zip`` or a folder of ``.txt`` files: entries read and decoded one by one;
 - the rest is read whole by :func:`~engine.corpus.readers.read_source`, within
-  ``limits.max_whole_bytes``, and cut into chunks: one text document (≤ the per-document limit),
-  a JSON array, 8-bit or UTF-16 text (the encoding is detected on the whole file), a gzipped
-  Parquet or zip file.
+  ``limits.max_whole_bytes`` (over it: refused naming the format and what to convert it to), and
+  cut into chunks: one text document (≤ the per-document limit), a JSON array, 8-bit or UTF-16
+  text (the encoding is detected on the whole file), a gzipped Parquet or zip file.
 
-Bag-of-words inputs (VW, UCI) come back as :class:`~engine.corpus.readers.BagOfWordsSource`.
-Errors are those of the whole-file readers (same messages), raised when the chunk holding the
-problem is read.
+Bag-of-words inputs (VW, UCI) come back as pieces of counts,
+:class:`~engine.corpus.readers.bow_chunks.BowChunks`. Errors are those of the whole-file readers
+(same messages), raised when the chunk holding the problem is read.
 """
 from __future__ import annotations
 
