@@ -24,33 +24,68 @@ def _dot(phi, w, th, T):
 
 
 #: a document with up to this many entries has its Φ rows copied into a contiguous per-thread
-#: buffer for its inner passes (short documents: the rows are then read from one block ``inner``
-#: times; same arithmetic, same results)
+#: buffer for its inner passes after the first (short documents: the rows are then read from one
+#: block; same arithmetic, same results)
 GATHER_ROWS = 256
+#: the running product of p_dw (float64) is folded into the log-likelihood before it falls below this
+_PROD_FLOOR = 1e-250
 
 
-@njit(cache=True, nogil=True)
-def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
-                 theta_add, theta_mult, theta_add_doc, rows, nws):
-    """Run ``inner_passes`` θ_d updates in place on ``th`` (T,) for document d = rows a..b.
+# Per-document work of the E-step in three sweeps over the document's entries i = a..b (the
+# weighted counts τ n_dw live in ``wts[i - off]`` from the first sweep on, so tok_weight is read
+# once and no separate sweep finds empty documents or document lengths):
+#   _first_pass:  wts := τ n_dw, n_td / θ_td = Σ_w wts φ_wt / p_dw  (returns Σ wts > 0)
+#   _more_passes: inner passes 2..k, the same update reading wts
+#   _final_*:     p_dw with the final θ_d → wts := τ n_dw / p_dw, log-likelihood, token counts
 
-    With more than one inner pass and at most ``rows.shape[0]`` entries, the document's Φ rows
-    and weighted counts are first gathered into ``rows`` (GATHER_ROWS, T) float32 and ``nws``
-    (GATHER_ROWS,) float32 (per-thread scratch), and the passes read them from there."""
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _first_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
+    """First inner pass of the document in rows a..b: ``ntd`` (T,) := Σ_w τ n_dw φ_wt / p_dw
+    with p_dw = Σ_t φ_wt θ_td (tokens with p_dw < EPS skipped); ``wts[i - off]`` := τ n_dw.
+    Returns Σ of the positive τ n_dw (0: the document has no token to fit)."""
+    T = th.shape[0]
+    for k in range(T):
+        ntd[k] = 0.0
+    tot = 0.0
+    for i in range(a, b):
+        w = indices[i]
+        nw = data[i] * tok_weight[w]
+        wts[i - off] = nw
+        if nw == 0.0:
+            continue
+        if nw > 0.0:
+            tot += nw
+        p = _dot(phi, w, th, T)
+        if p < EPS:
+            continue
+        alpha = nw / p
+        for k in range(T):
+            ntd[k] += alpha * phi[w, k]
+    return tot
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _more_passes(d, a, b, off, indices, wts, phi, th, ntd, passes, theta_add, theta_mult,
+                 theta_add_doc, rows, nws):
+    """``passes`` more θ_d updates in place on ``th`` (T,), weights from ``wts[i - off]``.
+
+    A document of at most ``rows.shape[0]`` entries has its Φ rows and weights gathered into
+    ``rows`` (GATHER_ROWS, T) float32 and ``nws`` (GATHER_ROWS,) first (per-thread scratch)."""
     T = th.shape[0]
     has_doc = theta_add_doc.shape[0] > 0
-    if inner_passes > 1 and b - a <= rows.shape[0]:
+    if b - a <= rows.shape[0]:
         n = 0
         for i in range(a, b):
-            w = indices[i]
-            nw = data[i] * tok_weight[w]
+            nw = wts[i - off]
             if nw == 0.0:
                 continue
+            w = indices[i]
             for k in range(T):
                 rows[n, k] = phi[w, k]
             nws[n] = nw
             n += 1
-        for _ in range(inner_passes):
+        for _ in range(passes):
             for k in range(T):
                 ntd[k] = 0.0
             for j in range(n):
@@ -62,14 +97,14 @@ def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
                     ntd[k] += alpha * rows[j, k]
             theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         return
-    for _ in range(inner_passes):
+    for _ in range(passes):
         for k in range(T):
             ntd[k] = 0.0
         for i in range(a, b):
-            w = indices[i]
-            nw = data[i] * tok_weight[w]
+            nw = wts[i - off]
             if nw == 0.0:
                 continue
+            w = indices[i]
             p = _dot(phi, w, th, T)
             if p < EPS:
                 continue
@@ -77,6 +112,127 @@ def _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
             for k in range(T):
                 ntd[k] += alpha * phi[w, k]
         theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm):
+    """n_dm (M,) := Σ n_dw per modality over the document's tokens with τ n_dw > 0."""
+    n_dm[:] = 0.0
+    for i in range(a, b):
+        if wts[i - off] > 0.0:
+            n_dm[tok_mod[indices[i]]] += data[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _final_one(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, acc, n_zero):
+    """One modality: with the final θ_d, ``wts[i - off]`` := τ n_dw / p_dw (0 if p_dw < EPS).
+
+    ``acc`` (3,) float64 carries [Σ n ln p, Π p^n, Σ n] across documents: p^n for n = 1 and 2 is
+    multiplied into the running product (exact float64 products of float32 values; folded into
+    the sum by one log before it could underflow), other counts add n ln p. A token with
+    p_dw < EPS adds ln(n_dw / n_d) (BigARTM's fallback) and counts in ``n_zero[0]``."""
+    T = th.shape[0]
+    ll = acc[0]
+    prod = acc[1]
+    ntok = acc[2]
+    lengths = False
+    for i in range(a, b):
+        nw = wts[i - off]
+        if nw == 0.0:
+            continue
+        w = indices[i]
+        p = _dot(phi, w, th, T)
+        n = data[i]
+        ntok += n
+        if p < EPS:
+            if not lengths:
+                _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm)
+                lengths = True
+            n_zero[0] += 1.0
+            ll += n * np.log(n / n_dm[0])
+            wts[i - off] = 0.0
+            continue
+        p64 = np.float64(p)
+        if n == 1.0:
+            prod *= p64
+        elif n == 2.0:
+            prod *= p64 * p64
+        else:
+            ll += n * np.log(p64)
+        if prod < _PROD_FLOOR:
+            ll += np.log(prod)
+            prod = 1.0
+        wts[i - off] = nw / p
+    acc[0] = ll
+    acc[1] = prod
+    acc[2] = ntok
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _final_many(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, loglik, n_tok, n_zero):
+    """Several modalities: as :func:`_final_one`, each token adding n ln p_dw to ``loglik[m]``."""
+    T = th.shape[0]
+    lengths = False
+    for i in range(a, b):
+        nw = wts[i - off]
+        if nw == 0.0:
+            continue
+        w = indices[i]
+        p = _dot(phi, w, th, T)
+        m = tok_mod[w]
+        n = data[i]
+        n_tok[m] += n
+        if p < EPS:
+            if not lengths:
+                _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm)
+                lengths = True
+            n_zero[m] += 1.0
+            loglik[m] += n * np.log(n / n_dm[m])
+            wts[i - off] = 0.0
+        else:
+            loglik[m] += n * np.log(np.float64(p))
+            wts[i - off] = nw / p
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fit_document(d, a, b, off, indices, data, tok_weight, tok_mod, phi, theta_in, reset_theta,
+                  inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws, wts, n_dm,
+                  acc, loglik, n_tok, n_zero):
+    """θ_d after ``inner_passes`` updates (in ``th``) and its p_dw sweep (see :func:`_final_one`).
+    Returns False, with ``wts[a - off:b - off]`` = 0, for a document without a token to fit."""
+    load_theta(d, theta_in, reset_theta, th)
+    if not _first_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts) > 0.0:
+        for i in range(a, b):
+            wts[i - off] = 0.0
+        return False
+    theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, theta_add_doc.shape[0] > 0)
+    if inner_passes > 1:
+        _more_passes(d, a, b, off, indices, wts, phi, th, ntd, inner_passes - 1, theta_add,
+                     theta_mult, theta_add_doc, rows, nws)
+    if loglik.shape[0] == 1:
+        _final_one(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, acc, n_zero)
+    else:
+        _final_many(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, loglik, n_tok, n_zero)
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _scratch(T, inner_passes, M):
+    """(th (T,), ntd (T,), rows, nws, n_dm (M,), acc (3,)) per-chunk buffers; acc = [0, 1, 0]."""
+    g = GATHER_ROWS if inner_passes > 1 else 0
+    acc = np.zeros(3)
+    acc[1] = 1.0
+    return (np.empty(T, dtype=np.float32), np.empty(T, dtype=np.float32),
+            np.empty((g, T), dtype=np.float32), np.empty(g, dtype=np.float32),
+            np.empty(M, dtype=np.float64), acc)
+
+
+@njit(cache=True, nogil=True)
+def _close_logs(acc, loglik, n_tok):
+    """One modality: the chunk's Σ n ln p = acc[0] + ln acc[1] and Σ n = acc[2]."""
+    if loglik.shape[0] == 1:
+        loglik[0] = acc[0] + np.log(acc[1])
+        n_tok[0] = acc[2]
 
 
 @njit(cache=True, nogil=True)
@@ -102,26 +258,6 @@ def theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc):
 
 
 @njit(cache=True, nogil=True)
-def _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_theta, th, n_dm):
-    """Load θ_d into ``th`` and the per-modality weighted length into ``n_dm``.
-
-    Returns False when the document has no token of positive weight (θ_d is then 0).
-    """
-    n_dm[:] = 0.0
-    tot = 0.0
-    for i in range(a, b):
-        w = indices[i]
-        x = data[i] * tok_weight[w]
-        if x > 0.0:
-            n_dm[tok_mod[w]] += data[i]
-            tot += x
-    if tot <= 0.0:
-        return False
-    load_theta(d, theta_in, reset_theta, th)
-    return True
-
-
-@njit(cache=True, nogil=True)
 def load_theta(d, theta_in, reset_theta, th):
     """θ_d into ``th`` (T,): the previous pass's row, or 1/T when ``reset_theta`` or it is 0."""
     T = th.shape[0]
@@ -133,25 +269,6 @@ def load_theta(d, theta_in, reset_theta, th):
     if reset_theta or not s > 0.0:
         for k in range(T):
             th[k] = np.float32(1.0) / T
-
-
-@njit(cache=True, nogil=True)
-def _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik, n_tok, n_zero):
-    """Σ n_dw ln p_dw per modality for one document with its final θ_d (no n_wt)."""
-    T = th.shape[0]
-    for i in range(a, b):
-        w = indices[i]
-        if data[i] * tok_weight[w] == 0.0:
-            continue
-        m = tok_mod[w]
-        p = _dot(phi, w, th, T)
-        n = data[i]
-        n_tok[m] += n
-        if p < EPS:
-            n_zero[m] += 1.0
-            loglik[m] += n * np.log(n / n_dm[m])
-        else:
-            loglik[m] += n * np.log(np.float64(p))
 
 
 @njit(cache=True, nogil=True)
@@ -197,47 +314,19 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
     loglik[:] = 0.0
     n_tok[:] = 0.0
     n_zero[:] = 0.0
-    th = np.empty(T, dtype=np.float32)
-    ntd = np.empty(T, dtype=np.float32)
-    n_dm = np.empty(M, dtype=np.float64)
-    rows = np.empty((GATHER_ROWS if inner_passes > 1 else 0, T), dtype=np.float32)
-    nws = np.empty(GATHER_ROWS if inner_passes > 1 else 0, dtype=np.float32)
+    th, ntd, rows, nws, n_dm, acc = _scratch(T, inner_passes, M)
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
-        if not _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_in, reset_theta,
-                          th, n_dm):
+        if _fit_document(d, a, b, 0, indices, data, tok_weight, tok_mod, phi, theta_in, reset_theta,
+                         inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws,
+                         ratio, n_dm, acc, loglik, n_tok, n_zero):
+            for k in range(T):
+                theta_out[d, k] = th[k]
+        else:
             for k in range(T):
                 theta_out[d, k] = 0.0
-            for i in range(a, b):
-                ratio[i] = 0.0
-            continue
-        _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
-                     theta_add, theta_mult, theta_add_doc, rows, nws)
-        for i in range(a, b):  # p_dw with the final θ_d (stored in ratio for now)
-            w = indices[i]
-            if data[i] * tok_weight[w] == 0.0:
-                ratio[i] = 0.0
-            else:
-                ratio[i] = _dot(phi, w, th, T)
-        for i in range(a, b):  # logs in their own loop keep the loop above call-free
-            w = indices[i]
-            nw = data[i] * tok_weight[w]
-            if nw == 0.0:
-                continue
-            m = tok_mod[w]
-            n = data[i]
-            p = ratio[i]
-            n_tok[m] += n
-            if p < EPS:
-                n_zero[m] += 1.0
-                loglik[m] += n * np.log(n / n_dm[m])
-                ratio[i] = 0.0
-            else:
-                loglik[m] += n * np.log(np.float64(p))
-                ratio[i] = nw / p
-        for k in range(T):
-            theta_out[d, k] = th[k]
+    _close_logs(acc, loglik, n_tok)
 
 
 @njit(cache=True, nogil=True)
@@ -288,22 +377,20 @@ def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_o
     loglik[:] = 0.0
     n_tok[:] = 0.0
     n_zero[:] = 0.0
-    th = np.empty(T, dtype=np.float32)
-    ntd = np.empty(T, dtype=np.float32)
-    n_dm = np.empty(M, dtype=np.float64)
-    rows = np.empty((GATHER_ROWS if inner_passes > 1 else 0, T), dtype=np.float32)
-    nws = np.empty(GATHER_ROWS if inner_passes > 1 else 0, dtype=np.float32)
+    th, ntd, rows, nws, n_dm, acc = _scratch(T, inner_passes, M)
+    longest = 0
+    for d in range(d0, d1):
+        longest = max(longest, indptr[d + 1] - indptr[d])
+    wts = np.empty(longest, dtype=np.float32)  # one document's weights (offset a)
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
-        if not _doc_start(d, a, b, indices, data, tok_weight, tok_mod, theta_out, True,
-                          th, n_dm):
+        if _fit_document(d, a, b, a, indices, data, tok_weight, tok_mod, phi, theta_out, True,
+                         inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws,
+                         wts, n_dm, acc, loglik, n_tok, n_zero):
+            for k in range(T):
+                theta_out[d, k] = th[k]
+        else:
             for k in range(T):
                 theta_out[d, k] = 0.0
-            continue
-        _theta_inner(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes,
-                     theta_add, theta_mult, theta_add_doc, rows, nws)
-        _doc_loglik(a, b, indices, data, tok_weight, tok_mod, phi, th, n_dm, loglik, n_tok,
-                    n_zero)
-        for k in range(T):
-            theta_out[d, k] = th[k]
+    _close_logs(acc, loglik, n_tok)
