@@ -16,7 +16,9 @@
 Median and min over passes 2..20 (the first pass compiles/allocates), load average at start and end.
 CPU seconds per pass (all threads of the process; robust to other processes' load): ``bare``
 ``time.process_time()`` around ``step()``; ``job`` process CPU between two published passes;
-``cli`` the child's utime+stime from /proc between two JSON lines (10 ms ticks).
+``cli`` the child's CPU between two JSON lines from the run times of its threads in
+/proc/PID/task/*/schedstat (nanoseconds; ``cpu_ticks``: utime+stime from /proc/PID/stat, 10 ms ticks,
+the measure of runs before 2026-12-06 05:00).
 
     python bench/bench_user_path.py                       # all four, product Python + bench venv
     python bench/bench_user_path.py --systems bare cli    # some of them
@@ -129,17 +131,46 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class ThreadCPU:
+    """CPU seconds of process ``pid`` with nanosecond resolution: the sum over every thread ever
+    seen of its last ``/proc/PID/task/TID/schedstat`` run time (a thread that ends between two
+    readings keeps its last reading; what it ran after that is missed — the checkpoint writer's
+    last milliseconds at most)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.seen = pid, {}
+
+    def __call__(self) -> float:
+        try:
+            tids = os.listdir(f"/proc/{self.pid}/task")
+        except OSError:
+            tids = []
+        for tid in tids:
+            try:
+                self.seen[tid] = int(Path(f"/proc/{self.pid}/task/{tid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+        return sum(self.seen.values()) / 1e9
+
+    def main_thread(self) -> float:
+        """CPU seconds of the main thread (the CLI's foreground loop) at the last reading."""
+        return self.seen.get(str(self.pid), 0) / 1e9
+
+
 def run_cli(args) -> dict:
     cmd = [sys.executable, "-m", "engine", "train", "--workspace", str(WS), "--corpus", NAME,
            "--topics", str(args.topics), "--threads", str(args.threads), "--iterations", str(args.passes),
            "--seed", "1", "--jsonl", *args.cli_extra]
     t_start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    arrivals, reports, cpu_at = [], [], []
+    arrivals, reports, cpu_at, ticks_at, main_at = [], [], [], [], []
+    cpu_of = ThreadCPU(proc.pid)
     for line in proc.stdout:
         if line.startswith("{"):
             arrivals.append(time.perf_counter())
-            cpu_at.append(_proc_cpu(proc.pid))
+            cpu_at.append(cpu_of())
+            ticks_at.append(_proc_cpu(proc.pid))
+            main_at.append(cpu_of.main_thread())
             reports.append(json.loads(line))
     proc.wait()
     total = time.perf_counter() - t_start
@@ -147,8 +178,11 @@ def run_cli(args) -> dict:
         raise SystemExit(f"train failed ({proc.returncode}, {len(arrivals)} passes)")
     cycles = [b - a for a, b in zip(arrivals, arrivals[1:])]
     cpu = [b - a for a, b in zip(cpu_at, cpu_at[1:])]
+    ticks = [b - a for a, b in zip(ticks_at, ticks_at[1:])]
+    main = [b - a for a, b in zip(main_at, main_at[1:])]
     return {**stats([reports[0]["seconds"]] + cycles), "step_seconds": stats([r["seconds"] for r in reports]),
-            "cpu": stats([cpu_at[0]] + cpu),
+            "cpu": stats([cpu_at[0]] + cpu), "cpu_ticks": stats([ticks_at[0]] + ticks),
+            "cpu_main_thread": stats([main_at[0]] + main),
             "process_wall": total, "scores": sorted(k for k in reports[-1] if not k.startswith("topic_mass:"))}
 
 
@@ -180,7 +214,7 @@ def run_job(args) -> dict:
 
 def bigartm_offline(args, inner: int, target: Path, uci: Path, collection: str) -> dict:
     """BigARTM 0.9.2 ``fit_offline`` one pass at a time (``args.passes``, T = ``args.topics``,
-    ``args.threads`` processors, ``inner`` document passes, PerplexityScore): wall seconds per pass."""
+    ``args.threads`` processors, ``inner`` document passes, PerplexityScore): wall and process-CPU seconds per pass."""
     import numpy as np  # noqa: F401 - BigARTM's wrapper needs numpy loaded first
     sys.path.insert(0, str(HERE))
     import run_bigartm as rb  # noqa: E402 - glog into bench/data/logs
@@ -191,12 +225,13 @@ def bigartm_offline(args, inner: int, target: Path, uci: Path, collection: str) 
                       reuse_theta=True, cache_theta=False, show_progress_bars=False, seed=1)
     model.scores.add(artm.PerplexityScore(name="perplexity"))
     model.initialize(dictionary)
-    secs = []
+    secs, cpu = [], []
     for _ in range(args.passes):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()  # process CPU: BigARTM's native threads too
         model.fit_offline(bv, num_collection_passes=1)
         secs.append(time.perf_counter() - t0)
-    out = {**stats(secs), "perplexity_last": float(model.score_tracker["perplexity"].last_value)}
+        cpu.append(time.process_time() - c0)
+    out = {**stats(secs), "cpu": stats(cpu), "perplexity_last": float(model.score_tracker["perplexity"].last_value)}
     model.dispose()
     return out
 
@@ -235,12 +270,18 @@ def main(argv=None) -> int:
         results[name] = res
         if not args.child:
             cpu = f"  CPU median {res['cpu']['median']:.3f} s/pass" if "cpu" in res else ""
+            if "cpu_main_thread" in res:
+                cpu += f" (main thread {1000 * res['cpu_main_thread']['median']:.1f} ms)"
             print(f"{name:8s} median {res['median']:.3f} s/pass  min {res['min']:.3f}{cpu}  load {res['load']}",
                   file=sys.stderr, flush=True)
     if "bigartm" in results and not args.child:
         ref = results["bigartm"]["median"]
         for name, res in results.items():
             res["ratio_to_bigartm"] = res["median"] / ref
+            if "cpu" in res and "cpu" in results["bigartm"]:
+                res["cpu_ratio_to_bigartm"] = res["cpu"]["median"] / results["bigartm"]["cpu"]["median"]
+                print(f"{name:8s} ÷ BigARTM: wall {res['ratio_to_bigartm']:.3f}  CPU {res['cpu_ratio_to_bigartm']:.3f} "
+                      "(medians)", file=sys.stderr, flush=True)
     if "bare" in results and not args.child:
         for name, res in results.items():
             res["ratio_to_bare"] = res["median"] / results["bare"]["median"]
