@@ -5,7 +5,7 @@ Both run on the same CSR (20 Newsgroups from bench/data.py, or ``--corpus WS:NAM
 workspace, e.g. the Telegram short documents), split into the same contiguous document chunks, one
 per thread of one ThreadPoolExecutor, alternating sweep by sweep so they see the same load:
 
-* ``bound``: bench/gather_scatter.py's ``scatter`` loop per chunk (acc[w, t] += n_dw φ_wt θ_td into a
+* ``bound``: bench/gather_scatter.py's ``scatter_rows`` loop per chunk (acc[w, t] += n_dw φ_wt θ_td into a
   per-thread W × T accumulator; one gather + one scatter per (nonzero, topic)); updates = nnz · T;
 * ``engine``: the E-step exactly as :class:`engine.em.estep.BagEStep` calls it — ``estep_chunk`` over
   the document chunks (θ with ``--inner`` passes, p_dw, log-likelihood), then ``nwt_tokens`` over token
@@ -32,27 +32,15 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
 HERE = Path(__file__).resolve().parent
 # --engine-root DIR: time another checkout's kernels (e.g. main before a change) with this script
 ROOT = Path(sys.argv[sys.argv.index("--engine-root") + 1]).resolve() if "--engine-root" in sys.argv else HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
 from engine.em import _kernels as K  # noqa: E402
 from engine.em.estep import chunks, transposed  # noqa: E402
-
-
-@njit(nogil=True, fastmath=True, cache=True)
-def scatter_chunk(indptr, indices, data, phi, theta, acc, d0, d1):
-    """bench/gather_scatter.py's ``scatter`` body for documents [d0, d1) into ``acc`` (W, T)."""
-    T = phi.shape[1]
-    for d in range(d0, d1):
-        th = theta[d]
-        for i in range(indptr[d], indptr[d + 1]):
-            w = indices[i]
-            n = data[i]
-            for t in range(T):
-                acc[w, t] += n * phi[w, t] * th[t]
+from gather_scatter import scatter_rows  # noqa: E402 - the bound's loop, per chunk
 
 
 def load_csr(corpus: str | None) -> sp.csr_matrix:
@@ -62,7 +50,6 @@ def load_csr(corpus: str | None) -> sp.csr_matrix:
         ws, name = corpus.rsplit(":", 1)
         m = Workspace(ws).load_corpus(name).n_dw.tocsr()
     else:
-        sys.path.insert(0, str(HERE))
         import data as bench_data  # the 20NG cache of bench/data.py
 
         m = bench_data.load()[0].tocsr()
@@ -124,7 +111,7 @@ class Sweeps:
 
         def one(c):
             d0, d1 = self.docs[c]
-            scatter_chunk(m.indptr, m.indices, m.data, self.phi, self.theta_in, self.acc[c], d0, d1)
+            scatter_rows(m.indptr, m.indices, m.data, self.phi, self.theta_in, self.acc[c], d0, d1)
 
         t0 = time.perf_counter()
         cpu = self._run(one, len(self.docs))

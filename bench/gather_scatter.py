@@ -33,19 +33,23 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
+@njit(nogil=True, fastmath=True, cache=True)
+def scatter_rows(indptr, indices, data, phi, theta, a, d0, d1):
+    """acc[w, t] += n_dw φ_wt θ_td for documents [d0, d1) into ``a`` (W, T) (one thread's chunk)."""
+    T = phi.shape[1]
+    for d in range(d0, d1):
+        th = theta[d]
+        for i in range(indptr[d], indptr[d + 1]):
+            w = indices[i]
+            n = data[i]
+            for t in range(T):
+                a[w, t] += n * phi[w, t] * th[t]
+
+
 @njit(parallel=True, nogil=True, fastmath=True, cache=True)
 def scatter(indptr, indices, data, phi, theta, acc, bounds):
-    n_chunks = bounds.shape[0] - 1
-    T = phi.shape[1]
-    for c in prange(n_chunks):
-        a = acc[c]
-        for d in range(bounds[c], bounds[c + 1]):
-            th = theta[d]
-            for i in range(indptr[d], indptr[d + 1]):
-                w = indices[i]
-                n = data[i]
-                for t in range(T):
-                    a[w, t] += n * phi[w, t] * th[t]
+    for c in prange(bounds.shape[0] - 1):
+        scatter_rows(indptr, indices, data, phi, theta, acc[c], bounds[c], bounds[c + 1])
 
 
 @njit(parallel=True, nogil=True, fastmath=True, cache=True)

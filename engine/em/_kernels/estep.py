@@ -31,17 +31,17 @@ GATHER_ROWS = 256
 _PROD_FLOOR = 1e-250
 
 
-# Per-document work of the E-step in three sweeps over the document's entries i = a..b (the
-# weighted counts τ n_dw live in ``wts[i - off]`` from the first sweep on, so tok_weight is read
-# once and no separate sweep finds empty documents or document lengths):
-#   _first_pass:  wts := τ n_dw, n_td / θ_td = Σ_w wts φ_wt / p_dw  (returns Σ wts > 0)
-#   _more_passes: inner passes 2..k, the same update reading wts
-#   _final_*:     p_dw with the final θ_d → wts := τ n_dw / p_dw, log-likelihood, token counts
+# Per-document work of the E-step in sweeps over the document's entries i = a..b (the weighted
+# counts τ n_dw live in ``wts[i - off]`` from the first sweep on, and no separate sweep finds
+# empty documents or document lengths):
+#   _inner_pass:  wts := τ n_dw, n_td / θ_td = Σ_w wts φ_wt / p_dw  (returns Σ wts > 0)
+#   _more_passes: inner passes 2..k (short documents: from gathered Φ rows and wts)
+#   _final_sweep: p_dw with the final θ_d → wts := τ n_dw / p_dw, log-likelihood, token counts
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _first_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
-    """First inner pass of the document in rows a..b: ``ntd`` (T,) := Σ_w τ n_dw φ_wt / p_dw
+def _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
+    """One inner pass of the document in rows a..b: ``ntd`` (T,) := Σ_w τ n_dw φ_wt / p_dw
     with p_dw = Σ_t φ_wt θ_td (tokens with p_dw < EPS skipped); ``wts[i - off]`` := τ n_dw.
     Returns Σ of the positive τ n_dw (0: the document has no token to fit)."""
     T = th.shape[0]
@@ -66,8 +66,8 @@ def _first_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _more_passes(d, a, b, off, indices, wts, phi, th, ntd, passes, theta_add, theta_mult,
-                 theta_add_doc, rows, nws):
+def _more_passes(d, a, b, off, indices, data, tok_weight, wts, phi, th, ntd, passes, theta_add,
+                 theta_mult, theta_add_doc, rows, nws):
     """``passes`` more θ_d updates in place on ``th`` (T,), weights from ``wts[i - off]``.
 
     A document of at most ``rows.shape[0]`` entries has its Φ rows and weights gathered into
@@ -97,20 +97,8 @@ def _more_passes(d, a, b, off, indices, wts, phi, th, ntd, passes, theta_add, th
                     ntd[k] += alpha * rows[j, k]
             theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         return
-    for _ in range(passes):
-        for k in range(T):
-            ntd[k] = 0.0
-        for i in range(a, b):
-            nw = wts[i - off]
-            if nw == 0.0:
-                continue
-            w = indices[i]
-            p = _dot(phi, w, th, T)
-            if p < EPS:
-                continue
-            alpha = nw / p
-            for k in range(T):
-                ntd[k] += alpha * phi[w, k]
+    for _ in range(passes):  # a long document: straight from Φ
+        _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts)
         theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
 
 
@@ -124,54 +112,17 @@ def _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _final_one(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, acc, n_zero):
-    """One modality: with the final θ_d, ``wts[i - off]`` := τ n_dw / p_dw (0 if p_dw < EPS).
+def _final_sweep(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, prod, loglik, n_tok, n_zero):
+    """With the final θ_d: ``wts[i - off]`` := τ n_dw / p_dw (0 if p_dw < EPS), and per modality m
+    ``loglik[m]`` += n ln p_dw, ``n_tok[m]`` += n (n = n_dw). A token with p_dw < EPS adds
+    ln(n_dw / n_dm) instead (BigARTM's fallback) and counts in ``n_zero[m]``.
 
-    ``acc`` (3,) float64 carries [Σ n ln p, Π p^n, Σ n] across documents: p^n for n = 1 and 2 is
-    multiplied into the running product (exact float64 products of float32 values; folded into
-    the sum by one log before it could underflow), other counts add n ln p. A token with
-    p_dw < EPS adds ln(n_dw / n_d) (BigARTM's fallback) and counts in ``n_zero[0]``."""
+    One modality: p^n for n = 1 and 2 is multiplied into the running product ``prod[0]`` (float64,
+    carried across documents; exact products of float32 values) instead of taking a log per token;
+    it is folded into ``loglik[0]`` by one log before it could underflow (and by :func:`_close_logs`)."""
     T = th.shape[0]
-    ll = acc[0]
-    prod = acc[1]
-    ntok = acc[2]
-    lengths = False
-    for i in range(a, b):
-        nw = wts[i - off]
-        if nw == 0.0:
-            continue
-        w = indices[i]
-        p = _dot(phi, w, th, T)
-        n = data[i]
-        ntok += n
-        if p < EPS:
-            if not lengths:
-                _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm)
-                lengths = True
-            n_zero[0] += 1.0
-            ll += n * np.log(n / n_dm[0])
-            wts[i - off] = 0.0
-            continue
-        p64 = np.float64(p)
-        if n == 1.0:
-            prod *= p64
-        elif n == 2.0:
-            prod *= p64 * p64
-        else:
-            ll += n * np.log(p64)
-        if prod < _PROD_FLOOR:
-            ll += np.log(prod)
-            prod = 1.0
-        wts[i - off] = nw / p
-    acc[0] = ll
-    acc[1] = prod
-    acc[2] = ntok
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _final_many(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, loglik, n_tok, n_zero):
-    """Several modalities: as :func:`_final_one`, each token adding n ln p_dw to ``loglik[m]``."""
-    T = th.shape[0]
+    one = loglik.shape[0] == 1
+    run = prod[0]
     lengths = False
     for i in range(a, b):
         nw = wts[i - off]
@@ -189,50 +140,54 @@ def _final_many(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, loglik, n
             n_zero[m] += 1.0
             loglik[m] += n * np.log(n / n_dm[m])
             wts[i - off] = 0.0
+            continue
+        wts[i - off] = nw / p
+        p64 = np.float64(p)
+        if one and n == 1.0:
+            run *= p64
+        elif one and n == 2.0:
+            run *= p64 * p64
         else:
-            loglik[m] += n * np.log(np.float64(p))
-            wts[i - off] = nw / p
+            loglik[m] += n * np.log(p64)
+        if run < _PROD_FLOOR:
+            loglik[0] += np.log(run)
+            run = 1.0
+    prod[0] = run
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fit_document(d, a, b, off, indices, data, tok_weight, tok_mod, phi, theta_in, reset_theta,
                   inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws, wts, n_dm,
-                  acc, loglik, n_tok, n_zero):
-    """θ_d after ``inner_passes`` updates (in ``th``) and its p_dw sweep (see :func:`_final_one`).
+                  prod, loglik, n_tok, n_zero):
+    """θ_d after ``inner_passes`` updates (in ``th``) and its p_dw sweep (:func:`_final_sweep`).
     Returns False, with ``wts[a - off:b - off]`` = 0, for a document without a token to fit."""
     load_theta(d, theta_in, reset_theta, th)
-    if not _first_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts) > 0.0:
+    if not _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts) > 0.0:
         for i in range(a, b):
             wts[i - off] = 0.0
         return False
     theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, theta_add_doc.shape[0] > 0)
     if inner_passes > 1:
-        _more_passes(d, a, b, off, indices, wts, phi, th, ntd, inner_passes - 1, theta_add,
-                     theta_mult, theta_add_doc, rows, nws)
-    if loglik.shape[0] == 1:
-        _final_one(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, acc, n_zero)
-    else:
-        _final_many(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, loglik, n_tok, n_zero)
+        _more_passes(d, a, b, off, indices, data, tok_weight, wts, phi, th, ntd, inner_passes - 1,
+                     theta_add, theta_mult, theta_add_doc, rows, nws)
+    _final_sweep(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, prod, loglik, n_tok, n_zero)
     return True
 
 
 @njit(cache=True, nogil=True)
 def _scratch(T, inner_passes, M):
-    """(th (T,), ntd (T,), rows, nws, n_dm (M,), acc (3,)) per-chunk buffers; acc = [0, 1, 0]."""
+    """(th (T,), ntd (T,), rows, nws, n_dm (M,), prod (1,) = 1) per-chunk buffers."""
     g = GATHER_ROWS if inner_passes > 1 else 0
-    acc = np.zeros(3)
-    acc[1] = 1.0
     return (np.empty(T, dtype=np.float32), np.empty(T, dtype=np.float32),
             np.empty((g, T), dtype=np.float32), np.empty(g, dtype=np.float32),
-            np.empty(M, dtype=np.float64), acc)
+            np.empty(M, dtype=np.float64), np.ones(1))
 
 
 @njit(cache=True, nogil=True)
-def _close_logs(acc, loglik, n_tok):
-    """One modality: the chunk's Σ n ln p = acc[0] + ln acc[1] and Σ n = acc[2]."""
+def _close_logs(prod, loglik):
+    """Fold what is left of the running product into ``loglik[0]`` (one modality)."""
     if loglik.shape[0] == 1:
-        loglik[0] = acc[0] + np.log(acc[1])
-        n_tok[0] = acc[2]
+        loglik[0] += np.log(prod[0])
 
 
 @njit(cache=True, nogil=True)
@@ -314,19 +269,19 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
     loglik[:] = 0.0
     n_tok[:] = 0.0
     n_zero[:] = 0.0
-    th, ntd, rows, nws, n_dm, acc = _scratch(T, inner_passes, M)
+    th, ntd, rows, nws, n_dm, prod = _scratch(T, inner_passes, M)
     for d in range(d0, d1):
         a = indptr[d]
         b = indptr[d + 1]
         if _fit_document(d, a, b, 0, indices, data, tok_weight, tok_mod, phi, theta_in, reset_theta,
                          inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws,
-                         ratio, n_dm, acc, loglik, n_tok, n_zero):
+                         ratio, n_dm, prod, loglik, n_tok, n_zero):
             for k in range(T):
                 theta_out[d, k] = th[k]
         else:
             for k in range(T):
                 theta_out[d, k] = 0.0
-    _close_logs(acc, loglik, n_tok)
+    _close_logs(prod, loglik)
 
 
 @njit(cache=True, nogil=True)
@@ -377,7 +332,7 @@ def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_o
     loglik[:] = 0.0
     n_tok[:] = 0.0
     n_zero[:] = 0.0
-    th, ntd, rows, nws, n_dm, acc = _scratch(T, inner_passes, M)
+    th, ntd, rows, nws, n_dm, prod = _scratch(T, inner_passes, M)
     longest = 0
     for d in range(d0, d1):
         longest = max(longest, indptr[d + 1] - indptr[d])
@@ -387,10 +342,10 @@ def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_o
         b = indptr[d + 1]
         if _fit_document(d, a, b, a, indices, data, tok_weight, tok_mod, phi, theta_out, True,
                          inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws,
-                         wts, n_dm, acc, loglik, n_tok, n_zero):
+                         wts, n_dm, prod, loglik, n_tok, n_zero):
             for k in range(T):
                 theta_out[d, k] = th[k]
         else:
             for k in range(T):
                 theta_out[d, k] = 0.0
-    _close_logs(acc, loglik, n_tok)
+    _close_logs(prod, loglik)
