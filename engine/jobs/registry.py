@@ -170,6 +170,11 @@ class JobRegistry:
         if action == "rollback":
             self._rollback_and_stay(job, int(args[0]), acting)
             version = None
+        elif action in _CONFIG_EDITS and action != "more":
+            with job._cv:  # the iteration the edit lands at: no pass may end between reading it and the edit
+                iteration = job.snapshot().iteration
+                getattr(job, action)(*args, owner=acting, **kwargs)
+                version = job._config_version
         else:
             getattr(job, action)(*args, owner=acting, **kwargs)
             version = job._config_version if action in _CONFIG_EDITS else None
