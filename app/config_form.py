@@ -22,13 +22,15 @@ def bump(key: str) -> None:
 
 
 def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dict | None = None,
-                on_change_key: str | None = None, later: list | None = None) -> dict:
+                on_change_key: str | None = None, later: list | None = None, in_form: bool = False) -> dict:
     """Widgets for every field of a ``ModelConfig.to_dict()``; returns the edited dict.
 
     ``live``: the fields that cannot change during training are shown disabled.
     ``applied``: {regularizer: {iteration: τ}} drawn on each card's τ chart.
     ``later``: a list to collect the cards' τ charts in, to draw after the caller acted
     (see :func:`app.widgets.regularizer_card`); None draws them in place.
+    ``in_form``: the widgets sit in an ``st.form`` (no buttons allowed there): "Remove" is a
+    checkbox and "Add" a choice, both acted on when the form is submitted.
     """
     out = dict(cfg)
     c = st.columns(6)
@@ -59,14 +61,21 @@ def edit_config(cfg: dict, corpus, prefix: str, live: bool = False, applied: dic
     regs = []
     for i, reg in enumerate(cfg["regularizers"]):
         edited, remove = widgets.regularizer_card(reg, out["iterations"], f"{prefix}_r{i}_{reg['name']}", ctx,
-                                                  applied=(applied or {}).get(reg["name"]), later=later)
+                                                  applied=(applied or {}).get(reg["name"]), later=later, in_form=in_form)
         if not remove:
             regs.append(edited)
     out["regularizers"] = regs
     a1, a2 = st.columns([2, 1])
-    kind = a1.selectbox("Add a regularizer", list(engine.REGULARIZERS), key=f"{prefix}_addkind",
-                        label_visibility="collapsed", help=glossary.tip("SmoothSparsePhi"))
-    if a2.button("Add regularizer", key=f"{prefix}_add", icon=":material/add:"):
+    if in_form:
+        kind = a1.selectbox("Add a regularizer (when you click a button below)", [None, *engine.REGULARIZERS],
+                            format_func=lambda k: "—" if k is None else k, key=f"{prefix}_addkind",
+                            help=glossary.tip("SmoothSparsePhi"))
+        add = kind is not None
+    else:
+        kind = a1.selectbox("Add a regularizer", list(engine.REGULARIZERS), key=f"{prefix}_addkind",
+                            label_visibility="collapsed", help=glossary.tip("SmoothSparsePhi"))
+        add = a2.button("Add regularizer", key=f"{prefix}_add", icon=":material/add:")
+    if add:
         out["regularizers"] = regs + [engine.REGULARIZERS[kind](name=f"{kind}_{len(regs) + 1}").to_dict()]
     return out
 

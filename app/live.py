@@ -4,13 +4,14 @@ the job trains:
 - :func:`controls` — pause, resume, stop, k more, roll back, share; a click reruns only this
   fragment (the job gets the control in its callback, "received" shows on the same rerun). It
   never polls, so a click never queues behind it. Others see "read-only" instead of buttons.
-- :func:`charts` — progress, the effect of the last control ("paused at iteration q", "first
-  used by iteration N"), queue position and ETA, score curves with τ, top tokens; the only
-  polling fragment (every ``POLL_SECONDS`` while the job lives). Streamlit runs one fragment at
-  a time per session, so a click waits for the poll in progress: the poll is kept cheap — the
-  score history grows by the new passes only (:func:`history`), and the score figure and the top
-  words are rebuilt at most every ``CHART_SHARE``⁻¹ × their own build time (in between the last
-  ones are re-sent; the progress line stays live).
+- :func:`charts` — two polling fragments: the progress line with the effect of the last control
+  ("paused at iteration q", "first used by iteration N"), queue position and ETA (every
+  ``POLL_SECONDS``); the score curves with τ and the top tokens (every ``CHART_SECONDS``: each
+  redrawn Plotly figure costs the browser's main thread, and a click waits for the browser).
+  Streamlit runs one fragment at a time per session, so a click waits for the poll in progress:
+  the polls are kept cheap — the score history grows by the new passes only (:func:`history`),
+  and the score figure and the top words are rebuilt at most every ``CHART_SHARE``⁻¹ × their
+  own build time (in between the last ones are re-sent).
 
 The job's worker thread never calls Streamlit. A full-page rerun happens only when a job ends
 or comes back to life (finish, stop, "k more" on an ended job).
@@ -27,6 +28,7 @@ from app import figures, glossary, identity, resources, state
 
 K = lambda name: state.key("live", name)  # noqa: E731
 POLL_SECONDS = 1.5
+CHART_SECONDS = 5.0
 CHART_SHARE = 0.25  # at most this share of the session's script thread goes to rebuilding figures and tables
 EXTRA_SCORES = ("kernel_size", "holdout_perplexity", "dead_topics", "class_precision", "intratext_coherence",
                 "segments_per_document")
@@ -178,6 +180,7 @@ def controls(job_id: str) -> None:
     poll, so a click never waits behind it); the charts fragment shows the effect."""
 
     @st.fragment
+    @resources.timed("controls")
     def _controls():
         job = resources.job(job_id)
         if job is None:
@@ -246,10 +249,15 @@ def _score_figure(snap, names: list[str]):
 
 
 def charts(job_id: str, done0: bool) -> None:
-    """Progress and the live charts of job ``job_id`` (a fragment polling while it lives)."""
+    """Progress and the live charts of job ``job_id``: two fragments polling while it lives — the
+    progress line every ``POLL_SECONDS`` (cheap), the score chart and the top words every
+    ``CHART_SECONDS`` (a redrawn Plotly figure costs the browser's main thread 0.3–1 s under load,
+    even an unchanged one: at every 1.5 s it kept the page busy ~40 % of the time, and a click
+    waits for the browser too)."""
 
     @st.fragment(run_every=None if done0 else POLL_SECONDS)
-    def _charts():
+    @resources.timed("status")
+    def _progress():
         job = resources.job(job_id)
         if job is None:
             return
@@ -261,13 +269,22 @@ def charts(job_id: str, done0: bool) -> None:
         _effect_line(job)
         if snap.notice:
             st.caption(snap.notice)
+
+    @st.fragment(run_every=None if done0 else CHART_SECONDS)
+    @resources.timed("charts")
+    def _charts():
+        job = resources.job(job_id)
+        if job is None:
+            return
+        snap = job.snapshot()
         left, right = st.columns([3, 2])
         names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
                                  key=K("score_names"), format_func=glossary.score,
                                  help="Scores not computed (yet) are skipped; some run every few iterations.")
         left.plotly_chart(_score_figure(snap, names), key=K("scores"))
         left.caption("Solid: scores. Dotted, right axis: the τ (regularization strength) each regularizer got at "
-                     "each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration.")
+                     f"each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration"
+                     f"{'' if snap.done else f' (charts redrawn every {CHART_SECONDS:g} s)'}.")
         with right:
             st.markdown("**Top words now**")
             # top words of every topic: one partial sort per topic over the vocabulary (seconds for
@@ -279,4 +296,5 @@ def charts(job_id: str, done0: bool) -> None:
                 st.dataframe(table, hide_index=True, height=520,
                              column_config={"top tokens": st.column_config.TextColumn(width="large")})
 
+    _progress()
     _charts()

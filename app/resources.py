@@ -9,6 +9,7 @@ Nothing here draws; pages call these, then :mod:`app.figures`.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -54,6 +55,25 @@ def job_registry() -> engine.JobRegistry:
             logger.setLevel(logging.INFO)
             logger.propagate = False  # not twice when the root logger has a handler too
     return engine.default_registry()
+
+
+def timed(name: str):
+    """Decorator: with ``ARTM_STUDIO_LOG_CONTROLS=1``, log each call of a fragment body (its name,
+    start time, seconds) next to the controls (the steering bench reads both: did a click wait
+    for a poll in progress?). Without it, the function itself."""
+    def deco(f):
+        if os.environ.get("ARTM_STUDIO_LOG_CONTROLS") != "1":
+            return f
+
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            t0 = time.time()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                logging.getLogger("engine.jobs.app").info("run %s at=%.3f seconds=%.3f", name, t0, time.time() - t0)
+        return wrapper
+    return deco
 
 
 class Background:

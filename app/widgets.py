@@ -257,7 +257,7 @@ def _params(params: list, reg: dict, out: dict, key: str, ctx: dict) -> None:
 
 
 def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict | None = None,
-                     later: list | None = None) -> tuple[dict, bool]:
+                     later: list | None = None, in_form: bool = False) -> tuple[dict, bool]:
     """One regularizer as a bordered card: enable toggle, parameters, τ trajectory and its chart.
 
     Parameters
@@ -269,6 +269,7 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
     applied : optional {iteration: τ} actually applied so far (drawn on the chart)
     later : optional list; when given, the τ chart is not drawn now but a function drawing it
         into its place is appended (the live form acts on "Apply" first, then draws)
+    in_form : the card sits in an ``st.form``: "Remove" is a checkbox (acted on at submit)
 
     Returns
     -------
@@ -280,7 +281,8 @@ def regularizer_card(reg: dict, n_iter: int, key: str, ctx: dict, applied: dict 
         h1, h2, h3 = st.columns([3, 1, 1])
         h1.markdown(f"**{reg['name']}** · `{reg['kind']}` · acts on {schema['target']}", help=glossary.tip(reg["kind"]))
         out["enabled"] = h2.toggle("enabled", value=bool(reg.get("enabled", True)), key=f"{key}_enabled")
-        remove = h3.button("Remove", key=f"{key}_remove", icon=":material/close:")
+        remove = (h3.checkbox("remove", key=f"{key}_remove", help="Removed when you click a button below.") if in_form
+                  else h3.button("Remove", key=f"{key}_remove", icon=":material/close:"))
         left, right = st.columns([1, 1])
         main = [p for p in schema["params"] if p["name"] not in ADVANCED or (reg["kind"], p["name"]) in PRIMARY]
         extra = [p for p in schema["params"] if p not in main]

@@ -63,6 +63,13 @@ def server_controls(path: Path) -> dict[str, list[float]]:
     return out
 
 
+def server_runs(path: Path) -> list[tuple[str, float, float]]:
+    """(fragment, start, end) of each fragment run the server logged (``run <name> at=… seconds=…``,
+    app/resources.py ``timed``): the charts poll, the control strip, the steering form."""
+    return [(m.group(1), float(m.group(2)), float(m.group(2)) + float(m.group(3)))
+            for m in re.finditer(r"run (\w+) at=([\d.]+) seconds=([\d.]+)", path.read_text(errors="replace"))]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--topics", type=int, default=60, help="subject topics (sets the pass time)")
@@ -114,6 +121,10 @@ def main() -> int:
             pg.get_by_role("button", name="Start training").click()
             prog = pg.locator("[data-testid='stProgress']").first
             expect(prog).to_contain_text(re.compile(r"running · iteration [3-9]"), timeout=LONG)
+            # the browser's main thread: long tasks (> 50 ms) while the job trains and is steered
+            pg.evaluate("""() => { window.__busy = []; new PerformanceObserver(l => l.getEntries().forEach(
+                e => window.__busy.push(e.duration))).observe({type: 'longtask'}); }""")
+            t_steer = time.perf_counter()
             spi = []
             last = 0  # the pass that first used the previous τ edit (a new pause arrives at or after it)
             for i in range(args.repeat):
@@ -134,8 +145,8 @@ def main() -> int:
                 rows.setdefault("resume: click → job running (s)", []).append(time.perf_counter() - t0)
                 expect(prog).to_contain_text(re.compile(rf"iteration (?!{q} )\d+"), timeout=LONG)
                 tau = pg.get_by_role("spinbutton", name="τ", exact=True).first
-                tau.fill(str(0.1 + 0.1 * (i + 1)))
-                tau.press("Enter")
+                tau.fill(str(0.1 + 0.1 * (i + 1)))  # the live form is an st.form: typing reruns nothing
+                expect(tau).to_have_value(str(0.1 + 0.1 * (i + 1)))
                 seen = int(re.search(r"iteration (\d+)", prog.inner_text()).group(1))
                 t0 = time.perf_counter()
                 clicks.setdefault("update_config", []).append(time.time())
@@ -149,6 +160,8 @@ def main() -> int:
                 rows.setdefault("τ edit: first pass using it − iteration shown at the click", []).append(n - seen)
                 spi.append(float(re.search(r"([\d.]+) s per iteration", prog.inner_text()).group(1)))
             rows["seconds per pass during the run"] = spi
+            busy = pg.evaluate("() => window.__busy.reduce((a, b) => a + b, 0)") / 1000
+            rows["browser: share of the steering time in long tasks (%)"] = [100 * busy / (time.perf_counter() - t_steer)]
             pg.get_by_role("button", name="Stop").click()
             pg.get_by_text(re.compile("run saved")).wait_for(timeout=LONG)
             b.close()
@@ -160,6 +173,16 @@ def main() -> int:
     for action, label in (("pause", "pause"), ("resume", "resume"), ("update_config", "τ edit")):
         for clicked, got in zip(clicks.get(action, []), received.get(action, [])):
             rows.setdefault(f"{label}: click → control received by the job (s, server log)", []).append(got - clicked)
+    runs = server_runs(Path(home) / "server.log")
+    for name, what in (("status", "progress poll"), ("charts", "charts poll"), ("steer", "steering form")):
+        took = [b - a for n, a, b in runs if n == name]
+        if took:
+            rows[f"server: one {what} run (s)"] = took
+    for action, label, own in (("pause", "pause", "controls"), ("update_config", "τ edit", "steer")):
+        for clicked, got in zip(clicks.get(action, []), received.get(action, [])):
+            # a click's rerun waits for the fragment run in progress (Streamlit runs one at a time per session)
+            rows.setdefault(f"{label}: of which spent waiting for polls (s)", []).append(
+                sum(max(0.0, min(b, got) - max(a, clicked)) for n, a, b in runs if n in ("status", "charts")))
     load = os.getloadavg()
     print(f"corpus={corpus_name} topics={args.topics} repeat={args.repeat} load average (1/5/15 min) "
           f"at the start {load0[0]:.1f}/{load0[1]:.1f}/{load0[2]:.1f}, at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")

@@ -153,7 +153,7 @@ def test_training_page_starts_steers_and_saves_a_job(at):
 
 
 def test_training_page_live_tau_edit_applies(app_home, monkeypatch):
-    """A τ edited in the live editor reaches the running job's config."""
+    """A τ edited in the live editor reaches the running job's config when "Apply" submits the form."""
     from engine.jobs import default_registry
 
     monkeypatch.setenv("ARTM_STUDIO_HOME", str(app_home))
@@ -170,11 +170,26 @@ def test_training_page_live_tau_edit_applies(app_home, monkeypatch):
         job.wait_for(lambda s: s.status == "paused", timeout=60)
         at.run()
         key = next(k for k in at.session_state if k.endswith("smooth_background_phi_tau_value") and k.startswith("live_e"))
-        at.number_input(key=key).set_value(0.5).run()
-        at.button(key="live_apply").click().run()
+        at.number_input(key=key).set_value(0.5).run()  # the live form is an st.form: an edit alone sends nothing
+        assert job.config.regularizer("smooth_background_phi").tau(1) == pytest.approx(0.1)
+        at.number_input(key=key).set_value(0.5)
+        at.button(key="live_apply").click().run()  # submitting the form sends the edit
         assert not at.exception, [e.message for e in at.exception]
         reg = job.config.regularizer("smooth_background_phi")
         assert reg.tau(1) == pytest.approx(0.5)
+        assert any(s.value.startswith("Applied at iteration") for s in at.success)
+        # "Preview" redraws the form (a card removed, one added) and sends nothing
+        at.run()
+        n_regs = len(job.config.to_dict()["regularizers"])
+        rm = next(k for k in at.session_state if k.endswith("_remove") and k.startswith("live_e") and "decorrelate" in k)
+        at.checkbox(key=rm).check()
+        add = next(k for k in at.session_state if k.endswith("_addkind") and k.startswith("live_e"))
+        at.selectbox(key=add).select("SmoothSparseTheta")
+        at.button(key="live_preview").click().run()
+        assert not at.exception, [e.message for e in at.exception]
+        cards = [k for k in at.session_state if k.startswith("live_e") and k.endswith("_enabled")]
+        assert not any("decorrelate" in k for k in cards) and any("SmoothSparseTheta_" in k for k in cards), cards
+        assert len(job.config.to_dict()["regularizers"]) == n_regs  # nothing sent
     finally:
         job.stop(owner=at.session_state["_owner_id"])
         job.wait(timeout=120)

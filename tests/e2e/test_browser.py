@@ -124,8 +124,7 @@ def test_two_users_train_at_once_and_only_the_owner_steers(page, second_page, se
     # A edits τ during training: it applies from the first pass that starts after the click
     tau = a.get_by_role("spinbutton", name="τ", exact=True).first
     expect(tau).to_have_value("0.1")
-    tau.fill("0.5")
-    tau.press("Enter")
+    tau.fill("0.5")  # the live form is an st.form: typing reruns nothing, "Apply" sends the form
     expect(tau).to_have_value("0.5")
     a.get_by_role("button", name="Apply changes to the running job").click()
     clicked_at = number(a, r"Applied at iteration (\d+)")
