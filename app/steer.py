@@ -87,7 +87,6 @@ def _apply(job, cfg: dict) -> None:
         return
     st.session_state[K("sent")] = {"job": job.job_id, "action": "update_config", "args": (), "iteration": event.iteration,
                                    "version": event.config_version, "at": time.monotonic(), "done_at": None}
-    st.session_state[K("edit_cfg")] = None
-    config_form.bump(K("edit"))
+    st.session_state[K("edit_cfg")] = cfg  # the form keeps its widgets (no new keys: nothing to rebuild in the browser)
     st.success(f"Applied at iteration {event.iteration}: the next pass uses the new settings "
                "(see the line under the buttons for the pass that did).", icon=":material/bolt:")
