@@ -248,6 +248,34 @@ def _score_figure(snap, names: list[str]):
     return _budgeted("scores", (snap.job_id, tuple(names), glossary.presenting(), snap.status), snap.iteration, build)
 
 
+def _chart_panels(job, snap) -> None:
+    """The score curves with τ and the top words of every topic."""
+    left, right = st.columns([3, 2])
+    names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
+                             key=K("score_names"), format_func=glossary.score,
+                             help="Scores not computed (yet) are skipped; some run every few iterations.")
+    left.plotly_chart(_score_figure(snap, names), key=K("scores"))
+    left.caption("Solid: scores. Dotted, right axis: the τ (regularization strength) each regularizer got at "
+                 f"each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration"
+                 f"{'' if snap.done else f' (charts redrawn every {CHART_SECONDS:g} s)'}.")
+    with right:
+        st.markdown("**Top words now**")
+        # top words of every topic: one partial sort per topic over the vocabulary (seconds for
+        # 60 topics × 100k words on a loaded machine), so within the poll's budget too
+        table = _budgeted("top", (snap.job_id, snap.status), snap.iteration, lambda: top_tokens_table(snap))
+        if table.empty:
+            st.caption("Shown after the first iteration.")
+        else:
+            st.dataframe(table, hide_index=True, height=520,
+                         column_config={"top tokens": st.column_config.TextColumn(width="large")})
+
+
+def _job_and_snapshot(job_id: str):
+    """(the job, its snapshot now), or (None, None) when the server no longer knows it."""
+    job = resources.job(job_id)
+    return (job, job.snapshot()) if job is not None else (None, None)
+
+
 def charts(job_id: str, done0: bool) -> None:
     """Progress and the live charts of job ``job_id``: two fragments polling while it lives — the
     progress line every ``POLL_SECONDS`` (cheap), the score chart and the top words every
@@ -258,10 +286,9 @@ def charts(job_id: str, done0: bool) -> None:
     @st.fragment(run_every=None if done0 else POLL_SECONDS)
     @resources.timed("status")
     def _progress():
-        job = resources.job(job_id)
+        job, snap = _job_and_snapshot(job_id)
         if job is None:
             return
-        snap = job.snapshot()
         if snap.done != done0:  # ended, or brought back by "more"/"roll back": refresh the page once
             st.rerun(scope="app")
         _notify_owner(resources.session_owner())
@@ -273,28 +300,9 @@ def charts(job_id: str, done0: bool) -> None:
     @st.fragment(run_every=None if done0 else CHART_SECONDS)
     @resources.timed("charts")
     def _charts():
-        job = resources.job(job_id)
-        if job is None:
-            return
-        snap = job.snapshot()
-        left, right = st.columns([3, 2])
-        names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
-                                 key=K("score_names"), format_func=glossary.score,
-                                 help="Scores not computed (yet) are skipped; some run every few iterations.")
-        left.plotly_chart(_score_figure(snap, names), key=K("scores"))
-        left.caption("Solid: scores. Dotted, right axis: the τ (regularization strength) each regularizer got at "
-                     f"each iteration, scaled to its largest |τ| (hover for the value). Dashed: the latest iteration"
-                     f"{'' if snap.done else f' (charts redrawn every {CHART_SECONDS:g} s)'}.")
-        with right:
-            st.markdown("**Top words now**")
-            # top words of every topic: one partial sort per topic over the vocabulary (seconds for
-            # 60 topics × 100k words on a loaded machine), so within the poll's budget too
-            table = _budgeted("top", (snap.job_id, snap.status), snap.iteration, lambda: top_tokens_table(snap))
-            if table.empty:
-                st.caption("Shown after the first iteration.")
-            else:
-                st.dataframe(table, hide_index=True, height=520,
-                             column_config={"top tokens": st.column_config.TextColumn(width="large")})
+        job, snap = _job_and_snapshot(job_id)
+        if job is not None:
+            _chart_panels(job, snap)
 
     _progress()
     _charts()
