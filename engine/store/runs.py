@@ -173,7 +173,9 @@ def _write_theta(doc_ids, theta: np.ndarray, names: list[str], path: Path, rows:
             frame = _topic_frame({"id": np.asarray(doc_ids[lo:lo + rows], dtype=object).astype(str)},
                                  theta[lo:lo + rows], names)
             table = pa.Table.from_pandas(frame, preserve_index=False)
-            writer = writer or pq.ParquetWriter(fh, table.schema, compression="zstd")
+            # no dictionary pages: Θ values and document ids are (nearly) all distinct, and trying
+            # them cost 4× the CPU and 1.5× the bytes (10⁷ × 100: 5.3 GB with them)
+            writer = writer or pq.ParquetWriter(fh, table.schema, compression="zstd", use_dictionary=False)
             writer.write_table(table)
         writer.close()
 
