@@ -29,7 +29,7 @@ def overview_table(run, tokens: pd.DataFrame, tmap: pd.DataFrame) -> pd.DataFram
 
 
 def save_label(run, topic: str, label: str) -> None:
-    """Callback of "Save name": store ``label`` for ``topic`` with the run (empty = automatic
+    """Callback of "Save": store ``label`` for ``topic`` with the run (empty = automatic
     name); every page, figure, export and the report then use it."""
     labels = {**run.model.labels, topic: label.strip()}
     engine.set_topic_labels(resources.workspace(), run.run_id, labels)
@@ -42,10 +42,11 @@ def topic_detail(run, rid: str, stamp: str, lam: float, n: int) -> None:
     names = list(m.topic_names)
     labels = dict(zip(names, resources.short_labels(rid, stamp)))
     topic = widgets.synced_select("Topic", names, state.TOPIC, K("topic"), format_func=labels.get)
-    c1, c2 = st.columns([3, 1])
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")  # room for the button's label at 1280 px
     new = c1.text_input("Name this topic", m.labels.get(topic, ""), key=K(f"label_{topic}"),
                         placeholder=labels[topic], help="Empty: the automatic name (its two most probable words).")
-    c2.button("Save name", key=K("save_label"), icon=":material/save:", on_click=save_label, args=(run, topic, new))
+    c2.button("Save", key=K("save_label"), help="Save this name for the topic", icon=":material/save:",
+              on_click=save_label, args=(run, topic, new))
     colors = figures.topic_colors(len(names))
     t = names.index(topic)
     for mod in m.modalities:

@@ -110,6 +110,6 @@ def top_tokens_bar(df: pd.DataFrame, *, title: str | None = None, color: str = A
     fig.add_trace(go.Bar(x=100 * df["p"], y=df["token"], orientation="h", name="p(w|t)", marker_color=color,
                          hovertemplate="%{y}: p(w|t) %{x:.2f}%<extra></extra>"))
     fig.update_layout(barmode="overlay", bargap=0.15)
-    fig.update_xaxes(title_text="%", ticksuffix="")
+    fig.update_xaxes(ticksuffix="%")  # no axis title: the legend below the bars sat on it
     fig.update_yaxes(type="category", tickmode="linear", dtick=1, automargin=True)
     return styled(fig, title=title, height=height or 70 + 22 * len(df), legend="p_corpus" in df.columns)

@@ -57,7 +57,7 @@ def test_topics_page_tables_and_labels(at):
 
 
 def test_topics_page_saves_a_name_used_everywhere(at, app_home):
-    """The Topics page's own label-save path: type a name, click "Save name"; the run keeps it
+    """The Topics page's own label-save path: type a name, click "Save"; the run keeps it
     and every selector shows it (never "label — label")."""
     from engine import Workspace
     from engine.store.runs import list_runs, load_run
