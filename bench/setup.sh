@@ -17,7 +17,8 @@ fi
   tomotopy gensim scikit-learn psutil
 # The product (engine) itself, editable. --no-deps: the engine needs only the numeric stack
 # below (the dashboard's streamlit would pull a protobuf that BigARTM's wheel cannot load).
-"$VENV/bin/python" -m pip install -q "numpy>=1.26" "scipy>=1.11" "numba>=0.59" "pandas>=2.1" "pyarrow>=14"
+"$VENV/bin/python" -m pip install -q "numpy>=1.26" "scipy>=1.11" "numba>=0.59" "pandas>=2.1" "pyarrow>=14" \
+  "filelock>=3.12" "charset-normalizer>=3.0"
 "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
 "$VENV/bin/python" -m pip install -q "protobuf==3.20.3"
 "$VENV/bin/python" - <<'PY'
