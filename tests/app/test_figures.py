@@ -178,3 +178,43 @@ def test_score_curves_thins_long_runs():
     x = arr(d["data"][0]["x"])
     assert len(x) <= 101 and x[-1] == n
     assert len(arr(d["data"][1]["x"])) == len(x)
+
+
+def _crowded_map(T: int = 41, seed: int = 3):
+    """An intertopic map of ``T`` topics (the last one background) with two-word labels."""
+    rng = np.random.default_rng(seed)
+    phi = rng.dirichlet(np.full(300, 0.05), size=T).T
+    words = ["war", "navy", "tax", "trade", "school", "health", "police", "rail", "farm", "coal", "wages",
+             "ireland", "india", "church", "army", "bank"]
+    labels = [f"{words[i % 16]} · {words[(i * 7 + 3) % 16]}" for i in range(T - 1)] + ["background"]
+    return an.intertopic_map(phi, rng.random(T) + 0.2, labels, background=np.array([0] * (T - 1) + [1], bool))
+
+
+@pytest.mark.parametrize("T", [5, 41, 80])
+def test_intertopic_map_labels_never_overlap_labels_or_other_circles(T):
+    from app.figures.topics import label_box, px_per_unit
+
+    df = _crowded_map(T)
+    d = F.intertopic_map(df).to_dict()
+    tr, lay = d["data"][0], d["layout"]
+    xr, yr = lay["xaxis"]["range"], lay["yaxis"]["range"]
+    assert lay["yaxis"]["scaleanchor"] == "x" and lay["xaxis"]["constrain"] == lay["yaxis"]["constrain"] == "domain"
+    s = px_per_unit(xr, yr, height_px=lay["height"] - 50)
+    x, y = (np.asarray(arr(tr["x"]), float) - xr[0]) * s, (np.asarray(arr(tr["y"]), float) - yr[0]) * s
+    radius = np.asarray(arr(tr["marker"]["size"]), float) / 2
+    shown = [i for i, t in enumerate(tr["text"]) if t]
+    boxes = {i: label_box(x[i], y[i], radius[i], tr["text"][i], tr["textposition"][i]) for i in shown}
+
+    def hit(a, b):
+        return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])
+
+    for i in shown:
+        assert not any(hit(boxes[i], boxes[j]) for j in shown if j != i)
+        assert not any(hit(boxes[i], (x[j] - radius[j], y[j] - radius[j], x[j] + radius[j], y[j] + radius[j]))
+                       for j in range(T) if j != i)
+    assert len(shown) >= min(T, 12)  # crowded maps still name a good share of their topics
+    notes = [a["text"] for a in lay.get("annotations", [])]
+    if len(shown) < T:
+        assert notes == [f"{len(shown)} of {T} labels shown (no room for the rest: hover a circle)"]
+    else:
+        assert notes == []
