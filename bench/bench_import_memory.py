@@ -1,7 +1,7 @@
 """Peak memory (RSS) of `artm-studio import` per input format (issue 16: bounded memory).
 
 Each case runs `python -m engine import ...` as a fresh child process into a fresh workspace and
-reads the child's peak RSS (``ru_maxrss`` from ``os.wait4``), its wall time and exit code. Cases:
+reads the child's own peak RSS (VmHWM polled while it runs, bench/peak.py), its wall time and exit code. Cases:
 20 Newsgroups as JSON Lines (gzip), UCI bag of words (gzip) and Vowpal Wabbit (gzip); synthetic
 inputs of about 200 MB (JSON Lines, CSV, a folder zipped, one 200 MB line, a gzip bomb) written
 to ``--tmp`` from a Zipf vocabulary; `/dev/zero`; a JSON Lines file of ``--docs`` (10⁶) short
@@ -34,6 +34,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peak  # noqa: E402 - the child's own peak RSS
 
 CORPORA = Path(os.environ.get("ARTM_CORPORA", "/work/shared/corpora"))
 
@@ -149,7 +152,8 @@ def make_gzip_bomb(d: Path, mb: int) -> Path:
 
 
 def measured(argv: list[str], ws: Path, engine: Path | None = None) -> dict:
-    """Run ``python -m engine ARGV --workspace WS``; exit code, wall time, the child's own peak RSS (os.wait4)."""
+    """Run ``python -m engine ARGV --workspace WS``; exit code, wall time, the child's own peak RSS
+    (VmHWM polled while it runs: ``ru_maxrss`` from ``os.wait4`` would include this driver's, bench/peak.py)."""
     env = dict(os.environ)
     root = engine or Path(__file__).resolve().parents[1]
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
@@ -157,10 +161,11 @@ def measured(argv: list[str], ws: Path, engine: Path | None = None) -> dict:
     with open(ws.parent / "stderr.txt", "wb") as errf, open(os.devnull, "wb") as outf:
         proc = subprocess.Popen([sys.executable, "-m", "engine", *argv, "--workspace", str(ws)],
                                 stdout=outf, stderr=errf, env=env, cwd=root)  # `-m` puts the cwd first
-        _, status, usage = os.wait4(proc.pid, 0)
+        with peak.ChildPeak(proc.pid) as child:
+            _, status, usage = os.wait4(proc.pid, 0)
     err = (ws.parent / "stderr.txt").read_text(errors="replace").strip().splitlines()
     return {"code": os.waitstatus_to_exitcode(status), "seconds": round(time.perf_counter() - t0, 1),
-            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "message": err[-1][:160] if err else ""}
+            "peak_rss_mib": round(child.mib, 1), "message": err[-1][:160] if err else ""}
 
 
 def main() -> int:

@@ -7,7 +7,7 @@ earlier Parquet batch format is rewritten first). Each training run is a fresh s
 with family ``batched``, PLSA, 1 inner pass, 2 threads, perplexity every pass, Θ kept on disk
 (``--theta disk``, reuse_theta) or not (``--theta none``). Prints seconds per pass (median of passes
 2..P, min), CPU seconds per pass (process_time of the training process, the load-robust measure), peak
-RSS (ru_maxrss of the training process, which reads the corpus itself) and the load average.
+RSS (VmHWM of the training process, which reads the corpus itself: bench/peak.py) and the load average.
 
     PYTHONPATH=$PWD bench/.venv/bin/python bench/bench_scale_batches.py --docs 1000000 --topics 100 --passes 3
     PYTHONPATH=$PWD bench/.venv/bin/python bench/bench_scale_batches.py --docs 1000000 --passes 3 --in-memory
@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import memlimit  # noqa: E402
+import peak  # noqa: E402
 import scale  # noqa: E402
 
 from engine.cli.pass_progress import PassTicker  # noqa: E402
@@ -123,7 +124,7 @@ def worker(D: int, T: int, passes: int, threads: int, theta: str, online: bool, 
         ticker.stop()
     tr.close()
     return {"nnz": nnz, "batches": n_batches, "seconds": secs, "cpu": cpu, "perplexity": perp,
-            "load": loads, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "load": loads, "peak_rss_mib": peak.own_peak_mib()}
 
 
 def profile(D: int, T: int, generator: str = "lda", batches: int | None = None) -> dict:
@@ -268,13 +269,15 @@ def run_cli(args, load) -> int:
         rc, wall, line = lim["returncode"], lim["wall_s"], _limit_line(lim)
     else:
         t0 = time.perf_counter()
-        rc = subprocess.run(cmd, env=env).returncode
-        wall, line = time.perf_counter() - t0, ""
+        proc = subprocess.Popen(cmd, env=env)
+        with peak.ChildPeak(proc.pid) as child:
+            rc = proc.wait()
+        wall, line = time.perf_counter() - t0, f"peak RSS of the train process {child.mib:,.0f} MiB (VmHWM)"
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
     print(f"cli train D={args.docs:,} T={args.topics} nnz={corpus.nnz:,} passes={args.passes}: exit {rc}, "
           f"wall {wall:.1f} s, CPU {cpu:.1f} s (whole process: import, passes, checkpoint, run save), "
-          f"peak RSS {c1.ru_maxrss / 1024:,.0f} MiB (ru_maxrss)")
+          f"ru_maxrss {c1.ru_maxrss / 1024:,.0f} MiB (includes this driver's own peak: see bench/peak.py)")
     if line:
         print(line)
     print(f"load before: {' '.join(load)}; after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")

@@ -233,7 +233,10 @@ def _prepare_bigartm_chunked(m: sp.csr_matrix, folder: Path, batches: Path, work
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (VmHWM; ru_maxrss would include the driver's: bench/peak.py)."""
+    import peak
+
+    return peak.own_peak_mib()
 
 
 def worker_engine(D: int, T: int, passes: int, threads: int) -> dict:
