@@ -37,13 +37,13 @@ st.markdown(
     "the effect after the next pass. Topic models with *additive regularization* (ARTM), as in BigARTM, in your "
     "browser; nothing leaves this machine.")
 c1, c2 = st.columns(2)
-with c1.container(border=True):
+with c1.container(border=True, height="stretch"):  # both cards as tall as the taller one
     st.markdown("#### Try it in one click")
     st.caption("12 topics + 1 background topic on the bundled sample (UK House of Commons speeches), "
                "20 passes, about a minute.")
     if st.button("Train a demo model", type="primary", key=K("demo"), icon=":material/play_arrow:"):
         train_demo()
-with c2.container(border=True):
+with c2.container(border=True, height="stretch"):
     st.markdown("#### Bring your texts")
     st.caption("CSV, JSON lines, Parquet, plain-text folders or BigARTM/Vowpal Wabbit files; dates and metadata "
                "become trends and modalities.")
