@@ -85,12 +85,28 @@ def sidebar() -> None:
         glossary.toggle()
 
 
-def require_corpus():
-    """The selected corpus, or stop the page with a pointer to the Data page."""
+def default_corpus() -> str | None:
+    """The selected corpus; on a first visit straight to a page (a link, a bookmark) the sidebar
+    has not chosen one yet — it is drawn after the page — so its default is chosen here."""
     name = state.corpus()
     if not name:
-        st.info("No corpus yet. Import one on the **Data** page.")
-        st.page_link("app_pages/data.py", label="Go to Data", icon=":material/database:")
+        names = [m["name"] for m in resources.corpora()]
+        if names:
+            name = names[0]  # the sidebar's default (synced_select: the first option)
+            state.set(state.CORPUS, name)
+    return name
+
+
+def require_corpus():
+    """The selected corpus, or stop the page saying why (the sample still importing, or no corpus,
+    with a pointer to the Data page)."""
+    name = default_corpus()
+    if not name:
+        if not resources.background().sample_ready.is_set():
+            st.info("Importing the bundled sample corpus (first start only); this page fills in when it is ready.")
+        else:
+            st.info("No corpus yet. Import one on the **Data** page.")
+            st.page_link("app_pages/data.py", label="Go to Data", icon=":material/database:")
         st.stop()
     return resources.corpus(name)
 
@@ -98,6 +114,12 @@ def require_corpus():
 def require_run():
     """The selected run, or stop the page offering to train a demo model."""
     rid = state.run_id()
+    name = default_corpus()
+    if not rid and name:  # first visit straight to this page: the sidebar's default run
+        runs = resources.runs(name)
+        if runs:
+            rid = runs[0]["run_id"]
+            state.set(state.RUN, rid)
     if rid:
         try:
             return resources.run(rid)

@@ -145,7 +145,7 @@ def corpora_section() -> None:
         "source": (m.get("source") or {}).get("name", "") if isinstance(m.get("source"), dict) else m.get("source", ""),
     } for m in items])
     st.dataframe(table, hide_index=True)
-    name = state.corpus()
+    name = widgets.default_corpus()
     if name and any(m["name"] == name for m in items):
         st.markdown(f"**Documents per period — {name}**")
         st.plotly_chart(figures.documents_per_period(resources.docs_per_period(name, resources.corpus_stamp(name))),

@@ -133,7 +133,7 @@ def export(run) -> None:
 
 
 st.title("Runs")
-corpus_name = state.corpus()
+corpus_name = widgets.default_corpus()
 everything = st.toggle("Runs of all corpora", key=K("all"))
 items = resources.runs(None if everything else corpus_name)
 if not items:

@@ -222,3 +222,20 @@ def test_training_in_context_mode_and_context_panels(at):
 
 def test_seed_words_page_is_registered(at):
     _open(at, "seeds")
+
+
+@pytest.mark.parametrize("page,title", [("topics", "Topics"), ("seeds", "Seed words"), ("runs", "Runs"),
+                                        ("documents", "Documents")])
+def test_a_page_opened_first_uses_the_workspace_corpus_and_run(app_home, monkeypatch, page, title):
+    """A link or bookmark straight to a page (its first run in a new session): the sidebar, drawn
+    after the page, has not chosen a corpus or run yet — the page must not say there is none."""
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(app_home))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    app.switch_page(f"app_pages/{page}.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.title[0].value == title
+    texts = _texts(app)
+    assert "No corpus yet" not in texts and "No trained model for this corpus yet" not in texts
+    assert "No saved runs yet" not in texts
+    assert app.session_state["corpus_name"] == "toy"
