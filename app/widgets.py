@@ -104,6 +104,7 @@ def require_corpus():
     if not name:
         if not resources.background().sample_ready.is_set():
             st.info("Importing the bundled sample corpus (first start only); this page fills in when it is ready.")
+            _sample_pending()  # reruns the app once the sample is in (the sidebar is not drawn after st.stop)
         else:
             st.info("No corpus yet. Import one on the **Data** page.")
             st.page_link("app_pages/data.py", label="Go to Data", icon=":material/database:")
