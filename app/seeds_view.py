@@ -14,6 +14,7 @@ from app.figures import topic_trends
 from engine import EngineError, csvsafe
 from engine import seeds as S
 from engine import seeds as Seeds
+from engine.families.seeds.quality import MIN_DOCS_RARE, MIN_DOCS_THIN
 
 P = "seeds"
 
@@ -62,10 +63,12 @@ def precision_tab(d: dict, rid: str, setup_json: str) -> None:
     pct = {c: st.column_config.NumberColumn(c, format="%.2f") for c in
            ("P@k", "R@k", "P@your k", "R@your k", "R-precision")}
     st.dataframe(view, hide_index=True, width="stretch", column_config=pct)
-    rare = d["support"][d["support"]["verdict"] != "enough"]
-    if len(rare):
-        st.warning("Groups with too few occurrences to carry a topic of their own: "
-                   + "; ".join(f"**{r.group}** — {r.advice}" for r in rare.itertuples()))
+    sup_tab = d["support"]
+    for verdict, head in (("too rare", "Too rare to carry a topic of their own"),
+                          ("thin", "Thin — their topics will mostly gather other documents")):
+        some = sup_tab[sup_tab["verdict"] == verdict]
+        if len(some):
+            st.warning(f"{head}: " + "; ".join(f"**{r.group}** — {r.advice}" for r in some.itertuples()))
     st.markdown("**Seeded topic quality** — seed mass share (≥ 0.5: little more than its seeds), coherence "
                 "(NPMI of the top-10 words), share of generic (background) words among the top 20")
     st.dataframe(d["quality"], hide_index=True, width="stretch",
@@ -118,11 +121,14 @@ def results(corpus, lexicon) -> None:
     summ = d["report"]["summary"]
     pr = summ["precision"]
     c = st.columns(4)
-    c[0].metric("Groups whose topic gathers their documents", f"{pr['passing']} / {pr['measurable']}",
-                help=f"Groups mentioned in ≥ {pr['min_mentions']} documents whose best seeded topic's top-k documents "
+    c[0].metric("Groups gathered by a topic", f"{pr['passing']} / {pr['measurable']}",
+                help=f"Groups whose seeded topic gathers their documents: groups mentioned in ≥ {pr['min_mentions']} "
+                     f"documents whose best seeded topic's top-k documents "
                      f"mention the group at least {pr['threshold']:.0%} of the time (the Precision tab)")
-    c[1].metric("Groups too rare for a topic", summ["groups_too_rare"],
-                help="Fewer than 10 occurrences or mentioning documents (the Precision tab's support column)")
+    c[1].metric("Groups too rare or thin", summ["groups_too_rare"] + summ["groups_thin"],
+                help=f"{summ['groups_too_rare']} too rare (fewer than {MIN_DOCS_RARE} occurrences or mentioning documents: "
+                     f"no topic of their own), {summ['groups_thin']} thin (fewer than {MIN_DOCS_THIN} mentioning "
+                     "documents: their topic mostly gathers other documents) — the Precision tab's support column")
     c[2].metric("Seeded topics flagged ok", f"{summ['topics_ok']} / {summ['topics_checked']}",
                 help="Quality flags in the Precision tab")
     c[3].metric("Relevant topics", summ["relevant_topics"], help="As listed in the Relevant topics tab")

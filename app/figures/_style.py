@@ -48,7 +48,16 @@ def styled(fig: go.Figure, title: str | None = None, height: int | None = None,
     )
     if height:
         fig.update_layout(height=height)
+    if legend and any(ax.title.text for ax in fig.select_xaxes()):
+        # Below an x-axis title a legend at paper y = -0.12 sits on the title: put it at the foot of
+        # the figure instead (container coordinates) and keep room for ticks + title above it.
+        fig.update_layout(legend=dict(yref="container", y=0.0, yanchor="bottom"), margin_b=LEGEND_FOOT)
     return fig
+
+
+#: bottom margin (px) of a figure with a legend under its x-axis title: tick labels (~20), the
+#: title (~22) and one legend row (~26)
+LEGEND_FOOT = 84
 
 
 def empty(message: str, height: int = 240) -> go.Figure:

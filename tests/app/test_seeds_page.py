@@ -91,8 +91,9 @@ def test_train_seeded_model_then_diagnostics(home):
     prec = next(df.value for df in at.dataframe if "P@k" in df.value.columns)
     assert set(prec["group"]) == {"economy", "health"}
     passing = int(((prec["mentions"] >= 25) & (prec["P@k"] >= 0.5)).sum())
-    assert labels["Groups whose topic gathers their documents"] == \
+    assert labels["Groups gathered by a topic"] == \
         f"{passing} / {int((prec['mentions'] >= 25).sum())}"
+    assert int(labels["Groups too rare or thin"]) == int((prec["support"] != "enough").sum())
     at.number_input(key="seeds_user_k").set_value(10).run()
     assert not at.exception, [e.message for e in at.exception]
     prec = next(df.value for df in at.dataframe if "P@k" in df.value.columns)
