@@ -65,7 +65,7 @@ def precision_tab(d: dict, rid: str, setup_json: str) -> None:
     st.dataframe(view, hide_index=True, width="stretch", column_config=pct)
     sup_tab = d["support"]
     for verdict, head in (("too rare", "Too rare to carry a topic of their own"),
-                          ("thin", "Thin — their topics will mostly gather other documents")):
+                          ("thin", f"Thin (under {MIN_DOCS_THIN} mentioning documents)")):
         some = sup_tab[sup_tab["verdict"] == verdict]
         if len(some):
             st.warning(f"{head}: " + "; ".join(f"**{r.group}** — {r.advice}" for r in some.itertuples()))
