@@ -84,7 +84,10 @@ def compare(items: list[dict]) -> None:
         st.caption("Pick two runs.")
         return
     a, b = resources.run(pick[0]), resources.run(pick[1])
-    st.plotly_chart(figures.compare_scores({a.name: a.active_scores(), b.name: b.active_scores()}), key=K("cmp_scores"))
+    # two runs may share a name (the same settings twice): then their ids tell them apart in the
+    # legend and the table (a dict or a DataFrame with one name twice would lose one of them)
+    na, nb = (a.name, b.name) if a.name != b.name else (f"{a.name} ({a.run_id})", f"{b.name} ({b.run_id})")
+    st.plotly_chart(figures.compare_scores({na: a.active_scores(), nb: b.active_scores()}), key=K("cmp_scores"))
     phi_b = analysis.align_phi(b.model.phi, b.tokens, a.tokens)
     mask = (a.tokens["modality"] == a.model.modalities[0]).to_numpy()
     match = analysis.match_topics(a.model.phi, phi_b, a.model.topic_names, b.model.topic_names, mask=mask)
@@ -93,7 +96,7 @@ def compare(items: list[dict]) -> None:
     pairs.attrs = {}
     st.plotly_chart(figures.matching_heatmap(match.attrs["distance"], list(la.values()), list(lb.values()), pairs),
                     key=K("cmp_match"))
-    st.dataframe(pairs.rename(columns={"topic_a": a.name, "topic_b": b.name}), hide_index=True)
+    st.dataframe(pairs.rename(columns={"topic_a": na, "topic_b": nb}), hide_index=True)
 
 
 def report_html(run) -> str:

@@ -239,3 +239,22 @@ def test_a_page_opened_first_uses_the_workspace_corpus_and_run(app_home, monkeyp
     assert "No corpus yet" not in texts and "No trained model for this corpus yet" not in texts
     assert "No saved runs yet" not in texts
     assert app.session_state["corpus_name"] == "toy"
+
+
+def test_runs_page_compares_two_runs_of_the_same_name(tmp_path, monkeypatch):
+    """The same settings trained twice give two runs of one name: the comparison keeps both (it
+    crashed on a table with one column name twice, and its score legend merged them)."""
+    from engine import Workspace
+    from tests.app.conftest import toy_corpus, train_run
+
+    ws = Workspace(tmp_path)
+    ws.save_corpus(toy_corpus(), "toy")
+    stored = ws.load_corpus("toy")
+    ids = [train_run(ws, stored, name="same", seed=s) for s in (1, 2)]
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(tmp_path))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    app.switch_page("app_pages/runs.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    table = next(df.value for df in app.dataframe if "distance" in df.value.columns)
+    assert {c for c in table.columns if c.startswith("same (")} == {f"same ({r.run_id})" for r in ids}
