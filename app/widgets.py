@@ -109,7 +109,11 @@ def require_corpus():
             st.info("No corpus yet. Import one on the **Data** page.")
             st.page_link("app_pages/data.py", label="Go to Data", icon=":material/database:")
         st.stop()
-    return resources.corpus(name)
+    try:
+        return resources.corpus(name)
+    except engine.EngineError as e:  # e.g. a corpus stored as batches (out of core): trained from the CLI
+        error_box(e)
+        st.stop()
 
 
 def require_run():

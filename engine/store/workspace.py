@@ -327,6 +327,12 @@ class Workspace:
             known = ", ".join(m["name"] for m in self.list_corpora()) or "none"
             raise WorkspaceError(f"no corpus named {name!r} in {self.root} (stored corpora: {known})")
         manifest = read_json(path / MANIFEST)
+        if manifest.get("storage") == "batches":  # engine.corpus.batches.STORAGE: read batch by batch
+            raise WorkspaceError(
+                f"corpus {name!r} is stored as batches on disk (imported with --batches, "
+                f"{manifest.get('documents', '?')} documents): it is read batch by batch, never loaded whole. "
+                f"Train it with `artm-studio train --corpus {name}` (add --dask local:2 to use Dask workers); "
+                "the dashboard's pages do not open corpora stored as batches yet")
         try:
             documents = read_table(path / DOCUMENTS)
             vocab = read_table(path / VOCAB)

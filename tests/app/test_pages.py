@@ -258,3 +258,24 @@ def test_runs_page_compares_two_runs_of_the_same_name(tmp_path, monkeypatch):
     assert not app.exception, [e.message for e in app.exception]
     table = next(df.value for df in app.dataframe if "distance" in df.value.columns)
     assert {c for c in table.columns if c.startswith("same (")} == {f"same ({r.run_id})" for r in ids}
+
+
+def test_a_corpus_stored_as_batches_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    """A corpus imported with --batches is not loaded whole: the engine says so (not "damaged") and
+    the pages show that message instead of an exception."""
+    import subprocess
+    import sys
+
+    from engine import Workspace, WorkspaceError
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "uk_commons_speeches.jsonl.gz"
+    subprocess.run([sys.executable, "-m", "engine", "import", str(sample), "--name", "sb", "--batches",
+                    "--batch-size", "300", "--workspace", str(tmp_path)], check=True, capture_output=True)
+    with pytest.raises(WorkspaceError, match=r"stored as batches.*artm-studio train --corpus sb"):
+        Workspace(tmp_path).load_corpus("sb")
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(tmp_path))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    app.switch_page("app_pages/topics.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("stored as batches" in str(e.value) for e in app.error)
