@@ -151,26 +151,28 @@ def _notify_owner(me: str) -> None:
 
 
 def _buttons(job, snap, mine: bool) -> None:
+    """The controls in one horizontal row that wraps: every control keeps its content width (in
+    fixed columns at 1280 px they were cut to "P…", "Res…", "Roll …")."""
     jid = job.job_id
-    c = st.columns([1, 1.1, 1, 0.8, 1.5, 1.4, 1.2, 1.1])
-    c[0].button("Pause", key=K("pause"), icon=":material/pause:", disabled=snap.done, on_click=_send,
-                args=(jid, "pause"), help="Stops before the next pass starts (the pass in progress finishes).")
-    c[1].button("Resume", key=K("resume"), icon=":material/play_arrow:", disabled=snap.done, on_click=_send,
-                args=(jid, "resume"), help="Continue a paused job.")
-    c[2].button("Stop", key=K("stop"), icon=":material/stop:", disabled=snap.done, on_click=_send, args=(jid, "stop"),
-                help="Ends the job before its next pass and saves the run.")
-    k = int(c[3].number_input("k", 1, 10_000, 10, key=K("more_k"), label_visibility="collapsed"))
-    c[4].button(f"{k} more iterations", key=K("more"), icon=":material/add:", on_click=_send, args=(jid, "more", k))
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.button("Pause", key=K("pause"), icon=":material/pause:", disabled=snap.done, on_click=_send,
+               args=(jid, "pause"), help="Stops before the next pass starts (the pass in progress finishes).")
+    row.button("Resume", key=K("resume"), icon=":material/play_arrow:", disabled=snap.done, on_click=_send,
+               args=(jid, "resume"), help="Continue a paused job.")
+    row.button("Stop", key=K("stop"), icon=":material/stop:", disabled=snap.done, on_click=_send, args=(jid, "stop"),
+               help="Ends the job before its next pass and saves the run.")
+    k = int(row.number_input("k", 1, 10_000, 10, key=K("more_k"), label_visibility="collapsed", width=110))
+    row.button(f"{k} more iterations", key=K("more"), icon=":material/add:", on_click=_send, args=(jid, "more", k))
     if snap.checkpoints:
-        it = c[5].selectbox("checkpoint", list(snap.checkpoints)[::-1], key=K("rb_it"), label_visibility="collapsed",
-                            format_func=lambda i: f"iteration {i}")
-        c[6].button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=_send,
-                    args=(jid, "rollback", int(it)),
-                    help="Go back to that checkpoint and stay there until you ask for more iterations.")
+        it = row.selectbox("checkpoint", list(snap.checkpoints)[::-1], key=K("rb_it"), label_visibility="collapsed",
+                           format_func=lambda i: f"iteration {i}", width=150)
+        row.button("Roll back", key=K("rollback"), icon=":material/undo:", on_click=_send,
+                   args=(jid, "rollback", int(it)),
+                   help="Go back to that checkpoint and stay there until you ask for more iterations.")
     reg = resources.job_registry()
     if mine:
-        shared = c[7].toggle("Shared", value=reg.is_shared(jid), key=K(f"share_{jid}"),
-                             help="Let other sessions control this job too (you are told of what they do).")
+        shared = row.toggle("Shared", value=reg.is_shared(jid), key=K(f"share_{jid}"), width="content",
+                            help="Let other sessions control this job too (you are told of what they do).")
         if shared != reg.is_shared(jid):
             reg.share(jid, resources.session_owner(), shared)
 
