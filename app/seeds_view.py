@@ -14,7 +14,6 @@ from app.figures import topic_trends
 from engine import EngineError, csvsafe
 from engine import seeds as S
 from engine import seeds as Seeds
-from engine.families.seeds.quality import MIN_DOCS_RARE, MIN_DOCS_THIN
 
 P = "seeds"
 
@@ -65,7 +64,7 @@ def precision_tab(d: dict, rid: str, setup_json: str) -> None:
     st.dataframe(view, hide_index=True, width="stretch", column_config=pct)
     sup_tab = d["support"]
     for verdict, head in (("too rare", "Too rare to carry a topic of their own"),
-                          ("thin", f"Thin (under {MIN_DOCS_THIN} mentioning documents)")):
+                          ("thin", f"Thin (under {d['report']['summary']['thin_below']} mentioning documents)")):
         some = sup_tab[sup_tab["verdict"] == verdict]
         if len(some):
             st.warning(f"{head}: " + "; ".join(f"**{r.group}** — {r.advice}" for r in some.itertuples()))
@@ -126,8 +125,8 @@ def results(corpus, lexicon) -> None:
                      f"documents whose best seeded topic's top-k documents "
                      f"mention the group at least {pr['threshold']:.0%} of the time (the Precision tab)")
     c[1].metric("Groups too rare or thin", summ["groups_too_rare"] + summ["groups_thin"],
-                help=f"{summ['groups_too_rare']} too rare (fewer than {MIN_DOCS_RARE} occurrences or mentioning documents: "
-                     f"no topic of their own), {summ['groups_thin']} thin (fewer than {MIN_DOCS_THIN} mentioning "
+                help=f"{summ['groups_too_rare']} too rare (fewer than {summ['rare_below']} occurrences or mentioning "
+                     f"documents: no topic of their own), {summ['groups_thin']} thin (fewer than {summ['thin_below']} mentioning "
                      "documents: their topic mostly gathers other documents) — the Precision tab's support column")
     c[2].metric("Seeded topics flagged ok", f"{summ['topics_ok']} / {summ['topics_checked']}",
                 help="Quality flags in the Precision tab")

@@ -174,6 +174,9 @@ def test_killed_cli_hierarchy_resumes(tree, tmp_path):
     build = load_build(ws, plan["hierarchy_id"])
     assert [b["status"] for b in list_builds(ws)] == ["interrupted"]
     assert build.level_status(0) == "finished" and build.level_status(1) == "resumable"
+    # the kill may land while a checkpoint is being copied into place: the resume's own recovery
+    # completes a copy that was whole (or drops it), so the newest checkpoint is read after recovery
+    ws.recover()
     done = ckpt.list_checkpoints(child)[-1]
     res = subprocess.run([sys.executable, "-m", "engine", "hierarchy", "--workspace", str(tmp_path),
                           "--resume", plan["hierarchy_id"]], capture_output=True, text=True, env=env,

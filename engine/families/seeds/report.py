@@ -6,7 +6,7 @@ import pandas as pd
 
 from engine.families.seeds.diagnostics import coverage, discovery, relevant_topics, seed_capture, seed_drift
 from engine.families.seeds.precision import group_mentions, precision_summary, precision_table
-from engine.families.seeds.quality import group_support, topic_quality
+from engine.families.seeds.quality import MIN_DOCS_RARE, MIN_DOCS_THIN, group_support, topic_quality
 from engine.families.seeds.lexicon import LexiconCheck, check_lexicon
 from engine.families.seeds.setup import SeedSetup, _ids, _modality_rows
 from engine.families.seeds.trainer import seed_ranks
@@ -48,6 +48,7 @@ def headline(tables: dict, min_mentions: int = 25) -> dict:
     sup, q = tables["support"], tables["quality"]
     return {"precision": summ,
             "groups_too_rare": int((sup["verdict"] == "too rare").sum()),
+            "rare_below": MIN_DOCS_RARE, "thin_below": MIN_DOCS_THIN,  # the verdicts' thresholds (documents)
             "groups_thin": int((sup["verdict"] == "thin").sum()),
             "topics_ok": int((q["flag"] == "ok").sum()), "topics_checked": int(len(q)),
             "relevant_topics": int(len(tables["relevant"]))}
