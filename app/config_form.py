@@ -101,3 +101,42 @@ def reading_mode(corpus, key) -> dict | None:
                                                help="How many neighbouring words count as context."))
         opts["beta"] = float(c3.slider("β (left weight)", 0.0, 1.0, 0.5, key=key("ctx_beta"), help=glossary.tip("β")))
     return opts
+
+
+DASK = {"here": "This server", "local": "Dask: local cluster", "scheduler": "Dask: a running scheduler"}
+
+
+def out_of_core(corpus, config, key):
+    """The options of a corpus stored as batches (Θ on disk or not, online EM, where the E-step
+    runs: here or on Dask workers); returns ``config`` in the batched family."""
+    import importlib.util
+
+    st.markdown(f"**Out of core** — this corpus is stored as {corpus.n_batches:,} batches on disk "
+                f"({corpus.n_docs:,} documents): they stream through memory two at a time.")
+    c1, c2, c3 = st.columns(3)
+    theta = c1.segmented_control("Θ between passes", ["disk", "none"], default="disk", key=key("ooc_theta"),
+                                 format_func={"disk": "kept on disk", "none": "from uniform"}.get,
+                                 help="Kept: each document's θ starts where the last pass left it (a file on "
+                                      "disk, not memory). From uniform: BigARTM's default, nothing kept.") or "disk"
+    online = None
+    if c2.toggle("Online EM", key=key("ooc_online"),
+                 help="Φ updated every k batches with weight ρ = (τ₀ + i)^(−κ) (BigARTM's fit_online): "
+                      "for corpora seen once or streams."):
+        k = int(c2.number_input("Update every k batches", 1, 10_000, 1, key=key("ooc_k")))
+        tau0 = float(c2.number_input("τ₀", 1.0, 1e6, 1024.0, key=key("ooc_tau0")))
+        kappa = float(c2.number_input("κ", 0.51, 1.0, 0.7, 0.05, key=key("ooc_kappa"),
+                                      help="Must be > 0.5 for online EM to converge."))
+        online = {"update_every": k, "tau0": tau0, "kappa": kappa}
+    has_dask = importlib.util.find_spec("distributed") is not None
+    where = c3.radio("E-step runs on", list(DASK), format_func=DASK.get, key=key("ooc_where"),
+                     disabled=not has_dask,
+                     help=None if has_dask else "Dask is not installed: pip install 'artm-studio[distributed]'")
+    dask = None
+    if where == "local":
+        n = int(c3.number_input("Workers (processes)", 1, 64, 2, key=key("ooc_workers")))
+        dask = f"local:{n}"
+    elif where == "scheduler":
+        addr = c3.text_input("Scheduler address", "tcp://127.0.0.1:8786", key=key("ooc_addr"),
+                             help="Its workers must see the corpus folder at the same path.").strip()
+        dask = addr or None
+    return engine.batched_config(config, theta=theta, online=online, dask=dask)

@@ -12,8 +12,9 @@ from engine import estimate_training_memory, size_warnings
 
 def show(corpus, config) -> bool:
     """A caption with the estimate, or a warning when it would not fit; returns whether it fits."""
-    est = estimate_training_memory(corpus.n_docs, corpus.n_tokens, corpus.n_dw.nnz, config.total_topics,
-                                   config.threads)
+    # a corpus stored as batches holds two batches in memory (the one computed, the prefetched one)
+    docs, nnz = corpus.resident(2) if getattr(corpus, "is_batched", False) else (corpus.n_docs, corpus.n_dw.nnz)
+    est = estimate_training_memory(docs, corpus.n_tokens, nnz, config.total_topics, config.threads)
     if est.fits:
         st.caption(f"Memory: {est.describe()}.")
     else:

@@ -148,6 +148,22 @@ def corpus(name: str):
     return _corpus(root(), name, _corpus_stamp(name))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _batched(path: str, name: str, stamp: str):
+    return engine.open_corpus(_workspace(path), name)
+
+
+def is_batched(name: str) -> bool:
+    """Whether the corpus ``name`` is stored as batches (out of core)."""
+    return engine.is_batched(workspace(), name)
+
+
+def training_corpus(name: str):
+    """What a training job reads: the stored corpus, or a corpus stored as batches (its batches
+    stream from disk; only the training pages open it)."""
+    return _batched(root(), name, _corpus_stamp(name)) if is_batched(name) else corpus(name)
+
+
 # ---------------------------------------------------------------- runs
 
 
@@ -285,7 +301,7 @@ def start_job(corpus_name: str, config, name: str | None = None, reading: dict |
     ``reading`` is an ``engine.ContextOptions`` dict (mode ``one_pass`` or ``context``): the run
     is then of the context family; None or mode ``standard`` trains with the plain E-step.
     """
-    c = corpus(corpus_name)
+    c = training_corpus(corpus_name)
     if reading and reading.get("mode", "standard") != "standard":
         config = engine.context_config(config, reading)  # the run is then of the context family
     config.check_corpus(c)

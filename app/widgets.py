@@ -97,9 +97,10 @@ def default_corpus() -> str | None:
     return name
 
 
-def require_corpus():
+def require_corpus(batched: bool = False):
     """The selected corpus, or stop the page saying why (the sample still importing, or no corpus,
-    with a pointer to the Data page)."""
+    with a pointer to the Data page). ``batched``: a corpus stored as batches is returned as such
+    (the training page); other pages refuse it with the engine's message."""
     name = default_corpus()
     if not name:
         if not resources.background().sample_ready.is_set():
@@ -110,7 +111,7 @@ def require_corpus():
             st.page_link("app_pages/data.py", label="Go to Data", icon=":material/database:")
         st.stop()
     try:
-        return resources.corpus(name)
+        return resources.training_corpus(name) if batched else resources.corpus(name)
     except engine.EngineError as e:  # e.g. a corpus stored as batches (out of core): trained from the CLI
         error_box(e)
         st.stop()

@@ -62,6 +62,8 @@ from engine.families.multilingual import family as _multilingual_family  # noqa:
 from engine.families.timegeo import geo as _geo  # noqa: F401 - registers the GeoSmoothing regularizer
 from engine.families.biterm import regularizer as _biterm  # noqa: F401 - registers the Biterm regularizer
 from engine.families.batched import family as _batched_family  # noqa: F401 - registers "batched"
+from engine.families.batched.family import batched_config
+from engine.corpus.batches import is_batched, open_corpus
 from engine.families.seeds.lexicon import Lexicon, check_lexicon
 from engine.families.seeds.workflow import seed_config, seeds_report
 from engine.families import hierarchy
@@ -101,6 +103,8 @@ __all__ = [
     "JobPermissionError", "run_job_blocking",
     # topics inside the text
     "ContextOptions", "SequenceSmoothing", "segment", "context_config",
+    # corpora stored as batches (out of core, online EM, Dask workers)
+    "open_corpus", "is_batched", "batched_config",
     # seed-word search
     "Lexicon", "check_lexicon", "seed_config", "seeds_report",
     # topic hierarchies and "how many topics?"

@@ -33,7 +33,7 @@ def start(corpus, config, name: str, reading) -> None:
 
 
 st.title("Model & training")
-corpus = widgets.require_corpus()
+corpus = widgets.require_corpus(batched=True)  # a corpus stored as batches trains out of core
 if not state.get(state.CONFIG):
     state.set(state.CONFIG, engine.preset("interpretable", n_topics=12, iterations=30).to_dict())
 mine = resources.job(state.job_id())
@@ -51,11 +51,14 @@ if len(cfg["regularizers"]) != len(before["regularizers"]):
     config_form.bump(K("form"))
     st.rerun()
 try:
-    config = engine.ModelConfig.from_dict(cfg).check_corpus(corpus)
+    config = engine.ModelConfig.from_dict(cfg)
+    if getattr(corpus, "is_batched", False):
+        config = config_form.out_of_core(corpus, config, K)
+    config = config.check_corpus(corpus)
 except engine.EngineError as e:
     widgets.error_box(e)
     st.stop()
-reading = config_form.reading_mode(corpus, K)
+reading = None if getattr(corpus, "is_batched", False) else config_form.reading_mode(corpus, K)
 default_name = f"{corpus.name}-{config.n_topics}-topics"
 c1, c2 = st.columns([2, 1])
 name = c1.text_input("Run name", placeholder=default_name, key=K("name"),

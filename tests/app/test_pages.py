@@ -279,3 +279,45 @@ def test_a_corpus_stored_as_batches_is_refused_with_what_to_do(tmp_path, monkeyp
     app.switch_page("app_pages/topics.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("stored as batches" in str(e.value) for e in app.error)
+
+
+def _batched_workspace(path):
+    import subprocess
+    import sys
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "uk_commons_speeches.jsonl.gz"
+    subprocess.run([sys.executable, "-m", "engine", "import", str(sample), "--name", "sb", "--batches",
+                    "--batch-size", "300", "--workspace", str(path)], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("where", ["here", "local"])
+def test_training_page_trains_a_corpus_stored_as_batches(tmp_path, monkeypatch, where):
+    """The training page takes a corpus stored as batches: out-of-core options (Θ, online EM, where
+    the E-step runs — this server or a Dask LocalCluster) reach the job, which trains and saves."""
+    import engine
+    from engine.jobs import default_registry
+
+    _batched_workspace(tmp_path)
+    monkeypatch.setenv("ARTM_STUDIO_HOME", str(tmp_path))
+    monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
+    app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    app.switch_page("app_pages/train.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert "stored as 4 batches" in _texts(app)
+    app.number_input(key="train_g0_it").set_value(3).run()
+    app.number_input(key="train_g0_T").set_value(4).run()
+    app.segmented_control(key="train_ooc_theta").set_value("none").run()
+    if where == "local":
+        app.radio(key="train_ooc_where").set_value("local").run()
+        app.number_input(key="train_ooc_workers").set_value(1).run()
+    app.button(key="train_start").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    job = default_registry().get(app.session_state["job_id"])
+    snap = job.wait(timeout=300)
+    assert snap.status == "finished" and snap.iteration == 3, snap.error
+    run = engine.load_run(engine.Workspace(tmp_path), snap.run_id)
+    cfg = run.manifest()["config"]
+    opts = cfg["options"]
+    assert cfg["family"] == "batched" and opts["theta"] == "none"
+    assert opts["dask"] == ("local:1" if where == "local" else None)
+    assert run.model.phi.shape[1] == 5  # 4 subject topics + the preset's background topic
