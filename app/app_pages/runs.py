@@ -64,7 +64,7 @@ def manage(m: dict) -> None:
 def resume(m: dict) -> None:
     """Continue run ``m`` from its newest checkpoint as a job of this session, then show it."""
     try:
-        corpus = resources.corpus(m["corpus"]["name"])
+        corpus = resources.training_corpus(m["corpus"]["name"])  # also a corpus stored as batches
         job_id = resources.job_registry().continue_run(resources.workspace(), corpus, m["run_id"],
                                                        owner=resources.session_owner())
     except EngineError as e:

@@ -75,7 +75,7 @@ def stability_section(rid: str, stamp: str) -> None:
 
 
 st.title("Topics")
-widgets.require_corpus()
+widgets.require_corpus(batched=True)  # a run of a corpus stored as batches shows its topics too
 run = widgets.require_run()
 rid, stamp = run.run_id, resources.run_stamp(run.run_id)
 model = run.model

@@ -276,7 +276,7 @@ def test_a_corpus_stored_as_batches_is_refused_with_what_to_do(tmp_path, monkeyp
     monkeypatch.setenv("ARTM_STUDIO_HOME", str(tmp_path))
     monkeypatch.setenv("ARTM_STUDIO_NO_SAMPLE", "1")
     app = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
-    app.switch_page("app_pages/topics.py").run()
+    app.switch_page("app_pages/seeds.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("stored as batches" in str(e.value) for e in app.error)
 
@@ -321,3 +321,9 @@ def test_training_page_trains_a_corpus_stored_as_batches(tmp_path, monkeypatch, 
     assert cfg["family"] == "batched" and opts["theta"] == "none"
     assert opts["dask"] == ("local:1" if where == "local" else None)
     assert run.model.phi.shape[1] == 5  # 4 subject topics + the preset's background topic
+    # its topics on the Topics page (Φ only); pages that need the whole corpus say why they don't open
+    app.switch_page("app_pages/topics.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.title[0].value == "Topics" and app.dataframe and not app.error
+    app.switch_page("app_pages/documents.py").run()
+    assert not app.exception and any("stored as batches" in str(e.value) for e in app.error)
