@@ -3,6 +3,8 @@ field of a ``ModelConfig.to_dict()`` (topics, iterations, modality weights, regu
 with τ trajectories) and the reading mode. Widgets only; the caller decides what to do."""
 from __future__ import annotations
 
+import importlib.util
+
 import streamlit as st
 
 import engine
@@ -109,8 +111,6 @@ DASK = {"here": "This server", "local": "Dask: local cluster", "scheduler": "Das
 def out_of_core(corpus, config, key):
     """The options of a corpus stored as batches (Θ on disk or not, online EM, where the E-step
     runs: here or on Dask workers); returns ``config`` in the batched family."""
-    import importlib.util
-
     st.markdown(f"**Out of core** — this corpus is stored as {corpus.n_batches:,} batches on disk "
                 f"({corpus.n_docs:,} documents): they stream through memory two at a time.")
     c1, c2, c3 = st.columns(3)
