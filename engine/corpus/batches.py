@@ -304,6 +304,7 @@ class BatchWriter:
         self.n_docs = 0
         self.tf = np.zeros(self.n_tokens, np.float64)
         self.df = np.zeros(self.n_tokens, np.int64)
+        self._dates: tuple | None = None  # (first, last) date seen in the documents' "date" column
 
     def add(self, n_dw: sp.csr_matrix, documents: pd.DataFrame) -> None:
         if n_dw.shape[0] != len(documents):
@@ -317,6 +318,11 @@ class BatchWriter:
         if self._docs_writer is None:
             self._docs_writer = pq.ParquetWriter(self.tmp / DOCUMENTS, table.schema, compression="zstd")
         self._docs_writer.write_table(table.cast(self._docs_writer.schema))
+        if "date" in documents.columns:  # the date range of the whole corpus, chunk by chunk
+            d = pd.to_datetime(documents["date"], errors="coerce").dropna()
+            if len(d):
+                lo, hi = d.min(), d.max()
+                self._dates = (lo, hi) if self._dates is None else (min(self._dates[0], lo), max(self._dates[1], hi))
         self._pending.append(n_dw)
         self._pending_docs += n_dw.shape[0]
         self.n_docs += n_dw.shape[0]
@@ -363,6 +369,8 @@ class BatchWriter:
                 "batch_docs": self.batch_docs, "batch_format": BATCH_FORMAT, "batches": self.batches,
                 "fingerprint": self._hash.hexdigest()[:16],
             })
+            if out.get("date_range") is None and self._dates is not None:  # as an in-memory import records it
+                out["date_range"] = [str(pd.Timestamp(x).date()) for x in self._dates]
             out.setdefault("date_range", None)
             write_json_atomic(self.tmp / MANIFEST, out)
         except BaseException as exc:

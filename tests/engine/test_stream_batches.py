@@ -163,8 +163,9 @@ def test_batched_import_equals_the_ordinary_import(tmp_path, small_chunks, case)
     m = b.to_corpus().n_dw
     assert m.shape == a.n_dw.shape and (m != a.n_dw).nnz == 0
     assert b.documents["id"].tolist() == a.documents["id"].tolist()
-    for key in ("dropped_empty", "documents_in_source"):
+    for key in ("dropped_empty", "documents_in_source", "date_range"):  # date_range: trends, has_dates
         assert b.manifest[key] == a.manifest[key], key
+    assert b.has_dates == a.has_dates
     assert b.manifest["source"]["sha256"] == a.manifest["source"]["sha256"]
     if "date" in a.documents.columns:
         assert (b.documents["date"].to_numpy() == a.documents["date"].to_numpy()).all()
