@@ -268,9 +268,12 @@ def _run_vocab(r) -> pd.DataFrame:
 def trends(run_id: str, stamp: str, freq: str | None, by: str | None, smooth: int = 1) -> pd.DataFrame:
     """Topic shares per bin of the subject topics (background topics never appear)."""
     r = run(run_id)
-    c = corpus(r.corpus_name)
-    n_d = np.asarray(c.n_dw.sum(axis=1)).ravel()
-    groups = analysis.document_groups(c.documents, by, c.n_dw, c.vocab) if by else None
+    c = training_corpus(r.corpus_name)
+    if getattr(c, "is_batched", False):  # document lengths batch by batch; split by metadata only
+        n_d, n_dw = c.doc_lengths(), None
+    else:
+        n_d, n_dw = np.asarray(c.n_dw.sum(axis=1)).ravel(), c.n_dw
+    groups = analysis.document_groups(c.documents, by, n_dw, c.vocab) if by else None
     return analysis.topic_trends(r.model.theta, n_d, c.documents["date"], freq=freq,
                                  topic_names=r.model.topic_names, groups=groups,
                                  background=r.model.background, smooth=smooth)

@@ -17,7 +17,8 @@ MAX_GROUPS = 4
 
 def split_options(corpus) -> list[str]:
     """Modalities other than words, and metadata columns with few distinct values."""
-    mods = [m for m in corpus.modalities[1:]]
+    # a modality split needs every document's tokens: not for a corpus stored as batches
+    mods = [] if getattr(corpus, "is_batched", False) else [m for m in corpus.modalities[1:]]
     docs = corpus.documents
     cols = []
     for c in docs.columns:
@@ -37,7 +38,7 @@ def top_groups(trends, k: int) -> list[str]:
 
 
 st.title("Trends")
-corpus = widgets.require_corpus()
+corpus = widgets.require_corpus(batched=True)  # dates, lengths and Θ: a corpus stored as batches too
 if not corpus.has_dates:
     st.info(f"Corpus “{corpus.name}” has no dates. Import it with a date column (Data page) to see trends.")
     st.stop()

@@ -263,6 +263,13 @@ class BatchedCorpus:
                     pending.append(pool.submit(fn, nxt))
                 yield fut.result()
 
+    def doc_lengths(self) -> np.ndarray:
+        """n_d = Σ_w n_dw of every document, (D,) float64, read batch by batch (two in memory)."""
+        out = np.zeros(self.n_docs, np.float64)
+        for b in self.iter_batches():
+            out[b.doc0:b.doc0 + b.n_docs] = np.asarray(b.n_dw.sum(axis=1), np.float64).ravel()
+        return out
+
     def to_corpus(self) -> Corpus:
         """Everything in memory as a :class:`Corpus` (n_dw stacked from all batches)."""
         n_dw = sp.vstack([b.n_dw for b in self.iter_batches(prefetch=0)], format="csr") \

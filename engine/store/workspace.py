@@ -332,8 +332,8 @@ class Workspace:
                 f"corpus {name!r} is stored as batches on disk (imported with --batches, "
                 f"{manifest.get('documents', '?')} documents): it is read batch by batch, never loaded whole. "
                 f"Train it with `artm-studio train --corpus {name}` (add --dask local:2 to use Dask workers) "
-                "or on the dashboard's Model & training page (Live training and Topics show its runs); the "
-                "pages that read the whole corpus do not open corpora stored as batches yet")
+                "or on the dashboard's Model & training page (Live training, Topics and Trends show its runs); "
+                "the pages that read every document's tokens do not open corpora stored as batches yet")
         try:
             documents = read_table(path / DOCUMENTS)
             vocab = read_table(path / VOCAB)

@@ -325,5 +325,8 @@ def test_training_page_trains_a_corpus_stored_as_batches(tmp_path, monkeypatch, 
     app.switch_page("app_pages/topics.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert app.title[0].value == "Topics" and app.dataframe and not app.error
+    app.switch_page("app_pages/trends.py").run()  # dates, lengths batch by batch, Θ of the run
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.get("plotly_chart") and "fastest-growing" in _texts(app)
     app.switch_page("app_pages/documents.py").run()
     assert not app.exception and any("stored as batches" in str(e.value) for e in app.error)

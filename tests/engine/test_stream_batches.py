@@ -162,6 +162,7 @@ def test_batched_import_equals_the_ordinary_import(tmp_path, small_chunks, case)
         assert b.vocab[col].tolist() == a.vocab[col].tolist(), col
     m = b.to_corpus().n_dw
     assert m.shape == a.n_dw.shape and (m != a.n_dw).nnz == 0
+    assert np.array_equal(b.doc_lengths(), np.asarray(a.n_dw.sum(axis=1), np.float64).ravel())
     assert b.documents["id"].tolist() == a.documents["id"].tolist()
     for key in ("dropped_empty", "documents_in_source", "date_range"):  # date_range: trends, has_dates
         assert b.manifest[key] == a.manifest[key], key
