@@ -99,7 +99,8 @@ def run_bigartm(args) -> dict:
 
 def engine_batches():
     """The engine's batched copy of the corpus: 1,000 documents per batch in document order."""
-    from engine.corpus.batches import BatchedCorpus, write_batches  # noqa: PLC0415 - not in the BigARTM child
+    from engine.corpus.batch_writer import write_batches  # noqa: PLC0415 - not in the BigARTM child
+    from engine.corpus.batches import BatchedCorpus  # noqa: PLC0415
 
     target = OUT / "engine_batches"
     if not (target / "manifest.json").exists():

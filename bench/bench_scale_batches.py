@@ -43,8 +43,8 @@ import peak  # noqa: E402
 import scale  # noqa: E402
 
 from engine.cli.pass_progress import PassTicker  # noqa: E402
-from engine.corpus.batches import (BATCH_FORMAT, BatchedCorpus, BatchWriter, batch_format,  # noqa: E402
-                                   upgrade_batches)
+from engine.corpus.batch_writer import BatchWriter, upgrade_batches  # noqa: E402
+from engine.corpus.batches import BATCH_FORMAT, BatchedCorpus, batch_format  # noqa: E402
 
 
 def batches_path(D: int, generator: str = "lda") -> Path:

@@ -13,7 +13,7 @@ no pass holds more than one chunk of texts:
    ordinary import does over the whole corpus. The id column is chosen from hashes of every
    candidate column's values (unique and never missing, as ``guess_id_column`` asks).
 2. **Writing pass** — every chunk is tokenized again, mapped to the kept vocabulary, counted
-   (``count_matrix``) and appended to a :class:`~engine.corpus.batches.BatchWriter`; documents
+   (``count_matrix``) and appended to a :class:`~engine.corpus.batch_writer.BatchWriter`; documents
    left empty are dropped. Nothing is visible in the workspace until the whole import succeeded.
 
 Bag-of-words inputs come as pieces of counts (:class:`~engine.corpus.readers.bow_chunks.BowChunks`):
@@ -38,7 +38,8 @@ import scipy.sparse as sp
 from engine.corpus import columns as C
 from engine.corpus import ingest as I
 from engine.corpus import text as T
-from engine.corpus.batches import BATCH_DOCS, BatchWriter
+from engine.corpus.batch_writer import BatchWriter
+from engine.corpus.batches import BATCH_DOCS
 from engine.corpus.corpus import DEFAULT_MODALITY
 from engine.corpus.languages import segmentation_note
 from engine.corpus.limits import ReadLimits, default_limits

@@ -6,7 +6,7 @@ import gc
 
 import numpy as np
 
-from engine.corpus.batches import write_batches
+from engine.corpus.batch_writer import write_batches
 from engine.em.config import ModelConfig
 from engine.families.batched.family import batched_config
 from engine.em.trainer import Trainer

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.corpus.batches import BatchedCorpus, is_batched, open_corpus, write_batches
+from engine.corpus.batch_writer import write_batches
+from engine.corpus.batches import BatchedCorpus, is_batched, open_corpus
 from engine.em.config import ModelConfig
 from engine.families.batched.estep import OnlineOptions
 from engine.families.batched.family import batched_config

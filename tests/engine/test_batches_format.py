@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from engine.corpus.batches import (BATCH_FORMAT, BatchedCorpus, batch_format, read_batch, upgrade_batches,
-                                   write_batch, write_batches)
+from engine.corpus.batch_writer import upgrade_batches, write_batches
+from engine.corpus.batches import BATCH_FORMAT, BatchedCorpus, batch_format, read_batch, write_batch
 from engine.em.config import ModelConfig
 from engine.em.estep import transposed
 from engine.em.trainer import Trainer

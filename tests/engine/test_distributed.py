@@ -14,7 +14,7 @@ pytest.importorskip("distributed")  # the optional extra; .ci/run installs it, s
 
 from distributed import Client, LocalCluster  # noqa: E402
 
-from engine.corpus.batches import write_batches  # noqa: E402
+from engine.corpus.batch_writer import write_batches  # noqa: E402
 from engine.em.config import ModelConfig  # noqa: E402
 from engine.em.regularizers import Decorrelator, SmoothSparsePhi, SmoothSparseTheta  # noqa: E402
 from engine.em.trainer import Trainer  # noqa: E402

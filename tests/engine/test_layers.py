@@ -17,7 +17,8 @@ EXCEPTIONS = {
     "engine.em.phi_table": {"interop"},
     "engine.em.regularizers.base": {"interop"},  # BigARTM's regularizer names (interop.names: no engine imports)
     "engine.em.regularizers.syntax": {"interop"},  # reads BigARTM's get_phi() layout (interop.phi_table: pandas only)
-    "engine.corpus.batches": {"store"},  # writes a batched corpus into a workspace folder (atomic_dir)
+    "engine.corpus.batches": {"store"},  # reads a batched corpus's folder in a workspace (manifest, tables)
+    "engine.corpus.batch_writer": {"store"},  # writes a batched corpus into a workspace folder (atomic_dir)
     "engine.corpus.stream": {"store"},  # streams a file into a workspace as a batched corpus
 }
 

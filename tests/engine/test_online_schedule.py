@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from engine.corpus.batches import write_batches
+from engine.corpus.batch_writer import write_batches
 from engine.em.config import ModelConfig
 from engine.em.trainer import Trainer
 from engine.families.batched.estep import OnlineOptions

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from engine.cli.pass_progress import PassTicker
-from engine.corpus.batches import write_batches
+from engine.corpus.batch_writer import write_batches
 from engine.em.config import ModelConfig
 from engine.em.trainer import Trainer
 from engine.families.batched.family import batched_config
