@@ -1,20 +1,18 @@
 """The memory a training job will need, shown before it starts (issue 16).
 
-:func:`engine.store.budget.estimate_training_memory` (Φ side W×T, Θ side D×T, the corpus, a base)
+:func:`engine.store.budget.training_memory` (Φ side W×T, Θ side D×T, the corpus, a base)
 against the memory free now; the job itself refuses, with the same numbers, what would not fit.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from engine import estimate_training_memory, size_warnings
+from engine import size_warnings, training_memory
 
 
 def show(corpus, config) -> bool:
     """A caption with the estimate, or a warning when it would not fit; returns whether it fits."""
-    # a corpus stored as batches holds two batches in memory (the one computed, the prefetched one)
-    docs, nnz = corpus.resident(2) if getattr(corpus, "is_batched", False) else (corpus.n_docs, corpus.n_dw.nnz)
-    est = estimate_training_memory(docs, corpus.n_tokens, nnz, config.total_topics, config.threads)
+    est = training_memory(corpus, config)  # a corpus stored as batches: two batches resident
     if est.fits:
         st.caption(f"Memory: {est.describe()}.")
     else:

@@ -160,7 +160,7 @@ def is_batched(name: str) -> bool:
 
 def training_corpus(name: str):
     """What a training job reads: the stored corpus, or a corpus stored as batches (its batches
-    stream from disk; only the training pages open it)."""
+    stream from disk; pages that need no document's tokens open it too: see widgets.require_corpus)."""
     return _batched(root(), name, _corpus_stamp(name)) if is_batched(name) else corpus(name)
 
 

@@ -100,7 +100,8 @@ def default_corpus() -> str | None:
 def require_corpus(batched: bool = False):
     """The selected corpus, or stop the page saying why (the sample still importing, or no corpus,
     with a pointer to the Data page). ``batched``: a corpus stored as batches is returned as such
-    (the training page); other pages refuse it with the engine's message."""
+    (pages that need no document's tokens: training, topics, trends); other pages refuse it with
+    the engine's message."""
     name = default_corpus()
     if not name:
         if not resources.background().sample_ready.is_set():
@@ -112,7 +113,7 @@ def require_corpus(batched: bool = False):
         st.stop()
     try:
         return resources.training_corpus(name) if batched else resources.corpus(name)
-    except engine.EngineError as e:  # e.g. a corpus stored as batches (out of core): trained from the CLI
+    except engine.EngineError as e:  # e.g. a corpus stored as batches on a page that needs every token
         error_box(e)
         st.stop()
 

@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 from engine.corpus.corpus import DEFAULT_MODALITY, Corpus, TokenSequences
 from engine.errors import ConfigError, EngineError, InputError, WorkspaceError
 from engine.store.workspace import Workspace, validate_name
-from engine.store.budget import estimate_training_memory
+from engine.store.budget import estimate_training_memory, training_memory
 from engine.corpus.ingest import (
     ImportOptions, SourcePreview, build_corpus, import_corpus, preview_source, preview_vocabulary,
     vectorize_texts,
@@ -76,7 +76,7 @@ from engine.store import csvsafe, sweeps, uploads  # CSV cells made formula-safe
 
 __all__ = [
     "__version__", "DEFAULT_MODALITY", "Corpus", "TokenSequences", "Workspace", "validate_name",
-    "estimate_training_memory",
+    "estimate_training_memory", "training_memory",
     "EngineError", "InputError", "ConfigError", "WorkspaceError",
     # corpora
     "ImportOptions", "SourcePreview", "build_corpus", "import_corpus", "preview_source",

@@ -62,14 +62,20 @@ def estimate_training_memory(n_docs: int, n_tokens: int, nnz: int, n_topics: int
     )
 
 
-def check_training_memory(corpus, config) -> MemoryEstimate:
-    """The estimate for training ``config`` on ``corpus``; ConfigError when it does not fit."""
-    T = config.total_topics
-    if getattr(corpus, "is_batched", False):  # batches stream from disk: two resident at a time
+def training_memory(corpus, config) -> MemoryEstimate:
+    """The estimate for training ``config`` on ``corpus`` (in memory, or stored as batches: then
+    two batches are resident, the one computed and the prefetched one)."""
+    if getattr(corpus, "is_batched", False):
         docs, nnz = corpus.resident(2)
     else:
         docs, nnz = corpus.n_docs, corpus.n_dw.nnz
-    est = estimate_training_memory(docs, corpus.n_tokens, nnz, T, config.threads)
+    return estimate_training_memory(docs, corpus.n_tokens, nnz, config.total_topics, config.threads)
+
+
+def check_training_memory(corpus, config) -> MemoryEstimate:
+    """:func:`training_memory`; ConfigError when it does not fit."""
+    T = config.total_topics
+    est = training_memory(corpus, config)
     if not est.fits and os.environ.get(_SKIP_ENV, "").strip() not in ("1", "true", "yes"):
         raise ConfigError(f"training {T} topics on {corpus.n_docs:,} documents × {corpus.n_tokens:,} tokens needs "
                           f"{est.describe()}; use fewer topics, a smaller vocabulary (--max-vocab on import) or "
@@ -77,4 +83,4 @@ def check_training_memory(corpus, config) -> MemoryEstimate:
     return est
 
 
-__all__ = ["MemoryEstimate", "estimate_training_memory", "check_training_memory"]
+__all__ = ["MemoryEstimate", "estimate_training_memory", "training_memory", "check_training_memory"]
