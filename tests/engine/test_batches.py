@@ -104,6 +104,15 @@ def test_theta_none_starts_from_uniform_each_pass(tmp_path, make_corpus):
         Trainer(c, batched_config(cfg))  # an in-memory corpus is not for this family
 
 
+@pytest.mark.parametrize("spec", ["foo", "local:0", "local:x", "tcp://host", "http://host:8786", "tcp://a b:1", 3])
+def test_a_bad_dask_address_is_refused_when_configured_not_when_the_job_starts(spec):
+    cfg = ModelConfig(n_topics=4, iterations=2)
+    with pytest.raises(ConfigError, match="dask must be local, local:N"):
+        batched_config(cfg, dask=spec)
+    for good in ("local", "local:3", "tcp://127.0.0.1:8786", "tls://scheduler.example.org:8786", None, ""):
+        assert batched_config(cfg, dask=good).options["dask"] == (good or None)
+
+
 def test_state_round_trip_continues_exactly(tmp_path, make_corpus):
     c = _noisy(make_corpus)
     bc = write_batches(c, tmp_path / "b", batch_docs=50)

@@ -54,7 +54,7 @@ def connect(spec: str) -> Client:
     if spec == "local" or spec.startswith("local:"):
         n = spec.partition(":")[2] or "2"
         if not n.isdigit() or int(n) < 1:
-            raise ConfigError(f"--dask {spec!r}: expected local, local:N (N ≥ 1) or tcp://host:port")
+            raise ConfigError(f"Dask {spec!r} (--dask): expected local, local:N (N ≥ 1) or tcp://host:port")
         cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
                                dashboard_address=":0")
         client = Client(cluster)
@@ -65,8 +65,8 @@ def connect(spec: str) -> Client:
         try:
             return Client(spec, timeout="20s")
         except OSError as exc:
-            raise ConfigError(f"--dask {spec}: cannot reach the scheduler ({exc})") from None
-    raise ConfigError(f"--dask {spec!r}: expected local, local:N or tcp://host:port")
+            raise ConfigError(f"Dask scheduler {spec} (--dask): cannot reach it ({exc})") from None
+    raise ConfigError(f"Dask {spec!r} (--dask): expected local, local:N or tcp://host:port")
 
 
 def _read(url: str, b: int, doc0: int, n_tokens: int) -> Batch:

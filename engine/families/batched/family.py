@@ -12,12 +12,16 @@ Options (recorded in the run manifest with the config)::
 """
 from __future__ import annotations
 
+import re
+
 from engine.em.config import ModelConfig
 from engine.em.family import Family, register_family
 from engine.errors import ConfigError, InputError
 from engine.families.batched.estep import THETA_MODES, BatchedEStep, OnlineOptions
 
 _KEYS = {"theta", "online", "prefetch", "theta_dir", "dask"}
+#: where the E-step runs: a LocalCluster of N processes, or a running scheduler's address
+_DASK_SPEC = re.compile(r"local(:[1-9][0-9]*)?|(tcp|tls|ucx)://[^\s/:]+:[0-9]{1,5}")
 
 
 def options(d: dict) -> dict:
@@ -33,8 +37,9 @@ def options(d: dict) -> dict:
     if isinstance(prefetch, bool) or not isinstance(prefetch, int) or not 0 <= prefetch <= 8:
         raise ConfigError(f"batched options: prefetch must be an integer 0..8, got {prefetch!r}")
     dask = d.get("dask")
-    if dask is not None and not isinstance(dask, str):
-        raise ConfigError(f"batched options: dask must be a string (local, local:N, tcp://host:port), got {dask!r}")
+    if dask not in (None, "") and (not isinstance(dask, str) or not _DASK_SPEC.fullmatch(dask)):
+        raise ConfigError(f"batched options: dask must be local, local:N (N ≥ 1) or a scheduler address such as "
+                          f"tcp://host:8786, got {dask!r}")
     if dask and online is not None:
         raise ConfigError("batched options: online EM does not run on Dask yet; drop online or dask")
     return {"theta": theta, "online": None if online is None else online.to_dict(), "prefetch": prefetch,
