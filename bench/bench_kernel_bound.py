@@ -8,8 +8,8 @@ per thread of one ThreadPoolExecutor, alternating sweep by sweep so they see the
 * ``bound``: bench/gather_scatter.py's ``scatter_rows`` loop per chunk (acc[w, t] += n_dw φ_wt θ_td into a
   per-thread W × T accumulator; one gather + one scatter per (nonzero, topic)); updates = nnz · T;
 * ``engine``: the E-step exactly as :class:`engine.em.estep.BagEStep` calls it — ``estep_chunk`` over
-  the document chunks (θ with ``--inner`` passes, p_dw, log-likelihood), then ``nwt_tokens`` over token
-  ranges; updates = nnz · T · (inner + 1) (BigARTM's counting in bench/README.md §2).
+  the document chunks (θ with ``--inner`` passes, p_dw, log-likelihood), then the n_wt phase over token
+  ranges (``DocBlocks.nwt``); updates = nnz · T · (inner + 1) (BigARTM's counting in bench/README.md §2).
 
 Ratio = engine updates/s ÷ bound updates/s, from wall seconds (median and best over ``--repeat``
 sweeps) and from CPU seconds (``time.thread_time`` of the worker threads, summed: robust to other
@@ -39,7 +39,7 @@ ROOT = Path(sys.argv[sys.argv.index("--engine-root") + 1]).resolve() if "--engin
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 from engine.em import _kernels as K  # noqa: E402
-from engine.em.estep import chunks, transposed  # noqa: E402
+from engine.em.estep import DocBlocks, chunks  # noqa: E402
 from gather_scatter import scatter_rows  # noqa: E402 - the bound's loop, per chunk
 
 
@@ -69,8 +69,8 @@ class Sweeps:
         self.phi /= self.phi.sum(axis=0, keepdims=True)
         self.theta_in = np.full((D, T), 1.0 / T, np.float32)
         self.tok_w, self.tok_mod = np.ones(W, np.float32), np.zeros(W, np.int32)
-        self.csc = transposed(m)
-        self.docs, self.spans = chunks(m.indptr, threads), chunks(self.csc[0], threads)
+        self.blocks = DocBlocks.of(m, T)
+        self.docs, self.spans = chunks(m.indptr, threads), chunks(self.blocks.token_mass, threads)
         self.acc = np.zeros((len(self.docs), W, T), np.float32)
         self.pool = ThreadPoolExecutor(threads)
         self.z, self.zd = np.zeros(T, np.float32), np.zeros((0, T), np.float32)
@@ -89,7 +89,6 @@ class Sweeps:
         D, W = m.shape
         theta, ratio, n_wt = np.empty((D, T), np.float32), np.empty(m.nnz, np.float32), np.empty((W, T), np.float32)
         logs = np.zeros((3, len(self.docs), 1))
-        colptr, rows, pos = self.csc
 
         def docs(c):
             d0, d1 = self.docs[c]
@@ -97,7 +96,7 @@ class Sweeps:
                           theta, False, self.inner, self.z, self.z, self.zd, ratio, logs[0, c], logs[1, c], logs[2, c])
 
         def tokens(c):
-            K.nwt_tokens(self.spans[c][0], self.spans[c][1], colptr, rows, pos, ratio, theta, self.phi, n_wt)
+            self.blocks.nwt(self.spans[c][0], self.spans[c][1], ratio, theta, self.phi, n_wt)
 
         t0 = time.perf_counter()
         cpu = self._run(docs, len(self.docs)) + self._run(tokens, len(self.spans))

@@ -9,7 +9,7 @@ import numpy as np
 
 from engine.em import _kernels as K
 from engine.em.arrays import as_csr, normalize_phi
-from engine.em.estep import transposed
+from engine.em.estep import DocBlocks, transposed
 from engine.em.cooccurrence import Cooccurrence
 from engine.em.family import FAMILIES
 from engine.em.pass_stats import pass_stats
@@ -46,6 +46,7 @@ def compile_em_kernels() -> None:
                   False, 1, z, z, np.zeros((0, T), np.float32), ratio, logs[0], logs[1], logs[2])
     n_wt = np.empty((W, T), np.float32)
     K.nwt_tokens(0, W, *transposed(n_dw), ratio, out, phi, n_wt)
+    DocBlocks.of(n_dw, T).nwt(0, W, ratio, out, phi, n_wt)
     K.infer_chunk(0, D, n_dw.indptr, n_dw.indices, n_dw.data, tok_w, tok_mod, phi, out, 1, z, z,
                   np.zeros((0, T), np.float32), logs[0], logs[1], logs[2])
     K.mstep(n_wt, tok_mod, 2, np.empty_like(n_wt), np.zeros((2, T)))

@@ -13,11 +13,14 @@ Conventions (ARTM names):
 Every kernel is ``@njit(cache=True, nogil=True)``: the caller pre-allocates outputs, and several
 Python threads may run kernels at the same time on disjoint ranges. The E-step has two phases:
 :func:`estep_chunk` over contiguous document chunks (balanced by nnz) updates θ and stores the
-ratios τ n_dw / p_dw; :func:`nwt_tokens` over contiguous token ranges sums them into n_wt. No
-per-thread n_wt buffers, no reduction, and the result is the same for any thread count.
+ratios τ n_dw / p_dw; :func:`nwt_blocks` over contiguous token ranges sums them into n_wt, document
+block by document block so that the ratios and θ rows it reads stay in cache (:mod:`.blocks`;
+:func:`nwt_tokens` is the same sum over a plain CSC, for small batches). No per-thread n_wt
+buffers, no reduction, and the result is the same for any thread count.
 No ``parallel=True`` (numba's threading layers are not safe under concurrent Python threads) and
 no ``fastmath`` on any kernel (they divide and take logs; zero guards must survive) — except
-the leaf :func:`_dot`, which only allows reassociation/FMA (see there). Arrays are indexed
+the leaves ``_dot``, ``_dot4`` and ``_positive_sum``, which only allow reassociation/FMA (see
+``_dot``). Arrays are indexed
 2-D (``phi[w, k]``), not through row views, which keeps the inner loops vectorized.
 
 The order of operations follows BigARTM (``processor_helpers.cc``,
@@ -31,9 +34,10 @@ agrees pass by pass:
    log-likelihood Σ n_dw ln p_dw (a token with p_dw = 0 contributes ln(n_dw / n_d), BigARTM's
    document-unigram fallback, and is counted as a zero token).
 """
+from engine.em._kernels.blocks import doc_blocks, nwt_blocks
 from engine.em._kernels.estep import BIG, EPS, _dot, estep_chunk, infer_chunk, nwt_tokens
 from engine.em._kernels.mstep import add_decorrelation, add_outer, mstep, mstep_reg
 from engine.em._kernels.topics import one_pass_theta, p_t_given_w, token_topics
 
-__all__ = ["EPS", "BIG", "_dot", "estep_chunk", "nwt_tokens", "infer_chunk", "mstep", "mstep_reg", "add_outer",
+__all__ = ["EPS", "BIG", "_dot", "estep_chunk", "nwt_tokens", "doc_blocks", "nwt_blocks", "infer_chunk", "mstep", "mstep_reg", "add_outer",
            "add_decorrelation", "one_pass_theta", "p_t_given_w", "token_topics"]

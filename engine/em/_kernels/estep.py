@@ -23,6 +23,31 @@ def _dot(phi, w, th, T):
     return s
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _dot4(rows, j, th, T):
+    """(Σ_k rows[j+i, k] θ_k for i = 0..3): four dot products sharing each load of θ (float32)."""
+    s0 = np.float32(0.0)
+    s1 = np.float32(0.0)
+    s2 = np.float32(0.0)
+    s3 = np.float32(0.0)
+    for k in range(T):
+        t = th[k]
+        s0 += rows[j, k] * t
+        s1 += rows[j + 1, k] * t
+        s2 += rows[j + 2, k] * t
+        s3 += rows[j + 3, k] * t
+    return s0, s1, s2, s3
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _positive_sum(x, T):
+    """Σ_k max(x_k, 0) (float32, reassociated so that it vectorizes)."""
+    s = np.float32(0.0)
+    for k in range(T):
+        s += max(x[k], np.float32(0.0))
+    return s
+
+
 #: a document with up to this many entries has its Φ rows copied into a contiguous per-thread
 #: buffer for its inner passes after the first (short documents: the rows are then read from one
 #: block; same arithmetic, same results)
@@ -31,18 +56,18 @@ GATHER_ROWS = 256
 _PROD_FLOOR = 1e-250
 
 
-# Per-document work of the E-step in sweeps over the document's entries i = a..b (the weighted
-# counts τ n_dw live in ``wts[i - off]`` from the first sweep on, and no separate sweep finds
-# empty documents or document lengths):
-#   _inner_pass:  wts := τ n_dw, n_td / θ_td = Σ_w wts φ_wt / p_dw  (returns Σ wts > 0)
-#   _more_passes: inner passes 2..k (short documents: from gathered Φ rows and wts)
-#   _final_sweep: p_dw with the final θ_d → wts := τ n_dw / p_dw, log-likelihood, token counts
+# Per-document work of the E-step in sweeps over the document's entries i = a..b (τ n_dw is
+# n_dw · tok_weight[w], recomputed where needed: a gather from a W-array is cheaper than storing
+# and reloading it; no separate sweep finds empty documents or document lengths):
+#   _inner_pass:  n_td / θ_td = Σ_w τ n_dw φ_wt / p_dw  (returns Σ τ n_dw > 0)
+#   _more_passes: inner passes 2..k (short documents: from gathered Φ rows and weights)
+#   _final_sweep: p_dw with the final θ_d → ratio := τ n_dw / p_dw, log-likelihood, token counts
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
+def _inner_pass(a, b, indices, data, tok_weight, phi, th, ntd):
     """One inner pass of the document in rows a..b: ``ntd`` (T,) := Σ_w τ n_dw φ_wt / p_dw
-    with p_dw = Σ_t φ_wt θ_td (tokens with p_dw < EPS skipped); ``wts[i - off]`` := τ n_dw.
+    with p_dw = Σ_t φ_wt θ_td (tokens with p_dw < EPS skipped).
     Returns Σ of the positive τ n_dw (0: the document has no token to fit)."""
     T = th.shape[0]
     for k in range(T):
@@ -51,7 +76,6 @@ def _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
     for i in range(a, b):
         w = indices[i]
         nw = data[i] * tok_weight[w]
-        wts[i - off] = nw
         if nw == 0.0:
             continue
         if nw > 0.0:
@@ -66,112 +90,138 @@ def _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _more_passes(d, a, b, off, indices, data, tok_weight, wts, phi, th, ntd, passes, theta_add,
-                 theta_mult, theta_add_doc, rows, nws):
-    """``passes`` more θ_d updates in place on ``th`` (T,), weights from ``wts[i - off]``.
+def _more_passes(d, a, b, indices, data, tok_weight, phi, th, ntd, passes, theta_add, theta_mult,
+                 theta_add_doc, rows, nws):
+    """``passes`` more θ_d updates in place on ``th`` (T,).
 
-    A document of at most ``rows.shape[0]`` entries has its Φ rows and weights gathered into
-    ``rows`` (GATHER_ROWS, T) float32 and ``nws`` (GATHER_ROWS,) first (per-thread scratch)."""
+    A document of at most ``rows.shape[0]`` entries has its Φ rows and weights τ n_dw gathered
+    into ``rows`` (GATHER_ROWS, T) float32 and ``nws`` (GATHER_ROWS,) first (per-thread scratch);
+    each pass then takes four rows at a time (four dot products per load of θ_d, one update of
+    n_td per four rows, added in row order)."""
     T = th.shape[0]
     has_doc = theta_add_doc.shape[0] > 0
-    if b - a <= rows.shape[0]:
-        n = 0
-        for i in range(a, b):
-            nw = wts[i - off]
-            if nw == 0.0:
-                continue
-            w = indices[i]
-            for k in range(T):
-                rows[n, k] = phi[w, k]
-            nws[n] = nw
-            n += 1
-        for _ in range(passes):
-            for k in range(T):
-                ntd[k] = 0.0
-            for j in range(n):
-                p = _dot(rows, j, th, T)
-                if p < EPS:
-                    continue
-                alpha = nws[j] / p
-                for k in range(T):
-                    ntd[k] += alpha * rows[j, k]
+    if b - a > rows.shape[0]:
+        for _ in range(passes):  # a long document: straight from Φ
+            _inner_pass(a, b, indices, data, tok_weight, phi, th, ntd)
             theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
         return
-    for _ in range(passes):  # a long document: straight from Φ
-        _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts)
+    n = 0
+    for i in range(a, b):
+        w = indices[i]
+        nw = data[i] * tok_weight[w]
+        if nw == 0.0:
+            continue
+        for k in range(T):
+            rows[n, k] = phi[w, k]
+        nws[n] = nw
+        n += 1
+    zero = np.float32(0.0)
+    for _ in range(passes):
+        for k in range(T):
+            ntd[k] = 0.0
+        j = 0
+        while j + 4 <= n:
+            p0, p1, p2, p3 = _dot4(rows, j, th, T)
+            a0 = nws[j] / p0 if p0 >= EPS else zero
+            a1 = nws[j + 1] / p1 if p1 >= EPS else zero
+            a2 = nws[j + 2] / p2 if p2 >= EPS else zero
+            a3 = nws[j + 3] / p3 if p3 >= EPS else zero
+            for k in range(T):
+                ntd[k] = (((ntd[k] + a0 * rows[j, k]) + a1 * rows[j + 1, k]) + a2 * rows[j + 2, k]) \
+                    + a3 * rows[j + 3, k]
+            j += 4
+        for j in range(j, n):
+            p = _dot(rows, j, th, T)
+            if p < EPS:
+                continue
+            alpha = nws[j] / p
+            for k in range(T):
+                ntd[k] += alpha * rows[j, k]
         theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm):
+def _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm):
     """n_dm (M,) := Σ n_dw per modality over the document's tokens with τ n_dw > 0."""
     n_dm[:] = 0.0
     for i in range(a, b):
-        if wts[i - off] > 0.0:
-            n_dm[tok_mod[indices[i]]] += data[i]
+        w = indices[i]
+        if data[i] * tok_weight[w] > 0.0:
+            n_dm[tok_mod[w]] += data[i]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _final_sweep(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, prod, loglik, n_tok, n_zero):
-    """With the final θ_d: ``wts[i - off]`` := τ n_dw / p_dw (0 if p_dw < EPS), and per modality m
-    ``loglik[m]`` += n ln p_dw, ``n_tok[m]`` += n (n = n_dw). A token with p_dw < EPS adds
-    ln(n_dw / n_dm) instead (BigARTM's fallback) and counts in ``n_zero[m]``.
-
-    One modality: p^n for n = 1 and 2 is multiplied into the running product ``prod[0]`` (float64,
-    carried across documents; exact products of float32 values) instead of taking a log per token;
-    it is folded into ``loglik[0]`` by one log before it could underflow (and by :func:`_close_logs`)."""
+def _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, loglik, n_tok,
+                 n_zero):
+    """With the final θ_d: ``ratio[i - off]`` := τ n_dw / p_dw (0 if τ n_dw = 0 or p_dw < EPS), and
+    per modality m ``loglik[m]`` += n ln p_dw, ``n_tok[m]`` += n (n = n_dw, tokens with τ n_dw ≠ 0).
+    A token with p_dw < EPS adds ln(n_dw / n_dm) instead (BigARTM's fallback) and counts in
+    ``n_zero[m]``. Several modalities; one: :func:`_final_sweep_one`."""
     T = th.shape[0]
-    one = loglik.shape[0] == 1
-    run = prod[0]
     lengths = False
     for i in range(a, b):
-        nw = wts[i - off]
-        if nw == 0.0:
-            continue
         w = indices[i]
+        n = data[i]
+        nw = n * tok_weight[w]
+        if nw == 0.0:
+            ratio[i - off] = 0.0
+            continue
         p = _dot(phi, w, th, T)
         m = tok_mod[w]
-        n = data[i]
         n_tok[m] += n
         if p < EPS:
             if not lengths:
-                _doc_lengths(a, b, off, indices, data, tok_mod, wts, n_dm)
+                _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm)
                 lengths = True
             n_zero[m] += 1.0
             loglik[m] += n * np.log(n / n_dm[m])
-            wts[i - off] = 0.0
+            ratio[i - off] = 0.0
             continue
-        wts[i - off] = nw / p
-        p64 = np.float64(p)
-        if one and n == 1.0:
-            run *= p64
-        elif one and n == 2.0:
-            run *= p64 * p64
-        else:
-            loglik[m] += n * np.log(p64)
-        if run < _PROD_FLOOR:
-            loglik[0] += np.log(run)
-            run = 1.0
-    prod[0] = run
+        ratio[i - off] = nw / p
+        loglik[m] += n * np.log(np.float64(p))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _fit_document(d, a, b, off, indices, data, tok_weight, tok_mod, phi, theta_in, reset_theta,
-                  inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws, wts, n_dm,
-                  prod, loglik, n_tok, n_zero):
-    """θ_d after ``inner_passes`` updates (in ``th``) and its p_dw sweep (:func:`_final_sweep`).
-    Returns False, with ``wts[a - off:b - off]`` = 0, for a document without a token to fit."""
-    load_theta(d, theta_in, reset_theta, th)
-    if not _inner_pass(a, b, off, indices, data, tok_weight, phi, th, ntd, wts) > 0.0:
-        for i in range(a, b):
-            wts[i - off] = 0.0
-        return False
-    theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, theta_add_doc.shape[0] > 0)
-    if inner_passes > 1:
-        _more_passes(d, a, b, off, indices, data, tok_weight, wts, phi, th, ntd, inner_passes - 1,
-                     theta_add, theta_mult, theta_add_doc, rows, nws)
-    _final_sweep(a, b, off, indices, data, tok_mod, phi, th, wts, n_dm, prod, loglik, n_tok, n_zero)
-    return True
+def _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, prod,
+                     loglik, n_tok, n_zero):
+    """:func:`_final_sweep` for one modality, the sums in registers: p^n for n = 1 and 2 is
+    multiplied into the running product ``prod[0]`` (float64, carried across documents; exact
+    products of float32 values) instead of taking a log per token; it is folded into ``loglik[0]``
+    by one log before it could underflow (and by :func:`_close_logs`)."""
+    T = th.shape[0]
+    run = prod[0]
+    ll = 0.0
+    ntok = 0.0
+    lengths = False
+    for i in range(a, b):
+        w = indices[i]
+        n = data[i]
+        nw = n * tok_weight[w]
+        if nw == 0.0:
+            ratio[i - off] = 0.0
+            continue
+        p = _dot(phi, w, th, T)
+        ntok += n
+        if p < EPS:
+            if not lengths:
+                _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm)
+                lengths = True
+            n_zero[0] += 1.0
+            ll += n * np.log(n / n_dm[0])
+            ratio[i - off] = 0.0
+            continue
+        ratio[i - off] = nw / p
+        p64 = np.float64(p)
+        if n == 1.0 or n == 2.0:
+            run *= p64 * (p64 if n == 2.0 else 1.0)  # a select, not a branch
+            if run < _PROD_FLOOR:
+                ll += np.log(run)
+                run = 1.0
+        else:
+            ll += n * np.log(p64)
+    prod[0] = run
+    loglik[0] += ll
+    n_tok[0] += ntok
 
 
 @njit(cache=True, nogil=True)
@@ -193,19 +243,16 @@ def _close_logs(prod, loglik):
 @njit(cache=True, nogil=True)
 def theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc):
     """θ_d := norm_t(θ_td n_td + r_td) in place, r_td = mult_t θ_td n_td + add_t (+ add_doc[d, t]);
-    ``ntd`` (T,) float32 holds n_td / θ_td on entry and is overwritten; values below EPS → 0."""
+    ``ntd`` (T,) float32 holds n_td / θ_td on entry and is overwritten; values below EPS → 0.
+    The normalizing sum is reassociated (:func:`_positive_sum`): every loop here vectorizes."""
     T = th.shape[0]
-    s = np.float32(0.0)
     for k in range(T):
         v = th[k] * ntd[k]
         v = v + theta_mult[k] * v + theta_add[k]
         if has_doc:
             v += theta_add_doc[d, k]
-        if v > BIG:  # τ of any size: keep Σ finite (inf · 0 would be NaN)
-            v = BIG
-        ntd[k] = v
-        if v > 0.0:
-            s += v
+        ntd[k] = BIG if v > BIG else v  # τ of any size: keep Σ finite (inf · 0 would be NaN)
+    s = _positive_sum(ntd, T)
     inv = np.float32(1.0) / s if s > 0.0 else np.float32(0.0)
     for k in range(T):
         v = ntd[k] * inv
@@ -224,6 +271,48 @@ def load_theta(d, theta_in, reset_theta, th):
     if reset_theta or not s > 0.0:
         for k in range(T):
             th[k] = np.float32(1.0) / T
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _documents(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_in, theta_out,
+               reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc, ratio, per_doc,
+               loglik, n_tok, n_zero):
+    """θ_d of documents [d0, d1) after ``inner_passes`` updates and the final p_dw sweep; see
+    :func:`estep_chunk`. ``per_doc``: ``ratio`` is one document's scratch (offset a) rather than
+    the chunk's CSR positions. One loop calls every per-document sweep directly: a wrapper
+    function per document, with its many array arguments, cost as much as a sweep."""
+    W, T = phi.shape
+    M = loglik.shape[0]
+    one = M == 1
+    has_doc = theta_add_doc.shape[0] > 0
+    loglik[:] = 0.0
+    n_tok[:] = 0.0
+    n_zero[:] = 0.0
+    th, ntd, rows, nws, n_dm, prod = _scratch(T, inner_passes, M)
+    for d in range(d0, d1):
+        a = indptr[d]
+        b = indptr[d + 1]
+        off = a if per_doc else 0
+        load_theta(d, theta_in, reset_theta, th)
+        if not _inner_pass(a, b, indices, data, tok_weight, phi, th, ntd) > 0.0:  # nothing to fit
+            for i in range(a, b):
+                ratio[i - off] = 0.0
+            for k in range(T):
+                theta_out[d, k] = 0.0
+            continue
+        theta_update(d, th, ntd, theta_add, theta_mult, theta_add_doc, has_doc)
+        if inner_passes > 1:
+            _more_passes(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes - 1,
+                         theta_add, theta_mult, theta_add_doc, rows, nws)
+        if one:
+            _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm,
+                             prod, loglik, n_tok, n_zero)
+        else:
+            _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, loglik,
+                         n_tok, n_zero)
+        for k in range(T):
+            theta_out[d, k] = th[k]
+    _close_logs(prod, loglik)
 
 
 @njit(cache=True, nogil=True)
@@ -264,24 +353,9 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
         Per modality Σ n_dw ln p_dw, Σ n_dw, and the number of zero-probability tokens;
         overwritten.
     """
-    W, T = phi.shape
-    M = loglik.shape[0]
-    loglik[:] = 0.0
-    n_tok[:] = 0.0
-    n_zero[:] = 0.0
-    th, ntd, rows, nws, n_dm, prod = _scratch(T, inner_passes, M)
-    for d in range(d0, d1):
-        a = indptr[d]
-        b = indptr[d + 1]
-        if _fit_document(d, a, b, 0, indices, data, tok_weight, tok_mod, phi, theta_in, reset_theta,
-                         inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws,
-                         ratio, n_dm, prod, loglik, n_tok, n_zero):
-            for k in range(T):
-                theta_out[d, k] = th[k]
-        else:
-            for k in range(T):
-                theta_out[d, k] = 0.0
-    _close_logs(prod, loglik)
+    _documents(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_in, theta_out,
+               reset_theta, inner_passes, theta_add, theta_mult, theta_add_doc, ratio, False,
+               loglik, n_tok, n_zero)
 
 
 @njit(cache=True, nogil=True)
@@ -327,25 +401,10 @@ def infer_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_o
     updates; then the log-likelihood with the final θ (held-out perplexity). Shapes as in
     :func:`estep_chunk`; ``theta_out`` (D, T) receives θ; loglik/n_tok/n_zero are overwritten.
     """
-    W, T = phi.shape
-    M = loglik.shape[0]
-    loglik[:] = 0.0
-    n_tok[:] = 0.0
-    n_zero[:] = 0.0
-    th, ntd, rows, nws, n_dm, prod = _scratch(T, inner_passes, M)
     longest = 0
     for d in range(d0, d1):
         longest = max(longest, indptr[d + 1] - indptr[d])
-    wts = np.empty(longest, dtype=np.float32)  # one document's weights (offset a)
-    for d in range(d0, d1):
-        a = indptr[d]
-        b = indptr[d + 1]
-        if _fit_document(d, a, b, a, indices, data, tok_weight, tok_mod, phi, theta_out, True,
-                         inner_passes, theta_add, theta_mult, theta_add_doc, th, ntd, rows, nws,
-                         wts, n_dm, prod, loglik, n_tok, n_zero):
-            for k in range(T):
-                theta_out[d, k] = th[k]
-        else:
-            for k in range(T):
-                theta_out[d, k] = 0.0
-    _close_logs(prod, loglik)
+    scratch = np.empty(longest, dtype=np.float32)  # one document's ratios (offset a)
+    _documents(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_out, theta_out, True,
+               inner_passes, theta_add, theta_mult, theta_add_doc, scratch, True, loglik, n_tok,
+               n_zero)

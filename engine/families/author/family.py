@@ -3,7 +3,7 @@ AuthorOptions.to_dict())`` — the three-matrix ARTM p(w|d) = Σ_t Σ_c φ_wt ψ
 "Трёхматричная тематическая модель ARTM"), C = authors from a metadata column.
 
 E-step (:class:`AuthorEStep`): :func:`engine.families.author._kernels.author_estep` over document
-chunks, then ``nwt_tokens`` for n_wt with Θ := M (m_td = Σ_c ψ_tc θ_cd); it also performs the
+chunks, then ``nwt_blocks`` for n_wt with Θ := M (m_td = Σ_c ψ_tc θ_cd); it also performs the
 M-steps ψ_tc = norm_t(n_tc) and, in ``mode="learned"``, θ_cd = norm_c(n_cd) over the document's
 listed authors (``mode="fixed"``: 1/|A_d|, classic author–topic). The trainer's M-step for Φ is
 the usual one (Φ regularizers apply); the run's Θ is M, so every page shows each document's
@@ -18,8 +18,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from engine.em import _kernels as K
-from engine.em.estep import chunks, transposed
+from engine.em.estep import DocBlocks, chunks
 from engine.em.family import EStep, Family, register_family
 from engine.errors import ConfigError
 from engine.options import Options
@@ -65,7 +64,7 @@ class AuthorEStep(EStep):
         rng = np.random.default_rng(trainer.config.random_state + 7919)
         self.psi = A.norm_columns(rng.random((T, len(self.authors))))
         self._single = bool((np.diff(self.authors_matrix.indptr) <= 1).all())
-        self._csc = None
+        self._blocks: DocBlocks | None = None
 
     def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
         m = tr.n_dw
@@ -74,10 +73,10 @@ class AuthorEStep(EStep):
         W, M = phi.shape[0], len(tr.modalities)
         Am = self.authors_matrix
         mix = A.mixtures(Am, self.psi)
-        if self._csc is None:
-            self._csc = transposed(m)
-        colptr, rows, pos = self._csc
-        docs_at, spans = chunks(m.indptr, cfg.threads), chunks(colptr, cfg.threads)
+        if self._blocks is None:
+            self._blocks = DocBlocks.of(m, T)
+        blocks = self._blocks
+        docs_at, spans = chunks(m.indptr, cfg.threads), chunks(blocks.token_mass, cfg.threads)
         ratio = np.empty(m.nnz, np.float32)
         g = np.empty((D, T), np.float32)
         n_wt = np.empty((W, T), np.float32)
@@ -88,7 +87,7 @@ class AuthorEStep(EStep):
                             tok_mod, phi, mix, ratio, g, logs[0, c], logs[1, c])
 
         def tokens(c):
-            K.nwt_tokens(spans[c][0], spans[c][1], colptr, rows, pos, ratio, mix, phi, n_wt)
+            blocks.nwt(spans[c][0], spans[c][1], ratio, mix, phi, n_wt)
 
         for fn, parts in ((docs, len(docs_at)), (tokens, len(spans))):
             if cfg.threads == 1:
