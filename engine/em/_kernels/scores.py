@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.em._kernels.topics import mass_dot
+
 
 @njit(cache=True, nogil=True)
 def count_small(a, tok_mod, eps, out):
@@ -37,9 +39,7 @@ def kernel_sums(phi, rows, n_t, threshold, size, purity, contrast):
     T = phi.shape[1]
     for i in range(rows.shape[0]):
         w = rows[i]
-        s = 0.0
-        for k in range(T):
-            s += phi[w, k] * n_t[k]
+        s = mass_dot(phi, w, n_t, T)
         if s <= 0.0:
             continue
         inv = 1.0 / s
@@ -75,12 +75,11 @@ def pass_sums(n_wt, phi, tok_mod, eps, threshold, n_t_mod, n_t, phi_col, small, 
             n_t[k] += v
     for w in range(W):
         m = tok_mod[w]
-        s = 0.0
         for k in range(T):
             f = phi[w, k]
             phi_col[m, k] += f
             small[m, k] += np.int64(f < eps)  # branch-free: a sparse Φ row would mispredict
-            s += f * n_t_mod[m, k]
+        s = mass_dot(phi, w, n_t_mod[m], T)
         if s <= 0.0:
             continue
         inv = 1.0 / s

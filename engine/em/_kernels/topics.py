@@ -31,6 +31,16 @@ def one_pass_theta(indptr, indices, data, tok_weight, p_tw, theta_out):
             theta_out[d, k] = acc[k] * inv
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def mass_dot(phi, w, n_t, T):
+    """Σ_t φ_wt n_t in float64, reassociated so that it vectorizes (the normalizer of p(t|w); every
+    kernel that needs it calls this one, so p(t|w) is the same number everywhere)."""
+    s = 0.0
+    for k in range(T):
+        s += phi[w, k] * n_t[k]
+    return s
+
+
 @njit(cache=True, nogil=True)
 def p_t_given_w(phi, n_t, out):
     """p(t|w) = norm_t(φ_wt n_t); rows of tokens with no mass are 0.
@@ -39,9 +49,7 @@ def p_t_given_w(phi, n_t, out):
     """
     W, T = phi.shape
     for w in range(W):
-        s = 0.0
-        for k in range(T):
-            s += phi[w, k] * n_t[k]
+        s = mass_dot(phi, w, n_t, T)
         inv = 1.0 / s if s > 0.0 else 0.0
         for k in range(T):
             out[w, k] = phi[w, k] * n_t[k] * inv
