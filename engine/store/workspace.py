@@ -68,7 +68,9 @@ def validate_name(name: str, what: str = "name") -> str:
     ``COM1``...). This rules out path traversal (``..``, ``/``), hidden files and names that
     cannot be copied to Windows.
     """
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str):
+        raise WorkspaceError(f"invalid {what}: expected text (str), got {type(name).__name__}")
+    if not name:
         raise WorkspaceError(f"invalid {what} {name!r}: it is empty; use letters, digits, '.', '_' or '-'")
     if not _NAME_RE.match(name) or ".." in name or name.endswith("."):
         raise WorkspaceError(

@@ -81,3 +81,9 @@ def test_replace_keeps_named_subfolders(tmp_path):
     with atomic_dir(target, replace=True) as d:  # without keep the folder is replaced whole
         (d / "a.txt").write_text("v3")
     assert not (target / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("bad", [None, 3, {"name": "x"}])
+def test_a_name_that_is_not_text_says_so(bad):
+    with pytest.raises(WorkspaceError, match=r"expected text \(str\), got " + type(bad).__name__):
+        validate_name(bad)
