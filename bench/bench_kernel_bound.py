@@ -72,6 +72,7 @@ class Sweeps:
         self.blocks = DocBlocks.of(m, T)
         self.docs, self.spans = chunks(m.indptr, threads), chunks(self.blocks.token_mass, threads)
         self.acc = np.zeros((len(self.docs), W, T), np.float32)
+        self.ratio = np.empty(m.nnz, np.float32)  # BagEStep keeps it across passes
         self.pool = ThreadPoolExecutor(threads)
         self.z, self.zd = np.zeros(T, np.float32), np.zeros((0, T), np.float32)
         self.engine()  # compile / load from cache, and θ after one pass (reused from then on)
@@ -87,7 +88,7 @@ class Sweeps:
     def engine(self) -> tuple[float, float]:
         m, T = self.m, self.T
         D, W = m.shape
-        theta, ratio, n_wt = np.empty((D, T), np.float32), np.empty(m.nnz, np.float32), np.empty((W, T), np.float32)
+        theta, n_wt, ratio = np.empty((D, T), np.float32), np.empty((W, T), np.float32), self.ratio
         logs = np.zeros((3, len(self.docs), 1))
 
         def docs(c):

@@ -86,6 +86,7 @@ class BagEStep(EStep):
 
     def __init__(self, trainer):
         self._blocks: DocBlocks | None = None
+        self._ratio: np.ndarray | None = None  # (nnz,) scratch between the two phases, kept across passes
 
     def run(self, tr, cfg, tok_weight, reset, theta_terms, estep_terms):
         add, mult, add_doc = theta_terms
@@ -99,7 +100,9 @@ class BagEStep(EStep):
         docs_at = chunks(m.indptr, cfg.threads)
         spans = chunks(blocks.token_mass, cfg.threads)
         theta = np.empty((D, T), np.float32)
-        ratio = np.empty(m.nnz, np.float32)
+        if self._ratio is None:  # not a fresh nnz-long array (and its page faults) every pass
+            self._ratio = np.empty(m.nnz, np.float32)
+        ratio = self._ratio
         n_wt = np.empty((W, T), np.float32)
         logs = np.zeros((3, len(docs_at), M))
 

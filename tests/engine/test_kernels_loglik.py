@@ -1,4 +1,4 @@
-"""The E-step's one-modality log-likelihood: a running float64 product of p_dw (n_dw = 1, 2),
+"""The E-step's one-modality log-likelihood: a running float64 product of p_dw^n (n_dw = 1..4),
 folded into the sum before it can underflow, equals Σ n_dw ln p_dw token by token."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _problem(D=6, W=4000, T=3, seed=0):
         ws = np.sort(rng.choice(W, n, replace=False))
         rows += [d] * n
         cols += ws.tolist()
-        vals += rng.choice([1.0, 1.0, 2.0, 3.0, 0.5], n).tolist()
+        vals += rng.choice([1.0, 1.0, 2.0, 3.0, 4.0, 0.5, 2.5, 7.0], n).tolist()  # p^n by products: 1-4
     m = sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(D, W))
     m.sort_indices()
     phi = rng.random((W, T)).astype(np.float32)

@@ -24,18 +24,18 @@ def _dot(phi, w, th, T):
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _dot4(rows, j, th, T):
-    """(Σ_k rows[j+i, k] θ_k for i = 0..3): four dot products sharing each load of θ (float32)."""
+def _dot4(a, r0, r1, r2, r3, th, T):
+    """(Σ_k a[r_i, k] θ_k for i = 0..3): four dot products sharing each load of θ (float32)."""
     s0 = np.float32(0.0)
     s1 = np.float32(0.0)
     s2 = np.float32(0.0)
     s3 = np.float32(0.0)
     for k in range(T):
         t = th[k]
-        s0 += rows[j, k] * t
-        s1 += rows[j + 1, k] * t
-        s2 += rows[j + 2, k] * t
-        s3 += rows[j + 3, k] * t
+        s0 += a[r0, k] * t
+        s1 += a[r1, k] * t
+        s2 += a[r2, k] * t
+        s3 += a[r3, k] * t
     return s0, s1, s2, s3
 
 
@@ -52,8 +52,9 @@ def _positive_sum(x, T):
 #: buffer for its inner passes after the first (short documents: the rows are then read from one
 #: block; same arithmetic, same results)
 GATHER_ROWS = 256
-#: the running product of p_dw (float64) is folded into the log-likelihood before it falls below this
-_PROD_FLOOR = 1e-250
+#: the running product of p_dw (float64) is folded into the log-likelihood before it falls below
+#: this: one more factor p^n ≥ EPS^4 = 1e-64 keeps it a normal float64 (≥ 2.2e-308)
+_PROD_FLOOR = 1e-240
 
 
 # Per-document work of the E-step in sweeps over the document's entries i = a..b (τ n_dw is
@@ -67,13 +68,31 @@ _PROD_FLOOR = 1e-250
 @njit(cache=True, nogil=True, error_model="numpy")
 def _inner_pass(a, b, indices, data, tok_weight, phi, th, ntd):
     """One inner pass of the document in rows a..b: ``ntd`` (T,) := Σ_w τ n_dw φ_wt / p_dw
-    with p_dw = Σ_t φ_wt θ_td (tokens with p_dw < EPS skipped).
+    with p_dw = Σ_t φ_wt θ_td (tokens with p_dw < EPS add nothing), four tokens at a time (four
+    dot products per load of θ_d, one update of n_td per four rows, added in token order).
     Returns Σ of the positive τ n_dw (0: the document has no token to fit)."""
     T = th.shape[0]
+    zero = np.float32(0.0)
     for k in range(T):
         ntd[k] = 0.0
     tot = 0.0
-    for i in range(a, b):
+    i = a
+    while i + 4 <= b:
+        w0, w1, w2, w3 = indices[i], indices[i + 1], indices[i + 2], indices[i + 3]
+        n0 = data[i] * tok_weight[w0]
+        n1 = data[i + 1] * tok_weight[w1]
+        n2 = data[i + 2] * tok_weight[w2]
+        n3 = data[i + 3] * tok_weight[w3]
+        tot += (max(n0, zero) + max(n1, zero)) + (max(n2, zero) + max(n3, zero))
+        p0, p1, p2, p3 = _dot4(phi, w0, w1, w2, w3, th, T)
+        a0 = n0 / p0 if p0 >= EPS else zero
+        a1 = n1 / p1 if p1 >= EPS else zero
+        a2 = n2 / p2 if p2 >= EPS else zero
+        a3 = n3 / p3 if p3 >= EPS else zero
+        for k in range(T):
+            ntd[k] = (((ntd[k] + a0 * phi[w0, k]) + a1 * phi[w1, k]) + a2 * phi[w2, k]) + a3 * phi[w3, k]
+        i += 4
+    for i in range(i, b):
         w = indices[i]
         nw = data[i] * tok_weight[w]
         if nw == 0.0:
@@ -121,7 +140,7 @@ def _more_passes(d, a, b, indices, data, tok_weight, phi, th, ntd, passes, theta
             ntd[k] = 0.0
         j = 0
         while j + 4 <= n:
-            p0, p1, p2, p3 = _dot4(rows, j, th, T)
+            p0, p1, p2, p3 = _dot4(rows, j, j + 1, j + 2, j + 3, th, T)
             a0 = nws[j] / p0 if p0 >= EPS else zero
             a1 = nws[j + 1] / p1 if p1 >= EPS else zero
             a2 = nws[j + 2] / p2 if p2 >= EPS else zero
@@ -184,10 +203,10 @@ def _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, prod,
                      loglik, n_tok, n_zero):
-    """:func:`_final_sweep` for one modality, the sums in registers: p^n for n = 1 and 2 is
-    multiplied into the running product ``prod[0]`` (float64, carried across documents; exact
-    products of float32 values) instead of taking a log per token; it is folded into ``loglik[0]``
-    by one log before it could underflow (and by :func:`_close_logs`)."""
+    """:func:`_final_sweep` for one modality, the sums in registers: p^n for n = 1, 2, 3, 4 is
+    multiplied into the running product ``prod[0]`` (float64, carried across documents) instead of
+    taking a log per token; it is folded into ``loglik[0]`` by one log before it could underflow
+    (and by :func:`_close_logs`). Other n (larger, or fractional weights) add n ln p_dw."""
     T = th.shape[0]
     run = prod[0]
     ll = 0.0
@@ -212,8 +231,11 @@ def _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, rat
             continue
         ratio[i - off] = nw / p
         p64 = np.float64(p)
-        if n == 1.0 or n == 2.0:
-            run *= p64 * (p64 if n == 2.0 else 1.0)  # a select, not a branch
+        small = (n >= 1.0) & (n <= 4.0) & (n == np.floor(n))  # n ∈ {1, 2, 3, 4}; no branches
+        q = p64 * (p64 if n >= 2.0 else 1.0)
+        q = q * (p64 if n >= 3.0 else 1.0) * (p64 if n >= 4.0 else 1.0)
+        if small:
+            run *= q
             if run < _PROD_FLOOR:
                 ll += np.log(run)
                 run = 1.0
