@@ -91,6 +91,15 @@ def pass_sums(n_wt, phi, tok_mod, eps, threshold, n_t_mod, n_t, phi_col, small, 
                 kcsum[m, k] += p
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _row_sum64(a, r, T):
+    """Σ_k a[r, k] in float64, reassociated so that it vectorizes."""
+    s = 0.0
+    for k in range(T):
+        s += np.float64(a[r, k])
+    return s
+
+
 @njit(cache=True, nogil=True)
 def theta_sums(theta, eps, small, out):
     """One pass over Θ (D, T) float32: small[t] += |{d : θ_td < eps}| (int64, zeroed by the
@@ -99,12 +108,9 @@ def theta_sums(theta, eps, small, out):
     empty = 0
     mass = 0.0
     for d in range(D):
-        s = 0.0
         for k in range(T):
-            v = theta[d, k]
-            if v < eps:
-                small[k] += 1
-            s += v
+            small[k] += np.int64(theta[d, k] < eps)  # branch-free, vectorized
+        s = _row_sum64(theta, d, T)
         if not s > 0.0:
             empty += 1
         mass += s
