@@ -18,6 +18,7 @@ or comes back to life (finish, stop, "k more" on an ended job).
 """
 from __future__ import annotations
 
+import html
 import time
 
 import pandas as pd
@@ -54,6 +55,14 @@ def top_tokens_table(snap, n: int = 8) -> pd.DataFrame:
         rows.append({"topic": f"background: {auto}" if name.startswith("background") else auto,
                      "top tokens": " · ".join(f"{t} {100 * p:.1f}%" for t, p in tokens[:n])})
     return pd.DataFrame(rows)
+
+
+def top_words_html(table: pd.DataFrame) -> str:
+    """``top_tokens_table`` as wrapping lines of escaped HTML, one topic per line: in the page's narrow
+    right-hand column a table cell cut the tokens after ~40 characters (whole text only on hover)."""
+    return "".join(f"<div style='margin:0 0 .4em 0;line-height:1.35'><b>{html.escape(str(topic))}</b><br>"
+                   f"<span style='font-size:.85em'>{html.escape(str(tokens))}</span></div>"
+                   for topic, tokens in zip(table["topic"], table["top tokens"]))
 
 
 def history(snap, cache: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -268,8 +277,8 @@ def _chart_panels(job, snap) -> None:
         if table.empty:
             st.caption("Shown after the first iteration.")
         else:
-            st.dataframe(table, hide_index=True, height=520,
-                         column_config={"top tokens": st.column_config.TextColumn(width="large")})
+            with st.container(height=520, key=K("top_words")):
+                st.markdown(top_words_html(table), unsafe_allow_html=True)
 
 
 def _job_and_snapshot(job_id: str):

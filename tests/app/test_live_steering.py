@@ -90,3 +90,14 @@ def test_a_poll_rebuilds_costly_parts_within_its_budget(monkeypatch):
     clock[0] += live.POLL_SECONDS
     assert live._budgeted("t", ("job", "paused"), 8, build(0.1)) == 4  # cheap builds: every poll
     assert live._budgeted("t", ("job", "paused"), 8, build(0.1)) == 4  # same pass: nothing rebuilt
+
+
+def test_top_words_are_whole_wrapping_lines_with_markup_escaped():
+    table = pd.DataFrame({"topic": ["war · army", "<b>x</b> · y"],
+                          "top tokens": ["war 3.1% · army 2.0% · " + " · ".join(f"w{i} 0.1%" for i in range(20)),
+                                         "<b>x</b> 5.0% · y & z 1.0%"]})
+    out = live.top_words_html(table)
+    assert out.count("<div") == 2  # one line per topic, nothing cut: every token is there
+    assert all(f"w{i} 0.1%" in out for i in range(20))
+    assert "<b>x</b>" not in out  # markup in a topic or token name is shown as text
+    assert "&lt;b&gt;x&lt;/b&gt; 5.0%" in out and "y &amp; z" in out

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.em._kernels.estep import add_column
+
 
 @njit(cache=True, nogil=True)
 def doc_blocks(indptr, indices, n_cols, cuts):
@@ -87,20 +89,10 @@ def doc_blocks(indptr, indices, n_cols, cuts):
 
 @njit(cache=True, nogil=True)
 def nwt_blocks(w0, w1, first, block_ptr, seg_token, seg_ptr, rows, pos, ratio, theta, phi, n_wt):
-    """Phase 2 of the E-step for tokens [w0, w1): n_wt = φ_wt Σ_d r_dw θ_td (see the module).
-
-    Parameters
-    ----------
-    first, block_ptr, seg_token, seg_ptr, rows, pos
-        :func:`doc_blocks` of n_dw.
-    ratio : ndarray (nnz,), float32
-        r_dw at the CSR positions (from :func:`engine.em._kernels.estep_chunk`).
-    theta : ndarray (D, T), float32
-        θ after the inner passes.
-    phi : ndarray (W, T), float32
-    n_wt : ndarray (W, T), float32
-        Receives rows w0..w1.
-    """
+    """Phase 2 of the E-step for tokens [w0, w1): n_wt = φ_wt Σ_d r_dw θ_td (see the module); as
+    :func:`engine.em._kernels.estep.nwt_tokens` with :func:`doc_blocks`'s (first, block_ptr,
+    seg_token, seg_ptr, rows, pos) in place of the CSC: ``ratio`` (nnz,) at the CSR positions,
+    Θ (D, T) and Φ (W, T) float32, rows w0..w1 of ``n_wt`` (W, T) written."""
     T = phi.shape[1]
     acc = np.empty(T, dtype=np.float32)
     for w in range(w0, w1):
@@ -114,12 +106,7 @@ def nwt_blocks(w0, w1, first, block_ptr, seg_token, seg_ptr, rows, pos, ratio, t
             w = seg_token[s]
             for k in range(T):
                 acc[k] = n_wt[w, k]
-            for j in range(seg_ptr[s], seg_ptr[s + 1]):
-                x = ratio[e0 + pos[j]]
-                if x != 0.0:
-                    d = rows[j]
-                    for k in range(T):
-                        acc[k] += x * theta[d, k]
+            add_column(acc, seg_ptr[s], seg_ptr[s + 1], e0, rows, pos, ratio, theta)
             for k in range(T):
                 n_wt[w, k] = acc[k]
             s += 1

@@ -170,6 +170,15 @@ def _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, m, n):
+    """n ln(n / n_dm): BigARTM's log-likelihood term for a token with p_dw = 0 (``n_dm`` (M,) is filled
+    from the document's tokens first unless ``lengths``: once per document, on its first such token)."""
+    if not lengths:
+        _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm)
+    return n * np.log(n / n_dm[m])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, loglik, n_tok,
                  n_zero):
     """With the final θ_d: ``ratio[i - off]`` := τ n_dw / p_dw (0 if τ n_dw = 0 or p_dw < EPS), and
@@ -189,11 +198,9 @@ def _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, 
         m = tok_mod[w]
         n_tok[m] += n
         if p < EPS:
-            if not lengths:
-                _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm)
-                lengths = True
+            loglik[m] += _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, m, n)
+            lengths = True
             n_zero[m] += 1.0
-            loglik[m] += n * np.log(n / n_dm[m])
             ratio[i - off] = 0.0
             continue
         ratio[i - off] = nw / p
@@ -222,11 +229,9 @@ def _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, rat
         p = _dot(phi, w, th, T)
         ntok += n
         if p < EPS:
-            if not lengths:
-                _doc_lengths(a, b, indices, data, tok_weight, tok_mod, n_dm)
-                lengths = True
+            ll += _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, 0, n)
+            lengths = True
             n_zero[0] += 1.0
-            ll += n * np.log(n / n_dm[0])
             ratio[i - off] = 0.0
             continue
         ratio[i - off] = nw / p
@@ -380,6 +385,20 @@ def estep_chunk(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_i
                loglik, n_tok, n_zero)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def add_column(acc, j0, j1, e0, rows, pos, ratio, theta):
+    """acc (T,) += Σ_j r θ_d· over the entries j0..j1 of one token (d = rows[j], r = ratio[e0 + pos[j]]),
+    in entry order; zero ratios add nothing. The n_wt phase's inner loop (:func:`nwt_tokens`,
+    :func:`engine.em._kernels.blocks.nwt_blocks`), inlined where it is called."""
+    T = acc.shape[0]
+    for j in range(j0, j1):
+        x = ratio[e0 + pos[j]]
+        if x != 0.0:
+            d = rows[j]
+            for k in range(T):
+                acc[k] += x * theta[d, k]
+
+
 @njit(cache=True, nogil=True)
 def nwt_tokens(w0, w1, colptr, rows, pos, ratio, theta, phi, n_wt):
     """Phase 2 of the E-step for tokens [w0, w1): n_wt = φ_wt Σ_d r_dw θ_td.
@@ -406,12 +425,7 @@ def nwt_tokens(w0, w1, colptr, rows, pos, ratio, theta, phi, n_wt):
     for w in range(w0, w1):
         for k in range(T):
             acc[k] = 0.0
-        for j in range(colptr[w], colptr[w + 1]):
-            x = ratio[pos[j]]
-            if x != 0.0:
-                d = rows[j]
-                for k in range(T):
-                    acc[k] += x * theta[d, k]
+        add_column(acc, colptr[w], colptr[w + 1], 0, rows, pos, ratio, theta)
         for k in range(T):
             n_wt[w, k] = phi[w, k] * acc[k]
 
