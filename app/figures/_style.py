@@ -35,29 +35,52 @@ def topic_colors(n: int) -> list[str]:
 
 
 def styled(fig: go.Figure, title: str | None = None, height: int | None = None,
-           legend: bool = True) -> go.Figure:
-    """Apply the shared look to ``fig`` and return it."""
+           legend: bool | str = True) -> go.Figure:
+    """Apply the shared look to ``fig`` and return it. ``legend``: True — horizontal, under the plot
+    and under its x-axis title (Plotly widens the bottom margin for as many rows as the legend takes);
+    ``"right"`` — vertical, right of the plot; False — none. Figures do not place the legend
+    themselves: this is the one place that knows where the axis titles are."""
     fig.update_layout(
         template="plotly_white",
         font=dict(family=FONT, size=13),
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)) if title else None,
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-        showlegend=legend,
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0.0),  # below: never over titles
+        showlegend=bool(legend),
         hoverlabel=dict(font_family=FONT),
     )
     if height:
         fig.update_layout(height=height)
-    if legend and any(ax.title.text for ax in fig.select_xaxes()):
-        # Below an x-axis title a legend at paper y = -0.12 sits on the title: put it at the foot of
-        # the figure instead (container coordinates) and keep room for ticks + title above it.
-        fig.update_layout(legend=dict(yref="container", y=0.0, yanchor="bottom"), margin_b=LEGEND_FOOT)
+    if legend == "right":
+        fig.update_layout(legend=dict(orientation="v", yref="paper", yanchor="top", y=1.0, xanchor="left", x=1.02,
+                                      font=dict(size=11)))
+    elif legend:
+        # at the foot of the figure (container coordinates), the bottom margin holding the tick labels,
+        # the x-axis title if any, and as many legend rows as the entries need at LEGEND_WIDTH pixels
+        # (a wider figure only has some blank room; Plotly does not widen margins for such a legend)
+        title_px = LEGEND_TITLE_PX if any(ax.title.text for ax in fig.select_xaxes()) else 0
+        rows = legend_rows([t.name for t in fig.data if t.showlegend is not False and t.name])
+        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left",
+                                      x=0.0, font=dict(size=LEGEND_FONT)),
+                          margin_b=LEGEND_TICKS_PX + title_px + rows * LEGEND_ROW_PX)
     return fig
 
 
-#: bottom margin (px) of a figure with a legend under its x-axis title: tick labels (~20), the
-#: title (~22) and one legend row (~26)
-LEGEND_FOOT = 84
+#: the legend's font size and the pixel model of its rows (Plotly's horizontal legend: a 40 px symbol and
+#: gap per entry, ~0.55 em per character), laid out for the narrowest column a legend is drawn in
+LEGEND_FONT, LEGEND_ROW_PX, LEGEND_WIDTH = 12, 24, 560
+#: room under the plot for tick labels, and for an x-axis title
+LEGEND_TICKS_PX, LEGEND_TITLE_PX = 30, 22
+
+
+def legend_rows(names: list[str], width: int = LEGEND_WIDTH) -> int:
+    """Rows a horizontal legend of these entry names takes at ``width`` pixels (at least 1)."""
+    rows, used = 1, 0.0
+    for name in dict.fromkeys(names):  # one entry per name (legend groups show theirs once)
+        w = 40 + 0.55 * LEGEND_FONT * len(str(name))
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
 
 
 def empty(message: str, height: int = 240) -> go.Figure:

@@ -47,10 +47,7 @@ def seed_drift(drift: pd.DataFrame, *, group: str | None = None, max_lines: int 
     fig.update_yaxes(type="log", range=[np.log10(top * 1.3), np.log10(0.8)], tickvals=ticks,
                      ticktext=[str(v) for v in ticks], title_text="rank in its topic (1 = top)")
     fig.update_xaxes(title_text="iteration")
-    fig = styled(fig, height=height)
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
-                                  font=dict(size=11)))
-    return fig
+    return styled(fig, height=height, legend="right")
 
 
 def group_coverage(cov: pd.DataFrame, height: int | None = None) -> go.Figure:

@@ -127,10 +127,7 @@ def score_curves(scores: pd.DataFrame, tau: pd.DataFrame | None = None, *, curre
         fig.update_xaxes(range=[0.5, max(total, last) + 0.5])
     fig.update_xaxes(title_text=None)
     fig.update_xaxes(title_text="iteration", title_standoff=4, title_font=dict(size=11), row=rows)
-    fig = styled(fig, height=height or 260 * rows + 110)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0.0),
-                      margin=dict(t=30, b=10))
-    return fig
+    return styled(fig, height=height or 260 * rows + 110).update_layout(margin_t=30)  # room for subplot titles
 
 
 def tau_trajectories(values: dict[str, Sequence[float]], *, current: int | None = None,

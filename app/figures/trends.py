@@ -69,9 +69,7 @@ def topic_trends(trends: pd.DataFrame, *, topics: Sequence[str] | None = None, k
         fig.update_xaxes(title_text=freq + (f" (moving average over {smooth} bins)" if smooth > 1 else ""),
                          row=len(groups), col=1)
     fig = styled(fig, height=height or 400 + 220 * (len(groups) - 1))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0),
-                      margin=dict(t=30 if len(groups) > 1 else 10, b=10))
-    return fig
+    return fig.update_layout(margin_t=30 if len(groups) > 1 else 10)
 
 
 def documents_per_period(df: pd.DataFrame, *, height: int = 220) -> go.Figure:
