@@ -179,44 +179,21 @@ def _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, m, n)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, loglik, n_tok,
+def _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, prod, loglik, n_tok,
                  n_zero):
     """With the final θ_d: ``ratio[i - off]`` := τ n_dw / p_dw (0 if τ n_dw = 0 or p_dw < EPS), and
     per modality m ``loglik[m]`` += n ln p_dw, ``n_tok[m]`` += n (n = n_dw, tokens with τ n_dw ≠ 0).
     A token with p_dw < EPS adds ln(n_dw / n_dm) instead (BigARTM's fallback) and counts in
-    ``n_zero[m]``. Several modalities; one: :func:`_final_sweep_one`."""
-    T = th.shape[0]
-    lengths = False
-    for i in range(a, b):
-        w = indices[i]
-        n = data[i]
-        nw = n * tok_weight[w]
-        if nw == 0.0:
-            ratio[i - off] = 0.0
-            continue
-        p = _dot(phi, w, th, T)
-        m = tok_mod[w]
-        n_tok[m] += n
-        if p < EPS:
-            loglik[m] += _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, m, n)
-            lengths = True
-            n_zero[m] += 1.0
-            ratio[i - off] = 0.0
-            continue
-        ratio[i - off] = nw / p
-        loglik[m] += n * np.log(np.float64(p))
+    ``n_zero[m]``.
 
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, prod,
-                     loglik, n_tok, n_zero):
-    """:func:`_final_sweep` for one modality, the sums in registers: p^n for n = 1, 2, 3, 4 is
-    multiplied into the running product ``prod[0]`` (float64, carried across documents) instead of
-    taking a log per token; it is folded into ``loglik[0]`` by one log before it could underflow
-    (and by :func:`_close_logs`). Other n (larger, or fractional weights) add n ln p_dw."""
+    With one modality the sums stay in registers and p^n for n = 1, 2, 3, 4 is multiplied into the
+    running product ``prod[0]`` (float64, carried across documents) instead of taking a log per token;
+    it is folded into ``loglik[0]`` by one log before it could underflow (and by :func:`_close_logs`).
+    Other n (larger, or fractional weights), and every token of several modalities, add n ln p_dw."""
     T = th.shape[0]
+    one = loglik.shape[0] == 1
     run = prod[0]
-    ll = 0.0
+    ll = 0.0  # one modality: Σ n ln p and Σ n in registers
     ntok = 0.0
     lengths = False
     for i in range(a, b):
@@ -227,15 +204,26 @@ def _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, rat
             ratio[i - off] = 0.0
             continue
         p = _dot(phi, w, th, T)
-        ntok += n
+        m = 0 if one else tok_mod[w]
+        if one:
+            ntok += n
+        else:
+            n_tok[m] += n
         if p < EPS:
-            ll += _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, 0, n)
+            term = _unigram_term(a, b, indices, data, tok_weight, tok_mod, n_dm, lengths, m, n)
             lengths = True
-            n_zero[0] += 1.0
+            n_zero[m] += 1.0
             ratio[i - off] = 0.0
+            if one:
+                ll += term
+            else:
+                loglik[m] += term
             continue
         ratio[i - off] = nw / p
         p64 = np.float64(p)
+        if not one:
+            loglik[m] += n * np.log(p64)
+            continue
         small = (n >= 1.0) & (n <= 4.0) & (n == np.floor(n))  # n ∈ {1, 2, 3, 4}; no branches
         q = p64 * (p64 if n >= 2.0 else 1.0)
         q = q * (p64 if n >= 3.0 else 1.0) * (p64 if n >= 4.0 else 1.0)
@@ -308,9 +296,8 @@ def _documents(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_in
     :func:`estep_chunk`. ``per_doc``: ``ratio`` is one document's scratch (offset a) rather than
     the chunk's CSR positions. One loop calls every per-document sweep directly: a wrapper
     function per document, with its many array arguments, cost as much as a sweep."""
-    W, T = phi.shape
+    T = phi.shape[1]
     M = loglik.shape[0]
-    one = M == 1
     has_doc = theta_add_doc.shape[0] > 0
     loglik[:] = 0.0
     n_tok[:] = 0.0
@@ -331,12 +318,8 @@ def _documents(d0, d1, indptr, indices, data, tok_weight, tok_mod, phi, theta_in
         if inner_passes > 1:
             _more_passes(d, a, b, indices, data, tok_weight, phi, th, ntd, inner_passes - 1,
                          theta_add, theta_mult, theta_add_doc, rows, nws)
-        if one:
-            _final_sweep_one(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm,
-                             prod, loglik, n_tok, n_zero)
-        else:
-            _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, loglik,
-                         n_tok, n_zero)
+        _final_sweep(a, b, off, indices, data, tok_weight, tok_mod, phi, th, ratio, n_dm, prod, loglik, n_tok,
+                     n_zero)
         for k in range(T):
             theta_out[d, k] = th[k]
     _close_logs(prod, loglik)
