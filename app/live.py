@@ -233,8 +233,18 @@ def _status(snap) -> None:
 
 
 def _score_options(job) -> list[str]:
+    """The scores the chart offers: the defaults, the optional ones and each modality's perplexity —
+    without those a job on a corpus stored as batches never computes (they read every document)."""
     mods = [m.lstrip("@") for m in getattr(job.corpus, "modalities", [])[1:]]
-    return list(figures.training.DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
+    names = list(figures.training.DEFAULT_SCORES) + list(EXTRA_SCORES) + [f"perplexity@{m}" for m in mods]
+    if getattr(job.corpus, "is_batched", False):
+        names = [n for n in names if not _in_memory_only(n)]
+    return names
+
+
+def _in_memory_only(name: str) -> bool:
+    kind = engine.SCORE_NAMES.get(name)
+    return kind is not None and bool(engine.SCORES[kind].IN_MEMORY_ONLY)
 
 
 def _budgeted(name: str, sig: tuple, iteration: int, build):
@@ -262,7 +272,11 @@ def _score_figure(snap, names: list[str]):
 def _chart_panels(job, snap) -> None:
     """The score curves with τ and the top words of every topic."""
     left, right = st.columns([3, 2])
-    names = left.multiselect("Scores to plot", _score_options(job), default=list(figures.training.DEFAULT_SCORES[:4]),
+    options = _score_options(job)
+    chosen = st.session_state.get(K("score_names"))
+    if chosen is not None and not set(chosen) <= set(options):  # kept from a job that had other scores
+        st.session_state[K("score_names")] = [n for n in chosen if n in options]
+    names = left.multiselect("Scores to plot", options, default=[n for n in figures.training.DEFAULT_SCORES[:4] if n in options],
                              key=K("score_names"), format_func=glossary.score,
                              help="Scores not computed (yet) are skipped; some run every few iterations.")
     left.plotly_chart(_score_figure(snap, names), key=K("scores"))

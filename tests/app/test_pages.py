@@ -321,6 +321,14 @@ def test_training_page_trains_a_corpus_stored_as_batches(tmp_path, monkeypatch, 
     assert cfg["family"] == "batched" and opts["theta"] == "none"
     assert opts["dask"] == ("local:1" if where == "local" else None)
     assert run.model.phi.shape[1] == 5  # 4 subject topics + the preset's background topic
+    # Live training offers only scores such a job computes (not those that read every document)
+    app.session_state["live_score_names"] = ["perplexity", "sparsity_theta"]  # as if kept from another job
+    app.switch_page("app_pages/live.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    offered = app.multiselect(key="live_score_names")
+    assert "perplexity" in offered.options and "sparsity_phi" in offered.options
+    assert not {"sparsity_theta", "coherence", "class_precision"} & set(offered.options)
+    assert offered.value == ["perplexity"]
     # its topics on the Topics page (Φ only); pages that need the whole corpus say why they don't open
     app.switch_page("app_pages/topics.py").run()
     assert not app.exception, [e.message for e in app.exception]
