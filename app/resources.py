@@ -269,8 +269,9 @@ def trends(run_id: str, stamp: str, freq: str | None, by: str | None, smooth: in
     """Topic shares per bin of the subject topics (background topics never appear)."""
     r = run(run_id)
     c = training_corpus(r.corpus_name)
-    if getattr(c, "is_batched", False):  # document lengths batch by batch; split by metadata only
-        n_d, n_dw = c.doc_lengths(), None
+    if getattr(c, "is_batched", False):  # document lengths and a modality split batch by batch
+        n_d = c.doc_lengths()
+        n_dw = (b.n_dw for b in c.iter_batches()) if by and by.startswith("@") else None
     else:
         n_d, n_dw = np.asarray(c.n_dw.sum(axis=1)).ravel(), c.n_dw
     groups = analysis.document_groups(c.documents, by, n_dw, c.vocab) if by else None

@@ -17,8 +17,7 @@ MAX_GROUPS = 4
 
 def split_options(corpus) -> list[str]:
     """Modalities other than words, and metadata columns with few distinct values."""
-    # a modality split needs every document's tokens: not for a corpus stored as batches
-    mods = [] if getattr(corpus, "is_batched", False) else [m for m in corpus.modalities[1:]]
+    mods = [m for m in corpus.modalities[1:]]  # (stored as batches: read batch by batch)
     docs = corpus.documents
     cols = []
     for c in docs.columns:

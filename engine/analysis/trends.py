@@ -8,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 _FREQ_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "10Y": "decade"}
 _YEARS = re.compile(r"^(\d+)Y$")
@@ -82,7 +83,8 @@ def document_groups(documents: pd.DataFrame, by: str | None, n_dw=None, vocab: p
     documents : DataFrame of D rows
     by : a column of ``documents``, or a modality name starting with ``@`` (then ``n_dw`` and
         ``vocab`` are required). None means no grouping.
-    n_dw : csr_matrix of shape (D, W), optional
+    n_dw : csr_matrix of shape (D, W), or an iterable of CSR row blocks (D_b, W) in document order
+        (a corpus stored as batches: one batch in memory at a time), optional
     vocab : DataFrame of W rows with ``token`` and ``modality``, optional
 
     Returns
@@ -97,16 +99,28 @@ def document_groups(documents: pd.DataFrame, by: str | None, n_dw=None, vocab: p
         cols = np.flatnonzero((vocab["modality"] == by).to_numpy())
         if cols.size == 0:
             raise ValueError(f"no modality {by!r}")
-        sub = n_dw[:, cols].toarray()
-        has = sub.sum(axis=1) > 0
-        tokens = vocab["token"].to_numpy()[cols][sub.argmax(axis=1)]
-        return pd.Series(np.where(has, tokens, "(none)"), index=documents.index, dtype=object)
+        blocks = [n_dw] if sp.issparse(n_dw) else n_dw
+        tokens = vocab["token"].to_numpy()[cols]
+        labels = np.concatenate([_top_token(b, cols, tokens) for b in blocks] or [np.empty(0, object)])
+        if len(labels) != len(documents):
+            raise ValueError(f"n_dw has {len(labels)} documents, the table {len(documents)}")
+        return pd.Series(labels, index=documents.index, dtype=object)
     if by not in documents.columns:
         raise ValueError(f"no column {by!r} in the documents")
     values = documents[by]
     if values.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
         values = values.map(lambda v: v[0] if isinstance(v, (list, tuple, np.ndarray)) and len(v) else None)
     return values.astype(object).where(values.notna(), "(none)").astype(str)
+
+
+def _top_token(n_dw, cols: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """Per row of the CSR block ``n_dw``, the token among columns ``cols`` with the largest count
+    (the first on ties), or "(none)"; sparse: O(nnz) memory, never a dense rows × cols array."""
+    sub = sp.csr_matrix(n_dw)[:, cols]
+    has = np.diff(sub.indptr) > 0
+    has[has] = np.asarray(sub.max(axis=1).toarray()).ravel()[has] > 0
+    best = np.asarray(sub.argmax(axis=1)).ravel()
+    return np.where(has, tokens[best], "(none)").astype(object)
 
 
 def topic_trends(theta: np.ndarray, n_d: np.ndarray, dates: pd.Series, freq: str | None = None,

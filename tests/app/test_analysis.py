@@ -105,6 +105,32 @@ def test_document_groups_by_modality_and_column():
         an.document_groups(docs, "nope")
 
 
+def test_document_groups_by_modality_in_blocks_equal_the_whole_matrix():
+    """A corpus stored as batches gives its rows block by block: the labels equal those of the whole
+    matrix, and equal a dense argmax (first token on ties; "(none)" for rows without the modality,
+    explicit zeros included)."""
+    rng = np.random.default_rng(3)
+    D, W = 40, 12
+    dense = rng.poisson(0.5, size=(D, W)).astype(np.float32)
+    dense[5, 6:] = 0
+    dense[7, 6:] = [2, 2, 0, 0, 0, 0]  # a tie: the first token wins
+    dense[9, 6:] = 0
+    r, c = np.nonzero(dense)
+    m = sp.csr_matrix((np.r_[dense[r, c], 0.0], (np.r_[r, 9], np.r_[c, 8])), shape=(D, W))  # row 9: an explicit 0
+    m.sort_indices()
+    assert m[9].nnz > 0 and m.has_sorted_indices
+    vocab = pd.DataFrame({"token": [f"t{i}" for i in range(W)], "modality": ["@default_class"] * 6 + ["@party"] * 6})
+    docs = pd.DataFrame({"id": [str(i) for i in range(D)]})
+    whole = an.document_groups(docs, "@party", m, vocab)
+    blocks = an.document_groups(docs, "@party", (m[a:a + 7] for a in range(0, D, 7)), vocab)
+    sub = dense[:, 6:]
+    want = np.where(sub.sum(1) > 0, np.array([f"t{6 + j}" for j in sub.argmax(1)], object), "(none)")
+    assert whole.tolist() == blocks.tolist() == want.tolist()
+    assert whole[7] == "t6" and whole[5] == "(none)" and whole[9] == want[9]
+    with pytest.raises(ValueError, match="documents"):
+        an.document_groups(docs, "@party", [m[:10]], vocab)
+
+
 def test_match_topics_recovers_permutation():
     rng = np.random.default_rng(5)
     phi = _phi(rng, W=50, T=6)
