@@ -15,24 +15,31 @@ from tests.app.test_figures import _crowded_map
 
 pytestmark = pytest.mark.e2e
 
-_BOXES = """els => els.filter(e => e.textContent).map(e => {
+_BOXES = """sel => [...document.querySelectorAll(sel)].map(e => {
     const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; })"""
+
+
+def _drawn_boxes(browser, fig, width: int, ready: str, *selectors: str) -> list[list]:
+    """``fig`` drawn by Chromium at ``width`` px (plotly.js from the Python package, no network): once
+    ``ready`` is on the page, [left, top, right, bottom, text] of the elements of each selector."""
+    html = pio.to_html(fig, include_plotlyjs=True, full_html=True, default_width=f"{width}px",
+                       default_height=f"{fig.layout.height or 450}px")
+    context = browser.new_context(viewport={"width": width + 40, "height": 1400})
+    try:
+        pg = context.new_page()
+        pg.set_content(html)
+        pg.wait_for_selector(ready)
+        return [pg.evaluate(_BOXES, sel) for sel in selectors]
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("width", [640, 900])
 def test_intertopic_map_labels_do_not_overlap_in_the_browser(browser, width):
     df = _crowded_map(41)
     fig = F.intertopic_map(df)
-    html = pio.to_html(fig, include_plotlyjs=True, full_html=True, default_width=f"{width}px",
-                       default_height=f"{fig.layout.height}px")
-    context = browser.new_context(viewport={"width": width + 40, "height": 700})
-    try:
-        pg = context.new_page()
-        pg.set_content(html)
-        pg.wait_for_selector(".textpoint text")
-        boxes = pg.eval_on_selector_all(".textpoint text", _BOXES)
-    finally:
-        context.close()
+    (boxes,) = _drawn_boxes(browser, fig, width, ".textpoint text", ".textpoint text")
+    boxes = [b for b in boxes if b[4]]
     expected = [t for t in fig.data[0].text if t]
     assert sorted(b[4] for b in boxes) == sorted(expected) and len(expected) >= 12
     overlapping = [(a[4], c[4]) for i, a in enumerate(boxes) for c in boxes[i + 1:]
@@ -81,20 +88,10 @@ def test_legends_never_cover_axis_titles_in_the_browser(browser, name, width):
     """Every figure with a legend shows it whole, inside the figure, off the axis titles (at the
     Live page's left column width and a wider one); figures that place their own legend included."""
     fig = dict(_legend_figures())[name]
-    html = pio.to_html(fig, include_plotlyjs=True, full_html=True, default_width=f"{width}px",
-                       default_height=f"{fig.layout.height or 450}px")
-    context = browser.new_context(viewport={"width": width + 40, "height": 1400})
-    try:
-        pg = context.new_page()
-        pg.set_content(html)
-        pg.wait_for_selector(".legend")
-        box = """sel => [...document.querySelectorAll(sel)].map(e => {
-            const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
-        legends, titles = pg.evaluate(box, ".legend .bg"), pg.evaluate(box, ".xtitle, .g-xtitle text")
-        heads = pg.evaluate(box, ".annotation-text, .gtitle")  # subplot and figure titles
-        svg = pg.evaluate(box, ".main-svg")[0]
-    finally:
-        context.close()
+    legends, titles, heads, (svg, *_) = _drawn_boxes(browser, fig, width, ".legend", ".legend .bg",
+                                                    ".xtitle, .g-xtitle text",
+                                                    ".annotation-text, .gtitle",  # subplot and figure titles
+                                                    ".main-svg")
     assert legends
     assert all(svg[1] - 1 <= h[1] for h in heads), (heads, svg)  # no title cut at the top
     for lg in legends:
