@@ -71,9 +71,7 @@ class DocBlocks(NamedTuple):
         cost = np.cumsum(4 * np.diff(m.indptr).astype(np.int64) + 4 * int(n_topics))
         cuts = np.searchsorted(cost, np.arange(block_bytes, int(cost[-1]) if D else 0, block_bytes), side="right")
         cuts = np.unique(np.concatenate([[0], cuts, [D]])).astype(np.int64)
-        mass = np.zeros(W + 1, np.int64)
-        np.cumsum(np.bincount(m.indices, minlength=W), out=mass[1:])
-        return cls(*K.doc_blocks(m.indptr, m.indices, W, cuts), mass)
+        return cls(*K.doc_blocks(m.indptr, m.indices, W, cuts))
 
     def nwt(self, w0: int, w1: int, ratio: np.ndarray, theta: np.ndarray, phi: np.ndarray,
             n_wt: np.ndarray) -> None:

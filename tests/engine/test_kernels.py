@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from engine.em import _kernels as K
 from engine.em.arrays import as_csr, normalize_phi
-from engine.em.estep import transposed
+from engine.em.estep import DocBlocks, transposed
 
 import reference as ref
 
@@ -61,6 +61,31 @@ def test_estep_matches_reference(kernels_ready, reset, passes, chunks, spans):
         np.testing.assert_allclose(g, w, rtol=2e-4, atol=1e-6)
     assert np.all(got[0][[0, 5]] == 0)  # empty documents: θ = 0
     assert np.all(got[1][-1] == 0)  # token that occurs nowhere
+
+
+@pytest.mark.parametrize("block_bytes", [64, 300, 1 << 20])
+def test_document_blocks_give_the_column_walks_n_wt(kernels_ready, block_bytes):
+    """DocBlocks (the trainer's n_wt phase) against nwt_tokens over the plain CSC: the same n_wt bit for
+    bit, for one or many blocks (a document longer than a block is a block alone) and any split of the
+    tokens; token_mass counts each token's entries; empty documents and an unused token included."""
+    dense, m, tok_mod, phi, theta, tw = random_problem(seed=4)
+    D, T = theta.shape
+    W = phi.shape[0]
+    z = np.zeros(T, np.float32)
+    ratio = np.empty(m.nnz, np.float32)
+    logs = np.zeros((3, 2))
+    out = np.empty_like(theta)
+    K.estep_chunk(0, D, m.indptr, m.indices, m.data, tw, tok_mod, phi, theta, out, False, 1, z, z,
+                  np.zeros((0, T), np.float32), ratio, logs[0], logs[1], logs[2])
+    want = np.empty((W, T), np.float32)
+    K.nwt_tokens(0, W, *transposed(m), ratio, out, phi, want)
+    blocks = DocBlocks.of(m, T, block_bytes)
+    assert (len(blocks.first) - 1 > 5) == (block_bytes < 1000)
+    np.testing.assert_array_equal(blocks.token_mass, np.r_[0, np.cumsum((dense > 0).sum(axis=0))])
+    got = np.full((W, T), np.nan, np.float32)
+    for w0, w1 in [(0, 3), (3, 4), (4, 17), (17, W)]:
+        blocks.nwt(w0, w1, ratio, out, phi, got)
+    np.testing.assert_array_equal(got, want)
 
 
 def test_estep_with_theta_terms_and_dead_topic(kernels_ready):

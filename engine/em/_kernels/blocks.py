@@ -33,7 +33,8 @@ def doc_blocks(indptr, indices, n_cols, cuts):
     O(nnz + Σ_b S_b log S_b) time and O(n_cols) scratch.
 
     Returns (first (B+1,) int64, block_ptr (B+1,) int64, seg_token (S,) int32, seg_ptr (S+1,) int64,
-    rows (nnz,) int32, pos (nnz,) int32) as described in the module docstring.
+    rows (nnz,) int32, pos (nnz,) int32) as described in the module docstring, and ``token_mass``
+    (n_cols+1,) int64, the cumulative number of entries of tokens 0..w−1.
     """
     B = cuts.shape[0] - 1
     nnz = indptr[indptr.shape[0] - 1]
@@ -42,14 +43,18 @@ def doc_blocks(indptr, indices, n_cols, cuts):
         first[b] = indptr[cuts[b]]
     mark = np.full(n_cols, -1, np.int64)
     block_ptr = np.zeros(B + 1, np.int64)
+    token_mass = np.zeros(n_cols + 1, np.int64)
     for b in range(B):  # tokens present per block
         c = 0
         for i in range(first[b], first[b + 1]):
             w = indices[i]
+            token_mass[w + 1] += 1
             if mark[w] != b:
                 mark[w] = b
                 c += 1
         block_ptr[b + 1] = block_ptr[b] + c
+    for w in range(n_cols):
+        token_mass[w + 1] += token_mass[w]
     S = block_ptr[B]
     seg_token = np.empty(S, np.int32)
     seg_ptr = np.empty(S + 1, np.int64)
@@ -84,7 +89,7 @@ def doc_blocks(indptr, indices, n_cols, cuts):
                 rows[j] = d
                 pos[j] = i - first[b]
                 nxt[w] = j + 1
-    return first, block_ptr, seg_token, seg_ptr, rows, pos
+    return first, block_ptr, seg_token, seg_ptr, rows, pos, token_mass
 
 
 @njit(cache=True, nogil=True)
