@@ -36,8 +36,8 @@ def topic_colors(n: int) -> list[str]:
 
 def styled(fig: go.Figure, title: str | None = None, height: int | None = None,
            legend: bool | str = True) -> go.Figure:
-    """Apply the shared look to ``fig`` and return it. ``legend``: True — horizontal, under the plot
-    and under its x-axis title (Plotly widens the bottom margin for as many rows as the legend takes);
+    """Apply the shared look to ``fig`` and return it. ``legend``: True — horizontal, at the foot of
+    the figure under the x-axis title, the bottom margin sized for its rows (:func:`legend_rows`);
     ``"right"`` — vertical, right of the plot; False — none. Figures do not place the legend
     themselves: this is the one place that knows where the axis titles are."""
     fig.update_layout(
